@@ -1,0 +1,42 @@
+# Guest images are built with Debian's clang for a freestanding i386 target and linked with ld.lld.
+# They are not a CMake language toolchain of their own: each source is one custom command, so the host
+# build and the guest build share one `cmake --build` and one compile_commands.json stays host-only.
+find_program(GUEST_CC NAMES clang clang-14 REQUIRED)
+find_program(GUEST_LD NAMES ld.lld ld.lld-14 REQUIRED)
+
+set(GUEST_CFLAGS --target=i386-pc-none-elf -march=i486 -ffreestanding -fno-pic -fno-pie -nostdlib
+    -fno-stack-protector -fno-builtin -fno-omit-frame-pointer -mno-sse -mno-mmx -mno-80387 -O2 -g
+    -Wall -Wextra -Werror -std=gnu11)
+
+# forkscope_guest_image(NAME <target> OUTPUT <path.elf> LINKER_SCRIPT <ld> SOURCES <.c/.S...>
+#                       [INCLUDES <dirs...>] [DEFINES <-DX...>])
+function(forkscope_guest_image)
+  cmake_parse_arguments(G "" "NAME;OUTPUT;LINKER_SCRIPT" "SOURCES;INCLUDES;DEFINES" ${ARGN})
+  set(objs)
+  set(incs)
+  foreach(d ${G_INCLUDES})
+    list(APPEND incs -I${d})
+  endforeach()
+  foreach(src ${G_SOURCES})
+    get_filename_component(abs ${src} ABSOLUTE)
+    file(RELATIVE_PATH rel ${CMAKE_SOURCE_DIR} ${abs})
+    string(REPLACE "/" "_" flat ${rel})
+    set(obj ${CMAKE_CURRENT_BINARY_DIR}/${G_NAME}.dir/${flat}.o)
+    set(dep ${obj}.d)
+    add_custom_command(OUTPUT ${obj}
+      COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_CURRENT_BINARY_DIR}/${G_NAME}.dir
+      COMMAND ${GUEST_CC} ${GUEST_CFLAGS} ${incs} ${G_DEFINES} -MD -MF ${dep} -c ${abs} -o ${obj}
+      DEPENDS ${abs}
+      DEPFILE ${dep}
+      COMMENT "guest: ${rel}"
+      VERBATIM)
+    list(APPEND objs ${obj})
+  endforeach()
+  get_filename_component(ld_abs ${G_LINKER_SCRIPT} ABSOLUTE)
+  add_custom_command(OUTPUT ${G_OUTPUT}
+    COMMAND ${GUEST_LD} -m elf_i386 -static -nostdlib -T ${ld_abs} -o ${G_OUTPUT} ${objs}
+    DEPENDS ${objs} ${ld_abs}
+    COMMENT "guest link: ${G_OUTPUT}"
+    VERBATIM)
+  add_custom_target(${G_NAME} ALL DEPENDS ${G_OUTPUT})
+endfunction()

@@ -1,0 +1,123 @@
+// Interrupt and exception delivery through the guest's IDT, as Intel SDM vol. 3A ch. 6 describes it
+// (6.10-6.13: IDT, gates, stack switch, frames, error codes) and 6.15 table 6-5 (double-fault rules).
+//
+// Unicorn 2.0.1 never looks at the IDT: it reports `int n`, int3 and CPU exceptions to a hook and nothing
+// more (UNICORN-NOTES.md). This file is the CPU's delivery microcode, written as a pure function over a
+// register snapshot and a guest-memory interface, so it is unit-tested without Unicorn
+// (tests/interrupt_test.cpp); emu/machine.cpp applies the result to the CPU.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fs {
+
+// Vectors (SDM vol. 3A table 6-1).
+enum Vector : std::uint8_t {
+  kDE = 0, kDB = 1, kNMI = 2, kBP = 3, kOF = 4, kBR = 5, kUD = 6, kNM = 7, kDF = 8,
+  kTS = 10, kNP = 11, kSS = 12, kGP = 13, kPF = 14, kMF = 16, kAC = 17,
+};
+
+enum class EventKind : std::uint8_t {
+  kException,  // raised by the CPU (fault or trap)
+  kSoftware,   // INT n, INT3, INTO: the gate DPL is checked against CPL (SDM 6.12.1.1)
+  kExternal,   // a PIC vector at INTA
+};
+
+struct Event {
+  std::uint8_t vector = 0;
+  EventKind kind = EventKind::kException;
+  std::optional<std::uint32_t> error_code;  // pushed when present
+};
+
+// True for the exceptions that push an error code: 8, 10-14, 17 (SDM vol. 3A table 6-1).
+bool pushes_error_code(std::uint8_t vector);
+const char* vector_mnemonic(std::uint8_t vector);  // "#GP", "#PF", ... or "INT"
+
+struct SegmentDescriptor {
+  std::uint32_t base = 0;
+  std::uint32_t limit = 0;  // in bytes, granularity applied
+  std::uint8_t type = 0;    // 4-bit type field
+  bool system = false;      // S = 0
+  std::uint8_t dpl = 0;
+  bool present = false;
+  bool big = false;  // D/B
+  bool is_code() const { return !system && (type & 8); }
+  bool is_writable_data() const { return !system && !(type & 8) && (type & 2); }
+  bool is_conforming_code() const { return is_code() && (type & 4); }
+};
+SegmentDescriptor decode_segment(std::uint64_t raw);
+
+struct GateDescriptor {
+  std::uint16_t selector = 0;
+  std::uint32_t offset = 0;
+  std::uint8_t type = 0;  // 0x5 task, 0x6/0x7 16-bit int/trap, 0xE/0xF 32-bit int/trap
+  std::uint8_t dpl = 0;
+  bool present = false;
+  bool is_interrupt_gate() const { return type == 0xE || type == 0x6; }
+  bool is_trap_gate() const { return type == 0xF || type == 0x7; }
+  bool is_32bit() const { return type == 0xE || type == 0xF; }
+};
+GateDescriptor decode_gate(std::uint64_t raw);
+std::uint64_t encode_gate(const GateDescriptor& g);  // for tests and fixtures
+
+// What delivery needs from the CPU.
+struct CpuSnapshot {
+  std::uint32_t eip = 0;  // return address for the frame (next insn for traps/INT n, faulting insn for faults)
+  std::uint32_t eflags = 0;
+  std::uint32_t esp = 0;
+  std::uint16_t cs = 0, ss = 0;
+  std::uint32_t gdt_base = 0, gdt_limit = 0;
+  std::uint32_t idt_base = 0, idt_limit = 0;
+  std::uint32_t tr_base = 0;
+  bool tr_loaded = false;
+  unsigned cpl() const { return cs & 3u; }
+};
+
+// Guest memory by linear address. A read/write that faults reports the fault (e.g. #PF with cr2).
+struct MemFault {
+  std::uint8_t vector = kPF;
+  std::uint32_t error_code = 0;
+  std::uint32_t cr2 = 0;
+};
+class GuestMemory {
+ public:
+  virtual ~GuestMemory() = default;
+  virtual std::optional<MemFault> read(std::uint32_t linear, void* out, unsigned n, bool supervisor) = 0;
+  virtual std::optional<MemFault> write(std::uint32_t linear, const void* in, unsigned n,
+                                        bool supervisor) = 0;
+};
+
+// A successful delivery: the new CPU state and the frame it pushed (for the trace and the inspectors).
+struct Delivered {
+  std::uint16_t cs = 0, ss = 0;
+  std::uint32_t eip = 0, esp = 0, eflags = 0;
+  bool privilege_change = false;  // ring 3 -> ring 0 through TSS.ss0:esp0
+  std::uint32_t esp0 = 0;         // TSS.esp0 read for the switch (when privilege_change)
+  GateDescriptor gate;
+  std::uint32_t frame_address = 0;   // == esp after the push
+  std::vector<std::uint32_t> frame;  // words from frame_address up: [error], eip, cs, eflags, [esp, ss]
+};
+
+// A delivery that itself faulted (the fault to raise next, after the double-fault rules).
+struct DeliveryFault {
+  MemFault fault;  // vector + error code (+ cr2 for #PF)
+  std::string why; // "IDT limit 0x7ff < vector 0x80", "gate not present", ...
+};
+
+struct DeliveryOutcome {
+  std::optional<Delivered> delivered;
+  std::optional<DeliveryFault> fault;
+};
+
+// Delivers `ev` with the CPU in state `cpu`. Writes the frame to memory only when the whole delivery
+// succeeds (no partial frames). Protected mode, flat model; task gates and LDT selectors are reported as
+// faults (#GP) with a `why` saying they are not modelled.
+DeliveryOutcome deliver(const CpuSnapshot& cpu, GuestMemory& mem, const Event& ev);
+
+// SDM vol. 3A table 6-5: does a fault `second` raised while delivering `first` become #DF?
+bool becomes_double_fault(std::uint8_t first, std::uint8_t second);
+
+}  // namespace fs

@@ -1,0 +1,433 @@
+// Every uc_* call in forkscope. Each Unicorn 2.0.1 workaround is a named function or block headed
+// WORKAROUND, saying what is missing and when it can go; tests/unicorn_quirks_test.cpp pins the upstream
+// behaviour each one relies on, so a Unicorn upgrade that changes it fails a test instead of a guest.
+#include "emu/unicorn_cpu.hpp"
+
+#include <fmt/format.h>
+#include <unicorn/unicorn.h>
+
+#include <cstring>
+#include <deque>
+#include <optional>
+#include <stdexcept>
+
+namespace fs {
+namespace {
+
+int uc_reg_id(Reg r) {
+  switch (r) {
+    case Reg::kEax: return UC_X86_REG_EAX;
+    case Reg::kEcx: return UC_X86_REG_ECX;
+    case Reg::kEdx: return UC_X86_REG_EDX;
+    case Reg::kEbx: return UC_X86_REG_EBX;
+    case Reg::kEsp: return UC_X86_REG_ESP;
+    case Reg::kEbp: return UC_X86_REG_EBP;
+    case Reg::kEsi: return UC_X86_REG_ESI;
+    case Reg::kEdi: return UC_X86_REG_EDI;
+    case Reg::kEip: return UC_X86_REG_EIP;
+    case Reg::kEflags: return UC_X86_REG_EFLAGS;
+    case Reg::kCs: return UC_X86_REG_CS;
+    case Reg::kSs: return UC_X86_REG_SS;
+    case Reg::kDs: return UC_X86_REG_DS;
+    case Reg::kEs: return UC_X86_REG_ES;
+    case Reg::kFs: return UC_X86_REG_FS;
+    case Reg::kGs: return UC_X86_REG_GS;
+    case Reg::kCr0: return UC_X86_REG_CR0;
+    case Reg::kCr2: return UC_X86_REG_CR2;
+    case Reg::kCr3: return UC_X86_REG_CR3;
+    case Reg::kCr4: return UC_X86_REG_CR4;
+  }
+  return UC_X86_REG_INVALID;
+}
+
+void check(uc_err e, const char* what) {
+  if (e != UC_ERR_OK) throw std::runtime_error(fmt::format("unicorn: {}: {}", what, uc_strerror(e)));
+}
+
+// The uc_context header in 2.0.1 (uc_priv.h): size_t context_size; uc_mode mode; uc_arch arch; then the
+// raw CPUX86State copy. Offsets in ContextLayout count from the start of that copy.
+constexpr std::size_t kContextHeader = 16;
+
+std::uint8_t* blob(uc_context* ctx) { return reinterpret_cast<std::uint8_t*>(ctx) + kContextHeader; }
+
+}  // namespace
+
+struct UnicornCpu::Impl {
+  uc_engine* uc = nullptr;
+  uc_context* ctx = nullptr;
+  CpuHooks hooks;
+  std::deque<std::function<void(std::uint32_t)>> address_fns;  // stable addresses for hook user_data
+  std::uint32_t rdtsc_next = 0;  // the address after the RDTSC being watched, while it executes
+
+  static void block_cb(uc_engine*, uint64_t addr, uint32_t size, void* self) {
+    const CpuHooks& h = static_cast<Impl*>(self)->hooks;
+    h.on_block(h.on_block_ctx, static_cast<std::uint32_t>(addr), size);
+  }
+  static void code_cb(uc_engine*, uint64_t addr, uint32_t size, void* self) {
+    static_cast<Impl*>(self)->hooks.on_insn(static_cast<std::uint32_t>(addr), size);
+  }
+  static void stop_cb(uc_engine*, uint64_t addr, uint32_t, void* self) {
+    static_cast<Impl*>(self)->hooks.on_stop_point(static_cast<std::uint32_t>(addr));
+  }
+  static void address_cb(uc_engine*, uint64_t addr, uint32_t, void* fn) {
+    (*static_cast<std::function<void(std::uint32_t)>*>(fn))(static_cast<std::uint32_t>(addr));
+  }
+  static void rdtsc_cb(uc_engine*, uint64_t addr, uint32_t, void* self) {
+    static_cast<Impl*>(self)->hooks.on_rdtsc_site(static_cast<std::uint32_t>(addr));
+  }
+  static void intr_cb(uc_engine*, uint32_t intno, void* self) {
+    static_cast<Impl*>(self)->hooks.on_interrupt(intno);
+  }
+  static bool invalid_cb(uc_engine*, void* self) {
+    return static_cast<Impl*>(self)->hooks.on_invalid_insn();
+  }
+  static uint32_t in_cb(uc_engine*, uint32_t port, int size, void* self) {
+    return static_cast<Impl*>(self)->hooks.on_port_in(static_cast<std::uint16_t>(port),
+                                                      static_cast<unsigned>(size));
+  }
+  static void out_cb(uc_engine*, uint32_t port, int size, uint32_t value, void* self) {
+    static_cast<Impl*>(self)->hooks.on_port_out(static_cast<std::uint16_t>(port),
+                                                static_cast<unsigned>(size), value);
+  }
+
+  uc_context* saved() {
+    check(uc_context_save(uc, ctx), "context_save");
+    return ctx;
+  }
+};
+
+UnicornCpu::UnicornCpu(std::span<std::uint8_t> ram, bool per_instruction, CpuHooks hooks)
+    : impl_(std::make_unique<Impl>()) {
+  Impl& m = *impl_;
+  m.hooks = std::move(hooks);
+  check(uc_open(UC_ARCH_X86, UC_MODE_32, &m.uc), "open");
+  check(uc_context_alloc(m.uc, &m.ctx), "context_alloc");
+  check(uc_mem_map_ptr(m.uc, 0, ram.size(), UC_PROT_ALL, ram.data()), "map RAM");
+  uc_hook h;
+  // Hooks must exist before the first translation (a hook added later is not called from code already
+  // translated), so the mode is fixed at construction.
+  if (per_instruction) {
+    check(uc_hook_add(m.uc, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&Impl::code_cb), &m, 1, 0),
+          "hook code");
+  } else {
+    check(uc_hook_add(m.uc, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&Impl::block_cb), &m, 1, 0),
+          "hook block");
+  }
+  check(uc_hook_add(m.uc, &h, UC_HOOK_INTR, reinterpret_cast<void*>(&Impl::intr_cb), &m, 1, 0),
+        "hook intr");
+  check(uc_hook_add(m.uc, &h, UC_HOOK_INSN_INVALID, reinterpret_cast<void*>(&Impl::invalid_cb), &m,
+                    1, 0),
+        "hook invalid insn");
+  check(uc_hook_add(m.uc, &h, UC_HOOK_INSN, reinterpret_cast<void*>(&Impl::in_cb), &m, 1, 0,
+                    UC_X86_INS_IN),
+        "hook in");
+  check(uc_hook_add(m.uc, &h, UC_HOOK_INSN, reinterpret_cast<void*>(&Impl::out_cb), &m, 1, 0,
+                    UC_X86_INS_OUT),
+        "hook out");
+}
+
+UnicornCpu::~UnicornCpu() {
+  if (impl_->ctx) uc_context_free(impl_->ctx);
+  if (impl_->uc) uc_close(impl_->uc);
+}
+
+CpuRunResult UnicornCpu::run(std::uint32_t start_eip) {
+  // `until` is a 64-bit address no 32-bit EIP can equal: we stop only through hooks, HLT or errors.
+  // (Never the `timeout` argument: it starts a host thread and reads host time.)
+  uc_err e = uc_emu_start(impl_->uc, start_eip, ~0ull, 0, 0);
+  CpuRunResult r;
+  switch (e) {
+    case UC_ERR_OK: r.exit = CpuExit::kStopped; return r;
+    case UC_ERR_INSN_INVALID: r.exit = CpuExit::kInvalidInsn; break;
+    case UC_ERR_READ_UNMAPPED:
+    case UC_ERR_WRITE_UNMAPPED:
+    case UC_ERR_FETCH_UNMAPPED: r.exit = CpuExit::kUnmapped; break;
+    default: r.exit = CpuExit::kOtherError; break;
+  }
+  r.error = uc_strerror(e);
+  return r;
+}
+
+void UnicornCpu::stop() { uc_emu_stop(impl_->uc); }
+
+std::uint32_t UnicornCpu::reg(Reg r) const {
+  std::uint32_t v = 0;
+  uc_reg_read(impl_->uc, uc_reg_id(r), &v);
+  return v;
+}
+
+void UnicornCpu::set_reg(Reg r, std::uint32_t v) {
+  check(uc_reg_write(impl_->uc, uc_reg_id(r), &v), "reg_write");
+}
+
+DescriptorTableReg UnicornCpu::gdtr() const {
+  uc_x86_mmr m{};
+  uc_reg_read(impl_->uc, UC_X86_REG_GDTR, &m);
+  return {static_cast<std::uint32_t>(m.base), m.limit};
+}
+DescriptorTableReg UnicornCpu::idtr() const {
+  uc_x86_mmr m{};
+  uc_reg_read(impl_->uc, UC_X86_REG_IDTR, &m);
+  return {static_cast<std::uint32_t>(m.base), m.limit};
+}
+void UnicornCpu::set_gdtr(DescriptorTableReg v) {
+  uc_x86_mmr m{0, v.base, v.limit, 0};
+  check(uc_reg_write(impl_->uc, UC_X86_REG_GDTR, &m), "GDTR write");
+}
+void UnicornCpu::set_idtr(DescriptorTableReg v) {
+  uc_x86_mmr m{0, v.base, v.limit, 0};
+  check(uc_reg_write(impl_->uc, UC_X86_REG_IDTR, &m), "IDTR write");
+}
+std::uint16_t UnicornCpu::tr_selector() const {
+  uc_x86_mmr m{};
+  uc_reg_read(impl_->uc, UC_X86_REG_TR, &m);
+  return m.selector;
+}
+std::uint32_t UnicornCpu::tr_base() const {
+  uc_x86_mmr m{};
+  uc_reg_read(impl_->uc, UC_X86_REG_TR, &m);
+  return static_cast<std::uint32_t>(m.base);
+}
+
+unsigned UnicornCpu::cpl() const {
+  // In protected mode CS.RPL is the CPL (Intel SDM vol. 3A 5.5); forkscope never runs conforming code.
+  return reg(Reg::kCs) & 3u;
+}
+
+bool UnicornCpu::read(std::uint32_t addr, void* out, std::size_t n) const {
+  return uc_mem_read(impl_->uc, addr, out, n) == UC_ERR_OK;
+}
+bool UnicornCpu::write(std::uint32_t addr, const void* in, std::size_t n) {
+  return uc_mem_write(impl_->uc, addr, in, n) == UC_ERR_OK;
+}
+
+// WORKAROUND(unicorn 2.0.1, no API to raise an interrupt): uc_reg_write of SS/CS is checked against the
+// current CPL like a guest MOV, so from ring 3 a ring-0 SS cannot be written. A raw CR0 store with PE
+// clear makes the next SS write a real-mode load (DPL 0, hence CPL 0); CR0 is then restored and the real
+// selectors loaded. Pinned by "unicorn: ring-0 SS can be loaded from CPL 3 through the PE toggle".
+void UnicornCpu::load_ring0(std::uint16_t cs, std::uint32_t eip, std::uint16_t ss,
+                            std::uint32_t esp) {
+  if (cpl() != 0) {
+    std::uint32_t cr0 = reg(Reg::kCr0);
+    set_reg(Reg::kCr0, cr0 & ~1u);
+    set_reg(Reg::kSs, ss);
+    set_reg(Reg::kCr0, cr0);
+  }
+  set_reg(Reg::kSs, ss);
+  set_reg(Reg::kEsp, esp);
+  set_reg(Reg::kCs, cs);
+  set_reg(Reg::kEip, eip);
+}
+
+void UnicornCpu::load_cs_eip(std::uint16_t cs, std::uint32_t eip) {
+  if (reg(Reg::kCs) != cs) set_reg(Reg::kCs, cs);
+  set_reg(Reg::kEip, eip);
+}
+
+void UnicornCpu::load_flat_boot_segments() {
+  // Multiboot 0.6.96 3.2: CS a 32-bit read/execute segment and DS/ES/FS/GS/SS read/write segments, all
+  // offset 0 and limit 0xFFFFFFFF; the selector values are undefined. Unicorn loads a selector only
+  // through a GDT, so a three-entry boot GDT is placed in free conventional memory at 0x600 (the guest
+  // must load its own GDT before touching a segment register, as the spec says).
+  constexpr std::uint32_t kBootGdt = 0x600;
+  const std::uint64_t gdt[3] = {0, 0x00CF9A000000FFFFull, 0x00CF92000000FFFFull};
+  if (!write(kBootGdt, gdt, sizeof gdt)) throw std::runtime_error("boot: RAM too small for boot GDT");
+  set_gdtr({kBootGdt, sizeof gdt - 1});
+  set_reg(Reg::kSs, 0x10);
+  for (Reg r : {Reg::kDs, Reg::kEs, Reg::kFs, Reg::kGs}) set_reg(r, 0x10);
+  set_reg(Reg::kCs, 0x08);
+}
+
+// WORKAROUND(unicorn 2.0.1): no API for an exception's error code; it is read from the context blob at an
+// offset calibrated at start-up (context_layout()). Can go when uc exposes it.
+std::uint32_t UnicornCpu::pending_error_code() const {
+  std::uint32_t v = 0;
+  std::memcpy(&v, blob(impl_->saved()) + context_layout().error_code, 4);
+  return v;
+}
+
+// WORKAROUND(unicorn 2.0.1): QEMU's old_exception is never reset, so the second exception of a run is
+// promoted to #DF and the third silently ends uc_emu_start. forkscope does its own #DF logic, so every
+// exception resets it to -1.
+void UnicornCpu::clear_exception_in_flight() {
+  uc_context* c = impl_->saved();
+  const std::int32_t none = -1;
+  std::memcpy(blob(c) + context_layout().old_exception, &none, 4);
+  check(uc_context_restore(impl_->uc, c), "context_restore");
+}
+
+// WORKAROUND(unicorn 2.0.1): the STI/MOV SS interrupt shadow (QEMU HF_INHIBIT_IRQ, hflags bit 3) has no
+// register; read it from the blob.
+bool UnicornCpu::interrupt_shadow() const {
+  std::uint32_t hflags = 0;
+  std::memcpy(&hflags, blob(impl_->saved()) + context_layout().hflags, 4);
+  return (hflags & (1u << 3)) != 0;
+}
+
+void UnicornCpu::arm_stop_at(std::uint32_t addr) {
+  disarm_stop();
+  uc_hook h;
+  check(uc_hook_add(impl_->uc, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&Impl::stop_cb),
+                    impl_.get(), addr, addr),
+        "hook stop point");
+  stop_hook_ = h;
+  stop_addr_ = addr;
+  uc_ctl_remove_cache(impl_->uc, addr, addr + 1);
+}
+
+void UnicornCpu::disarm_stop() {
+  if (stop_hook_ == 0) return;
+  // Drop the translation that calls the hook too, so the code runs hook-free again.
+  uc_hook_del(impl_->uc, stop_hook_);
+  uc_ctl_remove_cache(impl_->uc, stop_addr_, stop_addr_ + 1);
+  stop_hook_ = 0;
+}
+
+void UnicornCpu::watch_rdtsc(std::uint32_t addr, std::uint32_t len) {
+  uc_hook h;
+  check(uc_hook_add(impl_->uc, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&Impl::rdtsc_cb),
+                    impl_.get(), addr, addr),
+        "hook rdtsc");
+  check(uc_hook_add(impl_->uc, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&Impl::rdtsc_cb),
+                    impl_.get(), addr + len, addr + len),
+        "hook rdtsc");
+  uc_ctl_remove_cache(impl_->uc, addr, addr + len + 1);
+}
+
+void UnicornCpu::add_address_hook(std::uint32_t addr, std::function<void(std::uint32_t)> fn) {
+  impl_->address_fns.push_back(std::move(fn));
+  uc_hook h;
+  check(uc_hook_add(impl_->uc, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&Impl::address_cb),
+                    &impl_->address_fns.back(), addr, addr),
+        "hook address");
+  uc_ctl_remove_cache(impl_->uc, addr, addr + 1);
+}
+
+void UnicornCpu::invalidate_code(std::uint32_t begin, std::uint32_t end) {
+  uc_ctl_remove_cache(impl_->uc, begin, end);
+}
+
+// ---- calibration ----------------------------------------------------------------------------------
+
+namespace {
+
+struct Scratch {
+  uc_engine* uc = nullptr;
+  uc_context* ctx = nullptr;
+  std::vector<std::vector<std::uint8_t>> snaps;  // blob copies taken in hooks
+  std::vector<std::uint32_t> vectors;
+  std::size_t size = 0;
+  ~Scratch() {
+    if (ctx) uc_context_free(ctx);
+    if (uc) uc_close(uc);
+  }
+  void snap() {
+    uc_context_save(uc, ctx);
+    snaps.emplace_back(blob(ctx), blob(ctx) + size);
+  }
+};
+
+std::vector<std::size_t> offsets_with(const std::vector<std::uint8_t>& b, std::uint32_t value) {
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i + 4 <= b.size(); i += 4) {
+    std::uint32_t v;
+    std::memcpy(&v, b.data() + i, 4);
+    if (v == value) out.push_back(i);
+  }
+  return out;
+}
+
+ContextLayout calibrate() {
+  // A scratch engine runs: sti; nop; (code hook snapshots hflags at both) then faults with known codes.
+  Scratch s;
+  check(uc_open(UC_ARCH_X86, UC_MODE_32, &s.uc), "calibrate: open");
+  check(uc_context_alloc(s.uc, &s.ctx), "calibrate: context");
+  s.size = uc_context_size(s.uc);
+  check(uc_mem_map(s.uc, 0, 0x10000, UC_PROT_ALL), "calibrate: map");
+  const std::uint64_t gdt[3] = {0, 0x00CF9A000000FFFFull, 0x00CF92000000FFFFull};
+  uc_mem_write(s.uc, 0x100, gdt, sizeof gdt);
+  uc_x86_mmr g{0, 0x100, sizeof gdt - 1, 0};
+  uc_reg_write(s.uc, UC_X86_REG_GDTR, &g);
+  int sel = 0x10;
+  uc_reg_write(s.uc, UC_X86_REG_SS, &sel);
+  uc_reg_write(s.uc, UC_X86_REG_DS, &sel);
+  int esp = 0x8000;
+  uc_reg_write(s.uc, UC_X86_REG_ESP, &esp);
+  // 0x1000: sti; nop; mov $0x43,%ax; mov %ax,%ds (#GP 0x40); 0x100c: mov $0x53,%ax; mov %ax,%ds (#GP 0x50)
+  const std::uint8_t code[] = {0xFB, 0x90, 0x66, 0xB8, 0x43, 0x00, 0x8E, 0xD8, 0x90, 0x90, 0x90,
+                               0x90, 0x66, 0xB8, 0x53, 0x00, 0x8E, 0xD8, 0xF4};
+  uc_mem_write(s.uc, 0x1000, code, sizeof code);
+  uc_hook h;
+  auto code_cb = +[](uc_engine*, uint64_t addr, uint32_t, void* p) {
+    auto* sc = static_cast<Scratch*>(p);
+    if (addr == 0x1001 || addr == 0x1002) sc->snap();
+  };
+  uc_hook_add(s.uc, &h, UC_HOOK_CODE, reinterpret_cast<void*>(code_cb), &s, 0x1001, 0x1002);
+  auto intr_cb = +[](uc_engine* uc, uint32_t intno, void* p) {
+    auto* sc = static_cast<Scratch*>(p);
+    sc->vectors.push_back(intno);
+    sc->snap();
+    // Resume past the faulting `mov %ax,%ds` (2 bytes); EIP is the faulting instruction for a fault.
+    std::uint32_t eip;
+    uc_reg_read(uc, UC_X86_REG_EIP, &eip);
+    eip += 2;
+    uc_reg_write(uc, UC_X86_REG_EIP, &eip);
+    if (sc->vectors.size() == 1) {
+      // Reset every candidate old_exception (value 13) to -1, so the second #GP stays #GP.
+      uc_context_save(uc, sc->ctx);
+      for (std::size_t off : offsets_with(sc->snaps.back(), 13)) {
+        std::int32_t none = -1;
+        std::memcpy(blob(sc->ctx) + off, &none, 4);
+      }
+      uc_context_restore(uc, sc->ctx);
+    }
+  };
+  uc_hook_add(s.uc, &h, UC_HOOK_INTR, reinterpret_cast<void*>(intr_cb), &s, 1, 0);
+  uc_emu_start(s.uc, 0x1000, 0x1000 + sizeof code, 0, 50);
+  if (s.snaps.size() != 4 || s.vectors.size() != 2 || s.vectors[0] != 13 || s.vectors[1] != 13) {
+    throw std::runtime_error(fmt::format(
+        "unicorn: context calibration failed ({} snapshots, {} exceptions); this Unicorn build is "
+        "not the 2.0.1 forkscope was written for",
+        s.snaps.size(), s.vectors.size()));
+  }
+  ContextLayout L;
+  // hflags: bit 3 set in the STI shadow (at the nop), clear one instruction later. Prefer the offset
+  // measured on Debian's 2.0.1 when it qualifies (UNICORN-NOTES.md counts from the uc_context start,
+  // 16 bytes earlier: 192, 5368, 5480).
+  std::optional<std::size_t> hflags;
+  for (std::size_t i = 0; i + 4 <= s.size; i += 4) {
+    std::uint32_t a, b;
+    std::memcpy(&a, s.snaps[0].data() + i, 4);
+    std::memcpy(&b, s.snaps[1].data() + i, 4);
+    if ((a & 8u) && !(b & 8u) && (a & ~8u) == (b & ~8u) && (!hflags || i == 176)) hflags = i;
+  }
+  // error code: 0x40 at the first #GP and 0x50 at the second.
+  std::optional<std::size_t> err;
+  for (std::size_t off : offsets_with(s.snaps[2], 0x40)) {
+    std::uint32_t v;
+    std::memcpy(&v, s.snaps[3].data() + off, 4);
+    if (v == 0x50 && (!err || off == 5352)) err = off;
+  }
+  // old_exception: 13 after the first #GP (and reset by us before the second, which stayed #GP).
+  std::optional<std::size_t> old;
+  for (std::size_t off : offsets_with(s.snaps[2], 13)) {
+    if (!old || off == 5464) old = off;
+  }
+  if (!hflags || !err || !old) {
+    throw std::runtime_error("unicorn: context calibration found no offset for hflags/error code/"
+                             "old_exception; this Unicorn build is not supported");
+  }
+  L.hflags = *hflags;
+  L.error_code = *err;
+  L.old_exception = *old;
+  return L;
+}
+
+}  // namespace
+
+const ContextLayout& context_layout() {
+  static const ContextLayout layout = calibrate();
+  return layout;
+}
+
+}  // namespace fs

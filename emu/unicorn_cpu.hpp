@@ -1,0 +1,131 @@
+// The one door to Unicorn. Nothing else in forkscope includes unicorn.h: every uc_* call, and every
+// workaround for what Unicorn 2.0.1 lacks, lives behind this class (see ../shared/UNICORN-NOTES.md and
+// tests/unicorn_quirks_test.cpp, which pins each workaround's upstream behaviour).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace fs {
+
+enum class Reg : std::uint8_t {
+  kEax, kEcx, kEdx, kEbx, kEsp, kEbp, kEsi, kEdi,
+  kEip, kEflags,
+  kCs, kSs, kDs, kEs, kFs, kGs,
+  kCr0, kCr2, kCr3, kCr4,
+};
+
+struct DescriptorTableReg {
+  std::uint32_t base = 0;
+  std::uint32_t limit = 0;
+};
+
+// Why an uc_emu_start returned.
+enum class CpuExit : std::uint8_t {
+  kStopped,      // uc_emu_stop from a hook, or HLT (the caller tells them apart by its own flags)
+  kInvalidInsn,  // UC_ERR_INSN_INVALID not handled by the invalid-instruction hook
+  kUnmapped,     // a fetch/read/write of an address with no RAM behind it
+  kOtherError,
+};
+
+struct CpuRunResult {
+  CpuExit exit = CpuExit::kStopped;
+  std::string error;  // uc_strerror text for the error kinds
+};
+
+// Callbacks the machine installs. Each is called from inside uc_emu_start.
+struct CpuHooks {
+  // Start of every translated-block execution (fast mode): address and size in bytes. A plain function
+  // pointer, not std::function: it runs on every block.
+  void (*on_block)(void* ctx, std::uint32_t addr, std::uint32_t size) = nullptr;
+  void* on_block_ctx = nullptr;
+  // Every instruction (only when `per_instruction` was requested at creation).
+  std::function<void(std::uint32_t addr, std::uint32_t size)> on_insn;
+  // A one-shot stop point fired (see arm_stop_at).
+  std::function<void(std::uint32_t addr)> on_stop_point;
+  // `int n`, int3, into and CPU exceptions (Unicorn's UC_HOOK_INTR).
+  std::function<void(std::uint32_t vector)> on_interrupt;
+  // An invalid opcode. Return true if the handler redirected execution (it delivered #UD).
+  std::function<bool()> on_invalid_insn;
+  std::function<std::uint32_t(std::uint16_t port, unsigned size)> on_port_in;
+  std::function<void(std::uint16_t port, unsigned size, std::uint32_t value)> on_port_out;
+  // Addresses around an RDTSC: called before it executes (at its address) and after (at the next one).
+  std::function<void(std::uint32_t addr)> on_rdtsc_site;
+};
+
+class UnicornCpu {
+ public:
+  // Maps `ram` (host memory owned by the caller) at guest-physical 0. With `per_instruction`, a code hook
+  // runs on every instruction (trace mode); otherwise only block hooks (fast mode).
+  UnicornCpu(std::span<std::uint8_t> ram, bool per_instruction, CpuHooks hooks);
+  ~UnicornCpu();
+  UnicornCpu(const UnicornCpu&) = delete;
+  UnicornCpu& operator=(const UnicornCpu&) = delete;
+
+  CpuRunResult run(std::uint32_t start_eip);
+  void stop();  // from inside a hook: stop before the current instruction (code/stop hooks) or block
+
+  std::uint32_t reg(Reg r) const;
+  void set_reg(Reg r, std::uint32_t v);
+  DescriptorTableReg gdtr() const;
+  DescriptorTableReg idtr() const;
+  void set_gdtr(DescriptorTableReg v);
+  void set_idtr(DescriptorTableReg v);
+  std::uint16_t tr_selector() const;
+  std::uint32_t tr_base() const;  // the hidden base cached by `ltr`
+  unsigned cpl() const;           // from the hidden SS/CS state (QEMU hflags)
+
+  // Guest memory by the address Unicorn itself uses (linear == physical in 2.0.1, see paging notes).
+  bool read(std::uint32_t addr, void* out, std::size_t n) const;
+  bool write(std::uint32_t addr, const void* in, std::size_t n);
+
+  // Loads ring-0 CS:EIP and SS:ESP whatever the current CPL (the stack switch of an interrupt).
+  void load_ring0(std::uint16_t cs, std::uint32_t eip, std::uint16_t ss, std::uint32_t esp);
+  // Loads CS:EIP at the current privilege level (an interrupt without privilege change).
+  void load_cs_eip(std::uint16_t cs, std::uint32_t eip);
+  // Loads flat 4 GiB ring-0 segments for the multiboot boot state (before the guest has a GDT).
+  void load_flat_boot_segments();
+
+  // The error code of the exception being reported to on_interrupt (no API in Unicorn).
+  std::uint32_t pending_error_code() const;
+  // WORKAROUND: clear QEMU's "exception in flight" so the next one is not promoted to #DF by Unicorn.
+  void clear_exception_in_flight();
+  // True for one instruction after STI or MOV SS (interrupts inhibited).
+  bool interrupt_shadow() const;
+
+  // A one-shot stop before the instruction at `addr`: installs a code hook bounded to that address and
+  // drops translated code covering it, so the next translation calls the hook.
+  void arm_stop_at(std::uint32_t addr);
+  void disarm_stop();
+  bool stop_armed() const { return stop_hook_ != 0; }
+  // Adds a persistent hook pair around an RDTSC instruction at `addr` (length `len`).
+  void watch_rdtsc(std::uint32_t addr, std::uint32_t len);
+  // Breakpoint-style observers (tests, inspectors): persistent code hook at one address.
+  void add_address_hook(std::uint32_t addr, std::function<void(std::uint32_t)> fn);
+  // Drop translated code for [begin, end): after the guest's code changes under a host write.
+  void invalidate_code(std::uint32_t begin, std::uint32_t end);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::size_t stop_hook_ = 0;
+  std::uint32_t stop_addr_ = 0;
+  friend struct UnicornCpuAccess;
+};
+
+// The offsets into Unicorn's context blob (see UNICORN-NOTES.md "Interrupts and exceptions"), found at
+// start-up by provoking known events, because they depend on the library build.
+struct ContextLayout {
+  std::size_t error_code = 0;
+  std::size_t old_exception = 0;
+  std::size_t hflags = 0;
+};
+// Calibrates on a scratch engine; throws std::runtime_error with a one-line message if it cannot.
+const ContextLayout& context_layout();
+
+}  // namespace fs
