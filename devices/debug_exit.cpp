@@ -1,0 +1,1 @@
+#include "devices/debug_exit.hpp"

@@ -1,0 +1,108 @@
+#include "emu/block_cache.hpp"
+
+#include <stdexcept>
+
+#include "emu/cycle_table.hpp"
+
+namespace fs {
+
+int Block::index_of(std::uint32_t a) const {
+  for (std::size_t i = 0; i < insns.size(); ++i)
+    if (insns[i].addr == a) return static_cast<int>(i);
+  return -1;
+}
+
+Decoder::Decoder() {
+  if (cs_open(CS_ARCH_X86, CS_MODE_32, &cs_) != CS_ERR_OK) throw std::runtime_error("capstone: open");
+  cs_option(cs_, CS_OPT_DETAIL, CS_OPT_ON);
+  insn_ = cs_malloc(cs_);
+}
+
+Decoder::~Decoder() {
+  if (insn_) cs_free(insn_, 1);
+  cs_close(&cs_);
+}
+
+DecodedInsn Decoder::decode_one(std::uint32_t addr, const std::uint8_t* bytes, std::size_t size) {
+  DecodedInsn d;
+  d.addr = addr;
+  const std::uint8_t* p = bytes;
+  std::uint64_t a = addr;
+  if (!cs_disasm_iter(cs_, &p, &size, &a, insn_)) return d;  // len 0: undecodable
+  const cs_insn& in = *insn_;
+  d.len = static_cast<std::uint8_t>(in.size);
+  if (!cycle_table::is_known(in)) ++unknown_;
+  if (cycle_table::charged_by_delivery(in)) {
+    if (in.id == X86_INS_IRET || in.id == X86_INS_IRETD) {
+      d.cls = InsnClass::kIret;
+    } else {
+      d.cls = InsnClass::kSoftInt;
+      if (in.id == X86_INS_INT3) d.soft_vector = 3;
+      else if (in.id == X86_INS_INTO) d.soft_vector = 4;
+      else d.soft_vector = static_cast<std::uint8_t>(in.detail->x86.operands[0].imm);
+    }
+    return d;
+  }
+  d.cycles = static_cast<std::uint16_t>(cycle_table::insn_cycles(in));
+  if (cycle_table::is_conditional_branch(in)) {
+    d.cls = InsnClass::kCondBranch;
+    d.taken_extra = static_cast<std::uint16_t>(cycle_table::taken_extra(in));
+  } else if (in.id == X86_INS_HLT) {
+    d.cls = InsnClass::kHlt;
+  } else if (in.id == X86_INS_RDTSC) {
+    d.cls = InsnClass::kRdtsc;
+  } else if (in.id == X86_INS_IN || in.id == X86_INS_OUT || in.id == X86_INS_INSB ||
+             in.id == X86_INS_INSW || in.id == X86_INS_INSD || in.id == X86_INS_OUTSB ||
+             in.id == X86_INS_OUTSW || in.id == X86_INS_OUTSD) {
+    d.cls = InsnClass::kIo;
+  }
+  return d;
+}
+
+Block Decoder::decode_block(std::uint32_t addr, const std::uint8_t* bytes, std::uint32_t size) {
+  Block b;
+  b.addr = addr;
+  b.size = size;
+  b.before.push_back(0);
+  std::uint32_t off = 0;
+  while (off < size) {
+    DecodedInsn d = decode_one(addr + off, bytes + off, size - off);
+    if (d.len == 0) break;
+    b.has_rdtsc |= d.cls == InsnClass::kRdtsc;
+    b.insns.push_back(d);
+    b.before.push_back(b.before.back() + d.cycles);
+    off += d.len;
+  }
+  return b;
+}
+
+std::string Decoder::disassemble(std::uint32_t addr, const std::uint8_t* bytes, std::size_t size,
+                                 std::uint8_t* len_out) {
+  const std::uint8_t* p = bytes;
+  std::uint64_t a = addr;
+  if (!cs_disasm_iter(cs_, &p, &size, &a, insn_)) {
+    if (len_out) *len_out = 0;
+    return {};
+  }
+  if (len_out) *len_out = static_cast<std::uint8_t>(insn_->size);
+  std::string s = insn_->mnemonic;
+  if (insn_->op_str[0]) {
+    s += ' ';
+    s += insn_->op_str;
+  }
+  return s;
+}
+
+const Block& BlockCache::get_slow(std::uint32_t addr, std::uint32_t size, const Reader& read) {
+  const std::uint64_t key = (std::uint64_t{addr} << 16) ^ size;
+  auto it = map_.find(key);
+  if (it != map_.end()) return *it->second;
+  std::vector<std::uint8_t> bytes(size + 16);
+  if (!read(addr, bytes.data(), size)) bytes.assign(size + 16, 0);
+  auto b = std::make_unique<Block>(dec_.decode_block(addr, bytes.data(), size));
+  const Block& ref = *b;
+  map_.emplace(key, std::move(b));
+  return ref;
+}
+
+}  // namespace fs

@@ -1,0 +1,103 @@
+// Decoded translated blocks with their cycle costs.
+//
+// Fast mode pays per block, not per instruction: the first time Unicorn runs a block, Capstone decodes it
+// once and the cycle table prices every instruction; afterwards the block hook only looks the block up and
+// adds its total. The per-instruction prefix sums let the machine place an event at an exact instruction
+// boundary inside a block, and time an I/O access to its own instruction.
+#pragma once
+
+#include <capstone/capstone.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace fs {
+
+enum class InsnClass : std::uint8_t {
+  kPlain,
+  kCondBranch,  // Jcc, LOOP*, JECXZ: taken_extra charged when the next EIP is not the fall-through
+  kSoftInt,     // INT n, INT3, INTO: charged by interrupt delivery
+  kIret,        // charged when the next block shows the privilege it returned to
+  kHlt,
+  kIo,          // IN/OUT/INS/OUTS
+  kRdtsc,
+};
+
+struct DecodedInsn {
+  std::uint32_t addr = 0;
+  std::uint8_t len = 0;
+  InsnClass cls = InsnClass::kPlain;
+  std::uint16_t cycles = 0;       // static cost (not-taken cost for branches; 0 for kSoftInt/kIret)
+  std::uint16_t taken_extra = 0;  // kCondBranch only
+  std::uint8_t soft_vector = 0;   // kSoftInt: the vector INT n raises
+};
+
+struct Block {
+  std::uint32_t addr = 0;
+  std::uint32_t size = 0;
+  std::vector<DecodedInsn> insns;
+  std::vector<std::uint32_t> before;  // before[i]: cycles of insns[0..i) ; before[n] = total static cost
+  bool has_rdtsc = false;
+  std::uint32_t total() const { return before.back(); }
+  // Index of the instruction starting at `addr`, or -1.
+  int index_of(std::uint32_t a) const;
+};
+
+// Capstone in CS_MODE_32 with details on; one per machine (not thread-safe).
+class Decoder {
+ public:
+  Decoder();
+  ~Decoder();
+  Decoder(const Decoder&) = delete;
+  Decoder& operator=(const Decoder&) = delete;
+  // Decodes `bytes` as starting at `addr`; stops at the first undecodable byte.
+  Block decode_block(std::uint32_t addr, const std::uint8_t* bytes, std::uint32_t size);
+  // One instruction as text ("mov eax, dword ptr [ebx + 4]"); empty when undecodable.
+  std::string disassemble(std::uint32_t addr, const std::uint8_t* bytes, std::size_t size,
+                          std::uint8_t* len_out = nullptr);
+  DecodedInsn decode_one(std::uint32_t addr, const std::uint8_t* bytes, std::size_t size);
+  std::uint64_t unknown_cost_insns() const { return unknown_; }
+
+ private:
+  csh cs_ = 0;
+  cs_insn* insn_ = nullptr;
+  std::uint64_t unknown_ = 0;
+};
+
+class BlockCache {
+ public:
+  using Reader = std::function<bool(std::uint32_t addr, std::uint8_t* out, std::uint32_t n)>;
+  explicit BlockCache(Decoder& dec) : dec_(dec) {}
+  // The block Unicorn is about to run; decoded on first sight. The hot path is one direct-mapped probe
+  // (this runs on every block execution in fast mode).
+  template <typename ReadFn>
+  const Block& get(std::uint32_t addr, std::uint32_t size, ReadFn&& read) {
+    Slot& s = front_[(addr ^ (addr >> 13)) & (kFrontSize - 1)];
+    if (s.block && s.addr == addr && s.size == size) return *s.block;
+    const Block& b = get_slow(addr, size, Reader(std::forward<ReadFn>(read)));
+    s = Slot{addr, size, &b};
+    return b;
+  }
+  void clear() {
+    map_.clear();
+    front_.assign(kFrontSize, Slot{});
+  }
+  std::size_t size() const { return map_.size(); }
+
+ private:
+  static constexpr std::size_t kFrontSize = 1u << 14;
+  struct Slot {
+    std::uint32_t addr = 0, size = 0;
+    const Block* block = nullptr;
+  };
+  const Block& get_slow(std::uint32_t addr, std::uint32_t size, const Reader& read);
+  Decoder& dec_;
+  std::unordered_map<std::uint64_t, std::unique_ptr<Block>> map_;
+  std::vector<Slot> front_ = std::vector<Slot>(kFrontSize);
+};
+
+}  // namespace fs

@@ -1,0 +1,110 @@
+#include "emu/cli/run.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "emu/machine.hpp"
+#include "loader/elf_image.hpp"
+
+namespace fs::cli {
+
+std::string default_image() {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "guest/kernel.elf";
+  return (exe.parent_path() / "guest" / "kernel.elf").string();
+}
+
+void setup_run(CLI::App& app, RunOptions& opt) {
+  auto* run = app.add_subcommand("run", "boot a multiboot image and stream its serial console");
+  run->add_option("image", opt.image, "multiboot ELF image (default: guest/kernel.elf beside forkscope)");
+  run->add_option("--ram", opt.ram_bytes, "guest RAM, e.g. 64M or 128MiB (default 64 MiB)")
+      ->transform(CLI::AsSizeValue(false));
+  run->add_option("--cpu-mhz", opt.cpu_mhz, "CPU clock relating cycles to seconds (default 100)")
+      ->check(CLI::Range(1, 4000));
+  run->add_option("--max-cycles", opt.max_cycles,
+                  "stop a runaway guest after N cycles, exit status 124 (default: 30 guest seconds)")
+      ->check(CLI::PositiveNumber);
+  run->add_option("--cmdline", opt.cmdline, "kernel command line passed in the multiboot info");
+  run->add_option("--serial", opt.serial_file, "write the serial console to FILE instead of stdout");
+  run->add_flag("-q,--quiet", opt.quiet, "no summary on stderr");
+  run->add_flag("--per-instruction", opt.per_instruction,
+                "run with a hook on every instruction (the trace mode's timing, for comparison)");
+}
+
+namespace {
+
+void print_summary(const Machine& m, const RunResult& r, double wall_s) {
+  const auto& st = m.stats();
+  const auto& c = m.clock();
+  std::string irqs;
+  for (std::size_t v = 0; v < st.interrupts.size(); ++v) {
+    if (st.interrupts[v] == 0) continue;
+    if (!irqs.empty()) irqs += ", ";
+    irqs += fmt::format("{:#04x}:{}", v, st.interrupts[v]);
+  }
+  const double mips = wall_s > 0 ? static_cast<double>(st.instructions) / wall_s / 1e6 : 0.0;
+  fmt::print(stderr,
+             "forkscope: {} (status {})\n"
+             "  instructions {}  cycles {}  guest {:.6f} s  idle cycles {} ({:.1f}%)\n"
+             "  interrupts {}  HLTs {}\n"
+             "  unclaimed ports: {} reads, {} writes  exact stop points {}\n"
+             "  wall {:.3f} s  {:.1f} MIPS\n",
+             stop_reason_name(r.reason), r.exit_status, st.instructions, c.now, c.seconds(), c.idle,
+             c.now ? 100.0 * static_cast<double>(c.idle) / static_cast<double>(c.now) : 0.0,
+             irqs.empty() ? "none" : irqs, st.hlts, m.bus().unclaimed_reads(),
+             m.bus().unclaimed_writes(), st.stop_points, wall_s, mips);
+}
+
+}  // namespace
+
+int cmd_run(const RunOptions& opt) {
+  MachineOptions mo;
+  mo.ram_bytes = opt.ram_bytes;
+  mo.cpu_hz = opt.cpu_mhz * 1'000'000;
+  mo.max_cycles = opt.max_cycles ? opt.max_cycles : 30 * mo.cpu_hz;
+  mo.cmdline = opt.cmdline;
+  mo.per_instruction = opt.per_instruction;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> serial(nullptr, &std::fclose);
+  if (!opt.serial_file.empty()) {
+    serial.reset(std::fopen(opt.serial_file.c_str(), "wb"));
+    if (!serial) {
+      fmt::print(stderr, "forkscope: cannot write serial output to {}\n", opt.serial_file);
+      return 2;
+    }
+    std::FILE* f = serial.get();
+    mo.serial_out = [f](std::uint8_t b) { std::fputc(b, f); };
+  }
+  const std::string image = opt.image.empty() ? default_image() : opt.image;
+  std::unique_ptr<Machine> m;
+  try {
+    m = std::make_unique<Machine>(mo);
+    m->load(image);
+  } catch (const LoadError& e) {
+    fmt::print(stderr, "forkscope: {}\n", e.what());
+    return 2;
+  } catch (const std::invalid_argument& e) {
+    fmt::print(stderr, "forkscope: {}\n", e.what());
+    return 2;
+  }
+  const auto t0 = std::chrono::steady_clock::now();  // wall time for the summary only
+  RunResult r = m->run();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::fflush(stdout);
+  if (!r.message.empty()) {
+    fmt::print(stderr, "forkscope: {}\n", r.message);
+    if (!r.last_instructions.empty()) {
+      fmt::print(stderr, "  last {} instructions:\n", r.last_instructions.size());
+      for (const auto& l : r.last_instructions) fmt::print(stderr, "    {}\n", l);
+    }
+  }
+  if (!opt.quiet) print_summary(*m, r, wall);
+  return r.exit_status;
+}
+
+}  // namespace fs::cli

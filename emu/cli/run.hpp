@@ -1,0 +1,28 @@
+// `forkscope run [IMAGE]`: boot a multiboot image, stream its serial console, exit with its status.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace fs::cli {
+
+struct RunOptions {
+  std::string image;  // default: guest/kernel.elf next to the forkscope binary
+  std::uint64_t ram_bytes = 64ull << 20;
+  std::uint64_t cpu_mhz = 100;
+  std::uint64_t max_cycles = 0;  // 0: 30 guest seconds
+  std::string cmdline;
+  std::string serial_file;
+  bool quiet = false;
+  bool per_instruction = false;
+};
+
+void setup_run(CLI::App& app, RunOptions& opt);
+int cmd_run(const RunOptions& opt);
+
+// The default guest image: build/guest/kernel.elf beside build/forkscope.
+std::string default_image();
+
+}  // namespace fs::cli

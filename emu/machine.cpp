@@ -1,0 +1,668 @@
+#include "emu/machine.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+
+#include "emu/cycle_table.hpp"
+#include "loader/multiboot.hpp"
+
+namespace fs {
+namespace {
+
+constexpr std::uint32_t kIF = 1u << 9;
+constexpr std::uint32_t kCr0Pg = 1u << 31, kCr0Wp = 1u << 16;
+
+// Guest memory for delivery: linear addresses checked against the guest's page tables when CR0.PG is
+// set (Intel SDM vol. 3A 4.3, 32-bit paging; 4 MiB pages when CR4.PSE), then accessed at the address
+// Unicorn 2.0.1 itself uses for them (linear == physical, UNICORN-NOTES.md "Paging"), so frames land where
+// the guest will read them.
+class MachineMemory : public GuestMemory {
+ public:
+  explicit MachineMemory(UnicornCpu& cpu) : cpu_(cpu) {}
+
+  std::optional<MemFault> read(std::uint32_t lin, void* out, unsigned n, bool sup) override {
+    if (auto f = check(lin, n, false, sup)) return f;
+    if (!cpu_.read(lin, out, n)) return MemFault{kGP, 0, lin};
+    return std::nullopt;
+  }
+  std::optional<MemFault> write(std::uint32_t lin, const void* in, unsigned n, bool sup) override {
+    if (auto f = check(lin, n, true, sup)) return f;
+    if (!cpu_.write(lin, in, n)) return MemFault{kSS, 0, lin};
+    return std::nullopt;
+  }
+
+ private:
+  std::optional<MemFault> check(std::uint32_t lin, unsigned n, bool write, bool sup) {
+    const std::uint32_t cr0 = cpu_.reg(Reg::kCr0);
+    if (!(cr0 & kCr0Pg)) return std::nullopt;
+    const std::uint32_t cr3 = cpu_.reg(Reg::kCr3), cr4 = cpu_.reg(Reg::kCr4);
+    for (std::uint32_t page = lin & ~0xFFFu; page <= ((lin + n - 1) & ~0xFFFu); page += 0x1000) {
+      std::uint32_t addr = page < lin ? lin : page;
+      std::uint32_t pde = 0, pte = 0;
+      const std::uint32_t code = (write ? 2u : 0u) | (sup ? 0u : 4u);
+      if (!cpu_.read((cr3 & ~0xFFFu) + (addr >> 22) * 4, &pde, 4) || !(pde & 1))
+        return MemFault{kPF, code, addr};
+      std::uint32_t flags = pde;
+      if ((pde & 0x80) && (cr4 & 0x10)) {
+        flags = pde;
+      } else {
+        if (!cpu_.read((pde & ~0xFFFu) + ((addr >> 12) & 0x3FF) * 4, &pte, 4) || !(pte & 1))
+          return MemFault{kPF, code, addr};
+        flags = pde & pte;
+      }
+      if (!sup && !(flags & 4)) return MemFault{kPF, code | 1u, addr};
+      if (write && !(flags & 2) && (!sup || (cr0 & kCr0Wp))) return MemFault{kPF, code | 1u, addr};
+      if (page == 0xFFFFF000u) break;
+    }
+    return std::nullopt;
+  }
+  UnicornCpu& cpu_;
+};
+
+}  // namespace
+
+int exit_status_for(StopReason r, std::uint32_t v) {
+  switch (r) {
+    case StopReason::kGuestExit: return static_cast<int>(v & 0xFF);
+    case StopReason::kTripleFault: return 3;
+    case StopReason::kHaltedNoIrq: return 4;
+    case StopReason::kGuestError: return 5;
+    case StopReason::kCycleLimit: return 124;
+  }
+  return 1;
+}
+
+const char* stop_reason_name(StopReason r) {
+  switch (r) {
+    case StopReason::kGuestExit: return "guest exit";
+    case StopReason::kTripleFault: return "triple fault";
+    case StopReason::kHaltedNoIrq: return "halted";
+    case StopReason::kGuestError: return "guest error";
+    case StopReason::kCycleLimit: return "cycle limit";
+  }
+  return "?";
+}
+
+Machine::Machine(MachineOptions opt)
+    : opt_(std::move(opt)),
+      ram_(opt_.ram_bytes, 0),
+      pit_(opt_.cpu_hz),
+      uart_([this](std::uint8_t b) {
+        if (opt_.serial_out) {
+          opt_.serial_out(b);
+        } else {
+          std::fputc(b, stdout);
+          if (b == '\n') std::fflush(stdout);
+        }
+      }),
+      debug_exit_([this](std::uint32_t v) {
+        // The run ends at this OUT: counters stop at its retirement, even though Unicorn may still run
+        // the rest of the translated block (whose port I/O is then ignored).
+        if (result_) return;
+        clock_.now = io_retire_clock_;
+        stats_.instructions = io_retire_insns_;
+        exit_value_ = v;
+        RunResult r;
+        r.reason = StopReason::kGuestExit;
+        r.guest_value = v;
+        r.exit_status = exit_status_for(r.reason, v);
+        result_ = r;
+        request_stop(StopKind::kExit);
+      }) {
+  if (opt_.ram_bytes < (2u << 20) || opt_.ram_bytes > (3ull << 30) || opt_.ram_bytes % 4096) {
+    throw std::invalid_argument(fmt::format(
+        "RAM size {} bytes: must be a multiple of 4 KiB between 2 MiB and 3 GiB", opt_.ram_bytes));
+  }
+  if (opt_.cpu_hz < 1'000'000) throw std::invalid_argument("CPU clock must be at least 1 MHz");
+  clock_.cpu_hz = opt_.cpu_hz;
+  pit_.set_out_handler(0, [this](bool level) { pic_.set_irq(0, level); });
+  bus_.attach(0x20, 2, &pic_.master);
+  bus_.attach(0x40, 4, &pit_);
+  bus_.attach(0xA0, 2, &pic_.slave);
+  bus_.attach(0xF4, 4, &debug_exit_);
+  bus_.attach(0x3F8, 8, &uart_);
+
+  CpuHooks h;
+  h.on_block = [](void* self, std::uint32_t a, std::uint32_t s) {
+    static_cast<Machine*>(self)->hook_block(a, s);
+  };
+  h.on_block_ctx = this;
+  h.on_insn = [this](std::uint32_t a, std::uint32_t s) { hook_insn(a, s); };
+  h.on_stop_point = [this](std::uint32_t a) { hook_stop_point(a); };
+  h.on_interrupt = [this](std::uint32_t v) { hook_interrupt(v); };
+  h.on_invalid_insn = [this]() { return hook_invalid_insn(); };
+  h.on_port_in = [this](std::uint16_t p, unsigned s) { return hook_port_in(p, s); };
+  h.on_port_out = [this](std::uint16_t p, unsigned s, std::uint32_t v) { hook_port_out(p, s, v); };
+  h.on_rdtsc_site = [this](std::uint32_t a) { hook_rdtsc(a); };
+  cpu_ = std::make_unique<UnicornCpu>(std::span<std::uint8_t>(ram_), opt_.per_instruction,
+                                      std::move(h));
+}
+
+Machine::~Machine() = default;
+
+void Machine::load(const std::string& path) {
+  LoadedImage img = load_elf(path, std::span<std::uint8_t>(ram_));
+  BootState boot = write_multiboot_info(std::span<std::uint8_t>(ram_), img, opt_.cmdline);
+  symbols_ = SymbolTable::from_elf(path);
+  // Multiboot 0.6.96 3.2 "Machine state": EAX magic, EBX info, flat segments, PE on, PG off, IF clear.
+  cpu_->load_flat_boot_segments();
+  cpu_->set_reg(Reg::kEax, boot.eax);
+  cpu_->set_reg(Reg::kEbx, boot.ebx);
+  cpu_->set_reg(Reg::kEflags, 0x2);
+  cpu_->set_reg(Reg::kEsp, 0x7000);  // undefined by the spec; somewhere harmless below the info block
+  boot_eip_ = boot.eip;
+  loaded_ = true;
+}
+
+std::uint32_t Machine::read32(std::uint32_t addr) const {
+  std::uint32_t v = 0;
+  cpu_->read(addr, &v, 4);
+  return v;
+}
+
+std::uint32_t Machine::tss_esp0() const {
+  if ((cpu_->tr_selector() & ~3u) == 0) return 0;
+  return read32(cpu_->tr_base() + 4);
+}
+
+void Machine::add_breakpoint(std::uint32_t addr, std::function<void(Machine&)> fn) {
+  cpu_->add_address_hook(addr, [this, f = std::move(fn)](std::uint32_t a) {
+    // A breakpoint right after an RDTSC must see the cycle count, whichever hook Unicorn calls first.
+    if (rdtsc_after_ == a && !opt_.per_instruction) hook_rdtsc(a);
+    f(*this);
+  });
+}
+
+void Machine::add_breakpoint(const std::string& symbol, std::function<void(Machine&)> fn) {
+  auto a = symbols_.address_of(symbol);
+  if (!a) throw std::invalid_argument(fmt::format("no symbol '{}' in the guest image", symbol));
+  add_breakpoint(*a, std::move(fn));
+}
+
+// ---- the run loop ---------------------------------------------------------------------------------
+
+void Machine::request_stop(StopKind k) {
+  if (stop_kind_ == StopKind::kFatal || stop_kind_ == StopKind::kExit) return;  // first wins
+  stop_kind_ = k;
+  cpu_->stop();
+}
+
+void Machine::service_devices() {
+  bus_.run_until(clock_.now);
+  deadline_ = std::min(bus_.next_event(), opt_.max_cycles);
+  irq_line_ = pic_.interrupt_pending();
+}
+
+bool Machine::irq_deliverable() const {
+  return pic_.interrupt_pending() && (cpu_->reg(Reg::kEflags) & kIF) && !cpu_->interrupt_shadow();
+}
+
+RunResult Machine::run() {
+  if (!loaded_) throw std::logic_error("Machine::run before load");
+  std::uint32_t eip = boot_eip_;
+  cpu_->set_reg(Reg::kEip, eip);
+  service_devices();
+  while (!result_) {
+    // At an instruction boundary, outside the CPU: time, devices, interrupts.
+    if (clock_.now >= opt_.max_cycles) {
+      fatal(StopReason::kCycleLimit,
+            fmt::format("cycle limit reached: {} cycles ({:.3f} s guest time) at {}", clock_.now,
+                        clock_.seconds(), where(cpu_->reg(Reg::kEip))),
+            false);
+      break;
+    }
+    service_devices();
+    if (irq_deliverable()) {
+      std::uint8_t vec = pic_.acknowledge();
+      irq_line_ = pic_.interrupt_pending();
+      deliver(Event{vec, EventKind::kExternal, std::nullopt}, cpu_->reg(Reg::kEip));
+      if (result_) break;
+    }
+    if (stop_kind_ == StopKind::kArm || arm_addr_ != 0) {
+      if (armed_addr_ != arm_addr_) {
+        cpu_->arm_stop_at(arm_addr_);
+        armed_addr_ = arm_addr_;
+        ++stats_.stop_points;
+      }
+      arm_addr_ = 0;
+    }
+    for (std::uint32_t a : rdtsc_to_watch_) {
+      std::uint8_t len = 0;
+      std::uint8_t bytes[16] = {};
+      cpu_->read(a, bytes, sizeof bytes);
+      decoder_.disassemble(a, bytes, sizeof bytes, &len);
+      cpu_->watch_rdtsc(a, len);
+      rdtsc_watched_.push_back(a);
+    }
+    rdtsc_to_watch_.clear();
+
+    stop_kind_ = StopKind::kNone;
+    stopped_from_block_hook_ = false;
+    block_ = nullptr;
+    eip = cpu_->reg(Reg::kEip);
+    CpuRunResult r = cpu_->run(eip);
+    // WORKAROUND(unicorn 2.0.1): after uc_emu_stop from a block hook, EIP is stale when any code hook
+    // exists (it holds the last code-hooked address) although the CPU stopped exactly at the block's
+    // start; restore it. Pinned by "unicorn: block-hook stop leaves EIP stale when a code hook exists".
+    if (stopped_from_block_hook_) cpu_->set_reg(Reg::kEip, stop_block_addr_);
+    if (armed_addr_ != 0 && stop_kind_ != StopKind::kArm) {
+      cpu_->disarm_stop();
+      armed_addr_ = 0;
+    }
+    if (result_) break;
+    if (r.exit == CpuExit::kInvalidInsn) {
+      // Only reached when the invalid-instruction hook did not take it.
+      deliver(Event{kUD, EventKind::kException, std::nullopt}, cpu_->reg(Reg::kEip));
+      continue;
+    }
+    if (r.exit != CpuExit::kStopped) {
+      fatal(StopReason::kGuestError,
+            fmt::format("guest error: {} at {}", r.error, where(cpu_->reg(Reg::kEip))));
+      break;
+    }
+    if (stop_kind_ != StopKind::kNone) continue;  // one of ours: boundary work at the loop top
+    // Otherwise Unicorn returned by itself: HLT (EIP is past it).
+    ++stats_.hlts;
+    const std::uint32_t after = cpu_->reg(Reg::kEip);
+    service_devices();
+    if (!(cpu_->reg(Reg::kEflags) & kIF)) {
+      fatal(StopReason::kHaltedNoIrq,
+            fmt::format("halted with interrupts disabled at {}", where(after - 1)));
+      break;
+    }
+    // HLT with IF=1: the clock jumps to the next device event; the gap is idle time, not work.
+    while (!pic_.interrupt_pending()) {
+      if (deadline_ == kNever) {
+        fatal(StopReason::kHaltedNoIrq,
+              fmt::format("halted forever at {}: interrupts enabled but no device event is due",
+                          where(after - 1)));
+        break;
+      }
+      if (deadline_ >= opt_.max_cycles) {
+        clock_.idle += opt_.max_cycles - clock_.now;
+        clock_.now = opt_.max_cycles;
+        break;
+      }
+      clock_.idle += deadline_ - clock_.now;
+      clock_.now = deadline_;
+      service_devices();
+    }
+  }
+  RunResult out = *result_;
+  return out;
+}
+
+// ---- hooks ----------------------------------------------------------------------------------------
+
+void Machine::settle_pending_transfer(std::uint32_t next_eip) {
+  if (pending_ == Pending::kBranch) {
+    if (next_eip != pending_fallthrough_) clock_.now += pending_extra_;
+  } else if (pending_ == Pending::kIret) {
+    const bool to_outer = cpu_->cpl() > pending_cpl_;
+    clock_.now += cycle_table::iret_cycles(to_outer);
+  }
+  pending_ = Pending::kNone;
+}
+
+void Machine::remember(const Block* b, std::uint32_t executed, std::uint32_t addr) {
+  recent_[recent_pos_ % recent_.size()] = Recent{b, executed, addr};
+  ++recent_pos_;
+}
+
+void Machine::hook_block(std::uint32_t addr, std::uint32_t size) {
+  if (result_) return;  // the run has ended; Unicorn is only winding down
+  if (pending_ != Pending::kNone) settle_pending_transfer(addr);
+  const Block& b = blocks_.get(addr, size, [this](std::uint32_t a, std::uint8_t* out, std::uint32_t n) {
+    return cpu_->read(a, out, n);
+  });
+  const Cycles base = clock_.now;
+  auto stop_here = [&](StopKind k) {
+    stop_block_addr_ = addr;
+    stopped_from_block_hook_ = true;
+    block_ = nullptr;
+    request_stop(k);
+  };
+  // RDTSC sites get their fix-up hooks before the block first runs.
+  if (b.has_rdtsc) {
+    bool all = true;
+    for (const auto& in : b.insns) {
+      if (in.cls != InsnClass::kRdtsc) continue;
+      if (std::find(rdtsc_watched_.begin(), rdtsc_watched_.end(), in.addr) == rdtsc_watched_.end()) {
+        rdtsc_to_watch_.push_back(in.addr);
+        all = false;
+      }
+    }
+    if (!all) return stop_here(StopKind::kBoundary);
+  }
+  // An interrupt waiting for IF: IF changes only at the end of a translated block (STI, POPF and IRET end
+  // one in QEMU), so block starts are the boundaries to look at.
+  if (irq_line_ && (cpu_->reg(Reg::kEflags) & kIF)) {
+    if (!cpu_->interrupt_shadow()) return stop_here(StopKind::kBoundary);
+    if (b.insns.size() > 1 && armed_addr_ != b.insns[1].addr) {
+      arm_addr_ = b.insns[1].addr;
+      return stop_here(StopKind::kArm);
+    }
+  }
+  if (deadline_ <= base) return stop_here(StopKind::kBoundary);
+  if (deadline_ < base + b.total()) {
+    // The deadline falls inside this block: stop exactly before the first instruction at or after it.
+    std::size_t k = 1;
+    while (k < b.insns.size() && base + b.before[k] < deadline_) ++k;
+    if (k < b.insns.size() && armed_addr_ != b.insns[k].addr) {
+      arm_addr_ = b.insns[k].addr;
+      return stop_here(StopKind::kArm);
+    }
+  }
+  block_ = &b;
+  block_base_ = base;
+  block_base_insns_ = stats_.instructions;
+  block_io_seen_ = 0;
+  clock_.now = base + b.total();
+  stats_.instructions += b.insns.size();
+  ++stats_.blocks;
+  remember(&b, static_cast<std::uint32_t>(b.insns.size()), addr);
+  if (!b.insns.empty()) {
+    const DecodedInsn& last = b.insns.back();
+    if (last.cls == InsnClass::kCondBranch) {
+      pending_ = Pending::kBranch;
+      pending_fallthrough_ = last.addr + last.len;
+      pending_extra_ = last.taken_extra;
+    } else if (last.cls == InsnClass::kIret) {
+      pending_ = Pending::kIret;
+      pending_cpl_ = cpu_->cpl();
+    }
+  }
+}
+
+void Machine::hook_stop_point(std::uint32_t addr) {
+  if (!block_) return;
+  const int k = block_->index_of(addr);
+  if (k < 0) return;
+  // The block was charged in full at its start; only the first k instructions retired.
+  clock_.now = block_base_ + block_->before[k];
+  stats_.instructions = block_base_insns_ + k;
+  recent_[(recent_pos_ - 1) % recent_.size()].executed = static_cast<std::uint32_t>(k);
+  pending_ = Pending::kNone;
+  block_ = nullptr;
+  request_stop(StopKind::kBoundary);
+}
+
+void Machine::hook_insn(std::uint32_t addr, std::uint32_t size) {
+  if (result_) return;  // the run has ended; Unicorn is only winding down
+  // Trace mode: the previous instruction retired; settle its variable cost, then this boundary.
+  settle_pending_transfer(addr);
+  if (have_cur_insn_ && cur_insn_.cls == InsnClass::kRdtsc && rdtsc_after_ == addr) {
+    cpu_->set_reg(Reg::kEax, static_cast<std::uint32_t>(rdtsc_value_));
+    cpu_->set_reg(Reg::kEdx, static_cast<std::uint32_t>(rdtsc_value_ >> 32));
+  }
+  have_cur_insn_ = false;
+  if (clock_.now >= deadline_ ||
+      (irq_line_ && (cpu_->reg(Reg::kEflags) & kIF) && !cpu_->interrupt_shadow())) {
+    return request_stop(StopKind::kBoundary);
+  }
+  std::uint8_t bytes[16] = {};
+  cpu_->read(addr, bytes, size < 16 ? size : 16);
+  cur_insn_ = decoder_.decode_one(addr, bytes, size);
+  cur_insn_clock_ = clock_.now;
+  have_cur_insn_ = true;
+  for (auto& f : insn_observers_) f(addr, clock_.now);
+  clock_.now += cur_insn_.cycles;
+  ++stats_.instructions;
+  remember(nullptr, 1, addr);
+  if (cur_insn_.cls == InsnClass::kCondBranch) {
+    pending_ = Pending::kBranch;
+    pending_fallthrough_ = addr + cur_insn_.len;
+    pending_extra_ = cur_insn_.taken_extra;
+  } else if (cur_insn_.cls == InsnClass::kIret) {
+    pending_ = Pending::kIret;
+    pending_cpl_ = cpu_->cpl();
+  } else if (cur_insn_.cls == InsnClass::kRdtsc) {
+    rdtsc_after_ = addr + cur_insn_.len;
+    rdtsc_value_ = clock_.now;
+  }
+}
+
+void Machine::hook_rdtsc(std::uint32_t addr) {
+  // Fast mode: the hook at an RDTSC records the cycle count it must return (its retirement time); the
+  // hook at the next address writes it over the host TSC Unicorn put in EDX:EAX.
+  if (block_) {
+    const int k = block_->index_of(addr);
+    if (k >= 0 && block_->insns[k].cls == InsnClass::kRdtsc) {
+      rdtsc_after_ = addr + block_->insns[k].len;
+      rdtsc_value_ = block_base_ + block_->before[k + 1];
+      return;
+    }
+  }
+  if (rdtsc_after_ == addr) {
+    cpu_->set_reg(Reg::kEax, static_cast<std::uint32_t>(rdtsc_value_));
+    cpu_->set_reg(Reg::kEdx, static_cast<std::uint32_t>(rdtsc_value_ >> 32));
+    rdtsc_after_ = 0;
+  }
+}
+
+Cycles Machine::io_time() {
+  io_retire_clock_ = clock_.now;
+  io_retire_insns_ = stats_.instructions;
+  if (opt_.per_instruction) return cur_insn_clock_;
+  if (!block_) return clock_.now;
+  // The n-th I/O callback of a block belongs to its n-th I/O instruction (REP INS/OUTS iterate as
+  // separate executions of a one-instruction block in QEMU, so the count restarts).
+  unsigned seen = 0;
+  for (std::size_t i = 0; i < block_->insns.size(); ++i) {
+    if (block_->insns[i].cls != InsnClass::kIo) continue;
+    if (seen++ == block_io_seen_) {
+      io_retire_clock_ = block_base_ + block_->before[i + 1];
+      io_retire_insns_ = block_base_insns_ + i + 1;
+      return block_base_ + block_->before[i];
+    }
+  }
+  return clock_.now;
+}
+
+std::uint32_t Machine::hook_port_in(std::uint16_t port, unsigned size) {
+  if (result_) return 0xFFFFFFFFu;
+  const Cycles t = io_time();
+  ++block_io_seen_;
+  std::uint32_t v = bus_.read(t, port, size);
+  irq_line_ = pic_.interrupt_pending();  // reading may acknowledge (OCW3 poll)
+  return v;
+}
+
+void Machine::hook_port_out(std::uint16_t port, unsigned size, std::uint32_t value) {
+  if (result_) return;
+  const Cycles t = io_time();
+  ++block_io_seen_;
+  bus_.write(t, port, size, value);
+  // A write may move a device deadline (a PIT reprogrammed) or the INT line (an EOI, a mask); the next
+  // block start sees it.
+  deadline_ = std::min(bus_.next_event(), opt_.max_cycles);
+  irq_line_ = pic_.interrupt_pending();
+}
+
+void Machine::hook_interrupt(std::uint32_t vector) {
+  // Unicorn reports INT n / INT3 / INTO with EIP past the instruction, and CPU faults with EIP on the
+  // faulting instruction (UNICORN-NOTES.md). Which one is it? A software interrupt ends its translated
+  // block, so it is the block's last instruction and EIP is just past it.
+  const std::uint32_t eip = cpu_->reg(Reg::kEip);
+  cpu_->clear_exception_in_flight();
+  Event ev;
+  ev.vector = static_cast<std::uint8_t>(vector);
+  std::uint32_t return_eip = eip;
+  if (opt_.per_instruction) {
+    const bool soft = have_cur_insn_ && cur_insn_.cls == InsnClass::kSoftInt &&
+                      eip == cur_insn_.addr + cur_insn_.len && cur_insn_.soft_vector == vector;
+    if (soft) {
+      ev.kind = EventKind::kSoftware;
+    } else if (have_cur_insn_) {
+      // The faulting instruction did not retire.
+      clock_.now = cur_insn_clock_;
+      --stats_.instructions;
+    }
+    pending_ = Pending::kNone;
+    have_cur_insn_ = false;
+  } else if (block_) {
+    const DecodedInsn& last = block_->insns.back();
+    const bool soft = last.cls == InsnClass::kSoftInt && eip == last.addr + last.len &&
+                      last.soft_vector == vector;
+    int k = soft ? static_cast<int>(block_->insns.size()) - 1 : block_->index_of(eip);
+    if (soft) ev.kind = EventKind::kSoftware;
+    if (k >= 0) {
+      clock_.now = block_base_ + block_->before[k];
+      stats_.instructions = block_base_insns_ + k + (soft ? 1 : 0);
+      recent_[(recent_pos_ - 1) % recent_.size()].executed = static_cast<std::uint32_t>(k + 1);
+    }
+    pending_ = Pending::kNone;
+    block_ = nullptr;
+  }
+  if (ev.kind == EventKind::kException && pushes_error_code(ev.vector)) {
+    ev.error_code = cpu_->pending_error_code();
+  }
+  if (ev.kind == EventKind::kException && ev.vector == kPF) {
+    // CR2 is already right (UNICORN-NOTES.md).
+  }
+  deliver(ev, return_eip);
+  if (result_) request_stop(StopKind::kFatal);
+}
+
+bool Machine::hook_invalid_insn() {
+  const std::uint32_t eip = cpu_->reg(Reg::kEip);
+  if (opt_.per_instruction && have_cur_insn_) {
+    clock_.now = cur_insn_clock_;
+    --stats_.instructions;
+    have_cur_insn_ = false;
+  } else if (block_) {
+    const int k = block_->index_of(eip);
+    if (k >= 0) {
+      clock_.now = block_base_ + block_->before[k];
+      stats_.instructions = block_base_insns_ + k;
+    }
+    block_ = nullptr;
+  }
+  pending_ = Pending::kNone;
+  deliver(Event{kUD, EventKind::kException, std::nullopt}, eip);
+  if (result_) {
+    request_stop(StopKind::kFatal);
+    return false;
+  }
+  return true;
+}
+
+// ---- delivery -------------------------------------------------------------------------------------
+
+void Machine::deliver(Event ev, std::uint32_t return_eip) {
+  MachineMemory mem(*cpu_);
+  std::vector<std::string> chain;
+  std::optional<std::uint8_t> first_fault;  // the exception being delivered when another one arose
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    CpuSnapshot s;
+    s.eip = return_eip;
+    s.eflags = cpu_->reg(Reg::kEflags);
+    s.esp = cpu_->reg(Reg::kEsp);
+    s.cs = static_cast<std::uint16_t>(cpu_->reg(Reg::kCs));
+    s.ss = static_cast<std::uint16_t>(cpu_->reg(Reg::kSs));
+    auto g = cpu_->gdtr();
+    auto i = cpu_->idtr();
+    s.gdt_base = g.base;
+    s.gdt_limit = g.limit;
+    s.idt_base = i.base;
+    s.idt_limit = i.limit;
+    s.tr_loaded = (cpu_->tr_selector() & ~3u) != 0;
+    s.tr_base = cpu_->tr_base();
+    chain.push_back(ev.error_code ? fmt::format("{}({:#06x})", vector_mnemonic(ev.vector),
+                                                *ev.error_code)
+                                  : (ev.vector < 32 ? std::string(vector_mnemonic(ev.vector))
+                                                    : fmt::format("INT {:#04x}", ev.vector)));
+    DeliveryOutcome o = fs::deliver(s, mem, ev);
+    if (o.delivered) {
+      const Delivered& d = *o.delivered;
+      if (d.privilege_change) {
+        cpu_->load_ring0(d.cs, d.eip, d.ss, d.esp);
+      } else {
+        cpu_->set_reg(Reg::kEsp, d.esp);
+        cpu_->load_cs_eip(d.cs, d.eip);
+      }
+      cpu_->set_reg(Reg::kEflags, d.eflags);
+      clock_.now += cycle_table::int_cycles(d.privilege_change
+                                                ? cycle_table::Delivery::kToInnerPrivilege
+                                                : cycle_table::Delivery::kSamePrivilege);
+      ++stats_.interrupts[ev.vector];
+      if (!delivery_observers_.empty()) {
+        DeliveryRecord rec{ev, d, return_eip, clock_.now};
+        for (auto& f : delivery_observers_) f(*this, rec);
+      }
+      return;
+    }
+    const DeliveryFault& f = *o.fault;
+    const std::uint8_t current = ev.vector;
+    if (current == kDF) {
+      chain.push_back(fmt::format("{}({:#06x}) [{}]", vector_mnemonic(f.fault.vector),
+                                  f.fault.error_code, f.why));
+      fatal(StopReason::kTripleFault,
+            fmt::format("triple fault: {} at {}", fmt::join(chain, " -> "), where(return_eip)));
+      return;
+    }
+    const bool is_exception = ev.kind == EventKind::kException && current < 32;
+    if (is_exception && becomes_double_fault(current, f.fault.vector)) {
+      chain.back() += fmt::format(" [{}]", f.why);
+      chain.push_back(fmt::format("{}({:#06x})", vector_mnemonic(f.fault.vector),
+                                  f.fault.error_code));
+      ev = Event{kDF, EventKind::kException, 0u};
+    } else {
+      chain.back() += fmt::format(" [{}]", f.why);
+      ev = Event{f.fault.vector, EventKind::kException, std::nullopt};
+      if (pushes_error_code(f.fault.vector)) ev.error_code = f.fault.error_code;
+      if (f.fault.vector == kPF) cpu_->set_reg(Reg::kCr2, f.fault.cr2);
+    }
+    (void)first_fault;
+  }
+  fatal(StopReason::kTripleFault,
+        fmt::format("triple fault: {} at {}", fmt::join(chain, " -> "), where(return_eip)));
+}
+
+std::string Machine::where(std::uint32_t eip) const {
+  return fmt::format("{:04x}:{:08x} <{}>", cpu_->reg(Reg::kCs), eip, symbols_.describe(eip));
+}
+
+void Machine::fatal(StopReason r, std::string message, bool with_history) {
+  if (result_) return;
+  RunResult res;
+  res.reason = r;
+  res.exit_status = exit_status_for(r, 0);
+  res.message = std::move(message);
+  if (with_history) res.last_instructions = history();
+  result_ = std::move(res);
+  request_stop(StopKind::kFatal);
+}
+
+std::vector<std::string> Machine::history() const {
+  // Newest last. Fast mode keeps blocks with how many of their instructions retired.
+  std::vector<std::uint32_t> addrs;
+  const std::size_t n = std::min(recent_pos_, recent_.size());
+  for (std::size_t i = 0; i < n && addrs.size() < 16; ++i) {
+    const Recent& r = recent_[(recent_pos_ - 1 - i) % recent_.size()];
+    if (!r.block) {
+      addrs.push_back(r.addr);
+      continue;
+    }
+    for (std::uint32_t j = std::min<std::uint32_t>(r.executed, r.block->insns.size()); j-- > 0;) {
+      addrs.push_back(r.block->insns[j].addr);
+      if (addrs.size() >= 16) break;
+    }
+  }
+  std::vector<std::string> out;
+  auto& dec = const_cast<Decoder&>(decoder_);
+  for (auto it = addrs.rbegin(); it != addrs.rend(); ++it) {
+    std::uint8_t bytes[16] = {};
+    cpu_->read(*it, bytes, sizeof bytes);
+    out.push_back(fmt::format("{:08x} <{}> {}", *it, symbols_.describe(*it),
+                              dec.disassemble(*it, bytes, sizeof bytes)));
+  }
+  return out;
+}
+
+}  // namespace fs

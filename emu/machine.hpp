@@ -1,0 +1,199 @@
+// The PC: RAM, the CPU (Unicorn behind emu/unicorn_cpu), the port bus with PIT, PIC pair, UART and
+// debug-exit, the cycle clock, and the run loop that delivers interrupts at exact instruction boundaries.
+//
+// Run loop (DESIGN.md "The machine"): run the CPU until the next device deadline, bring the devices up to
+// that cycle, deliver a pending IRQ when IF=1 and no STI/MOV SS shadow is active, repeat. An interrupt is
+// taken at the first instruction boundary whose cycle count is at or after its deadline, never early.
+// Fast mode pays per translated block; trace mode (per_instruction) per instruction; both charge the same
+// cycles to the same instructions, so they deliver interrupts at the same boundaries.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "devices/debug_exit.hpp"
+#include "devices/pic8259.hpp"
+#include "devices/pit8254.hpp"
+#include "devices/port_bus.hpp"
+#include "devices/uart16550.hpp"
+#include "emu/block_cache.hpp"
+#include "emu/clock.hpp"
+#include "emu/interrupt.hpp"
+#include "emu/unicorn_cpu.hpp"
+#include "loader/elf_image.hpp"
+#include "loader/symbols.hpp"
+
+namespace fs {
+
+struct MachineOptions {
+  std::uint64_t ram_bytes = 64ull << 20;
+  std::uint64_t cpu_hz = 100'000'000;
+  std::uint64_t max_cycles = 3'000'000'000ull;  // 30 guest seconds at 100 MHz
+  std::string cmdline;
+  bool per_instruction = false;  // trace mode: a hook on every instruction
+  std::function<void(std::uint8_t)> serial_out;  // default: stdout
+};
+
+// Why a run ended, and the process exit status each maps to (README "Exit status").
+enum class StopReason : std::uint8_t {
+  kGuestExit,        // the guest wrote v to the debug-exit port: status v
+  kTripleFault,      // status 3
+  kHaltedNoIrq,      // HLT with IF=0, or with IF=1 and no device event ever due: status 4
+  kGuestError,       // an access to unmapped memory, an unsupported state: status 5
+  kCycleLimit,       // --max-cycles reached: status 124, like timeout(1)
+};
+int exit_status_for(StopReason r, std::uint32_t guest_value);
+const char* stop_reason_name(StopReason r);
+
+struct RunResult {
+  StopReason reason = StopReason::kGuestExit;
+  std::uint32_t guest_value = 0;
+  int exit_status = 0;
+  std::string message;  // one line for the user (empty for a clean guest exit)
+  std::vector<std::string> last_instructions;  // for guest faults: "0060:00101234 <sym+0x4> mov ..."
+};
+
+struct MachineStats {
+  std::uint64_t instructions = 0;
+  std::uint64_t hlts = 0;
+  std::array<std::uint64_t, 256> interrupts{};  // delivered, by vector
+  std::uint64_t stop_points = 0;   // exact mid-block stops armed
+  std::uint64_t blocks = 0;
+};
+
+// What delivery did, for observers (tests, trace).
+struct DeliveryRecord {
+  Event event;
+  Delivered delivered;
+  std::uint32_t from_eip = 0;  // the return EIP in the frame
+  Cycles at = 0;
+};
+
+class Machine {
+ public:
+  explicit Machine(MachineOptions opt);
+  ~Machine();
+  Machine(const Machine&) = delete;
+  Machine& operator=(const Machine&) = delete;
+
+  // Loads a multiboot ELF and sets the boot state. Throws LoadError (one line) on bad input.
+  void load(const std::string& image_path);
+  RunResult run();
+
+  // Inspection (valid inside observers and after run()).
+  std::uint32_t reg(Reg r) const { return cpu_->reg(r); }
+  bool read(std::uint32_t addr, void* out, std::size_t n) const { return cpu_->read(addr, out, n); }
+  std::uint32_t read32(std::uint32_t addr) const;
+  const Clock& clock() const { return clock_; }
+  const MachineStats& stats() const { return stats_; }
+  const SymbolTable& symbols() const { return symbols_; }
+  const PortBus& bus() const { return bus_; }
+  std::uint32_t tss_esp0() const;  // TSS.esp0 of the loaded TR (0 when none)
+  std::string describe(std::uint32_t addr) const { return symbols_.describe(addr); }
+  std::uint64_t unknown_cost_insns() const { return decoder_.unknown_cost_insns(); }
+
+  // Observers. Breakpoints must be added before run(); they fire before the instruction executes.
+  void add_breakpoint(std::uint32_t addr, std::function<void(Machine&)> fn);
+  void add_breakpoint(const std::string& symbol, std::function<void(Machine&)> fn);
+  void on_delivery(std::function<void(Machine&, const DeliveryRecord&)> fn) {
+    delivery_observers_.push_back(std::move(fn));
+  }
+  // Trace mode only: every instruction boundary, before the instruction, with the cycle count.
+  void on_instruction(std::function<void(std::uint32_t eip, Cycles now)> fn) {
+    insn_observers_.push_back(std::move(fn));
+  }
+
+ private:
+  enum class StopKind : std::uint8_t { kNone, kBoundary, kArm, kFatal, kExit };
+
+  // Hooks (called from inside the CPU run).
+  void hook_block(std::uint32_t addr, std::uint32_t size);
+  void hook_insn(std::uint32_t addr, std::uint32_t size);
+  void hook_stop_point(std::uint32_t addr);
+  void hook_interrupt(std::uint32_t vector);
+  bool hook_invalid_insn();
+  std::uint32_t hook_port_in(std::uint16_t port, unsigned size);
+  void hook_port_out(std::uint16_t port, unsigned size, std::uint32_t value);
+  void hook_rdtsc(std::uint32_t addr);
+
+  // Boundary work (outside the CPU run, or from a hook that then stops).
+  void settle_pending_transfer(std::uint32_t next_eip);
+  void service_devices();
+  bool irq_deliverable() const;
+  void deliver(Event ev, std::uint32_t return_eip);
+  void fatal(StopReason r, std::string message, bool with_history = true);
+  void request_stop(StopKind k);
+  Cycles io_time();  // the I/O instruction's start; also sets io_retire_*
+  std::vector<std::string> history() const;
+  std::string where(std::uint32_t eip) const;
+
+  MachineOptions opt_;
+  std::vector<std::uint8_t> ram_;
+  Clock clock_;
+  MachineStats stats_;
+  SymbolTable symbols_;
+  Decoder decoder_;
+  BlockCache blocks_{decoder_};
+
+  PortBus bus_;
+  Pit8254 pit_;
+  PicPair pic_;
+  Uart16550 uart_;
+  DebugExit debug_exit_;
+  std::unique_ptr<UnicornCpu> cpu_;
+
+  std::uint32_t boot_eip_ = 0;
+  bool loaded_ = false;
+  Cycles deadline_ = kNever;  // min(next device event, max_cycles)
+  bool irq_line_ = false;     // the PIC's INT pin, cached: read on every block
+
+  // Current block (fast mode) and where it started.
+  const Block* block_ = nullptr;
+  Cycles block_base_ = 0;
+  std::uint64_t block_base_insns_ = 0;
+  unsigned block_io_seen_ = 0;
+  // Trace mode: the instruction about to retire.
+  DecodedInsn cur_insn_{};
+  Cycles cur_insn_clock_ = 0;
+  bool have_cur_insn_ = false;
+  // A conditional branch or IRET whose cost depends on where it went: settled at the next boundary.
+  enum class Pending : std::uint8_t { kNone, kBranch, kIret } pending_ = Pending::kNone;
+  std::uint32_t pending_fallthrough_ = 0;
+  std::uint16_t pending_extra_ = 0;
+  unsigned pending_cpl_ = 0;
+
+  StopKind stop_kind_ = StopKind::kNone;
+  std::uint32_t stop_block_addr_ = 0;  // when stopped from a block hook (EIP workaround)
+  bool stopped_from_block_hook_ = false;
+  std::uint32_t arm_addr_ = 0;  // next stop point to arm (StopKind::kArm)
+  std::uint32_t armed_addr_ = 0;  // currently armed
+  std::vector<std::uint32_t> rdtsc_to_watch_;
+  std::vector<std::uint32_t> rdtsc_watched_;
+  std::uint32_t rdtsc_after_ = 0;  // the address after an RDTSC being executed
+  Cycles rdtsc_value_ = 0;
+  std::optional<RunResult> result_;
+  std::uint32_t exit_value_ = 0;
+  Cycles io_retire_clock_ = 0;           // the current I/O instruction's retirement
+  std::uint64_t io_retire_insns_ = 0;
+
+  // History for reports: recent blocks (fast mode) or instructions (trace mode).
+  struct Recent {
+    const Block* block;
+    std::uint32_t executed;  // instructions of the block retired (or 1 + addr for trace)
+    std::uint32_t addr;
+  };
+  std::array<Recent, 32> recent_{};
+  std::size_t recent_pos_ = 0;
+  void remember(const Block* b, std::uint32_t executed, std::uint32_t addr);
+
+  std::vector<std::function<void(Machine&, const DeliveryRecord&)>> delivery_observers_;
+  std::vector<std::function<void(std::uint32_t, Cycles)>> insn_observers_;
+  std::vector<std::pair<std::uint32_t, std::function<void(Machine&)>>> breakpoints_;
+};
+
+}  // namespace fs

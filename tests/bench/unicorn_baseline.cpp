@@ -1,0 +1,46 @@
+// The yardstick for scripts/bench: the bench guest's loop body (bench_loop .. bench_loop_end) run on a
+// bare Unicorn engine with no hooks at all, i.e. the fastest this Unicorn can execute it. A benchmark
+// tool, not part of the machine, so it may include unicorn.h (emu/unicorn_cpu.cpp is the only product
+// file that does).
+#include <fmt/format.h>
+#include <unicorn/unicorn.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <vector>
+
+#include "loader/elf_image.hpp"
+#include "loader/symbols.hpp"
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    fmt::print(stderr, "usage: unicorn_baseline IMAGE [ITERATIONS]\n");
+    return 2;
+  }
+  const std::uint32_t iterations = argc > 2 ? static_cast<std::uint32_t>(std::atol(argv[2])) : 50'000'000;
+  std::vector<std::uint8_t> ram(64u << 20);
+  fs::load_elf(argv[1], ram);
+  auto syms = fs::SymbolTable::from_elf(argv[1]);
+  auto begin = syms.address_of("bench_loop");
+  auto end = syms.address_of("bench_loop_end");
+  if (!begin || !end) {
+    fmt::print(stderr, "unicorn_baseline: {} has no bench_loop/bench_loop_end\n", argv[1]);
+    return 2;
+  }
+  uc_engine* uc;
+  uc_open(UC_ARCH_X86, UC_MODE_32, &uc);
+  uc_mem_map_ptr(uc, 0, ram.size(), UC_PROT_ALL, ram.data());
+  std::uint32_t ecx = iterations;
+  uc_reg_write(uc, UC_X86_REG_ECX, &ecx);
+  const auto t0 = std::chrono::steady_clock::now();
+  uc_err e = uc_emu_start(uc, *begin, *end, 0, 0);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  uc_close(uc);
+  if (e != UC_ERR_OK) {
+    fmt::print(stderr, "unicorn_baseline: {}\n", uc_strerror(e));
+    return 1;
+  }
+  const double insns = 8.0 * iterations;  // 8 instructions per iteration of bench_loop
+  fmt::print("instructions {:.0f}  wall {:.3f} s  {:.1f} MIPS\n", insns, s, insns / s / 1e6);
+  return 0;
+}
