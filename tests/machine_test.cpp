@@ -117,3 +117,25 @@ TEST_CASE("machine: RDTSC returns the cycle counter in both modes", "[machine]")
     (void)clock1;
   }
 }
+
+TEST_CASE("machine: PIT at HZ 1000 gives exactly 1000 IRQ0s per 10^8 cycles, idle in HLT", "[machine]") {
+  Outcome o = run_guest("pit_irq0", false);
+  REQUIRE(o.result.exit_status == 0);
+  std::size_t in_first_second = 0;
+  for (const auto& d : o.deliveries) {
+    CHECK(d.vector == 0x20);
+    if (d.at <= 100'000'000) ++in_first_second;
+  }
+  CHECK(o.deliveries.size() == 1001);
+  CHECK(in_first_second == 1000);
+  // Every tick was taken while halted: the interrupted EIP is always the instruction after the HLT.
+  std::set<std::uint32_t> eips;
+  for (const auto& d : o.deliveries) eips.insert(d.from_eip);
+  CHECK(eips.size() == 1);
+  // Consecutive ticks are 1193 PIT ticks apart: 99984.7 cycles at 100 MHz, so 99984 or 99985 exactly.
+  for (std::size_t i = 1; i < o.deliveries.size(); ++i) {
+    const Cycles gap = o.deliveries[i].at - o.deliveries[i - 1].at;
+    INFO("gap " << gap);
+    CHECK((gap == 99984 || gap == 99985));
+  }
+}
