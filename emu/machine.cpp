@@ -245,7 +245,16 @@ RunResult Machine::run() {
     stopped_from_block_hook_ = false;
     block_ = nullptr;
     eip = cpu_->reg(Reg::kEip);
-    CpuRunResult r = cpu_->run(eip);
+    CpuRunResult r;
+    try {
+      r = cpu_->run(eip);
+    } catch (const std::exception& e) {
+      // A device feature the guest used that forkscope does not model (or a delivery the CPU refused):
+      // the guest's problem to report, with its location.
+      const std::uint32_t at = io_insn_addr_ ? io_insn_addr_ : cpu_->reg(Reg::kEip);
+      fatal(StopReason::kGuestError, fmt::format("guest error: {} at {}", e.what(), where(at)));
+      break;
+    }
     // WORKAROUND(unicorn 2.0.1): after uc_emu_stop from a block hook, EIP is stale when any code hook
     // exists (it holds the last code-hooked address) although the CPU stopped exactly at the block's
     // start; restore it. Pinned by "unicorn: block-hook stop leaves EIP stale when a code hook exists".
@@ -454,7 +463,11 @@ void Machine::hook_rdtsc(std::uint32_t addr) {
 Cycles Machine::io_time() {
   io_retire_clock_ = clock_.now;
   io_retire_insns_ = stats_.instructions;
-  if (opt_.per_instruction) return cur_insn_clock_;
+  io_insn_addr_ = 0;
+  if (opt_.per_instruction) {
+    io_insn_addr_ = cur_insn_.addr;
+    return cur_insn_clock_;
+  }
   if (!block_) return clock_.now;
   // The n-th I/O callback of a block belongs to its n-th I/O instruction (REP INS/OUTS iterate as
   // separate executions of a one-instruction block in QEMU, so the count restarts).
@@ -462,6 +475,7 @@ Cycles Machine::io_time() {
   for (std::size_t i = 0; i < block_->insns.size(); ++i) {
     if (block_->insns[i].cls != InsnClass::kIo) continue;
     if (seen++ == block_io_seen_) {
+      io_insn_addr_ = block_->insns[i].addr;
       io_retire_clock_ = block_base_ + block_->before[i + 1];
       io_retire_insns_ = block_base_insns_ + i + 1;
       return block_base_ + block_->before[i];
@@ -475,6 +489,7 @@ std::uint32_t Machine::hook_port_in(std::uint16_t port, unsigned size) {
   const Cycles t = io_time();
   ++block_io_seen_;
   std::uint32_t v = bus_.read(t, port, size);
+  io_insn_addr_ = 0;
   irq_line_ = pic_.interrupt_pending();  // reading may acknowledge (OCW3 poll)
   return v;
 }
@@ -484,6 +499,7 @@ void Machine::hook_port_out(std::uint16_t port, unsigned size, std::uint32_t val
   const Cycles t = io_time();
   ++block_io_seen_;
   bus_.write(t, port, size, value);
+  io_insn_addr_ = 0;
   // A write may move a device deadline (a PIT reprogrammed) or the INT line (an EOI, a mask); the next
   // block start sees it.
   deadline_ = std::min(bus_.next_event(), opt_.max_cycles);

@@ -180,6 +180,7 @@ class Machine {
   std::uint32_t exit_value_ = 0;
   Cycles io_retire_clock_ = 0;           // the current I/O instruction's retirement
   std::uint64_t io_retire_insns_ = 0;
+  std::uint32_t io_insn_addr_ = 0;       // the I/O instruction in progress (for device errors)
 
   // History for reports: recent blocks (fast mode) or instructions (trace mode).
   struct Recent {

@@ -8,6 +8,9 @@
 
 #include <cstring>
 #include <deque>
+#include <exception>
+#include <type_traits>
+#include <utility>
 #include <optional>
 #include <stdexcept>
 
@@ -54,40 +57,71 @@ std::uint8_t* blob(uc_context* ctx) { return reinterpret_cast<std::uint8_t*>(ctx
 
 struct UnicornCpu::Impl {
   uc_engine* uc = nullptr;
+  // An exception thrown by a machine hook must not unwind through Unicorn's C frames: it is caught at the
+  // callback, the CPU is stopped, and run() rethrows it.
+  std::exception_ptr failure;
+  template <typename F>
+  auto guarded(F&& f) -> decltype(f()) {
+    if (failure) {  // the run is ending: no more hooks (e.g. the rest of the translated block)
+      if constexpr (!std::is_void_v<decltype(f())>) return {};
+      else return;
+    }
+    try {
+      return f();
+    } catch (...) {
+      if (!failure) failure = std::current_exception();
+      uc_emu_stop(uc);
+      if constexpr (!std::is_void_v<decltype(f())>) return {};
+    }
+  }
   uc_context* ctx = nullptr;
   CpuHooks hooks;
   std::deque<std::function<void(std::uint32_t)>> address_fns;  // stable addresses for hook user_data
   std::uint32_t rdtsc_next = 0;  // the address after the RDTSC being watched, while it executes
 
   static void block_cb(uc_engine*, uint64_t addr, uint32_t size, void* self) {
-    const CpuHooks& h = static_cast<Impl*>(self)->hooks;
-    h.on_block(h.on_block_ctx, static_cast<std::uint32_t>(addr), size);
+    Impl* m = static_cast<Impl*>(self);
+    m->guarded([&] { m->hooks.on_block(m->hooks.on_block_ctx, static_cast<std::uint32_t>(addr), size); });
   }
   static void code_cb(uc_engine*, uint64_t addr, uint32_t size, void* self) {
-    static_cast<Impl*>(self)->hooks.on_insn(static_cast<std::uint32_t>(addr), size);
+    Impl* m = static_cast<Impl*>(self);
+    m->guarded([&] { m->hooks.on_insn(static_cast<std::uint32_t>(addr), size); });
   }
   static void stop_cb(uc_engine*, uint64_t addr, uint32_t, void* self) {
-    static_cast<Impl*>(self)->hooks.on_stop_point(static_cast<std::uint32_t>(addr));
+    Impl* m = static_cast<Impl*>(self);
+    m->guarded([&] { m->hooks.on_stop_point(static_cast<std::uint32_t>(addr)); });
   }
-  static void address_cb(uc_engine*, uint64_t addr, uint32_t, void* fn) {
-    (*static_cast<std::function<void(std::uint32_t)>*>(fn))(static_cast<std::uint32_t>(addr));
+  static void address_cb(uc_engine* uc, uint64_t addr, uint32_t, void* fn) {
+    try {
+      (*static_cast<std::function<void(std::uint32_t)>*>(fn))(static_cast<std::uint32_t>(addr));
+    } catch (...) {
+      // Observers (tests, inspectors) must not throw into Unicorn; stop and drop the exception.
+      uc_emu_stop(uc);
+    }
   }
   static void rdtsc_cb(uc_engine*, uint64_t addr, uint32_t, void* self) {
-    static_cast<Impl*>(self)->hooks.on_rdtsc_site(static_cast<std::uint32_t>(addr));
+    Impl* m = static_cast<Impl*>(self);
+    m->guarded([&] { m->hooks.on_rdtsc_site(static_cast<std::uint32_t>(addr)); });
   }
   static void intr_cb(uc_engine*, uint32_t intno, void* self) {
-    static_cast<Impl*>(self)->hooks.on_interrupt(intno);
+    Impl* m = static_cast<Impl*>(self);
+    m->guarded([&] { m->hooks.on_interrupt(intno); });
   }
   static bool invalid_cb(uc_engine*, void* self) {
-    return static_cast<Impl*>(self)->hooks.on_invalid_insn();
+    Impl* m = static_cast<Impl*>(self);
+    return m->guarded([&] { return m->hooks.on_invalid_insn(); });
   }
   static uint32_t in_cb(uc_engine*, uint32_t port, int size, void* self) {
-    return static_cast<Impl*>(self)->hooks.on_port_in(static_cast<std::uint16_t>(port),
-                                                      static_cast<unsigned>(size));
+    Impl* m = static_cast<Impl*>(self);
+    return m->guarded([&] {
+      return m->hooks.on_port_in(static_cast<std::uint16_t>(port), static_cast<unsigned>(size));
+    });
   }
   static void out_cb(uc_engine*, uint32_t port, int size, uint32_t value, void* self) {
-    static_cast<Impl*>(self)->hooks.on_port_out(static_cast<std::uint16_t>(port),
-                                                static_cast<unsigned>(size), value);
+    Impl* m = static_cast<Impl*>(self);
+    m->guarded([&] {
+      m->hooks.on_port_out(static_cast<std::uint16_t>(port), static_cast<unsigned>(size), value);
+    });
   }
 
   uc_context* saved() {
@@ -135,6 +169,7 @@ CpuRunResult UnicornCpu::run(std::uint32_t start_eip) {
   // `until` is a 64-bit address no 32-bit EIP can equal: we stop only through hooks, HLT or errors.
   // (Never the `timeout` argument: it starts a host thread and reads host time.)
   uc_err e = uc_emu_start(impl_->uc, start_eip, ~0ull, 0, 0);
+  if (impl_->failure) std::rethrow_exception(std::exchange(impl_->failure, nullptr));
   CpuRunResult r;
   switch (e) {
     case UC_ERR_OK: r.exit = CpuExit::kStopped; return r;

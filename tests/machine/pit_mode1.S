@@ -1,0 +1,14 @@
+/* Programs PIT mode 1 (hardware retriggerable one-shot), which forkscope does not model: the run must end
+ * with a one-line "not modelled" guest error (status 5), not a crash. */
+#include "common.inc"
+	.text
+	.globl _start
+_start:
+	SETUP
+	mov $0x32, %al
+	.globl program_mode1
+program_mode1:
+	out %al, $0x43
+	EXIT 0
+	hlt
+#include "common_data.inc"
