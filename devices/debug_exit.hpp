@@ -1,6 +1,6 @@
-// QEMU's isa-debug-exit (iobase 0xf4, iosize 4): a write of v ends the run. QEMU exits with (v << 1) | 1;
-// forkscope exits with v itself, and scripts/peer-qemu maps QEMU's status back, so one image behaves the
-// same under both.
+// QEMU's isa-debug-exit (iobase 0xf4, iosize 4): a write of v ends the run. QEMU exits with (v <<
+// 1) | 1; forkscope exits with v itself, and scripts/peer-qemu maps QEMU's status back, so one
+// image behaves the same under both.
 #pragma once
 
 #include <functional>

@@ -1,8 +1,8 @@
 // The contract between the machine and every device on the port bus.
 //
-// Devices are plain C++ state machines: they know nothing of Unicorn, the CLI or the trace. Time reaches
-// them only as an absolute cycle count `now` (the machine's one clock, see emu/clock.hpp), passed on every
-// access, so a device can bring itself up to date lazily instead of being ticked.
+// Devices are plain C++ state machines: they know nothing of Unicorn, the CLI or the trace. Time
+// reaches them only as an absolute cycle count `now` (the machine's one clock, see emu/clock.hpp),
+// passed on every access, so a device can bring itself up to date lazily instead of being ticked.
 #pragma once
 
 #include <cstdint>

@@ -26,8 +26,10 @@ void Pic8259::changed() {
 void Pic8259::set_irq(unsigned line, bool level) {
   const std::uint8_t bit = static_cast<std::uint8_t>(1u << line);
   const bool was = s_.lines & bit;
-  if (level) s_.lines |= bit;
-  else s_.lines &= ~bit;
+  if (level)
+    s_.lines |= bit;
+  else
+    s_.lines &= ~bit;
   if (level && !was) {  // edge-triggered: a rising edge requests
     s_.irr |= bit;
     changed();
@@ -61,7 +63,8 @@ void Pic8259::io_write(Cycles, std::uint16_t offset, unsigned, std::uint32_t val
       s_.aeoi = false;
       s_.need_icw3 = !(v & kIcw1Single);
       s_.need_icw4 = v & kIcw1Ic4;
-      if (!s_.need_icw4) throw std::runtime_error("pic8259: ICW1 without ICW4 (8080 mode) is not modelled");
+      if (!s_.need_icw4)
+        throw std::runtime_error("pic8259: ICW1 without ICW4 (8080 mode) is not modelled");
       s_.init_step = 2;
       changed();
     } else if (v & kOcw3) {
@@ -94,7 +97,8 @@ void Pic8259::io_write(Cycles, std::uint16_t offset, unsigned, std::uint32_t val
       s_.init_step = s_.need_icw4 ? 4 : 0;
       return;
     case 4:
-      if (!(v & kIcw4Upm)) throw std::runtime_error("pic8259: ICW4 without 8086 mode is not modelled");
+      if (!(v & kIcw4Upm))
+        throw std::runtime_error("pic8259: ICW4 without 8086 mode is not modelled");
       s_.aeoi = v & kIcw4Aeoi;
       s_.init_step = 0;
       return;
@@ -109,8 +113,10 @@ PicPair::PicPair() {
 }
 
 void PicPair::set_irq(unsigned irq, bool level) {
-  if (irq < 8) master.set_irq(irq, level);
-  else slave.set_irq(irq - 8, level);
+  if (irq < 8)
+    master.set_irq(irq, level);
+  else
+    slave.set_irq(irq - 8, level);
 }
 
 std::uint8_t PicPair::acknowledge() {

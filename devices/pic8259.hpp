@@ -33,8 +33,8 @@ class Pic8259 : public IoDevice {
 
   struct State {
     std::uint8_t irr = 0, isr = 0, imr = 0xFF;  // request, in-service, mask
-    std::uint8_t lines = 0;                      // current input levels (edge detection)
-    std::uint8_t vector_base = 0;                // ICW2 & 0xF8
+    std::uint8_t lines = 0;                     // current input levels (edge detection)
+    std::uint8_t vector_base = 0;               // ICW2 & 0xF8
     std::uint8_t icw3 = 0;
     bool aeoi = false;
     bool read_isr = false;  // OCW3 RIS

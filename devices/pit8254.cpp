@@ -31,7 +31,8 @@ bool Pit8254::out_at(const Channel& c, std::uint64_t t) const {
   const std::uint64_t n = c.reload ? c.reload : 65536;
   switch (c.mode) {
     case 0:
-      // Mode 0 (interrupt on terminal count): OUT low from the mode write until the count reaches 0.
+      // Mode 0 (interrupt on terminal count): OUT low from the mode write until the count reaches
+      // 0.
       return c.counting && t >= c.load_tick + n;
     case 2:
       if (!c.counting || t < c.load_tick) return true;
@@ -87,8 +88,14 @@ std::uint32_t Pit8254::io_read(Cycles now, std::uint16_t offset, unsigned) {
   const std::uint16_t v = c.latched ? c.latch : count_at(c, tick_at(now));
   std::uint8_t byte = 0;
   switch (c.access) {
-    case kAccessLo: byte = v & 0xFF; c.latched = false; break;
-    case kAccessHi: byte = v >> 8; c.latched = false; break;
+    case kAccessLo:
+      byte = v & 0xFF;
+      c.latched = false;
+      break;
+    case kAccessHi:
+      byte = v >> 8;
+      c.latched = false;
+      break;
     default:
       byte = c.read_hi_next ? (v >> 8) : (v & 0xFF);
       if (c.read_hi_next) c.latched = false;
@@ -137,8 +144,12 @@ void Pit8254::io_write(Cycles now, std::uint16_t offset, unsigned, std::uint32_t
   Channel& c = ch_[offset];
   run_until(now);
   switch (c.access) {
-    case kAccessLo: load(c, now, v); break;
-    case kAccessHi: load(c, now, std::uint32_t{v} << 8); break;
+    case kAccessLo:
+      load(c, now, v);
+      break;
+    case kAccessHi:
+      load(c, now, std::uint32_t{v} << 8);
+      break;
     default:
       if (!c.write_hi_next) {
         c.low_byte = v;
@@ -150,7 +161,9 @@ void Pit8254::io_write(Cycles now, std::uint16_t offset, unsigned, std::uint32_t
   }
 }
 
-bool Pit8254::out(int channel, Cycles now) const { return out_at(ch_[channel], tick_at(now)); }
+bool Pit8254::out(int channel, Cycles now) const {
+  return out_at(ch_[channel], tick_at(now));
+}
 
 Cycles Pit8254::next_event() const {
   Cycles best = kNever;

@@ -1,14 +1,20 @@
 // Intel 8254 programmable interval timer at 0x40-0x43, input clock 1.193182 MHz.
 //
 // Open questions and the answers chosen (Intel 8254 datasheet, "Operating modes"):
-// 1. The PIT clock is derived from CPU cycles exactly: PIT tick at cycle c = floor(c * 1193182 / cpu_hz)
+// 1. The PIT clock is derived from CPU cycles exactly: PIT tick at cycle c = floor(c * 1193182 /
+// cpu_hz)
 //    in 128-bit integers, so there is no drift however long the run.
-// 2. A count written takes effect on the next CLK pulse ("the count is loaded on the next CLK after the
+// 2. A count written takes effect on the next CLK pulse ("the count is loaded on the next CLK after
+// the
 //    write"): counting starts at tick(now) + 1.
-// 3. Modes 0, 2 and 3 are modelled (1, 4, 5 throw Unimplemented). Mode 2: OUT low for the one CLK in which
-//    the count is 1, rising edge on reload. Mode 3: OUT high for ceil(N/2) CLKs, low for floor(N/2).
-// 4. Mode 3 read-back returns the mode-2 style count (N - elapsed); the real chip decrements by two.
-// 5. Gates of channels 0 and 1 are tied high; channel 2's gate is stored but not wired (no port 0x61).
+// 3. Modes 0, 2 and 3 are modelled (1, 4, 5 throw Unimplemented). Mode 2: OUT low for the one CLK
+// in which
+//    the count is 1, rising edge on reload. Mode 3: OUT high for ceil(N/2) CLKs, low for
+//    floor(N/2).
+// 4. Mode 3 read-back returns the mode-2 style count (N - elapsed); the real chip decrements by
+// two.
+// 5. Gates of channels 0 and 1 are tied high; channel 2's gate is stored but not wired (no port
+// 0x61).
 // 6. Nothing is ticked: state is a function of the load tick and `now`, computed when asked (Bochs
 //    pit82c54's "jump ahead" idea).
 #pragma once
@@ -43,7 +49,7 @@ class Pit8254 : public IoDevice {
  private:
   static constexpr std::uint8_t kAccessLatch = 0, kAccessLo = 1, kAccessHi = 2, kAccessLoHi = 3;
   struct Channel {
-    std::uint8_t mode = 0;        // 0..5
+    std::uint8_t mode = 0;  // 0..5
     std::uint8_t access = kAccessLoHi;
     bool write_hi_next = false;   // lo/hi flip-flop for writes
     bool read_hi_next = false;    // lo/hi flip-flop for reads

@@ -11,8 +11,8 @@ void PortBus::attach(std::uint16_t base, std::uint16_t count, IoDevice* dev) {
   if (devices_.size() >= 255) throw std::invalid_argument("port bus: too many devices");
   for (std::uint32_t p = base; p < std::uint32_t{base} + count; ++p) {
     if (p > 0xFFFF || owner_[p] != 0) {
-      throw std::invalid_argument(fmt::format("port bus: {} at {:#06x} overlaps a claimed port",
-                                              dev->name(), p));
+      throw std::invalid_argument(
+          fmt::format("port bus: {} at {:#06x} overlaps a claimed port", dev->name(), p));
     }
   }
   devices_.push_back({dev, base});

@@ -13,7 +13,8 @@ class PortBus {
  public:
   // Claims [base, base+count). Throws std::invalid_argument on overlap. Device id = attach order.
   void attach(std::uint16_t base, std::uint16_t count, IoDevice* dev);
-  // Unclaimed ports read as all ones of `size` (an ISA bus with nothing driving it) and are counted.
+  // Unclaimed ports read as all ones of `size` (an ISA bus with nothing driving it) and are
+  // counted.
   std::uint32_t read(Cycles now, std::uint16_t port, unsigned size);
   // Unclaimed writes are ignored and counted.
   void write(Cycles now, std::uint16_t port, unsigned size, std::uint32_t value);

@@ -20,12 +20,12 @@ class Uart16550 : public IoDevice {
   const char* name() const override { return "uart16550"; }
 
   struct State {
-    std::uint8_t ier = 0;       // interrupt enable (stored only)
-    std::uint8_t lcr = 0x03;    // line control; bit 7 = DLAB
-    std::uint8_t mcr = 0;       // modem control
-    std::uint8_t scr = 0;       // scratch
-    std::uint8_t fcr = 0;       // FIFO control (write-only; reflected in IIR bits 6-7)
-    std::uint16_t divisor = 12; // 9600 baud at 1.8432 MHz
+    std::uint8_t ier = 0;        // interrupt enable (stored only)
+    std::uint8_t lcr = 0x03;     // line control; bit 7 = DLAB
+    std::uint8_t mcr = 0;        // modem control
+    std::uint8_t scr = 0;        // scratch
+    std::uint8_t fcr = 0;        // FIFO control (write-only; reflected in IIR bits 6-7)
+    std::uint16_t divisor = 12;  // 9600 baud at 1.8432 MHz
   };
   const State& state() const { return s_; }
 

@@ -13,7 +13,8 @@ int Block::index_of(std::uint32_t a) const {
 }
 
 Decoder::Decoder() {
-  if (cs_open(CS_ARCH_X86, CS_MODE_32, &cs_) != CS_ERR_OK) throw std::runtime_error("capstone: open");
+  if (cs_open(CS_ARCH_X86, CS_MODE_32, &cs_) != CS_ERR_OK)
+    throw std::runtime_error("capstone: open");
   cs_option(cs_, CS_OPT_DETAIL, CS_OPT_ON);
   insn_ = cs_malloc(cs_);
 }
@@ -37,9 +38,12 @@ DecodedInsn Decoder::decode_one(std::uint32_t addr, const std::uint8_t* bytes, s
       d.cls = InsnClass::kIret;
     } else {
       d.cls = InsnClass::kSoftInt;
-      if (in.id == X86_INS_INT3) d.soft_vector = 3;
-      else if (in.id == X86_INS_INTO) d.soft_vector = 4;
-      else d.soft_vector = static_cast<std::uint8_t>(in.detail->x86.operands[0].imm);
+      if (in.id == X86_INS_INT3)
+        d.soft_vector = 3;
+      else if (in.id == X86_INS_INTO)
+        d.soft_vector = 4;
+      else
+        d.soft_vector = static_cast<std::uint8_t>(in.detail->x86.operands[0].imm);
     }
     return d;
   }

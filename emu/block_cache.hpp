@@ -1,9 +1,10 @@
 // Decoded translated blocks with their cycle costs.
 //
-// Fast mode pays per block, not per instruction: the first time Unicorn runs a block, Capstone decodes it
-// once and the cycle table prices every instruction; afterwards the block hook only looks the block up and
-// adds its total. The per-instruction prefix sums let the machine place an event at an exact instruction
-// boundary inside a block, and time an I/O access to its own instruction.
+// Fast mode pays per block, not per instruction: the first time Unicorn runs a block, Capstone
+// decodes it once and the cycle table prices every instruction; afterwards the block hook only
+// looks the block up and adds its total. The per-instruction prefix sums let the machine place an
+// event at an exact instruction boundary inside a block, and time an I/O access to its own
+// instruction.
 #pragma once
 
 #include <capstone/capstone.h>
@@ -23,7 +24,7 @@ enum class InsnClass : std::uint8_t {
   kSoftInt,     // INT n, INT3, INTO: charged by interrupt delivery
   kIret,        // charged when the next block shows the privilege it returned to
   kHlt,
-  kIo,          // IN/OUT/INS/OUTS
+  kIo,  // IN/OUT/INS/OUTS
   kRdtsc,
 };
 
@@ -40,7 +41,8 @@ struct Block {
   std::uint32_t addr = 0;
   std::uint32_t size = 0;
   std::vector<DecodedInsn> insns;
-  std::vector<std::uint32_t> before;  // before[i]: cycles of insns[0..i) ; before[n] = total static cost
+  std::vector<std::uint32_t>
+      before;  // before[i]: cycles of insns[0..i) ; before[n] = total static cost
   bool has_rdtsc = false;
   std::uint32_t total() const { return before.back(); }
   // Index of the instruction starting at `addr`, or -1.
@@ -72,8 +74,8 @@ class BlockCache {
  public:
   using Reader = std::function<bool(std::uint32_t addr, std::uint8_t* out, std::uint32_t n)>;
   explicit BlockCache(Decoder& dec) : dec_(dec) {}
-  // The block Unicorn is about to run; decoded on first sight. The hot path is one direct-mapped probe
-  // (this runs on every block execution in fast mode).
+  // The block Unicorn is about to run; decoded on first sight. The hot path is one direct-mapped
+  // probe (this runs on every block execution in fast mode).
   template <typename ReadFn>
   const Block& get(std::uint32_t addr, std::uint32_t size, ReadFn&& read) {
     Slot& s = front_[(addr ^ (addr >> 13)) & (kFrontSize - 1)];

@@ -12,8 +12,12 @@ constexpr std::uint32_t kTF = 1u << 8, kIF = 1u << 9, kNT = 1u << 14, kRF = 1u <
                         kVM = 1u << 17;
 
 // Error code for a fault about an IDT entry (SDM vol. 3A 6.13): index << 3 | IDT bit (2) | EXT (1).
-std::uint32_t idt_error(std::uint8_t vector, bool ext) { return (vector << 3) | 2u | (ext ? 1u : 0u); }
-std::uint32_t sel_error(std::uint16_t sel, bool ext) { return (sel & 0xFFFCu) | (ext ? 1u : 0u); }
+std::uint32_t idt_error(std::uint8_t vector, bool ext) {
+  return (vector << 3) | 2u | (ext ? 1u : 0u);
+}
+std::uint32_t sel_error(std::uint16_t sel, bool ext) {
+  return (sel & 0xFFFCu) | (ext ? 1u : 0u);
+}
 
 DeliveryOutcome fail(std::uint8_t vector, std::uint32_t code, std::string why) {
   DeliveryOutcome o;
@@ -28,10 +32,10 @@ bool pushes_error_code(std::uint8_t v) {
 }
 
 const char* vector_mnemonic(std::uint8_t v) {
-  static const char* const names[32] = {
-      "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#CSO", "#TS",
-      "#NP", "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM", "#VE", "#21",
-      "#22", "#23",  "#24", "#25", "#26", "#27", "#28", "#29", "#30", "#31"};
+  static const char* const names[32] = {"#DE", "#DB",  "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
+                                        "#DF", "#CSO", "#TS", "#NP", "#SS", "#GP", "#PF", "#15",
+                                        "#MF", "#AC",  "#MC", "#XM", "#VE", "#21", "#22", "#23",
+                                        "#24", "#25",  "#26", "#27", "#28", "#29", "#30", "#31"};
   return v < 32 ? names[v] : "INT";
 }
 
@@ -101,14 +105,16 @@ DeliveryOutcome deliver(const CpuSnapshot& cpu, GuestMemory& mem, const Event& e
   }
   // 6.12.1.1: INT n / INT3 / INTO check the gate's DPL against CPL; hardware events do not.
   if (ev.kind == EventKind::kSoftware && gate.dpl < cpu.cpl()) {
-    return fail(kGP, idt_error(v, false),
-                fmt::format("INT {:#04x} from CPL {} through a DPL {} gate", v, cpu.cpl(), gate.dpl));
+    return fail(
+        kGP, idt_error(v, false),
+        fmt::format("INT {:#04x} from CPL {} through a DPL {} gate", v, cpu.cpl(), gate.dpl));
   }
   if (!gate.present) {
     return fail(kNP, idt_error(v, ext), fmt::format("gate {:#04x} not present", v));
   }
   if (!gate.is_32bit()) {
-    return fail(kGP, idt_error(v, ext), fmt::format("vector {:#04x}: 16-bit gates are not modelled", v));
+    return fail(kGP, idt_error(v, ext),
+                fmt::format("vector {:#04x}: 16-bit gates are not modelled", v));
   }
 
   // 2. The handler's code segment (6.12.1).
@@ -133,7 +139,8 @@ DeliveryOutcome deliver(const CpuSnapshot& cpu, GuestMemory& mem, const Event& e
 
   Delivered d;
   d.gate = gate;
-  d.cs = static_cast<std::uint16_t>((sel & ~3u) | (code.is_conforming_code() ? cpu.cpl() : code.dpl));
+  d.cs =
+      static_cast<std::uint16_t>((sel & ~3u) | (code.is_conforming_code() ? cpu.cpl() : code.dpl));
   d.eip = gate.offset;
   const unsigned new_cpl = code.is_conforming_code() ? cpu.cpl() : code.dpl;
   d.privilege_change = new_cpl < cpu.cpl();
@@ -167,7 +174,8 @@ DeliveryOutcome deliver(const CpuSnapshot& cpu, GuestMemory& mem, const Event& e
     }
     SegmentDescriptor sd = decode_segment(raw_ss);
     if (!sd.is_writable_data() || sd.dpl != new_cpl) {
-      return fail(kTS, sel_error(ss0, ext), fmt::format("TSS.ss0 {:#06x} is not a ring-0 data segment", ss0));
+      return fail(kTS, sel_error(ss0, ext),
+                  fmt::format("TSS.ss0 {:#06x} is not a ring-0 data segment", ss0));
     }
     if (!sd.present) return fail(kSS, sel_error(ss0, ext), "TSS.ss0 segment not present");
     esp = esp0;
@@ -187,9 +195,10 @@ DeliveryOutcome deliver(const CpuSnapshot& cpu, GuestMemory& mem, const Event& e
   if (auto f = mem.write(frame_at, d.frame.data(), bytes, true)) {
     DeliveryOutcome o;
     MemFault mf = *f;
-    // A stack fault while pushing is #SS for a segment problem; a not-present page stays #PF (6.12.1).
-    o.fault = DeliveryFault{mf, fmt::format("pushing the {}-word frame at {:#010x}", d.frame.size(),
-                                            frame_at)};
+    // A stack fault while pushing is #SS for a segment problem; a not-present page stays #PF
+    // (6.12.1).
+    o.fault = DeliveryFault{
+        mf, fmt::format("pushing the {}-word frame at {:#010x}", d.frame.size(), frame_at)};
     return o;
   }
   d.frame_address = frame_at;

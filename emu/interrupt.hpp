@@ -1,10 +1,11 @@
 // Interrupt and exception delivery through the guest's IDT, as Intel SDM vol. 3A ch. 6 describes it
-// (6.10-6.13: IDT, gates, stack switch, frames, error codes) and 6.15 table 6-5 (double-fault rules).
+// (6.10-6.13: IDT, gates, stack switch, frames, error codes) and 6.15 table 6-5 (double-fault
+// rules).
 //
-// Unicorn 2.0.1 never looks at the IDT: it reports `int n`, int3 and CPU exceptions to a hook and nothing
-// more (UNICORN-NOTES.md). This file is the CPU's delivery microcode, written as a pure function over a
-// register snapshot and a guest-memory interface, so it is unit-tested without Unicorn
-// (tests/interrupt_test.cpp); emu/machine.cpp applies the result to the CPU.
+// Unicorn 2.0.1 never looks at the IDT: it reports `int n`, int3 and CPU exceptions to a hook and
+// nothing more (UNICORN-NOTES.md). This file is the CPU's delivery microcode, written as a pure
+// function over a register snapshot and a guest-memory interface, so it is unit-tested without
+// Unicorn (tests/interrupt_test.cpp); emu/machine.cpp applies the result to the CPU.
 #pragma once
 
 #include <cstdint>
@@ -16,8 +17,22 @@ namespace fs {
 
 // Vectors (SDM vol. 3A table 6-1).
 enum Vector : std::uint8_t {
-  kDE = 0, kDB = 1, kNMI = 2, kBP = 3, kOF = 4, kBR = 5, kUD = 6, kNM = 7, kDF = 8,
-  kTS = 10, kNP = 11, kSS = 12, kGP = 13, kPF = 14, kMF = 16, kAC = 17,
+  kDE = 0,
+  kDB = 1,
+  kNMI = 2,
+  kBP = 3,
+  kOF = 4,
+  kBR = 5,
+  kUD = 6,
+  kNM = 7,
+  kDF = 8,
+  kTS = 10,
+  kNP = 11,
+  kSS = 12,
+  kGP = 13,
+  kPF = 14,
+  kMF = 16,
+  kAC = 17,
 };
 
 enum class EventKind : std::uint8_t {
@@ -65,7 +80,8 @@ std::uint64_t encode_gate(const GateDescriptor& g);  // for tests and fixtures
 
 // What delivery needs from the CPU.
 struct CpuSnapshot {
-  std::uint32_t eip = 0;  // return address for the frame (next insn for traps/INT n, faulting insn for faults)
+  std::uint32_t eip =
+      0;  // return address for the frame (next insn for traps/INT n, faulting insn for faults)
   std::uint32_t eflags = 0;
   std::uint32_t esp = 0;
   std::uint16_t cs = 0, ss = 0;
@@ -85,26 +101,29 @@ struct MemFault {
 class GuestMemory {
  public:
   virtual ~GuestMemory() = default;
-  virtual std::optional<MemFault> read(std::uint32_t linear, void* out, unsigned n, bool supervisor) = 0;
+  virtual std::optional<MemFault> read(std::uint32_t linear, void* out, unsigned n,
+                                       bool supervisor) = 0;
   virtual std::optional<MemFault> write(std::uint32_t linear, const void* in, unsigned n,
                                         bool supervisor) = 0;
 };
 
-// A successful delivery: the new CPU state and the frame it pushed (for the trace and the inspectors).
+// A successful delivery: the new CPU state and the frame it pushed (for the trace and the
+// inspectors).
 struct Delivered {
   std::uint16_t cs = 0, ss = 0;
   std::uint32_t eip = 0, esp = 0, eflags = 0;
   bool privilege_change = false;  // ring 3 -> ring 0 through TSS.ss0:esp0
   std::uint32_t esp0 = 0;         // TSS.esp0 read for the switch (when privilege_change)
   GateDescriptor gate;
-  std::uint32_t frame_address = 0;   // == esp after the push
-  std::vector<std::uint32_t> frame;  // words from frame_address up: [error], eip, cs, eflags, [esp, ss]
+  std::uint32_t frame_address = 0;  // == esp after the push
+  std::vector<std::uint32_t>
+      frame;  // words from frame_address up: [error], eip, cs, eflags, [esp, ss]
 };
 
 // A delivery that itself faulted (the fault to raise next, after the double-fault rules).
 struct DeliveryFault {
-  MemFault fault;  // vector + error code (+ cr2 for #PF)
-  std::string why; // "IDT limit 0x7ff < vector 0x80", "gate not present", ...
+  MemFault fault;   // vector + error code (+ cr2 for #PF)
+  std::string why;  // "IDT limit 0x7ff < vector 0x80", "gate not present", ...
 };
 
 struct DeliveryOutcome {
@@ -112,9 +131,9 @@ struct DeliveryOutcome {
   std::optional<DeliveryFault> fault;
 };
 
-// Delivers `ev` with the CPU in state `cpu`. Writes the frame to memory only when the whole delivery
-// succeeds (no partial frames). Protected mode, flat model; task gates and LDT selectors are reported as
-// faults (#GP) with a `why` saying they are not modelled.
+// Delivers `ev` with the CPU in state `cpu`. Writes the frame to memory only when the whole
+// delivery succeeds (no partial frames). Protected mode, flat model; task gates and LDT selectors
+// are reported as faults (#GP) with a `why` saying they are not modelled.
 DeliveryOutcome deliver(const CpuSnapshot& cpu, GuestMemory& mem, const Event& ev);
 
 // SDM vol. 3A table 6-5: does a fault `second` raised while delivering `first` become #DF?

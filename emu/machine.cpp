@@ -17,10 +17,10 @@ namespace {
 constexpr std::uint32_t kIF = 1u << 9;
 constexpr std::uint32_t kCr0Pg = 1u << 31, kCr0Wp = 1u << 16;
 
-// Guest memory for delivery: linear addresses checked against the guest's page tables when CR0.PG is
-// set (Intel SDM vol. 3A 4.3, 32-bit paging; 4 MiB pages when CR4.PSE), then accessed at the address
-// Unicorn 2.0.1 itself uses for them (linear == physical, UNICORN-NOTES.md "Paging"), so frames land where
-// the guest will read them.
+// Guest memory for delivery: linear addresses checked against the guest's page tables when CR0.PG
+// is set (Intel SDM vol. 3A 4.3, 32-bit paging; 4 MiB pages when CR4.PSE), then accessed at the
+// address Unicorn 2.0.1 itself uses for them (linear == physical, UNICORN-NOTES.md "Paging"), so
+// frames land where the guest will read them.
 class MachineMemory : public GuestMemory {
  public:
   explicit MachineMemory(UnicornCpu& cpu) : cpu_(cpu) {}
@@ -68,22 +68,32 @@ class MachineMemory : public GuestMemory {
 
 int exit_status_for(StopReason r, std::uint32_t v) {
   switch (r) {
-    case StopReason::kGuestExit: return static_cast<int>(v & 0xFF);
-    case StopReason::kTripleFault: return 3;
-    case StopReason::kHaltedNoIrq: return 4;
-    case StopReason::kGuestError: return 5;
-    case StopReason::kCycleLimit: return 124;
+    case StopReason::kGuestExit:
+      return static_cast<int>(v & 0xFF);
+    case StopReason::kTripleFault:
+      return 3;
+    case StopReason::kHaltedNoIrq:
+      return 4;
+    case StopReason::kGuestError:
+      return 5;
+    case StopReason::kCycleLimit:
+      return 124;
   }
   return 1;
 }
 
 const char* stop_reason_name(StopReason r) {
   switch (r) {
-    case StopReason::kGuestExit: return "guest exit";
-    case StopReason::kTripleFault: return "triple fault";
-    case StopReason::kHaltedNoIrq: return "halted";
-    case StopReason::kGuestError: return "guest error";
-    case StopReason::kCycleLimit: return "cycle limit";
+    case StopReason::kGuestExit:
+      return "guest exit";
+    case StopReason::kTripleFault:
+      return "triple fault";
+    case StopReason::kHaltedNoIrq:
+      return "halted";
+    case StopReason::kGuestError:
+      return "guest error";
+    case StopReason::kCycleLimit:
+      return "cycle limit";
   }
   return "?";
 }
@@ -101,8 +111,8 @@ Machine::Machine(MachineOptions opt)
         }
       }),
       debug_exit_([this](std::uint32_t v) {
-        // The run ends at this OUT: counters stop at its retirement, even though Unicorn may still run
-        // the rest of the translated block (whose port I/O is then ignored).
+        // The run ends at this OUT: counters stop at its retirement, even though Unicorn may still
+        // run the rest of the translated block (whose port I/O is then ignored).
         if (result_) return;
         clock_.now = io_retire_clock_;
         stats_.instructions = io_retire_insns_;
@@ -149,12 +159,14 @@ void Machine::load(const std::string& path) {
   LoadedImage img = load_elf(path, std::span<std::uint8_t>(ram_));
   BootState boot = write_multiboot_info(std::span<std::uint8_t>(ram_), img, opt_.cmdline);
   symbols_ = SymbolTable::from_elf(path);
-  // Multiboot 0.6.96 3.2 "Machine state": EAX magic, EBX info, flat segments, PE on, PG off, IF clear.
+  // Multiboot 0.6.96 3.2 "Machine state": EAX magic, EBX info, flat segments, PE on, PG off, IF
+  // clear.
   cpu_->load_flat_boot_segments();
   cpu_->set_reg(Reg::kEax, boot.eax);
   cpu_->set_reg(Reg::kEbx, boot.ebx);
   cpu_->set_reg(Reg::kEflags, 0x2);
-  cpu_->set_reg(Reg::kEsp, 0x7000);  // undefined by the spec; somewhere harmless below the info block
+  cpu_->set_reg(Reg::kEsp,
+                0x7000);  // undefined by the spec; somewhere harmless below the info block
   boot_eip_ = boot.eip;
   loaded_ = true;
 }
@@ -172,7 +184,8 @@ std::uint32_t Machine::tss_esp0() const {
 
 void Machine::add_breakpoint(std::uint32_t addr, std::function<void(Machine&)> fn) {
   cpu_->add_address_hook(addr, [this, f = std::move(fn)](std::uint32_t a) {
-    // A breakpoint right after an RDTSC must see the cycle count, whichever hook Unicorn calls first.
+    // A breakpoint right after an RDTSC must see the cycle count, whichever hook Unicorn calls
+    // first.
     if (rdtsc_after_ == a && !opt_.per_instruction) hook_rdtsc(a);
     f(*this);
   });
@@ -184,7 +197,8 @@ void Machine::add_breakpoint(const std::string& symbol, std::function<void(Machi
   add_breakpoint(*a, std::move(fn));
 }
 
-// ---- the run loop ---------------------------------------------------------------------------------
+// ---- the run loop
+// ---------------------------------------------------------------------------------
 
 void Machine::request_stop(StopKind k) {
   if (stop_kind_ == StopKind::kFatal || stop_kind_ == StopKind::kExit) return;  // first wins
@@ -249,15 +263,16 @@ RunResult Machine::run() {
     try {
       r = cpu_->run(eip);
     } catch (const std::exception& e) {
-      // A device feature the guest used that forkscope does not model (or a delivery the CPU refused):
-      // the guest's problem to report, with its location.
+      // A device feature the guest used that forkscope does not model (or a delivery the CPU
+      // refused): the guest's problem to report, with its location.
       const std::uint32_t at = io_insn_addr_ ? io_insn_addr_ : cpu_->reg(Reg::kEip);
       fatal(StopReason::kGuestError, fmt::format("guest error: {} at {}", e.what(), where(at)));
       break;
     }
-    // WORKAROUND(unicorn 2.0.1): after uc_emu_stop from a block hook, EIP is stale when any code hook
-    // exists (it holds the last code-hooked address) although the CPU stopped exactly at the block's
-    // start; restore it. Pinned by "unicorn: block-hook stop leaves EIP stale when a code hook exists".
+    // WORKAROUND(unicorn 2.0.1): after uc_emu_stop from a block hook, EIP is stale when any code
+    // hook exists (it holds the last code-hooked address) although the CPU stopped exactly at the
+    // block's start; restore it. Pinned by "unicorn: block-hook stop leaves EIP stale when a code
+    // hook exists".
     if (stopped_from_block_hook_) cpu_->set_reg(Reg::kEip, stop_block_addr_);
     if (armed_addr_ != 0 && stop_kind_ != StopKind::kArm) {
       cpu_->disarm_stop();
@@ -275,7 +290,8 @@ RunResult Machine::run() {
       break;
     }
     if (stop_kind_ != StopKind::kNone) continue;  // one of ours: boundary work at the loop top
-    // Otherwise Unicorn returned by itself, which it does for HLT (EIP is past it) and nothing else.
+    // Otherwise Unicorn returned by itself, which it does for HLT (EIP is past it) and nothing
+    // else.
     const std::uint32_t after = cpu_->reg(Reg::kEip);
     std::uint8_t op = 0;
     if (!cpu_->read(after - 1, &op, 1) || op != 0xF4) {
@@ -312,7 +328,8 @@ RunResult Machine::run() {
   return out;
 }
 
-// ---- hooks ----------------------------------------------------------------------------------------
+// ---- hooks
+// ----------------------------------------------------------------------------------------
 
 void Machine::settle_pending_transfer(std::uint32_t next_eip) {
   if (pending_ == Pending::kBranch) {
@@ -332,9 +349,10 @@ void Machine::remember(const Block* b, std::uint32_t executed, std::uint32_t add
 void Machine::hook_block(std::uint32_t addr, std::uint32_t size) {
   if (result_) return;  // the run has ended; Unicorn is only winding down
   if (pending_ != Pending::kNone) settle_pending_transfer(addr);
-  const Block& b = blocks_.get(addr, size, [this](std::uint32_t a, std::uint8_t* out, std::uint32_t n) {
-    return cpu_->read(a, out, n);
-  });
+  const Block& b =
+      blocks_.get(addr, size, [this](std::uint32_t a, std::uint8_t* out, std::uint32_t n) {
+        return cpu_->read(a, out, n);
+      });
   const Cycles base = clock_.now;
   auto stop_here = [&](StopKind k) {
     stop_block_addr_ = addr;
@@ -347,15 +365,16 @@ void Machine::hook_block(std::uint32_t addr, std::uint32_t size) {
     bool all = true;
     for (const auto& in : b.insns) {
       if (in.cls != InsnClass::kRdtsc) continue;
-      if (std::find(rdtsc_watched_.begin(), rdtsc_watched_.end(), in.addr) == rdtsc_watched_.end()) {
+      if (std::find(rdtsc_watched_.begin(), rdtsc_watched_.end(), in.addr) ==
+          rdtsc_watched_.end()) {
         rdtsc_to_watch_.push_back(in.addr);
         all = false;
       }
     }
     if (!all) return stop_here(StopKind::kBoundary);
   }
-  // An interrupt waiting for IF: IF changes only at the end of a translated block (STI, POPF and IRET end
-  // one in QEMU), so block starts are the boundaries to look at.
+  // An interrupt waiting for IF: IF changes only at the end of a translated block (STI, POPF and
+  // IRET end one in QEMU), so block starts are the boundaries to look at.
   if (irq_line_ && (cpu_->reg(Reg::kEflags) & kIF)) {
     if (!cpu_->interrupt_shadow()) return stop_here(StopKind::kBoundary);
     if (b.insns.size() > 1 && armed_addr_ != b.insns[1].addr) {
@@ -365,7 +384,8 @@ void Machine::hook_block(std::uint32_t addr, std::uint32_t size) {
   }
   if (deadline_ <= base) return stop_here(StopKind::kBoundary);
   if (deadline_ < base + b.total()) {
-    // The deadline falls inside this block: stop exactly before the first instruction at or after it.
+    // The deadline falls inside this block: stop exactly before the first instruction at or after
+    // it.
     std::size_t k = 1;
     while (k < b.insns.size() && base + b.before[k] < deadline_) ++k;
     if (k < b.insns.size() && armed_addr_ != b.insns[k].addr) {
@@ -443,8 +463,8 @@ void Machine::hook_insn(std::uint32_t addr, std::uint32_t size) {
 }
 
 void Machine::hook_rdtsc(std::uint32_t addr) {
-  // Fast mode: the hook at an RDTSC records the cycle count it must return (its retirement time); the
-  // hook at the next address writes it over the host TSC Unicorn put in EDX:EAX.
+  // Fast mode: the hook at an RDTSC records the cycle count it must return (its retirement time);
+  // the hook at the next address writes it over the host TSC Unicorn put in EDX:EAX.
   if (block_) {
     const int k = block_->index_of(addr);
     if (k >= 0 && block_->insns[k].cls == InsnClass::kRdtsc) {
@@ -500,16 +520,16 @@ void Machine::hook_port_out(std::uint16_t port, unsigned size, std::uint32_t val
   ++block_io_seen_;
   bus_.write(t, port, size, value);
   io_insn_addr_ = 0;
-  // A write may move a device deadline (a PIT reprogrammed) or the INT line (an EOI, a mask); the next
-  // block start sees it.
+  // A write may move a device deadline (a PIT reprogrammed) or the INT line (an EOI, a mask); the
+  // next block start sees it.
   deadline_ = std::min(bus_.next_event(), opt_.max_cycles);
   irq_line_ = pic_.interrupt_pending();
 }
 
 void Machine::hook_interrupt(std::uint32_t vector) {
-  // Unicorn reports INT n / INT3 / INTO with EIP past the instruction, and CPU faults with EIP on the
-  // faulting instruction (UNICORN-NOTES.md). Which one is it? A software interrupt ends its translated
-  // block, so it is the block's last instruction and EIP is just past it.
+  // Unicorn reports INT n / INT3 / INTO with EIP past the instruction, and CPU faults with EIP on
+  // the faulting instruction (UNICORN-NOTES.md). Which one is it? A software interrupt ends its
+  // translated block, so it is the block's last instruction and EIP is just past it.
   const std::uint32_t eip = cpu_->reg(Reg::kEip);
   cpu_->clear_exception_in_flight();
   Event ev;
@@ -571,14 +591,15 @@ bool Machine::hook_invalid_insn() {
     request_stop(StopKind::kFatal);
     return false;
   }
-  // WORKAROUND(unicorn 2.0.1): after UC_HOOK_INSN_INVALID returns true, uc_emu_start returns instead of
-  // continuing at the EIP the hook wrote; a boundary stop makes the run loop restart there. Pinned by
-  // the exceptions guest (tests/machine/exceptions.S, "#UD eip ok").
+  // WORKAROUND(unicorn 2.0.1): after UC_HOOK_INSN_INVALID returns true, uc_emu_start returns
+  // instead of continuing at the EIP the hook wrote; a boundary stop makes the run loop restart
+  // there. Pinned by the exceptions guest (tests/machine/exceptions.S, "#UD eip ok").
   request_stop(StopKind::kBoundary);
   return true;
 }
 
-// ---- delivery -------------------------------------------------------------------------------------
+// ---- delivery
+// -------------------------------------------------------------------------------------
 
 void Machine::deliver(Event ev, std::uint32_t return_eip) {
   MachineMemory mem(*cpu_);
@@ -599,10 +620,10 @@ void Machine::deliver(Event ev, std::uint32_t return_eip) {
     s.idt_limit = i.limit;
     s.tr_loaded = (cpu_->tr_selector() & ~3u) != 0;
     s.tr_base = cpu_->tr_base();
-    chain.push_back(ev.error_code ? fmt::format("{}({:#06x})", vector_mnemonic(ev.vector),
-                                                *ev.error_code)
-                                  : (ev.vector < 32 ? std::string(vector_mnemonic(ev.vector))
-                                                    : fmt::format("INT {:#04x}", ev.vector)));
+    chain.push_back(ev.error_code
+                        ? fmt::format("{}({:#06x})", vector_mnemonic(ev.vector), *ev.error_code)
+                        : (ev.vector < 32 ? std::string(vector_mnemonic(ev.vector))
+                                          : fmt::format("INT {:#04x}", ev.vector)));
     DeliveryOutcome o = fs::deliver(s, mem, ev);
     if (o.delivered) {
       const Delivered& d = *o.delivered;
@@ -613,9 +634,9 @@ void Machine::deliver(Event ev, std::uint32_t return_eip) {
         cpu_->load_cs_eip(d.cs, d.eip);
       }
       cpu_->set_reg(Reg::kEflags, d.eflags);
-      clock_.now += cycle_table::int_cycles(d.privilege_change
-                                                ? cycle_table::Delivery::kToInnerPrivilege
-                                                : cycle_table::Delivery::kSamePrivilege);
+      clock_.now +=
+          cycle_table::int_cycles(d.privilege_change ? cycle_table::Delivery::kToInnerPrivilege
+                                                     : cycle_table::Delivery::kSamePrivilege);
       ++stats_.interrupts[ev.vector];
       if (!delivery_observers_.empty()) {
         DeliveryRecord rec{ev, d, return_eip, clock_.now};
@@ -635,8 +656,8 @@ void Machine::deliver(Event ev, std::uint32_t return_eip) {
     const bool is_exception = ev.kind == EventKind::kException && current < 32;
     if (is_exception && becomes_double_fault(current, f.fault.vector)) {
       chain.back() += fmt::format(" [{}]", f.why);
-      chain.push_back(fmt::format("{}({:#06x})", vector_mnemonic(f.fault.vector),
-                                  f.fault.error_code));
+      chain.push_back(
+          fmt::format("{}({:#06x})", vector_mnemonic(f.fault.vector), f.fault.error_code));
       ev = Event{kDF, EventKind::kException, 0u};
     } else {
       chain.back() += fmt::format(" [{}]", f.why);

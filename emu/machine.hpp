@@ -1,11 +1,13 @@
 // The PC: RAM, the CPU (Unicorn behind emu/unicorn_cpu), the port bus with PIT, PIC pair, UART and
-// debug-exit, the cycle clock, and the run loop that delivers interrupts at exact instruction boundaries.
+// debug-exit, the cycle clock, and the run loop that delivers interrupts at exact instruction
+// boundaries.
 //
-// Run loop (DESIGN.md "The machine"): run the CPU until the next device deadline, bring the devices up to
-// that cycle, deliver a pending IRQ when IF=1 and no STI/MOV SS shadow is active, repeat. An interrupt is
-// taken at the first instruction boundary whose cycle count is at or after its deadline, never early.
-// Fast mode pays per translated block; trace mode (per_instruction) per instruction; both charge the same
-// cycles to the same instructions, so they deliver interrupts at the same boundaries.
+// Run loop (DESIGN.md "The machine"): run the CPU until the next device deadline, bring the devices
+// up to that cycle, deliver a pending IRQ when IF=1 and no STI/MOV SS shadow is active, repeat. An
+// interrupt is taken at the first instruction boundary whose cycle count is at or after its
+// deadline, never early. Fast mode pays per translated block; trace mode (per_instruction) per
+// instruction; both charge the same cycles to the same instructions, so they deliver interrupts at
+// the same boundaries.
 #pragma once
 
 #include <array>
@@ -35,17 +37,17 @@ struct MachineOptions {
   std::uint64_t cpu_hz = 100'000'000;
   std::uint64_t max_cycles = 3'000'000'000ull;  // 30 guest seconds at 100 MHz
   std::string cmdline;
-  bool per_instruction = false;  // trace mode: a hook on every instruction
+  bool per_instruction = false;                  // trace mode: a hook on every instruction
   std::function<void(std::uint8_t)> serial_out;  // default: stdout
 };
 
 // Why a run ended, and the process exit status each maps to (README "Exit status").
 enum class StopReason : std::uint8_t {
-  kGuestExit,        // the guest wrote v to the debug-exit port: status v
-  kTripleFault,      // status 3
-  kHaltedNoIrq,      // HLT with IF=0, or with IF=1 and no device event ever due: status 4
-  kGuestError,       // an access to unmapped memory, an unsupported state: status 5
-  kCycleLimit,       // --max-cycles reached: status 124, like timeout(1)
+  kGuestExit,    // the guest wrote v to the debug-exit port: status v
+  kTripleFault,  // status 3
+  kHaltedNoIrq,  // HLT with IF=0, or with IF=1 and no device event ever due: status 4
+  kGuestError,   // an access to unmapped memory, an unsupported state: status 5
+  kCycleLimit,   // --max-cycles reached: status 124, like timeout(1)
 };
 int exit_status_for(StopReason r, std::uint32_t guest_value);
 const char* stop_reason_name(StopReason r);
@@ -55,14 +57,15 @@ struct RunResult {
   std::uint32_t guest_value = 0;
   int exit_status = 0;
   std::string message;  // one line for the user (empty for a clean guest exit)
-  std::vector<std::string> last_instructions;  // for guest faults: "0060:00101234 <sym+0x4> mov ..."
+  std::vector<std::string>
+      last_instructions;  // for guest faults: "0060:00101234 <sym+0x4> mov ..."
 };
 
 struct MachineStats {
   std::uint64_t instructions = 0;
   std::uint64_t hlts = 0;
   std::array<std::uint64_t, 256> interrupts{};  // delivered, by vector
-  std::uint64_t stop_points = 0;   // exact mid-block stops armed
+  std::uint64_t stop_points = 0;                // exact mid-block stops armed
   std::uint64_t blocks = 0;
 };
 
@@ -170,7 +173,7 @@ class Machine {
   StopKind stop_kind_ = StopKind::kNone;
   std::uint32_t stop_block_addr_ = 0;  // when stopped from a block hook (EIP workaround)
   bool stopped_from_block_hook_ = false;
-  std::uint32_t arm_addr_ = 0;  // next stop point to arm (StopKind::kArm)
+  std::uint32_t arm_addr_ = 0;    // next stop point to arm (StopKind::kArm)
   std::uint32_t armed_addr_ = 0;  // currently armed
   std::vector<std::uint32_t> rdtsc_to_watch_;
   std::vector<std::uint32_t> rdtsc_watched_;
@@ -178,9 +181,9 @@ class Machine {
   Cycles rdtsc_value_ = 0;
   std::optional<RunResult> result_;
   std::uint32_t exit_value_ = 0;
-  Cycles io_retire_clock_ = 0;           // the current I/O instruction's retirement
+  Cycles io_retire_clock_ = 0;  // the current I/O instruction's retirement
   std::uint64_t io_retire_insns_ = 0;
-  std::uint32_t io_insn_addr_ = 0;       // the I/O instruction in progress (for device errors)
+  std::uint32_t io_insn_addr_ = 0;  // the I/O instruction in progress (for device errors)
 
   // History for reports: recent blocks (fast mode) or instructions (trace mode).
   struct Recent {

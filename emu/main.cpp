@@ -1,7 +1,7 @@
 // forkscope's command line: main only wires the subcommands (one file each under emu/cli/).
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <exception>
 
 #include "emu/cli/run.hpp"

@@ -1,6 +1,7 @@
 // Every uc_* call in forkscope. Each Unicorn 2.0.1 workaround is a named function or block headed
-// WORKAROUND, saying what is missing and when it can go; tests/unicorn_quirks_test.cpp pins the upstream
-// behaviour each one relies on, so a Unicorn upgrade that changes it fails a test instead of a guest.
+// WORKAROUND, saying what is missing and when it can go; tests/unicorn_quirks_test.cpp pins the
+// upstream behaviour each one relies on, so a Unicorn upgrade that changes it fails a test instead
+// of a guest.
 #include "emu/unicorn_cpu.hpp"
 
 #include <fmt/format.h>
@@ -9,62 +10,87 @@
 #include <cstring>
 #include <deque>
 #include <exception>
-#include <type_traits>
-#include <utility>
 #include <optional>
 #include <stdexcept>
+#include <type_traits>
+#include <utility>
 
 namespace fs {
 namespace {
 
 int uc_reg_id(Reg r) {
   switch (r) {
-    case Reg::kEax: return UC_X86_REG_EAX;
-    case Reg::kEcx: return UC_X86_REG_ECX;
-    case Reg::kEdx: return UC_X86_REG_EDX;
-    case Reg::kEbx: return UC_X86_REG_EBX;
-    case Reg::kEsp: return UC_X86_REG_ESP;
-    case Reg::kEbp: return UC_X86_REG_EBP;
-    case Reg::kEsi: return UC_X86_REG_ESI;
-    case Reg::kEdi: return UC_X86_REG_EDI;
-    case Reg::kEip: return UC_X86_REG_EIP;
-    case Reg::kEflags: return UC_X86_REG_EFLAGS;
-    case Reg::kCs: return UC_X86_REG_CS;
-    case Reg::kSs: return UC_X86_REG_SS;
-    case Reg::kDs: return UC_X86_REG_DS;
-    case Reg::kEs: return UC_X86_REG_ES;
-    case Reg::kFs: return UC_X86_REG_FS;
-    case Reg::kGs: return UC_X86_REG_GS;
-    case Reg::kCr0: return UC_X86_REG_CR0;
-    case Reg::kCr2: return UC_X86_REG_CR2;
-    case Reg::kCr3: return UC_X86_REG_CR3;
-    case Reg::kCr4: return UC_X86_REG_CR4;
+    case Reg::kEax:
+      return UC_X86_REG_EAX;
+    case Reg::kEcx:
+      return UC_X86_REG_ECX;
+    case Reg::kEdx:
+      return UC_X86_REG_EDX;
+    case Reg::kEbx:
+      return UC_X86_REG_EBX;
+    case Reg::kEsp:
+      return UC_X86_REG_ESP;
+    case Reg::kEbp:
+      return UC_X86_REG_EBP;
+    case Reg::kEsi:
+      return UC_X86_REG_ESI;
+    case Reg::kEdi:
+      return UC_X86_REG_EDI;
+    case Reg::kEip:
+      return UC_X86_REG_EIP;
+    case Reg::kEflags:
+      return UC_X86_REG_EFLAGS;
+    case Reg::kCs:
+      return UC_X86_REG_CS;
+    case Reg::kSs:
+      return UC_X86_REG_SS;
+    case Reg::kDs:
+      return UC_X86_REG_DS;
+    case Reg::kEs:
+      return UC_X86_REG_ES;
+    case Reg::kFs:
+      return UC_X86_REG_FS;
+    case Reg::kGs:
+      return UC_X86_REG_GS;
+    case Reg::kCr0:
+      return UC_X86_REG_CR0;
+    case Reg::kCr2:
+      return UC_X86_REG_CR2;
+    case Reg::kCr3:
+      return UC_X86_REG_CR3;
+    case Reg::kCr4:
+      return UC_X86_REG_CR4;
   }
   return UC_X86_REG_INVALID;
 }
 
 void check(uc_err e, const char* what) {
-  if (e != UC_ERR_OK) throw std::runtime_error(fmt::format("unicorn: {}: {}", what, uc_strerror(e)));
+  if (e != UC_ERR_OK)
+    throw std::runtime_error(fmt::format("unicorn: {}: {}", what, uc_strerror(e)));
 }
 
-// The uc_context header in 2.0.1 (uc_priv.h): size_t context_size; uc_mode mode; uc_arch arch; then the
-// raw CPUX86State copy. Offsets in ContextLayout count from the start of that copy.
+// The uc_context header in 2.0.1 (uc_priv.h): size_t context_size; uc_mode mode; uc_arch arch; then
+// the raw CPUX86State copy. Offsets in ContextLayout count from the start of that copy.
 constexpr std::size_t kContextHeader = 16;
 
-std::uint8_t* blob(uc_context* ctx) { return reinterpret_cast<std::uint8_t*>(ctx) + kContextHeader; }
+std::uint8_t* blob(uc_context* ctx) {
+  return reinterpret_cast<std::uint8_t*>(ctx) + kContextHeader;
+}
 
 }  // namespace
 
 struct UnicornCpu::Impl {
   uc_engine* uc = nullptr;
-  // An exception thrown by a machine hook must not unwind through Unicorn's C frames: it is caught at the
-  // callback, the CPU is stopped, and run() rethrows it.
+  // An exception thrown by a machine hook must not unwind through Unicorn's C frames: it is caught
+  // at the callback, the CPU is stopped, and run() rethrows it.
   std::exception_ptr failure;
   template <typename F>
   auto guarded(F&& f) -> decltype(f()) {
     if (failure) {  // the run is ending: no more hooks (e.g. the rest of the translated block)
-      if constexpr (!std::is_void_v<decltype(f())>) return {};
-      else return;
+      if constexpr (!std::is_void_v<decltype(f())>)
+        return {};
+      else
+        return;
     }
     try {
       return f();
@@ -76,12 +102,14 @@ struct UnicornCpu::Impl {
   }
   uc_context* ctx = nullptr;
   CpuHooks hooks;
-  std::deque<std::function<void(std::uint32_t)>> address_fns;  // stable addresses for hook user_data
+  std::deque<std::function<void(std::uint32_t)>>
+      address_fns;               // stable addresses for hook user_data
   std::uint32_t rdtsc_next = 0;  // the address after the RDTSC being watched, while it executes
 
   static void block_cb(uc_engine*, uint64_t addr, uint32_t size, void* self) {
     Impl* m = static_cast<Impl*>(self);
-    m->guarded([&] { m->hooks.on_block(m->hooks.on_block_ctx, static_cast<std::uint32_t>(addr), size); });
+    m->guarded(
+        [&] { m->hooks.on_block(m->hooks.on_block_ctx, static_cast<std::uint32_t>(addr), size); });
   }
   static void code_cb(uc_engine*, uint64_t addr, uint32_t size, void* self) {
     Impl* m = static_cast<Impl*>(self);
@@ -138,8 +166,8 @@ UnicornCpu::UnicornCpu(std::span<std::uint8_t> ram, bool per_instruction, CpuHoo
   check(uc_context_alloc(m.uc, &m.ctx), "context_alloc");
   check(uc_mem_map_ptr(m.uc, 0, ram.size(), UC_PROT_ALL, ram.data()), "map RAM");
   uc_hook h;
-  // Hooks must exist before the first translation (a hook added later is not called from code already
-  // translated), so the mode is fixed at construction.
+  // Hooks must exist before the first translation (a hook added later is not called from code
+  // already translated), so the mode is fixed at construction.
   if (per_instruction) {
     check(uc_hook_add(m.uc, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&Impl::code_cb), &m, 1, 0),
           "hook code");
@@ -172,18 +200,28 @@ CpuRunResult UnicornCpu::run(std::uint32_t start_eip) {
   if (impl_->failure) std::rethrow_exception(std::exchange(impl_->failure, nullptr));
   CpuRunResult r;
   switch (e) {
-    case UC_ERR_OK: r.exit = CpuExit::kStopped; return r;
-    case UC_ERR_INSN_INVALID: r.exit = CpuExit::kInvalidInsn; break;
+    case UC_ERR_OK:
+      r.exit = CpuExit::kStopped;
+      return r;
+    case UC_ERR_INSN_INVALID:
+      r.exit = CpuExit::kInvalidInsn;
+      break;
     case UC_ERR_READ_UNMAPPED:
     case UC_ERR_WRITE_UNMAPPED:
-    case UC_ERR_FETCH_UNMAPPED: r.exit = CpuExit::kUnmapped; break;
-    default: r.exit = CpuExit::kOtherError; break;
+    case UC_ERR_FETCH_UNMAPPED:
+      r.exit = CpuExit::kUnmapped;
+      break;
+    default:
+      r.exit = CpuExit::kOtherError;
+      break;
   }
   r.error = uc_strerror(e);
   return r;
 }
 
-void UnicornCpu::stop() { uc_emu_stop(impl_->uc); }
+void UnicornCpu::stop() {
+  uc_emu_stop(impl_->uc);
+}
 
 std::uint32_t UnicornCpu::reg(Reg r) const {
   std::uint32_t v = 0;
@@ -225,7 +263,8 @@ std::uint32_t UnicornCpu::tr_base() const {
 }
 
 unsigned UnicornCpu::cpl() const {
-  // In protected mode CS.RPL is the CPL (Intel SDM vol. 3A 5.5); forkscope never runs conforming code.
+  // In protected mode CS.RPL is the CPL (Intel SDM vol. 3A 5.5); forkscope never runs conforming
+  // code.
   return reg(Reg::kCs) & 3u;
 }
 
@@ -236,10 +275,11 @@ bool UnicornCpu::write(std::uint32_t addr, const void* in, std::size_t n) {
   return uc_mem_write(impl_->uc, addr, in, n) == UC_ERR_OK;
 }
 
-// WORKAROUND(unicorn 2.0.1, no API to raise an interrupt): uc_reg_write of SS/CS is checked against the
-// current CPL like a guest MOV, so from ring 3 a ring-0 SS cannot be written. A raw CR0 store with PE
-// clear makes the next SS write a real-mode load (DPL 0, hence CPL 0); CR0 is then restored and the real
-// selectors loaded. Pinned by "unicorn: ring-0 SS can be loaded from CPL 3 through the PE toggle".
+// WORKAROUND(unicorn 2.0.1, no API to raise an interrupt): uc_reg_write of SS/CS is checked against
+// the current CPL like a guest MOV, so from ring 3 a ring-0 SS cannot be written. A raw CR0 store
+// with PE clear makes the next SS write a real-mode load (DPL 0, hence CPL 0); CR0 is then restored
+// and the real selectors loaded. Pinned by "unicorn: ring-0 SS can be loaded from CPL 3 through the
+// PE toggle".
 void UnicornCpu::load_ring0(std::uint16_t cs, std::uint32_t eip, std::uint16_t ss,
                             std::uint32_t esp) {
   if (cpl() != 0) {
@@ -260,30 +300,31 @@ void UnicornCpu::load_cs_eip(std::uint16_t cs, std::uint32_t eip) {
 }
 
 void UnicornCpu::load_flat_boot_segments() {
-  // Multiboot 0.6.96 3.2: CS a 32-bit read/execute segment and DS/ES/FS/GS/SS read/write segments, all
-  // offset 0 and limit 0xFFFFFFFF; the selector values are undefined. Unicorn loads a selector only
-  // through a GDT, so a three-entry boot GDT is placed in free conventional memory at 0x600 (the guest
-  // must load its own GDT before touching a segment register, as the spec says).
+  // Multiboot 0.6.96 3.2: CS a 32-bit read/execute segment and DS/ES/FS/GS/SS read/write segments,
+  // all offset 0 and limit 0xFFFFFFFF; the selector values are undefined. Unicorn loads a selector
+  // only through a GDT, so a three-entry boot GDT is placed in free conventional memory at 0x600
+  // (the guest must load its own GDT before touching a segment register, as the spec says).
   constexpr std::uint32_t kBootGdt = 0x600;
   const std::uint64_t gdt[3] = {0, 0x00CF9A000000FFFFull, 0x00CF92000000FFFFull};
-  if (!write(kBootGdt, gdt, sizeof gdt)) throw std::runtime_error("boot: RAM too small for boot GDT");
+  if (!write(kBootGdt, gdt, sizeof gdt))
+    throw std::runtime_error("boot: RAM too small for boot GDT");
   set_gdtr({kBootGdt, sizeof gdt - 1});
   set_reg(Reg::kSs, 0x10);
   for (Reg r : {Reg::kDs, Reg::kEs, Reg::kFs, Reg::kGs}) set_reg(r, 0x10);
   set_reg(Reg::kCs, 0x08);
 }
 
-// WORKAROUND(unicorn 2.0.1): no API for an exception's error code; it is read from the context blob at an
-// offset calibrated at start-up (context_layout()). Can go when uc exposes it.
+// WORKAROUND(unicorn 2.0.1): no API for an exception's error code; it is read from the context blob
+// at an offset calibrated at start-up (context_layout()). Can go when uc exposes it.
 std::uint32_t UnicornCpu::pending_error_code() const {
   std::uint32_t v = 0;
   std::memcpy(&v, blob(impl_->saved()) + context_layout().error_code, 4);
   return v;
 }
 
-// WORKAROUND(unicorn 2.0.1): QEMU's old_exception is never reset, so the second exception of a run is
-// promoted to #DF and the third silently ends uc_emu_start. forkscope does its own #DF logic, so every
-// exception resets it to -1.
+// WORKAROUND(unicorn 2.0.1): QEMU's old_exception is never reset, so the second exception of a run
+// is promoted to #DF and the third silently ends uc_emu_start. forkscope does its own #DF logic, so
+// every exception resets it to -1.
 void UnicornCpu::clear_exception_in_flight() {
   uc_context* c = impl_->saved();
   const std::int32_t none = -1;
@@ -291,8 +332,8 @@ void UnicornCpu::clear_exception_in_flight() {
   check(uc_context_restore(impl_->uc, c), "context_restore");
 }
 
-// WORKAROUND(unicorn 2.0.1): the STI/MOV SS interrupt shadow (QEMU HF_INHIBIT_IRQ, hflags bit 3) has no
-// register; read it from the blob.
+// WORKAROUND(unicorn 2.0.1): the STI/MOV SS interrupt shadow (QEMU HF_INHIBIT_IRQ, hflags bit 3)
+// has no register; read it from the blob.
 bool UnicornCpu::interrupt_shadow() const {
   std::uint32_t hflags = 0;
   std::memcpy(&hflags, blob(impl_->saved()) + context_layout().hflags, 4);
@@ -342,7 +383,8 @@ void UnicornCpu::invalidate_code(std::uint32_t begin, std::uint32_t end) {
   uc_ctl_remove_cache(impl_->uc, begin, end);
 }
 
-// ---- calibration ----------------------------------------------------------------------------------
+// ---- calibration
+// ----------------------------------------------------------------------------------
 
 namespace {
 
@@ -373,7 +415,8 @@ std::vector<std::size_t> offsets_with(const std::vector<std::uint8_t>& b, std::u
 }
 
 ContextLayout calibrate() {
-  // A scratch engine runs: sti; nop; (code hook snapshots hflags at both) then faults with known codes.
+  // A scratch engine runs: sti; nop; (code hook snapshots hflags at both) then faults with known
+  // codes.
   Scratch s;
   check(uc_open(UC_ARCH_X86, UC_MODE_32, &s.uc), "calibrate: open");
   check(uc_context_alloc(s.uc, &s.ctx), "calibrate: context");
@@ -388,9 +431,10 @@ ContextLayout calibrate() {
   uc_reg_write(s.uc, UC_X86_REG_DS, &sel);
   int esp = 0x8000;
   uc_reg_write(s.uc, UC_X86_REG_ESP, &esp);
-  // 0x1000: sti; nop; mov $0x43,%ax; mov %ax,%ds (#GP 0x40); 0x100c: mov $0x53,%ax; mov %ax,%ds (#GP 0x50)
-  const std::uint8_t code[] = {0xFB, 0x90, 0x66, 0xB8, 0x43, 0x00, 0x8E, 0xD8, 0x90, 0x90, 0x90,
-                               0x90, 0x66, 0xB8, 0x53, 0x00, 0x8E, 0xD8, 0xF4};
+  // 0x1000: sti; nop; mov $0x43,%ax; mov %ax,%ds (#GP 0x40); 0x100c: mov $0x53,%ax; mov %ax,%ds
+  // (#GP 0x50)
+  const std::uint8_t code[] = {0xFB, 0x90, 0x66, 0xB8, 0x43, 0x00, 0x8E, 0xD8, 0x90, 0x90,
+                               0x90, 0x90, 0x66, 0xB8, 0x53, 0x00, 0x8E, 0xD8, 0xF4};
   uc_mem_write(s.uc, 0x1000, code, sizeof code);
   uc_hook h;
   auto code_cb = +[](uc_engine*, uint64_t addr, uint32_t, void* p) {
@@ -402,7 +446,8 @@ ContextLayout calibrate() {
     auto* sc = static_cast<Scratch*>(p);
     sc->vectors.push_back(intno);
     sc->snap();
-    // Resume past the faulting `mov %ax,%ds` (2 bytes); EIP is the faulting instruction for a fault.
+    // Resume past the faulting `mov %ax,%ds` (2 bytes); EIP is the faulting instruction for a
+    // fault.
     std::uint32_t eip;
     uc_reg_read(uc, UC_X86_REG_EIP, &eip);
     eip += 2;
@@ -426,9 +471,9 @@ ContextLayout calibrate() {
         s.snaps.size(), s.vectors.size()));
   }
   ContextLayout L;
-  // hflags: bit 3 set in the STI shadow (at the nop), clear one instruction later. Prefer the offset
-  // measured on Debian's 2.0.1 when it qualifies (UNICORN-NOTES.md counts from the uc_context start,
-  // 16 bytes earlier: 192, 5368, 5480).
+  // hflags: bit 3 set in the STI shadow (at the nop), clear one instruction later. Prefer the
+  // offset measured on Debian's 2.0.1 when it qualifies (UNICORN-NOTES.md counts from the
+  // uc_context start, 16 bytes earlier: 192, 5368, 5480).
   std::optional<std::size_t> hflags;
   for (std::size_t i = 0; i + 4 <= s.size; i += 4) {
     std::uint32_t a, b;
@@ -449,8 +494,9 @@ ContextLayout calibrate() {
     if (!old || off == 5464) old = off;
   }
   if (!hflags || !err || !old) {
-    throw std::runtime_error("unicorn: context calibration found no offset for hflags/error code/"
-                             "old_exception; this Unicorn build is not supported");
+    throw std::runtime_error(
+        "unicorn: context calibration found no offset for hflags/error code/"
+        "old_exception; this Unicorn build is not supported");
   }
   L.hflags = *hflags;
   L.error_code = *err;

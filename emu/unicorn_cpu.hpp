@@ -1,6 +1,6 @@
 // The one door to Unicorn. Nothing else in forkscope includes unicorn.h: every uc_* call, and every
-// workaround for what Unicorn 2.0.1 lacks, lives behind this class (see ../shared/UNICORN-NOTES.md and
-// tests/unicorn_quirks_test.cpp, which pins each workaround's upstream behaviour).
+// workaround for what Unicorn 2.0.1 lacks, lives behind this class (see ../shared/UNICORN-NOTES.md
+// and tests/unicorn_quirks_test.cpp, which pins each workaround's upstream behaviour).
 #pragma once
 
 #include <cstddef>
@@ -14,10 +14,26 @@
 namespace fs {
 
 enum class Reg : std::uint8_t {
-  kEax, kEcx, kEdx, kEbx, kEsp, kEbp, kEsi, kEdi,
-  kEip, kEflags,
-  kCs, kSs, kDs, kEs, kFs, kGs,
-  kCr0, kCr2, kCr3, kCr4,
+  kEax,
+  kEcx,
+  kEdx,
+  kEbx,
+  kEsp,
+  kEbp,
+  kEsi,
+  kEdi,
+  kEip,
+  kEflags,
+  kCs,
+  kSs,
+  kDs,
+  kEs,
+  kFs,
+  kGs,
+  kCr0,
+  kCr2,
+  kCr3,
+  kCr4,
 };
 
 struct DescriptorTableReg {
@@ -40,8 +56,8 @@ struct CpuRunResult {
 
 // Callbacks the machine installs. Each is called from inside uc_emu_start.
 struct CpuHooks {
-  // Start of every translated-block execution (fast mode): address and size in bytes. A plain function
-  // pointer, not std::function: it runs on every block.
+  // Start of every translated-block execution (fast mode): address and size in bytes. A plain
+  // function pointer, not std::function: it runs on every block.
   void (*on_block)(void* ctx, std::uint32_t addr, std::uint32_t size) = nullptr;
   void* on_block_ctx = nullptr;
   // Every instruction (only when `per_instruction` was requested at creation).
@@ -54,21 +70,23 @@ struct CpuHooks {
   std::function<bool()> on_invalid_insn;
   std::function<std::uint32_t(std::uint16_t port, unsigned size)> on_port_in;
   std::function<void(std::uint16_t port, unsigned size, std::uint32_t value)> on_port_out;
-  // Addresses around an RDTSC: called before it executes (at its address) and after (at the next one).
+  // Addresses around an RDTSC: called before it executes (at its address) and after (at the next
+  // one).
   std::function<void(std::uint32_t addr)> on_rdtsc_site;
 };
 
 class UnicornCpu {
  public:
-  // Maps `ram` (host memory owned by the caller) at guest-physical 0. With `per_instruction`, a code hook
-  // runs on every instruction (trace mode); otherwise only block hooks (fast mode).
+  // Maps `ram` (host memory owned by the caller) at guest-physical 0. With `per_instruction`, a
+  // code hook runs on every instruction (trace mode); otherwise only block hooks (fast mode).
   UnicornCpu(std::span<std::uint8_t> ram, bool per_instruction, CpuHooks hooks);
   ~UnicornCpu();
   UnicornCpu(const UnicornCpu&) = delete;
   UnicornCpu& operator=(const UnicornCpu&) = delete;
 
   CpuRunResult run(std::uint32_t start_eip);
-  void stop();  // from inside a hook: stop before the current instruction (code/stop hooks) or block
+  void
+  stop();  // from inside a hook: stop before the current instruction (code/stop hooks) or block
 
   std::uint32_t reg(Reg r) const;
   void set_reg(Reg r, std::uint32_t v);
@@ -80,7 +98,8 @@ class UnicornCpu {
   std::uint32_t tr_base() const;  // the hidden base cached by `ltr`
   unsigned cpl() const;           // from the hidden SS/CS state (QEMU hflags)
 
-  // Guest memory by the address Unicorn itself uses (linear == physical in 2.0.1, see paging notes).
+  // Guest memory by the address Unicorn itself uses (linear == physical in 2.0.1, see paging
+  // notes).
   bool read(std::uint32_t addr, void* out, std::size_t n) const;
   bool write(std::uint32_t addr, const void* in, std::size_t n);
 
@@ -93,13 +112,14 @@ class UnicornCpu {
 
   // The error code of the exception being reported to on_interrupt (no API in Unicorn).
   std::uint32_t pending_error_code() const;
-  // WORKAROUND: clear QEMU's "exception in flight" so the next one is not promoted to #DF by Unicorn.
+  // WORKAROUND: clear QEMU's "exception in flight" so the next one is not promoted to #DF by
+  // Unicorn.
   void clear_exception_in_flight();
   // True for one instruction after STI or MOV SS (interrupts inhibited).
   bool interrupt_shadow() const;
 
-  // A one-shot stop before the instruction at `addr`: installs a code hook bounded to that address and
-  // drops translated code covering it, so the next translation calls the hook.
+  // A one-shot stop before the instruction at `addr`: installs a code hook bounded to that address
+  // and drops translated code covering it, so the next translation calls the hook.
   void arm_stop_at(std::uint32_t addr);
   void disarm_stop();
   bool stop_armed() const { return stop_hook_ != 0; }
@@ -118,8 +138,8 @@ class UnicornCpu {
   friend struct UnicornCpuAccess;
 };
 
-// The offsets into Unicorn's context blob (see UNICORN-NOTES.md "Interrupts and exceptions"), found at
-// start-up by provoking known events, because they depend on the library build.
+// The offsets into Unicorn's context blob (see UNICORN-NOTES.md "Interrupts and exceptions"), found
+// at start-up by provoking known events, because they depend on the library build.
 struct ContextLayout {
   std::size_t error_code = 0;
   std::size_t old_exception = 0;

@@ -1,5 +1,6 @@
 // Loading a multiboot (v1) ELF32 i386 executable into guest RAM.
-// Every bound is checked; bad input is a LoadError whose message is one line naming file and problem.
+// Every bound is checked; bad input is a LoadError whose message is one line naming file and
+// problem.
 #pragma once
 
 #include <cstdint>

@@ -10,8 +10,8 @@
 namespace fs {
 
 inline constexpr std::uint32_t kMultibootBootloaderMagic = 0x2BADB002;
-// Where the multiboot_info block and what it points to are placed: free conventional memory below the
-// EBDA, which the memory map reports as available (the guest may reuse it after reading it).
+// Where the multiboot_info block and what it points to are placed: free conventional memory below
+// the EBDA, which the memory map reports as available (the guest may reuse it after reading it).
 inline constexpr std::uint32_t kMultibootInfoAddr = 0x9000;
 inline constexpr std::uint32_t kMultibootMmapAddr = 0x9060;
 inline constexpr std::uint32_t kMultibootLoaderNameAddr = 0x90E0;
@@ -22,6 +22,7 @@ struct BootState {
   std::uint32_t eip = 0, eax = 0, ebx = 0;
 };
 
-BootState write_multiboot_info(std::span<std::uint8_t> ram, const LoadedImage& image, std::string_view cmdline);
+BootState write_multiboot_info(std::span<std::uint8_t> ram, const LoadedImage& image,
+                               std::string_view cmdline);
 
 }  // namespace fs

@@ -10,7 +10,9 @@
 
 namespace fs {
 
-SymbolTable SymbolTable::from_elf(const std::string& path) { return from_elf_bytes(read_file(path)); }
+SymbolTable SymbolTable::from_elf(const std::string& path) {
+  return from_elf_bytes(read_file(path));
+}
 
 SymbolTable SymbolTable::from_elf_bytes(std::span<const std::uint8_t> file) {
   SymbolTable t;
@@ -32,8 +34,8 @@ SymbolTable SymbolTable::from_elf_bytes(std::span<const std::uint8_t> file) {
       if (type != STT_FUNC && type != STT_NOTYPE && type != STT_OBJECT) continue;
       const char* name = elf_strptr(e, sh.sh_link, s.st_name);
       if (!name || !*name || name[0] == '.') continue;
-      t.syms_.push_back({static_cast<std::uint32_t>(s.st_value), static_cast<std::uint32_t>(s.st_size),
-                         type == STT_FUNC, name});
+      t.syms_.push_back({static_cast<std::uint32_t>(s.st_value),
+                         static_cast<std::uint32_t>(s.st_size), type == STT_FUNC, name});
     }
   }
   elf_end(e);

@@ -1,9 +1,10 @@
-// Mirrors loader/elf_image.cpp and loader/multiboot.cpp with hand-made (and hand-broken) ELF images.
+// Mirrors loader/elf_image.cpp and loader/multiboot.cpp with hand-made (and hand-broken) ELF
+// images.
 #include "loader/elf_image.hpp"
 
-#include <catch2/catch.hpp>
 #include <elf.h>
 
+#include <catch2/catch.hpp>
 #include <cstring>
 #include <fstream>
 #include <vector>
@@ -71,7 +72,7 @@ TEST_CASE("elf_image: a valid image loads its segment and zeroes the rest", "[el
   CHECK(l.image_end == 0x100040);
   CHECK(ram[0x100000] == 0x02);  // multiboot magic, little-endian
   CHECK(ram[0x10000C] == 0xF4);
-  CHECK(ram[0x100010] == 0);     // bss zeroed
+  CHECK(ram[0x100010] == 0);  // bss zeroed
   CHECK(ram[0x10003F] == 0);
   CHECK(ram[0x100040] == 0xAA);  // untouched beyond memsz
 }

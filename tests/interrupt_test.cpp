@@ -3,7 +3,6 @@
 #include "emu/interrupt.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <cstring>
 #include <vector>
 
@@ -52,7 +51,8 @@ struct Fixture {
     cpu.tr_base = kTss;
     cpu.tr_loaded = true;
   }
-  void gate(std::uint8_t v, std::uint8_t type, std::uint8_t dpl, std::uint32_t off, bool present = true) {
+  void gate(std::uint8_t v, std::uint8_t type, std::uint8_t dpl, std::uint32_t off,
+            bool present = true) {
     GateDescriptor g;
     g.selector = 0x60;
     g.offset = off;
@@ -113,7 +113,8 @@ TEST_CASE("interrupt: segment descriptors decode base, limit, DPL", "[interrupt]
   CHECK(t.limit == 0x67);
 }
 
-TEST_CASE("interrupt: int 0x80 from ring 3 switches to TSS.ss0:esp0 and pushes 5 words", "[interrupt]") {
+TEST_CASE("interrupt: int 0x80 from ring 3 switches to TSS.ss0:esp0 and pushes 5 words",
+          "[interrupt]") {
   Fixture f;
   f.user();
   f.gate(0x80, 0xF, 3, 0x00102000);  // DPL-3 trap gate, like Linux's system_call gate
@@ -138,7 +139,8 @@ TEST_CASE("interrupt: int 0x80 from ring 3 switches to TSS.ss0:esp0 and pushes 5
   CHECK((d.eflags & 0x100) == 0);
 }
 
-TEST_CASE("interrupt: an IRQ in ring 0 pushes 3 words and an interrupt gate clears IF", "[interrupt]") {
+TEST_CASE("interrupt: an IRQ in ring 0 pushes 3 words and an interrupt gate clears IF",
+          "[interrupt]") {
   Fixture f;
   f.kernel();
   f.gate(0x20, 0xE, 0, 0x00103000);
@@ -208,7 +210,8 @@ TEST_CASE("interrupt: ring 3 without a TSS is #TS", "[interrupt]") {
   CHECK(o.fault->fault.vector == kTS);
 }
 
-TEST_CASE("interrupt: a stack that cannot take the frame faults and writes nothing", "[interrupt]") {
+TEST_CASE("interrupt: a stack that cannot take the frame faults and writes nothing",
+          "[interrupt]") {
   Fixture f;
   f.kernel();
   f.cpu.esp = 0x30000;  // beyond the fake memory entirely

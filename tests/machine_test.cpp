@@ -2,7 +2,6 @@
 #include "emu/machine.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <set>
 #include <string>
 #include <vector>
@@ -49,7 +48,8 @@ Outcome run_guest(const std::string& name, bool per_instruction, std::uint64_t m
 
 }  // namespace
 
-TEST_CASE("machine: fast and per-instruction modes deliver IRQs at the same boundaries", "[machine]") {
+TEST_CASE("machine: fast and per-instruction modes deliver IRQs at the same boundaries",
+          "[machine]") {
   Outcome fast = run_guest("irq_boundary", false);
   Outcome slow = run_guest("irq_boundary", true);
   REQUIRE(fast.result.reason == StopReason::kGuestExit);
@@ -108,8 +108,8 @@ TEST_CASE("machine: RDTSC returns the cycle counter in both modes", "[machine]")
     RunResult r = m.run();
     REQUIRE(r.exit_status == 0);
     INFO("per_instruction " << per_insn);
-    // The counter, not host time: a few thousand cycles after reset, and increasing by the cost of the
-    // two instructions between the reads plus the RDTSC itself.
+    // The counter, not host time: a few thousand cycles after reset, and increasing by the cost of
+    // the two instructions between the reads plus the RDTSC itself.
     CHECK(tsc1 > 1000);
     CHECK(tsc1 < 100000);
     CHECK(tsc2 > tsc1);
@@ -118,7 +118,8 @@ TEST_CASE("machine: RDTSC returns the cycle counter in both modes", "[machine]")
   }
 }
 
-TEST_CASE("machine: PIT at HZ 1000 gives exactly 1000 IRQ0s per 10^8 cycles, idle in HLT", "[machine]") {
+TEST_CASE("machine: PIT at HZ 1000 gives exactly 1000 IRQ0s per 10^8 cycles, idle in HLT",
+          "[machine]") {
   Outcome o = run_guest("pit_irq0", false);
   REQUIRE(o.result.exit_status == 0);
   std::size_t in_first_second = 0;
@@ -132,7 +133,8 @@ TEST_CASE("machine: PIT at HZ 1000 gives exactly 1000 IRQ0s per 10^8 cycles, idl
   std::set<std::uint32_t> eips;
   for (const auto& d : o.deliveries) eips.insert(d.from_eip);
   CHECK(eips.size() == 1);
-  // Consecutive ticks are 1193 PIT ticks apart: 99984.7 cycles at 100 MHz, so 99984 or 99985 exactly.
+  // Consecutive ticks are 1193 PIT ticks apart: 99984.7 cycles at 100 MHz, so 99984 or 99985
+  // exactly.
   for (std::size_t i = 1; i < o.deliveries.size(); ++i) {
     const Cycles gap = o.deliveries[i].at - o.deliveries[i - 1].at;
     INFO("gap " << gap);

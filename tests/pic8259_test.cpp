@@ -19,7 +19,9 @@ void init_pc(PicPair& p, std::uint8_t master_mask = 0x00, std::uint8_t slave_mas
   p.master.io_write(0, 1, 1, master_mask);
   p.slave.io_write(0, 1, 1, slave_mask);
 }
-void eoi(Pic8259& c) { c.io_write(0, 0, 1, 0x20); }
+void eoi(Pic8259& c) {
+  c.io_write(0, 0, 1, 0x20);
+}
 }  // namespace
 
 TEST_CASE("pic8259: IRQ0 after remap is vector 0x20 and stays in service until EOI", "[pic8259]") {
@@ -58,9 +60,9 @@ TEST_CASE("pic8259: a lower priority IRQ waits while a higher one is in service"
   p.set_irq(3, true);
   CHECK_FALSE(p.interrupt_pending());  // IRQ3 below in-service IRQ1
   p.set_irq(0, true);
-  CHECK(p.interrupt_pending());        // IRQ0 above it nests
+  CHECK(p.interrupt_pending());  // IRQ0 above it nests
   CHECK(p.acknowledge() == 0x20);
-  eoi(p.master);                       // non-specific EOI clears the highest: IRQ0
+  eoi(p.master);  // non-specific EOI clears the highest: IRQ0
   CHECK(p.master.state().isr == 0x02);
   CHECK_FALSE(p.interrupt_pending());
   eoi(p.master);

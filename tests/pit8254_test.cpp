@@ -1,8 +1,8 @@
-// Mirrors devices/pit8254.cpp (Intel 8254 datasheet modes 0, 2, 3; exact tick <-> cycle conversion).
+// Mirrors devices/pit8254.cpp (Intel 8254 datasheet modes 0, 2, 3; exact tick <-> cycle
+// conversion).
 #include "devices/pit8254.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <vector>
 
 using namespace fs;
@@ -52,7 +52,8 @@ TEST_CASE("pit8254: mode 2 with LATCH 1193 gives 1000 rising edges in 10^8 cycle
   program(p, 0, 0x34, 1193);
   std::vector<Cycles> at;
   CHECK(rising_edges_until(p, 100'000'000, &at) == 1000);
-  // Edge k is at the first cycle of PIT tick 1 + 1193k (the count loads on the CLK after the write).
+  // Edge k is at the first cycle of PIT tick 1 + 1193k (the count loads on the CLK after the
+  // write).
   REQUIRE(at.size() == 1000);
   CHECK(at[0] == p.cycle_of_tick(1 + 1193));
   CHECK(at[999] == p.cycle_of_tick(1 + 1193ull * 1000));

@@ -12,7 +12,9 @@ struct Probe : IoDevice {
   Cycles event = kNever;
   std::vector<int>* order = nullptr;
   int id = 0;
-  std::uint32_t io_read(Cycles, std::uint16_t o, unsigned) override { return last_offset = o, 0x42; }
+  std::uint32_t io_read(Cycles, std::uint16_t o, unsigned) override {
+    return last_offset = o, 0x42;
+  }
   void io_write(Cycles, std::uint16_t o, unsigned, std::uint32_t) override { last_offset = o; }
   Cycles next_event() const override { return event; }
   void run_until(Cycles) override {
@@ -22,7 +24,8 @@ struct Probe : IoDevice {
 };
 }  // namespace
 
-TEST_CASE("port_bus: devices see offsets; unclaimed ports read all ones and are counted", "[port_bus]") {
+TEST_CASE("port_bus: devices see offsets; unclaimed ports read all ones and are counted",
+          "[port_bus]") {
   PortBus bus;
   Probe a;
   bus.attach(0x3F8, 8, &a);
@@ -38,7 +41,8 @@ TEST_CASE("port_bus: devices see offsets; unclaimed ports read all ones and are 
   CHECK_THROWS_WITH(bus.attach(0x3FF, 2, &b), Catch::Contains("overlaps"));
 }
 
-TEST_CASE("port_bus: next event is the minimum; same-cycle work runs in attach order", "[port_bus]") {
+TEST_CASE("port_bus: next event is the minimum; same-cycle work runs in attach order",
+          "[port_bus]") {
   PortBus bus;
   std::vector<int> order;
   Probe a, b;

@@ -1,7 +1,6 @@
 #include "devices/uart16550.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <string>
 
 using namespace fs;

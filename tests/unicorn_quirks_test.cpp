@@ -1,9 +1,10 @@
-// Pins the Unicorn 2.0.1 behaviour each WORKAROUND in emu/unicorn_cpu.cpp and emu/machine.cpp relies on.
-// If a Unicorn upgrade changes one of these, this file fails first and names the workaround to revisit.
-// (The one place besides emu/unicorn_cpu.cpp that includes unicorn.h, on purpose.)
-#include <catch2/catch.hpp>
+// Pins the Unicorn 2.0.1 behaviour each WORKAROUND in emu/unicorn_cpu.cpp and emu/machine.cpp
+// relies on. If a Unicorn upgrade changes one of these, this file fails first and names the
+// workaround to revisit. (The one place besides emu/unicorn_cpu.cpp that includes unicorn.h, on
+// purpose.)
 #include <unicorn/unicorn.h>
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -70,7 +71,8 @@ TEST_CASE("unicorn: block-hook stop leaves EIP stale when a code hook exists", "
   }
 }
 
-TEST_CASE("unicorn: a bounded code hook reaches translated code only after remove_cache", "[unicorn]") {
+TEST_CASE("unicorn: a bounded code hook reaches translated code only after remove_cache",
+          "[unicorn]") {
   // The exact mid-block stop (UnicornCpu::arm_stop_at) adds a hook at one address and drops the
   // translation covering it.
   Engine e;
@@ -103,7 +105,8 @@ TEST_CASE("unicorn: HLT returns from uc_emu_start with EIP past it", "[unicorn]"
   CHECK(e.reg(UC_X86_REG_EIP) == 0x1002);
 }
 
-TEST_CASE("unicorn: the second exception is promoted to #DF unless old_exception is reset", "[unicorn]") {
+TEST_CASE("unicorn: the second exception is promoted to #DF unless old_exception is reset",
+          "[unicorn]") {
   // WORKAROUND UnicornCpu::clear_exception_in_flight.
   for (bool reset : {false, true}) {
     Engine e;
@@ -143,8 +146,9 @@ TEST_CASE("unicorn: the second exception is promoted to #DF unless old_exception
 
 TEST_CASE("unicorn: context blob offsets calibrate on this build", "[unicorn]") {
   const fs::ContextLayout& L = fs::context_layout();
-  // Values measured for Debian's 2.0.1 (UNICORN-NOTES.md counts them from the start of the uc_context,
-  // which has a 16-byte header before the CPU state); calibration prefers them when they qualify.
+  // Values measured for Debian's 2.0.1 (UNICORN-NOTES.md counts them from the start of the
+  // uc_context, which has a 16-byte header before the CPU state); calibration prefers them when
+  // they qualify.
   CHECK(L.hflags + 16 == 192);
   CHECK(L.error_code + 16 == 5368);
   CHECK(L.old_exception + 16 == 5480);

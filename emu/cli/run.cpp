@@ -22,16 +22,19 @@ std::string default_image() {
 
 void setup_run(CLI::App& app, RunOptions& opt) {
   auto* run = app.add_subcommand("run", "boot a multiboot image and stream its serial console");
-  run->add_option("image", opt.image, "multiboot ELF image (default: guest/kernel.elf beside forkscope)");
+  run->add_option("image", opt.image,
+                  "multiboot ELF image (default: guest/kernel.elf beside forkscope)");
   run->add_option("--ram", opt.ram_bytes, "guest RAM, e.g. 64M or 128MiB (default 64 MiB)")
       ->transform(CLI::AsSizeValue(false));
   run->add_option("--cpu-mhz", opt.cpu_mhz, "CPU clock relating cycles to seconds (default 100)")
       ->check(CLI::Range(1, 4000));
-  run->add_option("--max-cycles", opt.max_cycles,
-                  "stop a runaway guest after N cycles, exit status 124 (default: 30 guest seconds)")
+  run->add_option(
+         "--max-cycles", opt.max_cycles,
+         "stop a runaway guest after N cycles, exit status 124 (default: 30 guest seconds)")
       ->check(CLI::PositiveNumber);
   run->add_option("--cmdline", opt.cmdline, "kernel command line passed in the multiboot info");
-  run->add_option("--serial", opt.serial_file, "write the serial console to FILE instead of stdout");
+  run->add_option("--serial", opt.serial_file,
+                  "write the serial console to FILE instead of stdout");
   run->add_flag("-q,--quiet", opt.quiet, "no summary on stderr");
   run->add_flag("--per-instruction", opt.per_instruction,
                 "run with a hook on every instruction (the trace mode's timing, for comparison)");

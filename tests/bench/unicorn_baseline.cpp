@@ -1,7 +1,7 @@
-// The yardstick for scripts/bench: the bench guest's loop body (bench_loop .. bench_loop_end) run on a
-// bare Unicorn engine with no hooks at all, i.e. the fastest this Unicorn can execute it. A benchmark
-// tool, not part of the machine, so it may include unicorn.h (emu/unicorn_cpu.cpp is the only product
-// file that does).
+// The yardstick for scripts/bench: the bench guest's loop body (bench_loop .. bench_loop_end) run
+// on a bare Unicorn engine with no hooks at all, i.e. the fastest this Unicorn can execute it. A
+// benchmark tool, not part of the machine, so it may include unicorn.h (emu/unicorn_cpu.cpp is the
+// only product file that does).
 #include <fmt/format.h>
 #include <unicorn/unicorn.h>
 
@@ -17,7 +17,8 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "usage: unicorn_baseline IMAGE [ITERATIONS]\n");
     return 2;
   }
-  const std::uint32_t iterations = argc > 2 ? static_cast<std::uint32_t>(std::atol(argv[2])) : 50'000'000;
+  const std::uint32_t iterations =
+      argc > 2 ? static_cast<std::uint32_t>(std::atol(argv[2])) : 50'000'000;
   std::vector<std::uint8_t> ram(64u << 20);
   fs::load_elf(argv[1], ram);
   auto syms = fs::SymbolTable::from_elf(argv[1]);
