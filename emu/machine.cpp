@@ -441,8 +441,19 @@ void Machine::hook_insn(std::uint32_t addr, std::uint32_t size) {
     return request_stop(StopKind::kBoundary);
   }
   std::uint8_t bytes[16] = {};
-  cpu_->read(addr, bytes, size < 16 ? size : 16);
-  cur_insn_ = decoder_.decode_one(addr, bytes, size);
+  const std::uint32_t n = size < 16 ? size : 16;
+  cpu_->read(addr, bytes, n);
+  // Decoding is the expensive part of trace mode: cache by address, validated by the instruction's
+  // bytes (code can change under the same address).
+  InsnSlot& slot = insn_cache_[(addr ^ (addr >> 12)) & (insn_cache_.size() - 1)];
+  if (slot.addr == addr && slot.insn.len == n && std::memcmp(slot.bytes, bytes, n) == 0) {
+    cur_insn_ = slot.insn;
+  } else {
+    cur_insn_ = decoder_.decode_one(addr, bytes, size);
+    slot.addr = addr;
+    slot.insn = cur_insn_;
+    std::memcpy(slot.bytes, bytes, n);
+  }
   cur_insn_clock_ = clock_.now;
   have_cur_insn_ = true;
   for (auto& f : insn_observers_) f(addr, clock_.now);

@@ -162,6 +162,12 @@ class Machine {
   unsigned block_io_seen_ = 0;
   // Trace mode: the instruction about to retire.
   DecodedInsn cur_insn_{};
+  struct InsnSlot {
+    std::uint32_t addr = ~0u;
+    DecodedInsn insn;
+    std::uint8_t bytes[16] = {};
+  };
+  std::vector<InsnSlot> insn_cache_ = std::vector<InsnSlot>(1u << 14);  // trace mode only
   Cycles cur_insn_clock_ = 0;
   bool have_cur_insn_ = false;
   // A conditional branch or IRET whose cost depends on where it went: settled at the next boundary.
