@@ -575,9 +575,6 @@ void Machine::hook_interrupt(std::uint32_t vector) {
   if (ev.kind == EventKind::kException && pushes_error_code(ev.vector)) {
     ev.error_code = cpu_->pending_error_code();
   }
-  if (ev.kind == EventKind::kException && ev.vector == kPF) {
-    // CR2 is already right (UNICORN-NOTES.md).
-  }
   deliver(ev, return_eip);
   if (result_) request_stop(StopKind::kFatal);
 }
@@ -615,7 +612,6 @@ bool Machine::hook_invalid_insn() {
 void Machine::deliver(Event ev, std::uint32_t return_eip) {
   MachineMemory mem(*cpu_);
   std::vector<std::string> chain;
-  std::optional<std::uint8_t> first_fault;  // the exception being delivered when another one arose
   for (int attempt = 0; attempt < 4; ++attempt) {
     CpuSnapshot s;
     s.eip = return_eip;
@@ -676,7 +672,6 @@ void Machine::deliver(Event ev, std::uint32_t return_eip) {
       if (pushes_error_code(f.fault.vector)) ev.error_code = f.fault.error_code;
       if (f.fault.vector == kPF) cpu_->set_reg(Reg::kCr2, f.fault.cr2);
     }
-    (void)first_fault;
   }
   fatal(StopReason::kTripleFault,
         fmt::format("triple fault: {} at {}", fmt::join(chain, " -> "), where(return_eip)));
