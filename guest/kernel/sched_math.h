@@ -1,0 +1,90 @@
+/*
+ * The O(1) scheduler's arithmetic, as kernel/sched.c of Linux 2.6.12 defines it (its macros written here
+ * as functions, fresh): priorities, the sleep_avg bonus, time slices, the interactivity test and the
+ * fork-time splits. Plain C with fixed-width types and no kernel includes, so the guest's sched.c and the
+ * host's tests/sched_math_test.cpp compile the very same code.
+ *
+ * Units as in 2.6.12: priorities 0..139 (0..99 real time), time slices in ticks (HZ = 1000), sleep_avg in
+ * nanoseconds (bounded by NS_MAX_SLEEP_AVG).
+ */
+#ifndef FORKSCOPE_SCHED_MATH_H
+#define FORKSCOPE_SCHED_MATH_H
+
+#include <stdint.h>
+
+#define HZ 1000
+#define MAX_USER_RT_PRIO 100
+#define MAX_RT_PRIO MAX_USER_RT_PRIO
+#define MAX_PRIO (MAX_RT_PRIO + 40)
+#define USER_PRIO(p) ((p) - MAX_RT_PRIO)
+#define MAX_USER_PRIO (USER_PRIO(MAX_PRIO))
+
+#define MIN_TIMESLICE (5 * HZ / 1000 > 1 ? 5 * HZ / 1000 : 1)
+#define DEF_TIMESLICE (100 * HZ / 1000)
+#define ON_RUNQUEUE_WEIGHT 30
+#define CHILD_PENALTY 95
+#define PARENT_PENALTY 100
+#define EXIT_WEIGHT 3
+#define PRIO_BONUS_RATIO 25
+#define MAX_BONUS (MAX_USER_PRIO * PRIO_BONUS_RATIO / 100)
+#define INTERACTIVE_DELTA 2
+#define MAX_SLEEP_AVG (DEF_TIMESLICE * MAX_BONUS)
+#define STARVATION_LIMIT (MAX_SLEEP_AVG)
+#define NS_PER_JIFFY (1000000000ull / HZ)
+#define NS_MAX_SLEEP_AVG ((uint64_t)MAX_SLEEP_AVG * NS_PER_JIFFY)
+
+static inline int nice_to_prio(int nice) { return MAX_RT_PRIO + nice + 20; }
+static inline int prio_to_nice(int prio) { return prio - MAX_RT_PRIO - 20; }
+static inline uint64_t jiffies_to_ns(uint64_t j) { return j * NS_PER_JIFFY; }
+static inline uint64_t ns_to_jiffies(uint64_t ns) { return ns / NS_PER_JIFFY; }
+
+/* CURRENT_BONUS(p): 0..MAX_BONUS from how much of MAX_SLEEP_AVG the task has slept. */
+static inline int current_bonus(uint64_t sleep_avg_ns) {
+  return (int)(ns_to_jiffies(sleep_avg_ns) * MAX_BONUS / MAX_SLEEP_AVG);
+}
+
+/* effective_prio(): static_prio moved by up to +-5 by the bonus, clamped to the user range; real-time
+ * tasks keep their prio. */
+static inline int effective_prio(int prio, int static_prio, uint64_t sleep_avg_ns, int rt) {
+  int p;
+  if (rt) return prio;
+  p = static_prio - (current_bonus(sleep_avg_ns) - MAX_BONUS / 2);
+  if (p < MAX_RT_PRIO) p = MAX_RT_PRIO;
+  if (p > MAX_PRIO - 1) p = MAX_PRIO - 1;
+  return p;
+}
+
+/* SCALE_PRIO / task_timeslice(): 800 ticks at nice -20, 100 at nice 0, 5 at nice +19. */
+static inline unsigned scale_prio(unsigned x, int prio) {
+  unsigned t = x * (unsigned)(MAX_PRIO - prio) / (MAX_USER_PRIO / 2);
+  return t > MIN_TIMESLICE ? t : MIN_TIMESLICE;
+}
+static inline unsigned task_timeslice(int static_prio) {
+  if (static_prio < nice_to_prio(0)) return scale_prio(DEF_TIMESLICE * 4, static_prio);
+  return scale_prio(DEF_TIMESLICE, static_prio);
+}
+
+/* DELTA(p) and TASK_INTERACTIVE(p): C's truncating division on a negative nice, as in 2.6.12. */
+static inline int interactive_delta(int static_prio) {
+  return prio_to_nice(static_prio) * MAX_BONUS / 40 + INTERACTIVE_DELTA;
+}
+static inline int task_interactive(int prio, int static_prio) {
+  return prio <= static_prio - interactive_delta(static_prio);
+}
+/* INTERACTIVE_SLEEP(p), in ns. */
+static inline uint64_t interactive_sleep(int static_prio) {
+  return jiffies_to_ns((uint64_t)(MAX_SLEEP_AVG * (MAX_BONUS / 2 + interactive_delta(static_prio) + 1) /
+                                  MAX_BONUS - 1));
+}
+
+/* sched_fork(): the child gets (slice + 1) / 2 and the parent keeps slice / 2. */
+static inline unsigned fork_child_slice(unsigned parent_slice) { return (parent_slice + 1) >> 1; }
+static inline unsigned fork_parent_slice(unsigned parent_slice) { return parent_slice >> 1; }
+
+/* wake_up_new_task(): the child's and the parent's sleep_avg, scaled by the penalties (integer maths,
+ * left to right, as 2.6.12 writes it). */
+static inline uint64_t new_task_sleep_avg(uint64_t sleep_avg_ns, unsigned penalty) {
+  return jiffies_to_ns((uint64_t)current_bonus(sleep_avg_ns) * penalty / 100 * MAX_SLEEP_AVG / MAX_BONUS);
+}
+
+#endif
