@@ -153,3 +153,41 @@ TEST_CASE("unicorn: context blob offsets calibrate on this build", "[unicorn]") 
   CHECK(L.error_code + 16 == 5368);
   CHECK(L.old_exception + 16 == 5480);
 }
+
+TEST_CASE("unicorn: ring-0 SS can be loaded from CPL 3 only through the PE toggle", "[unicorn]") {
+  // WORKAROUND UnicornCpu::load_ring0. Get to ring 3 the way a kernel does (iret), stop there, then
+  // try.
+  Engine e;
+  const std::uint64_t gdt[5] = {0, 0x00CF9A000000FFFFull, 0x00CF92000000FFFFull,
+                                0x00CFFA000000FFFFull, 0x00CFF2000000FFFFull};
+  REQUIRE(uc_mem_write(e.uc, 0x100, gdt, sizeof gdt) == UC_ERR_OK);
+  uc_x86_mmr g{0, 0x100, sizeof gdt - 1, 0};
+  uc_reg_write(e.uc, UC_X86_REG_GDTR, &g);
+  e.set(UC_X86_REG_SS, 0x10);
+  e.set(UC_X86_REG_DS, 0x10);
+  e.set(UC_X86_REG_CS, 0x08);
+  e.set(UC_X86_REG_ESP, 0x8000);
+  // 0x1000: push 0x23; push 0x7000; push 0x202; push 0x1b; push 0x2000; iret   0x2000: nop; hlt
+  e.code(0x1000, {0x6A, 0x23, 0x68, 0x00, 0x70, 0x00, 0x00, 0x68, 0x02, 0x02,
+                  0x00, 0x00, 0x6A, 0x1B, 0x68, 0x00, 0x20, 0x00, 0x00, 0xCF});
+  e.code(0x2000, {0x90, 0xF4});
+  uc_hook h;
+  auto stop = +[](uc_engine* uc, uint64_t, uint32_t, void*) { uc_emu_stop(uc); };
+  uc_hook_add(e.uc, &h, UC_HOOK_CODE, reinterpret_cast<void*>(stop), nullptr, 0x2000, 0x2000);
+  REQUIRE(uc_emu_start(e.uc, 0x1000, ~0ull, 0, 0) == UC_ERR_OK);
+  REQUIRE(e.reg(UC_X86_REG_CS) == 0x1B);  // ring 3
+  // A plain write of a ring-0 SS is refused at CPL 3...
+  std::uint32_t ss = 0x10;
+  CHECK(uc_reg_write(e.uc, UC_X86_REG_SS, &ss) != UC_ERR_OK);
+  // ...but with CR0.PE cleared for the write it is a real-mode load that makes CPL 0.
+  std::uint32_t cr0 = e.reg(UC_X86_REG_CR0);
+  std::uint32_t real = cr0 & ~1u;
+  uc_reg_write(e.uc, UC_X86_REG_CR0, &real);
+  CHECK(uc_reg_write(e.uc, UC_X86_REG_SS, &ss) == UC_ERR_OK);
+  uc_reg_write(e.uc, UC_X86_REG_CR0, &cr0);
+  CHECK(uc_reg_write(e.uc, UC_X86_REG_SS, &ss) == UC_ERR_OK);
+  std::uint32_t cs = 0x08;
+  CHECK(uc_reg_write(e.uc, UC_X86_REG_CS, &cs) == UC_ERR_OK);
+  CHECK(e.reg(UC_X86_REG_CS) == 0x08);
+  CHECK((e.reg(UC_X86_REG_CR0) & 1) == 1);
+}
