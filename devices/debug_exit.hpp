@@ -1,6 +1,11 @@
-// QEMU's isa-debug-exit (iobase 0xf4, iosize 4): a write of v ends the run. QEMU exits with (v <<
-// 1) | 1; forkscope exits with v itself, and scripts/peer-qemu maps QEMU's status back, so one
-// image behaves the same under both.
+// QEMU's isa-debug-exit (iobase 0xf4, iosize 4). Source: QEMU hw/misc/debugexit.c.
+//
+// Open questions and the answers chosen:
+// 1. What ends the run? A write of any size (1, 2 or 4 bytes) at any of the 4 ports: on_exit gets
+//    the value as written (masked to the access size). QEMU exits with (v << 1) | 1; forkscope
+//    hands over v itself and scripts/peer-qemu maps QEMU's status back, so one image behaves the
+//    same under both.
+// 2. Reads: QEMU's debug_exit_read returns 0 (its only tell: a read gives zero), so ours do too.
 #pragma once
 
 #include <functional>
@@ -11,16 +16,16 @@ namespace fs {
 
 class DebugExit : public IoDevice {
  public:
-  explicit DebugExit(std::function<void(std::uint32_t)> on_exit) : on_exit_(std::move(on_exit)) {}
-  // QEMU's debug-exit has no read callback; an unbacked ISA read is all ones.
-  std::uint32_t io_read(Cycles, std::uint16_t, unsigned size) override {
-    return size >= 4 ? 0xFFFFFFFFu : ((1u << (8 * size)) - 1);
-  }
-  void io_write(Cycles, std::uint16_t, unsigned, std::uint32_t value) override { on_exit_(value); }
+  explicit DebugExit(std::function<void(std::uint32_t value)> on_exit);
+  std::uint32_t io_read(Cycles now, std::uint16_t offset, unsigned size) override;
+  void io_write(Cycles now, std::uint16_t offset, unsigned size, std::uint32_t value) override;
   const char* name() const override { return "debug-exit"; }
+
+  std::uint64_t writes() const { return writes_; }  // how many exit writes were seen
 
  private:
   std::function<void(std::uint32_t)> on_exit_;
+  std::uint64_t writes_ = 0;
 };
 
 }  // namespace fs

@@ -2,198 +2,456 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
-#include <limits>
 #include <stdexcept>
 
 namespace fs {
 
 namespace {
-constexpr std::uint64_t kNone = std::numeric_limits<std::uint64_t>::max();
+
+using Counter = Pit8254::Counter;
+
+// The datasheet's count N: a written 0 counts 65536 (binary counting).
+std::uint32_t count_value(std::uint16_t cr) {
+  return cr ? cr : 65536u;
 }
 
-Pit8254::Pit8254(std::uint64_t cpu_hz) : cpu_hz_(cpu_hz) {}
+// Modes 0, 1, 4, 5: CE after k decrements, 0 wrapping to 0xFFFF ("the counter continues to
+// decrement" after terminal count).
+std::uint32_t dec_wrap(std::uint32_t ce, std::uint64_t k) {
+  if (k <= ce) return static_cast<std::uint32_t>(ce - k);
+  const std::uint64_t m = (k - ce) % 65536;
+  return m == 0 ? 0 : static_cast<std::uint32_t>(65536 - m);
+}
+
+// CLKs until a decrementing CE next reaches 0.
+std::uint64_t clks_to_zero(std::uint32_t ce) {
+  return ce == 0 ? 65536 : ce;
+}
+
+bool gate_counts(const Counter& c) {
+  return c.mode == 1 || c.mode == 5 || c.gate;
+}
+
+// Mode 3 reload: an even N as is, an odd N as N-1 (datasheet, mode 3).
+void reload_square(Counter& c) {
+  const std::uint32_t n = count_value(c.cr);
+  c.ce = n & ~1u;
+  c.ce_odd = n & 1;
+  c.null_count = false;
+}
+
+// Mode 3: CLKs left in the current half-period. An odd count's high half has one CLK at CE = 0.
+std::uint64_t half_left(const Counter& c) {
+  if (c.ce == 0) return 1;
+  return c.ce / 2 + ((c.out && c.ce_odd) ? 1 : 0);
+}
+
+}  // namespace
+
+Pit8254::Pit8254(std::uint64_t cpu_hz) : cpu_hz_(cpu_hz) {
+  if (cpu_hz == 0) throw std::invalid_argument("pit8254: CPU clock of 0 Hz");
+}
 
 std::uint64_t Pit8254::tick_at(Cycles c) const {
   return static_cast<std::uint64_t>((static_cast<unsigned __int128>(c) * kPitHz) / cpu_hz_);
 }
 
 Cycles Pit8254::cycle_of_tick(std::uint64_t t) const {
-  const unsigned __int128 num = static_cast<unsigned __int128>(t) * cpu_hz_;
-  return static_cast<Cycles>((num + kPitHz - 1) / kPitHz);
+  const unsigned __int128 c = (static_cast<unsigned __int128>(t) * cpu_hz_ + kPitHz - 1) / kPitHz;
+  return c >= kNever ? kNever : static_cast<Cycles>(c);
 }
 
 void Pit8254::set_out_handler(int channel, std::function<void(bool)> fn) {
-  ch_[channel].handler = std::move(fn);
+  handler_.at(channel) = std::move(fn);
 }
 
-bool Pit8254::out_at(const Channel& c, std::uint64_t t) const {
-  const std::uint64_t n = c.reload ? c.reload : 65536;
-  switch (c.mode) {
-    case 0:
-      // Mode 0 (interrupt on terminal count): OUT low from the mode write until the count reaches
-      // 0.
-      return c.counting && t >= c.load_tick + n;
-    case 2:
-      if (!c.counting || t < c.load_tick) return true;
-      return (t - c.load_tick) % n != n - 1;  // low while the count is 1
-    case 3:
-      if (!c.counting || t < c.load_tick) return true;
-      return (t - c.load_tick) % n < (n + 1) / 2;
-  }
-  return true;
-}
+// ---- the counter rules
+// ----------------------------------------------------------------------------------
 
-std::uint16_t Pit8254::count_at(const Channel& c, std::uint64_t t) const {
-  const std::uint64_t n = c.reload ? c.reload : 65536;
-  if (!c.counting || t < c.load_tick) return static_cast<std::uint16_t>(c.reload);
-  const std::uint64_t e = t - c.load_tick;
-  if (c.mode == 0) return static_cast<std::uint16_t>((n - e % 65536) & 0xFFFF);
-  return static_cast<std::uint16_t>(n - e % n);
-}
-
-std::uint64_t Pit8254::next_transition(const Channel& c, std::uint64_t t) const {
-  if (!c.counting) return kNone;
-  const std::uint64_t n = c.reload ? c.reload : 65536;
-  if (c.mode == 0) {
-    const std::uint64_t tc = c.load_tick + n;
-    return t < tc ? tc : kNone;
-  }
-  if (c.mode != 2 && c.mode != 3) return kNone;
-  // Transitions happen at phases p1 (falling) and 0 (rising) of each period after load_tick.
-  const std::uint64_t fall = c.mode == 2 ? n - 1 : (n + 1) / 2;
-  if (n == 1 || fall == 0) return kNone;  // degenerate counts: OUT never changes (warned at load)
-  if (t < c.load_tick) return c.load_tick + fall;
-  const std::uint64_t phase = (t - c.load_tick) % n;
-  if (phase < fall) return t + (fall - phase);
-  return t + (n - phase);
-}
-
-void Pit8254::load(Channel& c, Cycles now, std::uint32_t v) {
-  c.reload = v & 0xFFFF;
-  c.counting = true;
-  c.load_tick = tick_at(now) + 1;  // datasheet: loaded on the next CLK
-  c.done_tick = tick_at(now);
-  c.out = out_at(c, c.done_tick);
-  if ((c.mode == 2 || c.mode == 3) && c.reload == 1) {
-    static bool warned = false;
-    if (!warned) std::fprintf(stderr, "pit8254: count 1 is illegal in modes 2 and 3 (1)\n");
-    warned = true;
-  }
-}
-
-std::uint32_t Pit8254::io_read(Cycles now, std::uint16_t offset, unsigned) {
-  if (offset == 3) return 0xFF;  // the control word register cannot be read
-  Channel& c = ch_[offset];
-  const std::uint16_t v = c.latched ? c.latch : count_at(c, tick_at(now));
-  std::uint8_t byte = 0;
-  switch (c.access) {
-    case kAccessLo:
-      byte = v & 0xFF;
-      c.latched = false;
-      break;
-    case kAccessHi:
-      byte = v >> 8;
-      c.latched = false;
-      break;
-    default:
-      byte = c.read_hi_next ? (v >> 8) : (v & 0xFF);
-      if (c.read_hi_next) c.latched = false;
-      c.read_hi_next = !c.read_hi_next;
-      break;
-  }
-  return byte;
-}
-
-void Pit8254::io_write(Cycles now, std::uint16_t offset, unsigned, std::uint32_t value) {
-  const std::uint8_t v = static_cast<std::uint8_t>(value);
-  if (offset == 3) {
-    const unsigned sel = v >> 6;
-    if (sel == 3) throw std::runtime_error("pit8254: read-back command is not modelled");
-    Channel& c = ch_[sel];
-    const std::uint8_t access = (v >> 4) & 3;
-    if (access == kAccessLatch) {  // counter latch command
-      if (!c.latched) {
-        c.latched = true;
-        c.latch = count_at(c, tick_at(now));
-        c.read_hi_next = false;
-      }
-      return;
-    }
-    std::uint8_t mode = (v >> 1) & 7;
-    if (mode >= 6) mode -= 4;  // 6 and 7 alias modes 2 and 3
-    if (mode != 0 && mode != 2 && mode != 3) {
-      throw std::runtime_error(fmt::format("pit8254: mode {} is not modelled", mode));
-    }
-    if (v & 1) throw std::runtime_error("pit8254: BCD counting is not modelled");
-    run_until(now);
-    c.mode = mode;
-    c.access = access;
-    c.write_hi_next = false;
-    c.read_hi_next = false;
-    c.latched = false;
-    c.counting = false;
-    // Datasheet: after a control word OUT goes low in mode 0 and high in modes 2 and 3.
-    const bool level = mode != 0;
-    if (c.out != level) {
-      c.out = level;
-      if (c.handler) c.handler(level);
+void Pit8254::step_clk(Counter& c) {
+  if (c.load_pending) {  // this CLK moves CR into CE and does not decrement
+    c.load_pending = false;
+    c.null_count = false;
+    c.running = true;
+    const std::uint32_t n = count_value(c.cr);
+    switch (c.mode) {
+      case 1:  // one-shot: OUT low from the CLK after the trigger
+        c.ce = n;
+        c.out = false;
+        break;
+      case 3:
+        reload_square(c);
+        c.out = true;
+        break;
+      case 4:
+      case 5:
+        c.ce = n;
+        c.armed = true;
+        break;
+      default:  // 0, 2
+        c.ce = n;
+        break;
     }
     return;
   }
-  Channel& c = ch_[offset];
-  run_until(now);
-  switch (c.access) {
-    case kAccessLo:
-      load(c, now, v);
+  if (!c.running) return;
+  if ((c.mode == 4 || c.mode == 5) && !c.out) c.out = true;  // the strobe lasts one CLK
+  if (!gate_counts(c)) return;
+  switch (c.mode) {
+    case 0:
+    case 1:
+      c.ce = dec_wrap(c.ce, 1);
+      if (c.ce == 0) c.out = true;
       break;
-    case kAccessHi:
-      load(c, now, std::uint32_t{v} << 8);
-      break;
-    default:
-      if (!c.write_hi_next) {
-        c.low_byte = v;
-        c.write_hi_next = true;
-      } else {
-        c.write_hi_next = false;
-        load(c, now, c.low_byte | (std::uint32_t{v} << 8));
+    case 4:
+    case 5:
+      c.ce = dec_wrap(c.ce, 1);
+      if (c.ce == 0 && c.armed) {
+        c.armed = false;
+        c.out = false;
       }
+      break;
+    case 2:
+      if (c.ce == 1) {  // reload; OUT back high
+        c.ce = count_value(c.cr);
+        c.null_count = false;
+        c.out = true;
+      } else if (--c.ce == 1) {
+        c.out = false;
+      }
+      break;
+    case 3:
+      if (c.ce == 0) {  // the odd count's extra CLK (or a count of 1)
+        c.out = !c.out;
+        reload_square(c);
+      } else {
+        c.ce -= 2;
+        if (c.ce == 0 && (!c.out || !c.ce_odd)) {
+          c.out = !c.out;
+          reload_square(c);
+        }
+      }
+      break;
   }
 }
 
-bool Pit8254::out(int channel, Cycles now) const {
-  return out_at(ch_[channel], tick_at(now));
+void Pit8254::advance(Counter& c, std::uint64_t k) {
+  if (k == 0) return;
+  if (c.load_pending) {
+    step_clk(c);
+    if (--k == 0) return;
+  }
+  if (!c.running) return;
+  if ((c.mode == 4 || c.mode == 5) && !c.out) c.out = true;
+  if (!gate_counts(c)) return;
+  switch (c.mode) {
+    case 0:
+    case 1:
+      if (k >= clks_to_zero(c.ce)) c.out = true;
+      c.ce = dec_wrap(c.ce, k);
+      return;
+    case 4:
+    case 5: {
+      const std::uint64_t z = clks_to_zero(c.ce);
+      if (c.armed && k >= z) {
+        c.armed = false;
+        c.out = k != z;  // low for exactly the CLK at which CE reached 0
+      }
+      c.ce = dec_wrap(c.ce, k);
+      return;
+    }
+    case 2: {
+      if (k < c.ce) {
+        c.ce -= static_cast<std::uint32_t>(k);
+        c.out = c.ce != 1;
+        return;
+      }
+      k -= c.ce;  // CE reached 1 and reloaded
+      const std::uint32_t n = count_value(c.cr);
+      c.ce = n;
+      c.out = true;
+      c.null_count = false;
+      if (n == 1) return;  // below the minimum count: CE stays 1, OUT stays high
+      c.ce -= static_cast<std::uint32_t>(k % n);
+      c.out = c.ce != 1;
+      return;
+    }
+    case 3: {
+      std::uint64_t left = half_left(c);
+      if (k < left) {
+        c.ce -= static_cast<std::uint32_t>(2 * k);
+        return;
+      }
+      k -= left;
+      c.out = !c.out;
+      reload_square(c);
+      const std::uint32_t n = count_value(c.cr);
+      const std::uint64_t high = n / 2 + (n & 1), low = std::max<std::uint32_t>(n / 2, 1);
+      k %= high + low;
+      while (k >= (left = half_left(c))) {
+        k -= left;
+        c.out = !c.out;
+        reload_square(c);
+      }
+      c.ce -= static_cast<std::uint32_t>(2 * k);
+      return;
+    }
+  }
+}
+
+std::uint64_t Pit8254::clks_to_edge(const Counter& c0) {
+  Counter c = c0;
+  std::uint64_t d = 0;
+  if (c.load_pending) {
+    step_clk(c);
+    d = 1;
+    if (c.out != c0.out) return d;
+  }
+  if (!c.running) return kNoEdge;
+  if ((c.mode == 4 || c.mode == 5) && !c.out) return d + 1;
+  if (!gate_counts(c)) return kNoEdge;
+  switch (c.mode) {
+    case 0:
+    case 1:
+      return c.out ? kNoEdge : d + clks_to_zero(c.ce);
+    case 4:
+    case 5:
+      return c.armed ? d + clks_to_zero(c.ce) : kNoEdge;
+    case 2: {
+      if (!c.out) return d + 1;                   // CE is 1: the reload
+      if (c.ce >= 2) return d + c.ce - 1;         // CE reaches 1
+      const std::uint32_t n = count_value(c.cr);  // CE is a loaded 1: reload, then n-1 CLKs
+      return n == 1 ? kNoEdge : d + n;
+    }
+    case 3:
+      return d + half_left(c);
+  }
+  return kNoEdge;
+}
+
+// ---- time
+// -----------------------------------------------------------------------------------------------
+
+void Pit8254::sync(Cycles now) {
+  last_now_ = std::max(last_now_, now);
+  const std::uint64_t t = tick_at(now);
+  for (;;) {  // the edges due, in time order; the same CLK in channel order
+    int best = -1;
+    std::uint64_t best_tick = 0;
+    for (int i = 0; i < 3; ++i) {
+      const Counter& c = ch_[i];
+      if (!handler_[i] || c.at >= t) continue;
+      const std::uint64_t d = clks_to_edge(c);
+      if (d == kNoEdge || d > t - c.at) continue;
+      if (best < 0 || c.at + d < best_tick) {
+        best = i;
+        best_tick = c.at + d;
+      }
+    }
+    if (best < 0) break;
+    Counter& c = ch_[best];
+    advance(c, best_tick - c.at);
+    c.at = best_tick;
+    handler_[best](c.out);
+  }
+  for (Counter& c : ch_) {
+    if (c.at < t) {
+      advance(c, t - c.at);
+      c.at = t;
+    }
+  }
+}
+
+void Pit8254::run_until(Cycles now) {
+  sync(now);
 }
 
 Cycles Pit8254::next_event() const {
   Cycles best = kNever;
-  for (const Channel& c : ch_) {
-    if (!c.handler) continue;
-    const std::uint64_t t = next_transition(c, c.done_tick);
-    if (t != kNone) best = std::min(best, cycle_of_tick(t));
+  for (int i = 0; i < 3; ++i) {
+    if (!handler_[i]) continue;
+    const std::uint64_t d = clks_to_edge(ch_[i]);
+    if (d == kNoEdge || d > kNoEdge - ch_[i].at) continue;
+    best = std::min(best, cycle_of_tick(ch_[i].at + d));
   }
   return best;
 }
 
-void Pit8254::run_until(Cycles now) {
-  const std::uint64_t t_now = tick_at(now);
-  for (Channel& c : ch_) {
-    if (!c.handler) {
-      c.done_tick = std::max(c.done_tick, t_now);
-      continue;
-    }
-    while (true) {
-      const std::uint64_t t = next_transition(c, c.done_tick);
-      if (t == kNone || t > t_now) break;
-      c.done_tick = t;
-      const bool level = out_at(c, t);
-      if (level != c.out) {
-        c.out = level;
-        c.handler(level);
-      }
-    }
-    if (t_now > c.done_tick) c.done_tick = t_now;
+bool Pit8254::out(int channel, Cycles now) const {
+  Counter c = ch_.at(channel);
+  const std::uint64_t t = tick_at(now);
+  if (t > c.at) advance(c, t - c.at);
+  return c.out;
+}
+
+void Pit8254::set_gate(int channel, bool level) {
+  set_gate(channel, level, last_now_);
+}
+
+void Pit8254::set_gate(int channel, bool level, Cycles now) {
+  sync(now);
+  Counter& c = ch_.at(channel);
+  if (c.gate == level) return;
+  c.gate = level;
+  if (!level) {
+    // Modes 2 and 3: GATE low stops counting and forces OUT high at once.
+    if (c.mode == 2 || c.mode == 3) set_out(channel, true);
+    return;
   }
+  // A rising edge is a trigger: modes 1, 2, 3, 5 (re)load the count on the next CLK.
+  if (c.mode != 0 && c.mode != 4 && c.cr_written) c.load_pending = true;
+}
+
+void Pit8254::set_out(int channel, bool level) {
+  Counter& c = ch_[channel];
+  if (c.out == level) return;
+  c.out = level;
+  if (handler_[channel]) handler_[channel](level);
+}
+
+// ---- ports
+// ----------------------------------------------------------------------------------------------
+
+std::uint32_t Pit8254::io_read(Cycles now, std::uint16_t offset, unsigned /*size*/) {
+  sync(now);
+  if (offset >= 3) return 0xFF;  // the control word register cannot be read: the bus floats
+  return read_counter(offset);
+}
+
+void Pit8254::io_write(Cycles now, std::uint16_t offset, unsigned /*size*/, std::uint32_t value) {
+  sync(now);
+  const std::uint8_t v = static_cast<std::uint8_t>(value);
+  if (offset == 3)
+    write_control(v);
+  else if (offset < 3)
+    write_count(offset, v);
+}
+
+void Pit8254::write_control(std::uint8_t v) {
+  const unsigned sc = v >> 6;
+  if (sc == kScReadBack) {  // read-back: latch count and/or status of each selected counter
+    for (int i = 0; i < 3; ++i) {
+      if (!(v & (2u << i))) continue;
+      if (!(v & kReadBackNoCount)) latch_count(ch_[i]);
+      if (!(v & kReadBackNoStatus)) latch_status(ch_[i]);
+    }
+    return;
+  }
+  Counter& c = ch_[sc];
+  const std::uint8_t rw = (v >> 4) & 3;
+  if (rw == kRwLatch) {  // counter latch command
+    latch_count(c);
+    return;
+  }
+  if (v & 1) {
+    throw std::runtime_error(
+        fmt::format("pit8254: BCD counting is not modelled (control word {:#04x})", v));
+  }
+  std::uint8_t mode = (v >> 1) & 7;
+  if (mode >= 6) mode -= 4;  // "X10" and "X11": modes 2 and 3
+  c.control = v & 0x3F;
+  c.mode = mode;
+  c.rw = rw;
+  c.write_msb_next = c.read_msb_next = false;
+  c.count_latched = c.status_latched = false;
+  c.cr_written = false;
+  c.null_count = true;
+  c.running = c.load_pending = c.armed = false;
+  set_out(static_cast<int>(sc), mode != 0);  // datasheet: OUT's initial state per mode
+}
+
+void Pit8254::write_count(int channel, std::uint8_t v) {
+  Counter& c = ch_[channel];
+  switch (c.rw) {
+    case kRwLsb:
+      commit_count(channel, v);
+      break;
+    case kRwMsb:
+      commit_count(channel, static_cast<std::uint16_t>(v << 8));
+      break;
+    default:
+      if (!c.write_msb_next) {
+        c.cr_lsb = v;
+        c.write_msb_next = true;
+        if (c.mode == 0) {  // "writing the first byte disables counting; OUT is set low"
+          c.running = c.load_pending = false;
+          set_out(channel, false);
+        }
+      } else {
+        c.write_msb_next = false;
+        commit_count(channel, static_cast<std::uint16_t>(c.cr_lsb | (v << 8)));
+      }
+      break;
+  }
+}
+
+void Pit8254::commit_count(int channel, std::uint16_t n) {
+  Counter& c = ch_[channel];
+  c.cr = n;
+  c.cr_written = true;
+  c.null_count = true;
+  if ((c.mode == 2 || c.mode == 3) && n == 1)
+    warn(fmt::format("pit8254: count below the mode {} minimum of 2 ({})", c.mode, n));
+  switch (c.mode) {
+    case 0:  // loaded on the next CLK; OUT low until it expires
+      c.load_pending = true;
+      set_out(channel, false);
+      break;
+    case 4:
+      c.load_pending = true;
+      break;
+    case 2:
+    case 3:  // the first count loads on the next CLK; later ones at the next reload
+      if (!c.running) c.load_pending = true;
+      break;
+    default:  // 1, 5: waits for a GATE trigger
+      break;
+  }
+}
+
+std::uint8_t Pit8254::read_counter(int channel) {
+  Counter& c = ch_[channel];
+  if (c.status_latched) {  // a latched status is read before a latched count
+    c.status_latched = false;
+    return c.status;
+  }
+  const std::uint16_t v = c.count_latched ? c.ol : static_cast<std::uint16_t>(c.ce & 0xFFFF);
+  switch (c.rw) {
+    case kRwLsb:
+      c.count_latched = false;
+      return v & 0xFF;
+    case kRwMsb:
+      c.count_latched = false;
+      return static_cast<std::uint8_t>(v >> 8);
+    default:
+      if (!c.read_msb_next) {
+        c.read_msb_next = true;
+        return v & 0xFF;
+      }
+      c.read_msb_next = false;
+      c.count_latched = false;
+      return static_cast<std::uint8_t>(v >> 8);
+  }
+}
+
+void Pit8254::latch_count(Counter& c) {
+  if (c.count_latched) return;  // a second latch before the read is ignored
+  c.count_latched = true;
+  c.ol = static_cast<std::uint16_t>(c.ce & 0xFFFF);
+}
+
+void Pit8254::latch_status(Counter& c) {
+  if (c.status_latched) return;
+  c.status_latched = true;
+  c.status = static_cast<std::uint8_t>((c.out ? 0x80 : 0) | (c.null_count ? 0x40 : 0) | c.control);
+}
+
+void Pit8254::warn(const std::string& what) {
+  if (std::find(warnings_.begin(), warnings_.end(), what) != warnings_.end()) return;
+  warnings_.push_back(what);
+  std::fprintf(stderr, "%s\n", what.c_str());
 }
 
 }  // namespace fs

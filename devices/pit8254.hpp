@@ -1,27 +1,39 @@
-// Intel 8254 programmable interval timer at 0x40-0x43, input clock 1.193182 MHz.
+// Intel 8254 programmable interval timer at 0x40-0x43 (counters 0-2 at offsets 0-2, control word at
+// offset 3), input clock kPitHz on every channel. Source: Intel 8254 datasheet (order no. 231164),
+// "Operating Modes", "Read Operations", "Read-Back Command", "Minimum and Maximum Initial Counts".
 //
-// Open questions and the answers chosen (Intel 8254 datasheet, "Operating modes"):
-// 1. The PIT clock is derived from CPU cycles exactly: PIT tick at cycle c = floor(c * 1193182 /
-// cpu_hz)
-//    in 128-bit integers, so there is no drift however long the run.
-// 2. A count written takes effect on the next CLK pulse ("the count is loaded on the next CLK after
-// the
-//    write"): counting starts at tick(now) + 1.
-// 3. Modes 0, 2 and 3 are modelled (1, 4, 5 throw Unimplemented). Mode 2: OUT low for the one CLK
-// in which
-//    the count is 1, rising edge on reload. Mode 3: OUT high for ceil(N/2) CLKs, low for
-//    floor(N/2).
-// 4. Mode 3 read-back returns the mode-2 style count (N - elapsed); the real chip decrements by
-// two.
-// 5. Gates of channels 0 and 1 are tied high; channel 2's gate is stored but not wired (no port
-// 0x61).
-// 6. Nothing is ticked: state is a function of the load tick and `now`, computed when asked (Bochs
-//    pit82c54's "jump ahead" idea).
+// Open questions and the answers chosen:
+// 1. Where does CLK come from? From the CPU cycle count, exactly: CLK pulse number t happens at the
+//    first cycle c with floor(c * kPitHz / cpu_hz) >= t, computed with unsigned __int128. No
+//    carried remainder, no floating point, no drift however long the run.
+// 2. A write at cycle c lands after CLK tick_at(c) (a CLK and a write in the same cycle: the CLK
+//    first). "The count is loaded on the next CLK pulse" is then CLK tick_at(c) + 1, and that
+//    loading pulse does not decrement.
+// 3. Which modes? 0-5. Modes 1 and 5 start only on a GATE rising edge (set_gate); the gates of
+//    channels 0 and 1 are tied high on a PC, so there they never fire. BCD counting throws.
+// 4. Mode 3 with an odd count N: "OUT high for (N+1)/2 counts, low for (N-1)/2". The counting
+//    element is loaded with N-1 and steps by two; in the high half it sits at 0 for the one extra
+//    CLK (that is what a read shows). Count 1 in modes 2 and 3 is below the datasheet's minimum of
+//    2: warned, and OUT then stays high (mode 2) or toggles every CLK (mode 3).
+// 5. A control word resets the counter's control logic: both latches are dropped, both byte
+//    flip-flops reset, counting stops until a count is written (the counting element keeps its
+//    value), OUT goes low (mode 0) or high (other modes).
+// 6. Modes 2 and 3: a count written while counting takes effect at the next reload (end of the
+//    period or half-period) or on a GATE trigger, never at once. Modes 0 and 4: on the next CLK.
+//    Mode 0: the first byte of a two-byte count stops counting and sets OUT low at once.
+// 7. Reading the control port (offset 3) is a no-op on the chip: the bus floats, 0xFF. An access
+//    wider than a byte uses the low byte only.
+// 8. set_gate(channel, level) without a cycle applies at the latest cycle the PIT has been given;
+//    the three-argument form is exact.
+// 9. Nothing is ticked: each counter's state is brought forward in closed form (Bochs pit82c54's
+//    "jump ahead"); advance() is checked against step_clk(), the one-CLK rules, by the tests.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "devices/io_device.hpp"
 
@@ -31,10 +43,52 @@ inline constexpr std::uint64_t kPitHz = 1193182;
 
 class Pit8254 : public IoDevice {
  public:
+  // Control word fields (datasheet "Control Word Format"): SC1-SC0, RW1-RW0, M2-M0, BCD.
+  static constexpr std::uint8_t kRwLatch = 0, kRwLsb = 1, kRwMsb = 2, kRwLsbMsb = 3;
+  static constexpr std::uint8_t kScReadBack = 3;
+  static constexpr std::uint8_t kReadBackNoCount = 0x20, kReadBackNoStatus = 0x10;
+  static constexpr std::uint64_t kNoEdge = ~std::uint64_t{0};
+
+  // One counter. Plain data: advance() and step_clk() are its rules.
+  struct Counter {
+    // Programming (control word).
+    std::uint8_t control =
+        0;                  // last control word, bits 5-0 (RW, M, BCD): the status byte's low bits
+    std::uint8_t mode = 0;  // M2-M0 with 6/7 folded onto 2/3
+    std::uint8_t rw = kRwLsbMsb;
+    // Count register (CR) and the write side.
+    std::uint16_t cr = 0;         // the last complete count written (0 means 65536)
+    bool cr_written = false;      // a complete count has been written since the control word
+    bool write_msb_next = false;  // lsb-then-msb write flip-flop
+    std::uint8_t cr_lsb = 0;      // first byte of a two-byte count, waiting for the second
+    bool null_count = true;       // status bit 6: CR written but not yet moved into CE
+    // Counting element (CE), as of CLK `at`.
+    std::uint32_t ce = 0;  // value 0..65536 (65536 = a loaded 0; reads as 0)
+    bool ce_odd = false;   // mode 3: the count last loaded was odd
+    bool running = false;  // CE counts on CLKs (a count has been loaded since the control word)
+    bool load_pending = false;  // CR -> CE on the next CLK (count written, or GATE trigger)
+    bool armed = false;         // modes 4/5: the strobe is still due when CE reaches 0
+    // Pins.
+    bool gate = true;      // GATE input
+    bool out = true;       // OUT level after CLK `at`
+    std::uint64_t at = 0;  // the last CLK folded into this state
+    // Read side: output latch (OL), status latch, read flip-flop.
+    bool count_latched = false;
+    std::uint16_t ol = 0;
+    bool status_latched = false;
+    std::uint8_t status = 0;
+    bool read_msb_next = false;
+  };
+
   explicit Pit8254(std::uint64_t cpu_hz);
+
+  // Called on OUT edges only, with the new level, in time order (same CLK: channel order).
   void set_out_handler(int channel, std::function<void(bool level)> fn);
+  // OUT level at `now` (never earlier than the state already computed). Fires nothing.
   bool out(int channel, Cycles now) const;
-  void set_gate(int channel, bool level) { ch_[channel].gate = level; }
+  // The GATE input. Rising edges trigger modes 1, 2, 3, 5; low stops counting in 0, 2, 3, 4.
+  void set_gate(int channel, bool level);
+  void set_gate(int channel, bool level, Cycles now);
 
   std::uint32_t io_read(Cycles now, std::uint16_t offset, unsigned size) override;
   void io_write(Cycles now, std::uint16_t offset, unsigned size, std::uint32_t value) override;
@@ -46,32 +100,32 @@ class Pit8254 : public IoDevice {
   std::uint64_t tick_at(Cycles c) const;
   Cycles cycle_of_tick(std::uint64_t tick) const;  // first cycle whose tick is >= `tick`
 
+  const Counter& counter(int channel) const { return ch_[channel]; }
+  // Every warning printed so far ("pit8254: what (value)"), one per kind.
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+  // The counter rules. step_clk: one CLK. advance: k CLKs in closed form (same result).
+  // clks_to_edge: CLKs until OUT changes, or kNoEdge. Public so tests can hold them side by side.
+  static void step_clk(Counter& c);
+  static void advance(Counter& c, std::uint64_t k);
+  static std::uint64_t clks_to_edge(const Counter& c);
+
  private:
-  static constexpr std::uint8_t kAccessLatch = 0, kAccessLo = 1, kAccessHi = 2, kAccessLoHi = 3;
-  struct Channel {
-    std::uint8_t mode = 0;  // 0..5
-    std::uint8_t access = kAccessLoHi;
-    bool write_hi_next = false;   // lo/hi flip-flop for writes
-    bool read_hi_next = false;    // lo/hi flip-flop for reads
-    std::uint8_t low_byte = 0;    // first byte of a lo/hi write
-    std::uint32_t reload = 0;     // N (0 means 65536)
-    bool counting = false;        // a count has been loaded
-    std::uint64_t load_tick = 0;  // the CLK at which counting started
-    bool latched = false;         // counter latch command issued, value not yet read
-    std::uint16_t latch = 0;
-    bool out = true;              // last OUT level reported to the handler
-    std::uint64_t done_tick = 0;  // edges up to this tick were reported
-    bool gate = true;
-    std::function<void(bool)> handler;
-  };
-  bool out_at(const Channel& c, std::uint64_t t) const;
-  std::uint16_t count_at(const Channel& c, std::uint64_t t) const;
-  // The next tick > t at which OUT changes, or UINT64_MAX.
-  std::uint64_t next_transition(const Channel& c, std::uint64_t t) const;
-  void load(Channel& c, Cycles now, std::uint32_t n);
+  void sync(Cycles now);  // fire every edge up to tick_at(now), bring all counters there
+  void set_out(int channel, bool level);
+  void write_control(std::uint8_t v);
+  void write_count(int channel, std::uint8_t v);
+  void commit_count(int channel, std::uint16_t n);
+  std::uint8_t read_counter(int channel);
+  void latch_count(Counter& c);
+  void latch_status(Counter& c);
+  void warn(const std::string& what);
 
   std::uint64_t cpu_hz_;
-  std::array<Channel, 3> ch_;
+  std::array<Counter, 3> ch_{};
+  std::array<std::function<void(bool)>, 3> handler_;
+  Cycles last_now_ = 0;  // latest cycle given to the PIT (set_gate without a cycle)
+  std::vector<std::string> warnings_;
 };
 
 }  // namespace fs
