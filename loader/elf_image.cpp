@@ -1,119 +1,279 @@
 #include "loader/elf_image.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <memory>
+#include <optional>
+
+#include "loader/elf_handle.hpp"
 
 namespace fs {
 namespace {
 
-// Multiboot Specification 0.6.96, 3.1.1-3.1.2: the header lies 4-byte aligned within the first 8192
-// bytes; flags bits 0-15 are requirements the loader must understand.
-constexpr std::uint32_t kMultibootMagic = 0x1BADB002;
-constexpr std::uint32_t kMultibootSearch = 8192;
-constexpr std::uint32_t kUnderstoodFlags = 0x3;  // bit 0 page-align modules, bit 1 memory info
+// A kernel image for forkscope is a few MiB; the cap keeps a wrong path (a disk image, a core dump)
+// from filling host memory before the ELF checks can refuse it.
+constexpr std::uint64_t kMaxImageFile = std::uint64_t{1} << 30;
 
-struct ElfCloser {
-  void operator()(Elf* e) const { elf_end(e); }
-};
+std::uint32_t le32(std::span<const std::uint8_t> f, std::size_t off) {
+  std::uint32_t v;
+  std::memcpy(&v, f.data() + off, 4);  // x86 host: ELFDATA2LSB words read as they are
+  return v;
+}
 
+std::string ram_size_text(std::uint64_t n) {
+  if (n % (1u << 20) == 0) return fmt::format("{} MiB", n >> 20);
+  if (n % (1u << 10) == 0) return fmt::format("{} KiB", n >> 10);
+  return fmt::format("{} bytes", n);
+}
+
+std::string_view e_type_name(unsigned t) {
+  switch (t) {
+    case ET_NONE:
+      return "ET_NONE";
+    case ET_REL:
+      return "ET_REL";
+    case ET_EXEC:
+      return "ET_EXEC";
+    case ET_DYN:
+      return "ET_DYN";
+    case ET_CORE:
+      return "ET_CORE";
+    default:
+      return "unknown";
+  }
+}
+
+// Multiboot Specification 0.6.96, 3.1.1: the header is 32-bit aligned and lies wholly within the
+// first 8192 bytes; 3.1.2: flags bits 0-15 are requirements a loader must refuse if it cannot meet.
 MultibootHeader find_multiboot(std::span<const std::uint8_t> f, std::string_view name) {
-  const std::size_t end = std::min<std::size_t>(f.size(), kMultibootSearch);
-  for (std::size_t off = 0; off + 12 <= end; off += 4) {
-    std::uint32_t w[3];
-    std::memcpy(w, f.data() + off, 12);
-    if (w[0] != kMultibootMagic) continue;
-    if (static_cast<std::uint32_t>(w[0] + w[1] + w[2]) != 0) {
-      throw LoadError(
-          fmt::format("{}: multiboot header at offset {:#x} has a bad checksum", name, off));
+  const std::size_t limit = std::min<std::size_t>(f.size(), kMultibootSearchBytes);
+  std::optional<std::size_t> bad_checksum_at;
+  for (std::size_t off = 0; off + 12 <= limit; off += 4) {
+    if (le32(f, off) != kMultibootHeaderMagic) continue;
+    MultibootHeader h;
+    h.offset = static_cast<std::uint32_t>(off);
+    h.magic = kMultibootHeaderMagic;
+    h.flags = le32(f, off + 4);
+    h.checksum = le32(f, off + 8);
+    if (static_cast<std::uint32_t>(h.magic + h.flags + h.checksum) != 0) {
+      // The magic may be ordinary data; keep looking, as GRUB does.
+      if (!bad_checksum_at) bad_checksum_at = off;
+      continue;
     }
-    if (w[1] & 0xFFFF & ~kUnderstoodFlags) {
-      throw LoadError(
-          fmt::format("{}: multiboot header requires flags {:#x} that forkscope does not support",
-                      name, w[1] & 0xFFFF & ~kUnderstoodFlags));
+    const std::uint32_t unsupported = h.flags & 0xFFFF & ~kMultibootSupportedRequirements;
+    if (unsupported != 0) {
+      throw LoadError(fmt::format(
+          "{}: multiboot header requires flags {:#x} that forkscope does not support{}", name,
+          unsupported, (unsupported & kMultibootVideoMode) ? " (bit 2: a video mode)" : ""));
     }
-    return MultibootHeader{static_cast<std::uint32_t>(off), w[0], w[1], w[2]};
+    if (h.flags & kMultibootAoutKludge) {
+      // 3.1.3: with bit 16 the header grows to 32 bytes, all of which must be within the 8 KiB.
+      if (off + 32 > limit) {
+        throw LoadError(fmt::format(
+            "{}: multiboot header at offset {:#x} has flag 16 but its address fields are cut off "
+            "by the end of the first 8 KiB or of the file",
+            name, off));
+      }
+      h.header_addr = le32(f, off + 12);
+      h.load_addr = le32(f, off + 16);
+      h.load_end_addr = le32(f, off + 20);
+      h.bss_end_addr = le32(f, off + 24);
+      h.entry_addr = le32(f, off + 28);
+    }
+    return h;
+  }
+  if (bad_checksum_at) {
+    const std::size_t off = *bad_checksum_at;
+    throw LoadError(fmt::format(
+        "{}: multiboot header at offset {:#x} has a bad checksum (magic + flags + checksum = "
+        "{:#010x}, must be 0)",
+        name, off,
+        static_cast<std::uint32_t>(kMultibootHeaderMagic + le32(f, off + 4) + le32(f, off + 8))));
+  }
+  // Say so when a valid header exists but too far in: the usual cause is a linker script that
+  // does not put the .multiboot section first.
+  for (std::size_t off = 0; off + 12 <= f.size(); off += 4) {
+    if (off + 12 <= limit || le32(f, off) != kMultibootHeaderMagic) continue;
+    if (static_cast<std::uint32_t>(le32(f, off) + le32(f, off + 4) + le32(f, off + 8)) == 0) {
+      throw LoadError(fmt::format(
+          "{}: multiboot header at offset {:#x} is not within the first 8 KiB of the file", name,
+          off));
+    }
   }
   throw LoadError(fmt::format("{}: no multiboot header in the first 8 KiB", name));
+}
+
+// ELFCLASS32 values widened by GElf, narrowed back without loss.
+Elf32_Phdr to_elf32(const GElf_Phdr& g) {
+  Elf32_Phdr p{};
+  p.p_type = g.p_type;
+  p.p_offset = static_cast<Elf32_Off>(g.p_offset);
+  p.p_vaddr = static_cast<Elf32_Addr>(g.p_vaddr);
+  p.p_paddr = static_cast<Elf32_Addr>(g.p_paddr);
+  p.p_filesz = static_cast<Elf32_Word>(g.p_filesz);
+  p.p_memsz = static_cast<Elf32_Word>(g.p_memsz);
+  p.p_flags = g.p_flags;
+  p.p_align = static_cast<Elf32_Word>(g.p_align);
+  return p;
+}
+
+// A PT_LOAD segment that passed every check, with the entry translation it offers.
+struct Planned {
+  unsigned index;  // program header index, for messages
+  std::uint32_t offset, paddr, vaddr, filesz, memsz, flags;
+};
+
+std::vector<Planned> plan_segments(Elf* elf, const GElf_Ehdr& eh, std::span<const std::uint8_t> f,
+                                   std::string_view name, std::uint64_t ram_size) {
+  // e_phnum as written: elf_getphdrnum() would quietly clamp it to what fits in the file and hide a
+  // truncation. PN_XNUM (more than 65534 headers, count in section 0) is no kernel of ours.
+  const std::size_t phnum = eh.e_phnum;
+  if (phnum == PN_XNUM)
+    throw LoadError(fmt::format("{}: too many program headers (e_phnum PN_XNUM)", name));
+  if (phnum == 0) throw LoadError(fmt::format("{}: no program headers", name));
+  if (eh.e_phentsize != sizeof(Elf32_Phdr))
+    throw LoadError(
+        fmt::format("{}: e_phentsize is {}, not {}", name, eh.e_phentsize, sizeof(Elf32_Phdr)));
+  const std::uint64_t ph_end = std::uint64_t{eh.e_phoff} + phnum * sizeof(Elf32_Phdr);
+  if (ph_end > f.size()) {
+    throw LoadError(fmt::format(
+        "{}: truncated: program headers [{:#x}, {:#x}) lie beyond the end of the file ({:#x} "
+        "bytes)",
+        name, eh.e_phoff, ph_end, f.size()));
+  }
+  std::vector<Planned> plan;
+  for (unsigned i = 0; i < phnum; ++i) {
+    // gelf_getphdr() copies: elf32_getphdr() may point into the file at an unaligned offset.
+    GElf_Phdr g;
+    if (gelf_getphdr(elf, static_cast<int>(i), &g) == nullptr)
+      throw LoadError(fmt::format("{}: bad program header {} ({})", name, i, libelf_error()));
+    const Elf32_Phdr p = to_elf32(g);
+    if (p.p_type != PT_LOAD || p.p_memsz == 0) continue;
+    // System V ABI, "Program Header": p_filesz may not exceed p_memsz; the rest is zero-filled.
+    if (p.p_filesz > p.p_memsz) {
+      throw LoadError(fmt::format("{}: segment {} has p_filesz {:#x} > p_memsz {:#x}", name, i,
+                                  p.p_filesz, p.p_memsz));
+    }
+    const std::uint64_t file_end = std::uint64_t{p.p_offset} + p.p_filesz;
+    if (file_end > f.size()) {
+      throw LoadError(fmt::format(
+          "{}: truncated: segment {} bytes [{:#x}, {:#x}) lie beyond the end of the file ({:#x} "
+          "bytes)",
+          name, i, p.p_offset, file_end, f.size()));
+    }
+    const std::uint64_t end = std::uint64_t{p.p_paddr} + p.p_memsz;
+    // Ending exactly at 4 GiB is refused too: image_end (a u32) could not say so.
+    if (end > 0xFFFFFFFFu) {
+      throw LoadError(fmt::format("{}: segment {} [{:#010x}, {:#x}) wraps past 4 GiB", name, i,
+                                  p.p_paddr, end));
+    }
+    if (end > ram_size) {
+      throw LoadError(fmt::format("{}: segment {} [{:#010x}, {:#010x}) lies outside RAM ({})", name,
+                                  i, p.p_paddr, end, ram_size_text(ram_size)));
+    }
+    for (const Planned& q : plan) {
+      if (p.p_paddr < q.paddr + q.memsz && q.paddr < end) {
+        throw LoadError(
+            fmt::format("{}: segments {} [{:#010x}, {:#010x}) and {} [{:#010x}, {:#010x}) overlap",
+                        name, q.index, q.paddr, q.paddr + q.memsz, i, p.p_paddr, end));
+      }
+    }
+    plan.push_back({i, p.p_offset, p.p_paddr, p.p_vaddr, p.p_filesz, p.p_memsz, p.p_flags});
+  }
+  if (plan.empty()) throw LoadError(fmt::format("{}: no loadable (PT_LOAD) segment", name));
+  return plan;
 }
 
 }  // namespace
 
 std::vector<std::uint8_t> read_file(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw LoadError(fmt::format("{}: no such file", path));
-  if (!std::filesystem::is_regular_file(path, ec))
-    throw LoadError(fmt::format("{}: not a regular file", path));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw LoadError(fmt::format("{}: cannot be read", path));
-  return std::vector<std::uint8_t>(std::istreambuf_iterator<char>(in), {});
+  // O_NONBLOCK so that a FIFO is refused by the S_ISREG check instead of blocking open().
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    const int err = errno;
+    if (err == ENOENT || err == ENOTDIR) throw LoadError(fmt::format("{}: no such file", path));
+    throw LoadError(fmt::format("{}: cannot be read ({})", path, std::strerror(err)));
+  }
+  const std::unique_ptr<int, void (*)(int*)> closer(new int(fd), [](int* p) {
+    ::close(*p);
+    delete p;
+  });
+  struct stat st;
+  if (::fstat(fd, &st) != 0)
+    throw LoadError(fmt::format("{}: cannot be read ({})", path, std::strerror(errno)));
+  if (!S_ISREG(st.st_mode)) throw LoadError(fmt::format("{}: not a regular file", path));
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  if (size > kMaxImageFile) {
+    throw LoadError(
+        fmt::format("{}: file too large ({} bytes, at most {})", path, size, kMaxImageFile));
+  }
+  std::vector<std::uint8_t> bytes(size);
+  std::size_t got = 0;
+  while (got < bytes.size()) {
+    const ssize_t n = ::read(fd, bytes.data() + got, bytes.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw LoadError(fmt::format("{}: cannot be read ({})", path, std::strerror(errno)));
+    if (n == 0) break;  // shrank while we read: the ELF checks see the shorter file
+    got += static_cast<std::size_t>(n);
+  }
+  bytes.resize(got);
+  return bytes;
 }
 
 LoadedImage load_elf(const std::string& path, std::span<std::uint8_t> ram) {
-  std::vector<std::uint8_t> bytes = read_file(path);
+  const std::vector<std::uint8_t> bytes = read_file(path);
   return load_elf_bytes(bytes, path, ram);
 }
 
 LoadedImage load_elf_bytes(std::span<const std::uint8_t> f, std::string_view name,
                            std::span<std::uint8_t> ram) {
-  if (f.size() < 4 || std::memcmp(f.data(),
-                                  "\x7f"
-                                  "ELF",
-                                  4) != 0)
-    throw LoadError(fmt::format("{}: not an ELF file", name));
-  if (f.size() < sizeof(Elf32_Ehdr)) throw LoadError(fmt::format("{}: truncated ELF header", name));
-  if (f[EI_CLASS] != ELFCLASS32) throw LoadError(fmt::format("{}: not a 32-bit ELF file", name));
-  if (f[EI_DATA] != ELFDATA2LSB)
-    throw LoadError(fmt::format("{}: not a little-endian ELF file", name));
-  elf_version(EV_CURRENT);
-  std::unique_ptr<Elf, ElfCloser> elf(
-      elf_memory(const_cast<char*>(reinterpret_cast<const char*>(f.data())), f.size()));
-  if (!elf) throw LoadError(fmt::format("{}: libelf: {}", name, elf_errmsg(-1)));
-  Elf32_Ehdr* eh = elf32_getehdr(elf.get());
-  if (!eh) throw LoadError(fmt::format("{}: bad ELF header ({})", name, elf_errmsg(-1)));
-  if (eh->e_machine != EM_386)
-    throw LoadError(fmt::format("{}: not an i386 executable (e_machine {})", name, eh->e_machine));
-  if (eh->e_type != ET_EXEC)
-    throw LoadError(fmt::format("{}: not an executable (ET_EXEC) ELF file", name));
-  if (std::uint64_t{eh->e_phoff} + std::uint64_t{eh->e_phnum} * sizeof(Elf32_Phdr) > f.size())
-    throw LoadError(
-        fmt::format("{}: truncated: program headers lie beyond the end of the file", name));
-  LoadedImage img;
-  img.multiboot = find_multiboot(f, name);
-  img.entry = eh->e_entry;
-  Elf32_Phdr* ph = elf32_getphdr(elf.get());
-  if (!ph && eh->e_phnum)
-    throw LoadError(fmt::format("{}: bad program headers ({})", name, elf_errmsg(-1)));
-  bool entry_ok = false;
-  for (unsigned i = 0; i < eh->e_phnum; ++i) {
-    const Elf32_Phdr& p = ph[i];
-    if (p.p_type != PT_LOAD || p.p_memsz == 0) continue;
-    if (p.p_filesz > p.p_memsz)
-      throw LoadError(fmt::format("{}: segment {} has p_filesz {:#x} > p_memsz {:#x}", name, i,
-                                  p.p_filesz, p.p_memsz));
-    if (std::uint64_t{p.p_offset} + p.p_filesz > f.size())
-      throw LoadError(fmt::format(
-          "{}: truncated: segment {} [{:#x}, {:#x}) lies beyond the end of the file ({:#x} bytes)",
-          name, i, p.p_offset, std::uint64_t{p.p_offset} + p.p_filesz, f.size()));
-    const std::uint64_t end = std::uint64_t{p.p_paddr} + p.p_memsz;
-    if (end > ram.size())
-      throw LoadError(fmt::format("{}: segment {} [{:#010x}, {:#010x}) lies outside RAM ({} MiB)",
-                                  name, i, p.p_paddr, end, ram.size() >> 20));
-    std::memcpy(ram.data() + p.p_paddr, f.data() + p.p_offset, p.p_filesz);
-    std::memset(ram.data() + p.p_paddr + p.p_filesz, 0, p.p_memsz - p.p_filesz);
-    img.segments.push_back({p.p_paddr, p.p_filesz, p.p_memsz, p.p_flags});
-    img.image_end = std::max<std::uint32_t>(img.image_end, static_cast<std::uint32_t>(end));
-    if ((p.p_flags & PF_X) && eh->e_entry >= p.p_paddr && eh->e_entry < end) entry_ok = true;
+  ElfHandle elf = open_elf_memory(f, name);
+  GElf_Ehdr eh;
+  if (gelf_getehdr(elf.get(), &eh) == nullptr)
+    throw LoadError(fmt::format("{}: bad ELF header ({})", name, libelf_error()));
+  if (eh.e_machine != EM_386) {
+    throw LoadError(fmt::format("{}: not an i386 (EM_386) file (e_machine {})", name,
+                                static_cast<unsigned>(eh.e_machine)));
   }
-  if (img.segments.empty()) throw LoadError(fmt::format("{}: no loadable segment", name));
-  if (!entry_ok)
+  if (eh.e_type != ET_EXEC) {
+    throw LoadError(fmt::format("{}: not an executable (e_type {}, need ET_EXEC)", name,
+                                e_type_name(eh.e_type)));
+  }
+  LoadedImage img;
+  img.name = std::string(name);
+  img.multiboot = find_multiboot(f, name);
+  const std::vector<Planned> plan = plan_segments(elf.get(), eh, f, name, ram.size());
+
+  // The entry must be code we load (0.6.96 3.2: the loader jumps to it). Question 1 in the header.
+  std::optional<std::uint32_t> entry;
+  for (const Planned& s : plan) {
+    if ((s.flags & PF_X) && eh.e_entry >= s.vaddr &&
+        std::uint64_t{eh.e_entry} < std::uint64_t{s.vaddr} + s.memsz) {
+      entry = static_cast<std::uint32_t>(eh.e_entry) - s.vaddr + s.paddr;
+      break;
+    }
+  }
+  if (!entry) {
     throw LoadError(
-        fmt::format("{}: entry point {:#010x} is not in an executable segment", name, eh->e_entry));
+        fmt::format("{}: entry point {:#010x} is not in an executable segment", name, eh.e_entry));
+  }
+  img.entry = *entry;
+
+  // Everything is checked: only now is RAM written, so a refused image leaves it as it was.
+  for (const Planned& s : plan) {
+    std::memcpy(ram.data() + s.paddr, f.data() + s.offset, s.filesz);
+    std::memset(ram.data() + s.paddr + s.filesz, 0, s.memsz - s.filesz);
+    img.segments.push_back({s.paddr, s.filesz, s.memsz, s.flags});
+    img.image_end = std::max(img.image_end, s.paddr + s.memsz);
+  }
   return img;
 }
 

@@ -7,57 +7,91 @@
 namespace fs {
 namespace {
 
+constexpr std::uint64_t kOneMiB = 1u << 20;
+
 void put32(std::span<std::uint8_t> ram, std::uint32_t at, std::uint32_t v) {
-  std::memcpy(ram.data() + at, &v, 4);
+  std::memcpy(ram.data() + at, &v, 4);  // x86 host, x86 guest: both little-endian
 }
+
+void put64(std::span<std::uint8_t> ram, std::uint32_t at, std::uint64_t v) {
+  std::memcpy(ram.data() + at, &v, 8);
+}
+
+struct MmapRange {
+  std::uint64_t base, length;
+  std::uint32_t type;
+};
 
 }  // namespace
 
 BootState write_multiboot_info(std::span<std::uint8_t> ram, const LoadedImage& image,
                                std::string_view cmdline) {
-  if (cmdline.size() + 1 > kMultibootCmdlineMax)
-    throw LoadError(fmt::format("kernel command line too long ({} bytes, at most {})",
-                                cmdline.size(), kMultibootCmdlineMax - 1));
-  const std::uint32_t lo = kMultibootInfoAddr, hi = kMultibootCmdlineAddr + kMultibootCmdlineMax;
-  for (const auto& s : image.segments) {
-    if (s.paddr < hi && s.paddr + s.memsz > lo)
-      throw LoadError(
-          fmt::format("image segment at {:#010x} overlaps the multiboot info area [{:#x}, {:#x})",
-                      s.paddr, lo, hi));
-  }
-  std::memset(ram.data() + lo, 0, hi - lo);
   const std::uint64_t ram_size = ram.size();
-  // 3.3: flags bit 0 mem_*, bit 2 cmdline, bit 6 mmap_*, bit 9 boot_loader_name.
-  put32(ram, lo + 0, (1u << 0) | (1u << 2) | (1u << 6) | (1u << 9));
-  put32(ram, lo + 4, 639);  // mem_lower, KiB
-  put32(ram, lo + 8,
-        static_cast<std::uint32_t>((ram_size - (1u << 20)) / 1024));  // mem_upper, KiB above 1 MiB
-  put32(ram, lo + 16, kMultibootCmdlineAddr);
-  // Memory map entries: size (of the rest, 20), base_addr (64), length (64), type (1 available).
-  struct Range {
-    std::uint64_t base, len;
-    std::uint32_t type;
-  };
-  const Range map[] = {{0, 0x9FC00, 1},
-                       {0x9FC00, 0x400, 2},
-                       {0xF0000, 0x10000, 2},
-                       {0x100000, ram_size - 0x100000, 1}};
-  std::uint32_t at = kMultibootMmapAddr;
-  for (const Range& r : map) {
-    put32(ram, at, 20);
-    std::memcpy(ram.data() + at + 4, &r.base, 8);
-    std::memcpy(ram.data() + at + 12, &r.len, 8);
-    put32(ram, at + 20, r.type);
-    at += 24;
+  if (ram_size <= kOneMiB) {
+    throw LoadError(
+        fmt::format("multiboot: RAM of {} KiB is too small (the memory map needs RAM above 1 MiB)",
+                    ram_size >> 10));
   }
-  put32(ram, lo + 44, at - kMultibootMmapAddr);  // mmap_length
-  put32(ram, lo + 48, kMultibootMmapAddr);
-  static constexpr char kName[] = "forkscope";
-  std::memcpy(ram.data() + kMultibootLoaderNameAddr, kName, sizeof kName);
-  put32(ram, lo + 64, kMultibootLoaderNameAddr);
-  std::memcpy(ram.data() + kMultibootCmdlineAddr, cmdline.data(), cmdline.size());
-  ram[kMultibootCmdlineAddr + cmdline.size()] = 0;
-  return BootState{image.entry, kMultibootBootloaderMagic, kMultibootInfoAddr};
+  if (cmdline.size() > kMultibootCmdlineMax) {
+    throw LoadError(fmt::format("multiboot: kernel command line too long ({} bytes, at most {})",
+                                cmdline.size(), kMultibootCmdlineMax));
+  }
+  if (cmdline.find('\0') != std::string_view::npos)
+    throw LoadError("multiboot: kernel command line contains a NUL byte");
+
+  const MmapRange map[] = {
+      {0, 0x9FC00, kMmapAvailable},
+      {0x9FC00, 0xA0000 - 0x9FC00, kMmapReserved},   // EBDA
+      {0xF0000, 0x100000 - 0xF0000, kMmapReserved},  // BIOS ROM
+      {kOneMiB, ram_size - kOneMiB, kMmapAvailable},
+  };
+  const std::uint32_t mbi = kMultibootInfoAddr;
+  const std::uint32_t mmap_at = mbi + kMbiSize;
+  const std::uint32_t mmap_len = static_cast<std::uint32_t>(std::size(map)) * kMmapEntrySize;
+  const std::uint32_t name_at = mmap_at + mmap_len;
+  const auto name_len = static_cast<std::uint32_t>(kMultibootLoaderName.size()) + 1;
+  const std::uint32_t cmdline_at = name_at + name_len;
+  const std::uint32_t end = cmdline_at + static_cast<std::uint32_t>(cmdline.size()) + 1;
+  static_assert(
+      kMultibootInfoAddr + kMbiSize + 4 * kMmapEntrySize + 16 + kMultibootCmdlineMax + 1 < 0x9FC00,
+      "the information area stays in conventional memory");
+
+  for (std::size_t i = 0; i < image.segments.size(); ++i) {
+    const LoadedSegment& s = image.segments[i];
+    const std::uint64_t s_end = std::uint64_t{s.paddr} + s.memsz;
+    if (s.paddr < end && mbi < s_end) {
+      throw LoadError(fmt::format(
+          "{}: segment [{:#010x}, {:#010x}) overlaps the multiboot information area [{:#010x}, "
+          "{:#010x})",
+          image.name.empty() ? "multiboot" : image.name, s.paddr, s_end, mbi, end));
+    }
+  }
+
+  std::memset(ram.data() + mbi, 0, end - mbi);
+  put32(
+      ram, mbi + kMbiFlags,
+      kMultibootInfoMemory | kMultibootInfoCmdline | kMultibootInfoMmap | kMultibootInfoLoaderName);
+  // 3.3: KiB of lower memory from 0 (at most 640; 639 because the EBDA takes the last KiB) and of
+  // upper memory from 1 MiB up to the first hole, which for us is the end of RAM.
+  put32(ram, mbi + kMbiMemLower, 0x9FC00 / 1024);
+  put32(ram, mbi + kMbiMemUpper, static_cast<std::uint32_t>((ram_size - kOneMiB) / 1024));
+  put32(ram, mbi + kMbiCmdline, cmdline_at);
+  put32(ram, mbi + kMbiMmapLength, mmap_len);
+  put32(ram, mbi + kMbiMmapAddr, mmap_at);
+  put32(ram, mbi + kMbiBootLoaderName, name_at);
+
+  std::uint32_t at = mmap_at;
+  for (const MmapRange& r : map) {
+    put32(ram, at, kMmapEntrySizeField);  // 3.3: size does not count itself
+    put64(ram, at + 4, r.base);
+    put64(ram, at + 12, r.length);
+    put32(ram, at + 20, r.type);
+    at += kMmapEntrySize;
+  }
+  std::memcpy(ram.data() + name_at, kMultibootLoaderName.data(), kMultibootLoaderName.size());
+  std::memcpy(ram.data() + cmdline_at, cmdline.data(), cmdline.size());
+  // Both NULs are already there from the memset.
+  return BootState{image.entry, kMultibootBootloaderMagic, mbi, end};
 }
 
 }  // namespace fs

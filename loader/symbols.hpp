@@ -1,4 +1,22 @@
-// The guest's symbol table: address -> function+offset for every report and trace.
+// The guest's symbol table: address -> "function+offset" for every report, and name -> address for
+// breakpoints. The trace dumper calls lookup()/describe() per instruction, so both are a binary
+// search over a sorted array of addresses (no allocation in lookup()).
+//
+// Open questions and the answers chosen:
+//  1. Which symbols? From .symtab (System V ABI, "Symbol Table"): STT_FUNC, STT_OBJECT and
+//  STT_NOTYPE
+//     (assembly labels such as ret_from_fork are NOTYPE), with a name and st_value != 0. Skipped:
+//     STT_SECTION/STT_FILE, undefined symbols (SHN_UNDEF), absolute ones (SHN_ABS: constants such
+//     as `.set KERNEL_CS, 0x60` would otherwise name low addresses) and names starting with '.'.
+//  2. Several symbols at one address: FUNC beats OBJECT beats NOTYPE (so a data object beats the
+//     linker's __bss_start), then GLOBAL/WEAK beats LOCAL, then the earlier in .symtab (or add())
+//     order. The loser is kept for address_of() but never shown by lookup().
+//  3. Sizes: lookup() ignores st_size and returns the nearest symbol at or below the address, even
+//     beyond its size. Assembly labels have size 0, and a size-bounded lookup would leave entry.S
+//     code (after ret_from_fork, in restore_all...) nameless; padding after a function is named
+//     after it, which reads correctly as "that function + something past its end".
+//  4. A name defined twice (static functions in two files): address_of() returns the one ranked
+//     first by the order of question 2.
 #pragma once
 
 #include <cstdint>
@@ -11,31 +29,43 @@
 namespace fs {
 
 struct SymbolRef {
-  std::string_view name;
+  std::string_view name;  // points into the SymbolTable: valid until it is changed or destroyed
   std::uint32_t offset = 0;
 };
 
 class SymbolTable {
  public:
-  // FUNC, NOTYPE (assembly labels such as ret_from_fork) and OBJECT symbols from .symtab; an image
-  // without .symtab gives an empty table.
+  // The symbols of the ELF image at `path` (question 1). An image without .symtab gives an empty
+  // table; a file that is not an ELF32 little-endian image is a LoadError (see elf_image.hpp).
   static SymbolTable from_elf(const std::string& path);
-  static SymbolTable from_elf_bytes(std::span<const std::uint8_t> file);
+  static SymbolTable from_elf_bytes(std::span<const std::uint8_t> file,
+                                    std::string_view name = "<memory>");
+  // Adds a symbol as if it were a global STT_FUNC (for tests and hand-made tables).
   void add(std::string name, std::uint32_t addr, std::uint32_t size);
   std::optional<std::uint32_t> address_of(std::string_view name) const;
-  // The nearest symbol at or below addr (FUNC preferred at equal addresses).
+  // The nearest symbol at or below addr (questions 2 and 3), or nullopt below the first symbol.
   std::optional<SymbolRef> lookup(std::uint32_t addr) const;
-  std::string describe(std::uint32_t addr) const;  // "ret_from_fork+0x5", "schedule", "0x00123456"
+  // "ret_from_fork+0x5", "schedule" at offset 0, "0x00123456" when no symbol is at or below.
+  std::string describe(std::uint32_t addr) const;
   bool empty() const { return syms_.empty(); }
+  std::size_t size() const { return syms_.size(); }
 
  private:
+  enum class Kind : std::uint8_t { kFunc, kObject, kNoType };  // question 2's order
   struct Sym {
     std::uint32_t addr, size;
-    bool func;
+    Kind kind;
+    bool local;
+    std::uint32_t order;  // position in .symtab / add() order: the last tie-break
     std::string name;
   };
-  void sort();
-  std::vector<Sym> syms_;  // sorted by address
+  void push(std::string name, std::uint32_t addr, std::uint32_t size, Kind kind, bool local);
+  void build_index();
+
+  std::vector<Sym> syms_;             // sorted by address, then rank (question 2)
+  std::vector<std::uint32_t> addrs_;  // distinct addresses, ascending, for lookup()
+  std::vector<std::uint32_t> best_;   // best_[i]: index into syms_ of the symbol shown at addrs_[i]
+  std::vector<std::uint32_t> by_name_;  // indices into syms_ sorted by name, then rank
 };
 
 }  // namespace fs

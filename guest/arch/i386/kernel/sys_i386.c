@@ -1,0 +1,91 @@
+/* arch/i386/kernel/process.c's system calls and the system call table (2.6.12: entry.S's
+ * sys_call_table). Handlers are asmlinkage: their arguments are the pt_regs slots SAVE_ALL pushed. */
+#include <linux/sched.h>
+#include <asm/ptrace.h>
+#include <asm/unistd.h>
+
+asmlinkage long sys_ni_syscall(void);
+asmlinkage long sys_ni_syscall(void)
+{
+	return -ENOSYS;
+}
+
+asmlinkage long sys_exit(int error_code);
+asmlinkage long sys_exit(int error_code)
+{
+	do_exit((error_code & 0xff) << 8);
+}
+
+/* fork/clone/vfork read the whole frame: pt_regs passed by value is the frame itself. */
+asmlinkage int sys_fork(struct pt_regs regs);
+asmlinkage int sys_fork(struct pt_regs regs)
+{
+	return do_fork(SIGCHLD, regs.esp, &regs, 0, NULL, NULL);
+}
+
+asmlinkage int sys_clone(struct pt_regs regs);
+asmlinkage int sys_clone(struct pt_regs regs)
+{
+	unsigned long clone_flags = regs.ebx;
+	unsigned long newsp = regs.ecx;
+
+	if (!newsp)
+		newsp = regs.esp;
+	return do_fork(clone_flags, newsp, &regs, 0, (int __user *)regs.edx, (int __user *)regs.edi);
+}
+
+asmlinkage int sys_vfork(struct pt_regs regs);
+asmlinkage int sys_vfork(struct pt_regs regs)
+{
+	return do_fork(CLONE_VFORK | CLONE_VM | SIGCHLD, regs.esp, &regs, 0, NULL, NULL);
+}
+
+asmlinkage long sys_getpid(void);
+asmlinkage long sys_getpid(void)
+{
+	return current->tgid;
+}
+
+asmlinkage long sys_getppid(void);
+asmlinkage long sys_getppid(void)
+{
+	return current->real_parent->tgid;
+}
+
+asmlinkage long sys_wait4_entry(pid_t pid, int *stat_addr, int options, void *ru);
+asmlinkage long sys_wait4_entry(pid_t pid, int *stat_addr, int options, void *ru)
+{
+	return sys_wait4(pid, stat_addr, options, ru);
+}
+
+asmlinkage long sys_waitpid(pid_t pid, int *stat_addr, int options);
+asmlinkage long sys_waitpid(pid_t pid, int *stat_addr, int options)
+{
+	return sys_wait4(pid, stat_addr, options, NULL);
+}
+
+asmlinkage long sys_sched_yield(void);
+asmlinkage long sys_sched_yield(void)
+{
+	set_tsk_need_resched(current);
+	schedule();
+	return 0;
+}
+
+typedef long (*syscall_fn)(void);
+#pragma clang diagnostic ignored "-Winitializer-overrides"
+#define SYS(nr, fn) [nr] = (syscall_fn)fn
+
+/* Indexed by eax; entry.S bounds-checks against NR_syscalls. Unused slots: sys_ni_syscall. */
+const syscall_fn sys_call_table[NR_syscalls] = {
+	[0 ... NR_syscalls - 1] = (syscall_fn)sys_ni_syscall,
+	SYS(__NR_exit, sys_exit),
+	SYS(__NR_fork, sys_fork),
+	SYS(__NR_waitpid, sys_waitpid),
+	SYS(__NR_getpid, sys_getpid),
+	SYS(__NR_getppid, sys_getppid),
+	SYS(__NR_wait4, sys_wait4_entry),
+	SYS(__NR_clone, sys_clone),
+	SYS(__NR_sched_yield, sys_sched_yield),
+	SYS(__NR_vfork, sys_vfork),
+};

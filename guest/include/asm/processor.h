@@ -1,0 +1,53 @@
+/* asm-i386/processor.h: thread_struct (the per-task CPU state switch_to saves) and the TSS. */
+#ifndef _ASM_PROCESSOR_H
+#define _ASM_PROCESSOR_H
+
+#include <linux/types.h>
+#include <abi.h>
+
+/*
+ * What a task keeps of its CPU state while switched out (2.6.12 field order, minus tls_array, the
+ * debug registers, the FPU area and vm86 - no task here uses them). Offsets: abi.h TASK_THREAD_*.
+ */
+struct thread_struct {
+	unsigned long esp0;		/* THREAD_ESP0: top of the kernel stack, copied to tss->esp0 */
+	unsigned long sysenter_cs;
+	unsigned long eip;		/* THREAD_EIP: where switch_to resumes it (1: or ret_from_fork) */
+	unsigned long esp;		/* THREAD_ESP: its kernel esp while switched out */
+	unsigned long fs;
+	unsigned long gs;
+	unsigned long cr2, trap_no, error_code;	/* the last fault, for die() */
+	unsigned long *io_bitmap_ptr;		/* always NULL: no ioperm() */
+};
+
+/* The hardware TSS (Intel SDM vol. 3, 7.2.1). Only ss0:esp0 matter: the stack a ring 3 -> ring 0
+ * transition switches to. The I/O bitmap offset points past the limit: no bitmap. */
+struct tss_struct {
+	unsigned short back_link, __blh;
+	unsigned long esp0;		/* TSS_ESP0 */
+	unsigned short ss0, __ss0h;
+	unsigned long esp1;
+	unsigned short ss1, __ss1h;
+	unsigned long esp2;
+	unsigned short ss2, __ss2h;
+	unsigned long __cr3, eip, eflags;
+	unsigned long eax, ecx, edx, ebx, esp, ebp, esi, edi;
+	unsigned short es, __esh, cs, __csh, ss, __ssh, ds, __dsh, fs, __fsh, gs, __gsh, ldt, __ldth;
+	unsigned short trace, io_bitmap_base;
+} __attribute__((packed));
+
+extern struct tss_struct init_tss;
+
+/* load_esp0(): the one TSS field that changes on a context switch. */
+static inline void load_esp0(struct tss_struct *tss, struct thread_struct *thread)
+{
+	tss->esp0 = thread->esp0;
+}
+
+/* rep_nop: the PAUSE hint for spin loops. */
+static inline void cpu_relax(void)
+{
+	__asm__ __volatile__("rep; nop" : : : "memory");
+}
+
+#endif

@@ -1,0 +1,17 @@
+/* asm-i386/unistd.h: the system call numbers the guest implements (Linux's numbers). */
+#ifndef _ASM_UNISTD_H
+#define _ASM_UNISTD_H
+
+#define __NR_restart_syscall	0
+#define __NR_exit		1
+#define __NR_fork		2
+#define __NR_waitpid		7
+#define __NR_getpid		20
+#define __NR_getppid		64
+#define __NR_wait4		114
+#define __NR_clone		120
+#define __NR_sched_yield	158
+#define __NR_vfork		190
+#define NR_syscalls		191
+
+#endif

@@ -1,0 +1,65 @@
+/* linux/mm.h + gfp.h + mmzone.h: page frames and the buddy allocator (mm/page_alloc.c). */
+#ifndef _LINUX_MM_H
+#define _LINUX_MM_H
+
+#include <linux/list.h>
+#include <asm/page.h>
+
+#define MAX_ORDER	11
+
+/* page->flags bits. */
+#define PG_reserved	0	/* never handed out: kernel image, mem_map, holes */
+#define PG_slab		1	/* head of a slab (mm/slab.c) */
+#define PG_buddy	2	/* head of a free block; `private` holds its order */
+
+struct kmem_cache;
+
+/* One per page frame (mem_map[pfn]). The slab fields are used only while PG_slab is set (forkscope keeps
+ * the slab descriptor here, as SLUB later did; 2.6.12 puts a struct slab on or off the slab). */
+struct page {
+	unsigned long flags;
+	int _count;
+	unsigned long private;		/* buddy order while PG_buddy */
+	struct list_head lru;		/* free_area list, or the cache's slab list */
+	struct kmem_cache *slab_cache;
+	void *freelist;			/* first free object of the slab */
+	unsigned int inuse;		/* objects handed out from the slab */
+};
+
+struct free_area {
+	struct list_head free_list;
+	unsigned long nr_free;		/* blocks of this order */
+};
+
+extern struct page *mem_map;
+extern unsigned long max_pfn;		/* one past the highest page frame */
+extern unsigned long num_physpages;	/* = max_pfn: what fork_init() sizes max_threads from */
+extern unsigned long totalram_pages;	/* pages the allocator was given at boot */
+extern unsigned long nr_free_pages;	/* pages free now (a variable here, a function in Linux) */
+extern unsigned long reserved_end;	/* first byte the allocator may hand out */
+extern struct free_area free_area[MAX_ORDER];
+
+#define pfn_to_page(pfn)	(mem_map + (pfn))
+#define page_to_pfn(page)	((unsigned long)((page) - mem_map))
+#define virt_to_page(addr)	pfn_to_page(__pa(addr) >> PAGE_SHIFT)
+#define page_address(page)	__va(page_to_pfn(page) << PAGE_SHIFT)
+
+#define GFP_KERNEL	0
+
+struct page *alloc_pages(unsigned int gfp_mask, unsigned int order);
+void __free_pages(struct page *page, unsigned int order);
+unsigned long __get_free_pages(unsigned int gfp_mask, unsigned int order);
+void free_pages(unsigned long addr, unsigned int order);
+
+/* The memory map as setup_arch() copied it from the boot loader (2.6.12: struct e820map). */
+#define BOOT_MEM_MAP_MAX 32
+struct boot_mem_map {
+	int nr;
+	struct {
+		unsigned long long addr, len;
+		unsigned int type;	/* 1 = available (MULTIBOOT_MEMORY_AVAILABLE) */
+	} region[BOOT_MEM_MAP_MAX];
+};
+void mem_init(const struct boot_mem_map *map);
+
+#endif
