@@ -41,7 +41,7 @@ DecodedInsn Decoder::decode_one(std::uint32_t addr, const std::uint8_t* bytes, s
       if (in.id == X86_INS_INT3)
         d.soft_vector = 3;
       else if (in.id == X86_INS_INTO)
-        d.soft_vector = 4;
+        d.soft_vector = 4, d.cycles = static_cast<std::uint16_t>(cycle_table::insn_cycles(in));
       else
         d.soft_vector = static_cast<std::uint8_t>(in.detail->x86.operands[0].imm);
     }
@@ -97,16 +97,21 @@ std::string Decoder::disassemble(std::uint32_t addr, const std::uint8_t* bytes, 
   return s;
 }
 
-const Block& BlockCache::get_slow(std::uint32_t addr, std::uint32_t size, const Reader& read) {
+const Block& BlockCache::get_slow(std::uint32_t addr, std::uint32_t size,
+                                  const std::uint8_t* live) {
   const std::uint64_t key = (std::uint64_t{addr} << 16) ^ size;
-  auto it = map_.find(key);
-  if (it != map_.end()) return *it->second;
-  std::vector<std::uint8_t> bytes(size + 16);
-  if (!read(addr, bytes.data(), size)) bytes.assign(size + 16, 0);
+  auto& versions = map_[key];
+  for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
+    if (std::memcmp((*it)->bytes.data(), live, size) == 0) return **it;
+  }
+  if (!versions.empty()) ++redecoded_;
+  // Capstone may look past the block's end for the last instruction's bytes; give it zeros.
+  std::vector<std::uint8_t> bytes(size + 16, 0);
+  std::memcpy(bytes.data(), live, size);
   auto b = std::make_unique<Block>(dec_.decode_block(addr, bytes.data(), size));
-  const Block& ref = *b;
-  map_.emplace(key, std::move(b));
-  return ref;
+  b->bytes.assign(live, live + size);
+  versions.push_back(std::move(b));
+  return *versions.back();
 }
 
 }  // namespace fs

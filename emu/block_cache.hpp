@@ -10,6 +10,7 @@
 #include <capstone/capstone.h>
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
@@ -40,6 +41,7 @@ struct DecodedInsn {
 struct Block {
   std::uint32_t addr = 0;
   std::uint32_t size = 0;
+  std::vector<std::uint8_t> bytes;  // the code decoded (size bytes), to notice when it changes
   std::vector<DecodedInsn> insns;
   std::vector<std::uint32_t>
       before;  // before[i]: cycles of insns[0..i) ; before[n] = total static cost
@@ -70,17 +72,25 @@ class Decoder {
   std::uint64_t unknown_ = 0;
 };
 
+// Blocks by (address, size, bytes). Unicorn retranslates code that changed; the cache must notice
+// too, or a block rewritten in place (a program loaded over another, self-modifying code) would
+// keep the old block's costs and instruction classes. So every hit is checked against the live
+// bytes: one memcmp of a few dozen bytes. A changed block is decoded again; the old version is kept
+// (the machine may still point at it, e.g. in its history of recent blocks), so a Block& stays
+// valid for the cache's lifetime.
 class BlockCache {
  public:
-  using Reader = std::function<bool(std::uint32_t addr, std::uint8_t* out, std::uint32_t n)>;
   explicit BlockCache(Decoder& dec) : dec_(dec) {}
-  // The block Unicorn is about to run; decoded on first sight. The hot path is one direct-mapped
-  // probe (this runs on every block execution in fast mode).
-  template <typename ReadFn>
-  const Block& get(std::uint32_t addr, std::uint32_t size, ReadFn&& read) {
+  // The block Unicorn is about to run, whose code is `live` (size bytes of guest memory). Decoded
+  // on first sight. The hot path is one direct-mapped probe and a memcmp (this runs on every block
+  // execution in fast mode).
+  const Block& get(std::uint32_t addr, std::uint32_t size, const std::uint8_t* live) {
     Slot& s = front_[(addr ^ (addr >> 13)) & (kFrontSize - 1)];
-    if (s.block && s.addr == addr && s.size == size) return *s.block;
-    const Block& b = get_slow(addr, size, Reader(std::forward<ReadFn>(read)));
+    if (s.block && s.addr == addr && s.size == size &&
+        std::memcmp(s.block->bytes.data(), live, size) == 0) {
+      return *s.block;
+    }
+    const Block& b = get_slow(addr, size, live);
     s = Slot{addr, size, &b};
     return b;
   }
@@ -89,6 +99,7 @@ class BlockCache {
     front_.assign(kFrontSize, Slot{});
   }
   std::size_t size() const { return map_.size(); }
+  std::uint64_t redecoded() const { return redecoded_; }  // blocks whose code changed
 
  private:
   static constexpr std::size_t kFrontSize = 1u << 14;
@@ -96,10 +107,12 @@ class BlockCache {
     std::uint32_t addr = 0, size = 0;
     const Block* block = nullptr;
   };
-  const Block& get_slow(std::uint32_t addr, std::uint32_t size, const Reader& read);
+  const Block& get_slow(std::uint32_t addr, std::uint32_t size, const std::uint8_t* live);
   Decoder& dec_;
-  std::unordered_map<std::uint64_t, std::unique_ptr<Block>> map_;
+  // Every version seen at (addr, size), newest last.
+  std::unordered_map<std::uint64_t, std::vector<std::unique_ptr<Block>>> map_;
   std::vector<Slot> front_ = std::vector<Slot>(kFrontSize);
+  std::uint64_t redecoded_ = 0;
 };
 
 }  // namespace fs

@@ -349,10 +349,8 @@ void Machine::remember(const Block* b, std::uint32_t executed, std::uint32_t add
 void Machine::hook_block(std::uint32_t addr, std::uint32_t size) {
   if (result_) return;  // the run has ended; Unicorn is only winding down
   if (pending_ != Pending::kNone) settle_pending_transfer(addr);
-  const Block& b =
-      blocks_.get(addr, size, [this](std::uint32_t a, std::uint8_t* out, std::uint32_t n) {
-        return cpu_->read(a, out, n);
-      });
+  // Unicorn only runs code from mapped RAM, which is ram_ (guest-physical = linear: no paging).
+  const Block& b = blocks_.get(addr, size, ram_.data() + addr);
   const Cycles base = clock_.now;
   auto stop_here = [&](StopKind k) {
     stop_block_addr_ = addr;
@@ -550,6 +548,8 @@ void Machine::hook_interrupt(std::uint32_t vector) {
     const bool soft = have_cur_insn_ && cur_insn_.cls == InsnClass::kSoftInt &&
                       eip == cur_insn_.addr + cur_insn_.len && cur_insn_.soft_vector == vector;
     if (soft) {
+      // Delivery charges the whole INT n; INTO's own 3 cycles are only its not-taken cost.
+      clock_.now = cur_insn_clock_;
       ev.kind = EventKind::kSoftware;
     } else if (have_cur_insn_) {
       // The faulting instruction did not retire.
@@ -559,10 +559,17 @@ void Machine::hook_interrupt(std::uint32_t vector) {
     pending_ = Pending::kNone;
     have_cur_insn_ = false;
   } else if (block_) {
-    const DecodedInsn& last = block_->insns.back();
-    const bool soft = last.cls == InsnClass::kSoftInt && eip == last.addr + last.len &&
-                      last.soft_vector == vector;
-    int k = soft ? static_cast<int>(block_->insns.size()) - 1 : block_->index_of(eip);
+    // INT n and INT3 end their translated block; INTO does not (QEMU raises #OF from a helper
+    // mid-block), so the software interrupt is the instruction just before EIP, wherever it is.
+    const auto& insns = block_->insns;
+    const int at_eip = block_->index_of(eip);
+    const int before_eip = at_eip > 0 ? at_eip - 1
+                           : eip == insns.back().addr + insns.back().len
+                               ? static_cast<int>(insns.size()) - 1
+                               : -1;
+    const bool soft = before_eip >= 0 && insns[before_eip].cls == InsnClass::kSoftInt &&
+                      insns[before_eip].soft_vector == vector;
+    int k = soft ? before_eip : at_eip;
     if (soft) ev.kind = EventKind::kSoftware;
     if (k >= 0) {
       clock_.now = block_base_ + block_->before[k];
