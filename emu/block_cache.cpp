@@ -12,6 +12,54 @@ int Block::index_of(std::uint32_t a) const {
   return -1;
 }
 
+namespace {
+
+// Whether the instruction may change a segment register, a control register or TR: the trace
+// recorder reads those only after such an instruction (or a delivery), and the general registers
+// and EFLAGS after every one. Capstone's register-access lists first, then the instructions whose
+// lists are known to be incomplete in Capstone 4 (far transfers, descriptor-table loads).
+bool writes_system_state(const cs_insn& in) {
+  switch (in.id) {
+    case X86_INS_IRET:
+    case X86_INS_IRETD:
+    case X86_INS_LJMP:
+    case X86_INS_LCALL:
+    case X86_INS_RETF:
+    case X86_INS_RETFQ:
+    case X86_INS_LTR:
+    case X86_INS_LGDT:
+    case X86_INS_LIDT:
+    case X86_INS_LLDT:
+    case X86_INS_LMSW:
+    case X86_INS_CLTS:
+    case X86_INS_LDS:
+    case X86_INS_LES:
+    case X86_INS_LFS:
+    case X86_INS_LGS:
+    case X86_INS_LSS:
+    case X86_INS_INT:
+    case X86_INS_INT3:
+    case X86_INS_INTO:
+      return true;
+    default:
+      break;
+  }
+  const cs_x86& x = in.detail->x86;
+  auto is_system = [](unsigned r) {
+    return (r >= X86_REG_CR0 && r <= X86_REG_CR15) || r == X86_REG_CS || r == X86_REG_SS ||
+           r == X86_REG_DS || r == X86_REG_ES || r == X86_REG_FS || r == X86_REG_GS;
+  };
+  for (unsigned i = 0; i < in.detail->regs_write_count; ++i)
+    if (is_system(in.detail->regs_write[i])) return true;
+  // Any segment or control register operand, read or written: Capstone 4 marks neither `pop %ds`
+  // nor its operand as a write. A read costs only a full register read.
+  for (unsigned i = 0; i < x.op_count; ++i)
+    if (x.operands[i].type == X86_OP_REG && is_system(x.operands[i].reg)) return true;
+  return false;
+}
+
+}  // namespace
+
 Decoder::Decoder() {
   if (cs_open(CS_ARCH_X86, CS_MODE_32, &cs_) != CS_ERR_OK)
     throw std::runtime_error("capstone: open");
@@ -32,6 +80,7 @@ DecodedInsn Decoder::decode_one(std::uint32_t addr, const std::uint8_t* bytes, s
   if (!cs_disasm_iter(cs_, &p, &size, &a, insn_)) return d;  // len 0: undecodable
   const cs_insn& in = *insn_;
   d.len = static_cast<std::uint8_t>(in.size);
+  d.writes_system = writes_system_state(in);
   if (!cycle_table::is_known(in)) ++unknown_;
   if (cycle_table::charged_by_delivery(in)) {
     if (in.id == X86_INS_IRET || in.id == X86_INS_IRETD) {

@@ -36,6 +36,7 @@ struct DecodedInsn {
   std::uint16_t cycles = 0;       // static cost (not-taken cost for branches; 0 for kSoftInt/kIret)
   std::uint16_t taken_extra = 0;  // kCondBranch only
   std::uint8_t soft_vector = 0;   // kSoftInt: the vector INT n raises
+  bool writes_system = false;     // may load a segment register, CRn or TR (or transfer far)
 };
 
 struct Block {

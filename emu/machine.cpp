@@ -307,6 +307,7 @@ RunResult Machine::run() {
       break;
     }
     // HLT with IF=1: the clock jumps to the next device event; the gap is idle time, not work.
+    const Cycles idle_before = clock_.idle;
     while (!pic_.interrupt_pending()) {
       if (deadline_ == kNever) {
         fatal(StopReason::kHaltedNoIrq,
@@ -323,6 +324,7 @@ RunResult Machine::run() {
       clock_.now = deadline_;
       service_devices();
     }
+    for (auto& f : halt_observers_) f(clock_.idle - idle_before);
   }
   RunResult out = *result_;
   return out;
@@ -519,6 +521,7 @@ std::uint32_t Machine::hook_port_in(std::uint16_t port, unsigned size) {
   ++block_io_seen_;
   std::uint32_t v = bus_.read(t, port, size);
   io_insn_addr_ = 0;
+  for (auto& f : port_observers_) f(port, size, false, v);
   irq_line_ = pic_.interrupt_pending();  // reading may acknowledge (OCW3 poll)
   return v;
 }
@@ -529,6 +532,7 @@ void Machine::hook_port_out(std::uint16_t port, unsigned size, std::uint32_t val
   ++block_io_seen_;
   bus_.write(t, port, size, value);
   io_insn_addr_ = 0;
+  for (auto& f : port_observers_) f(port, size, true, value);
   // A write may move a device deadline (a PIT reprogrammed) or the INT line (an EOI, a mask); the
   // next block start sees it.
   deadline_ = std::min(bus_.next_event(), opt_.max_cycles);

@@ -93,6 +93,7 @@ class Machine {
   bool read(std::uint32_t addr, void* out, std::size_t n) const { return cpu_->read(addr, out, n); }
   std::uint32_t read32(std::uint32_t addr) const;
   const Clock& clock() const { return clock_; }
+  const MachineOptions& options() const { return opt_; }
   const MachineStats& stats() const { return stats_; }
   const SymbolTable& symbols() const { return symbols_; }
   const PortBus& bus() const { return bus_; }
@@ -107,9 +108,23 @@ class Machine {
     delivery_observers_.push_back(std::move(fn));
   }
   // Trace mode only: every instruction boundary, before the instruction, with the cycle count.
+  // Inside it, stats().instructions is the instruction's sequence number (0, 1, ...; a faulting
+  // instruction does not retire, so the handler's first instruction reuses its number) and
+  // current_instruction() its decoding.
   void on_instruction(std::function<void(std::uint32_t eip, Cycles now)> fn) {
     insn_observers_.push_back(std::move(fn));
   }
+  const DecodedInsn& current_instruction() const { return cur_insn_; }
+  // Every port access the guest makes (after the device handled it; for IN, the value read).
+  void on_port_io(
+      std::function<void(std::uint16_t port, unsigned size, bool is_write, std::uint32_t value)>
+          fn) {
+    port_observers_.push_back(std::move(fn));
+  }
+  // A HLT that waited: the idle cycles skipped until the interrupt that ends it.
+  void on_halt(std::function<void(Cycles idle)> fn) { halt_observers_.push_back(std::move(fn)); }
+  // The cpu itself, for observers that read many registers at once (the trace recorder).
+  const UnicornCpu& cpu() const { return *cpu_; }
 
  private:
   enum class StopKind : std::uint8_t { kNone, kBoundary, kArm, kFatal, kExit };
@@ -203,6 +218,8 @@ class Machine {
 
   std::vector<std::function<void(Machine&, const DeliveryRecord&)>> delivery_observers_;
   std::vector<std::function<void(std::uint32_t, Cycles)>> insn_observers_;
+  std::vector<std::function<void(std::uint16_t, unsigned, bool, std::uint32_t)>> port_observers_;
+  std::vector<std::function<void(Cycles)>> halt_observers_;
   std::vector<std::pair<std::uint32_t, std::function<void(Machine&)>>> breakpoints_;
 };
 

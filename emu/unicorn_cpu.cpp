@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <unicorn/unicorn.h>
 
+#include <algorithm>
+#include <array>
 #include <cstring>
 #include <deque>
 #include <exception>
@@ -227,6 +229,21 @@ std::uint32_t UnicornCpu::reg(Reg r) const {
   std::uint32_t v = 0;
   uc_reg_read(impl_->uc, uc_reg_id(r), &v);
   return v;
+}
+
+void UnicornCpu::read_regs(std::uint32_t* out, std::size_t n) const {
+  static const auto ids = [] {
+    std::array<int, static_cast<std::size_t>(Reg::kCr4) + 1> a{};
+    for (std::size_t i = 0; i < a.size(); ++i) a[i] = uc_reg_id(static_cast<Reg>(i));
+    return a;
+  }();
+  std::array<void*, ids.size()> ptrs{};
+  n = std::min(n, ids.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    out[i] = 0;  // Unicorn writes only the low 16 bits of a selector
+    ptrs[i] = &out[i];
+  }
+  uc_reg_read_batch(impl_->uc, const_cast<int*>(ids.data()), ptrs.data(), static_cast<int>(n));
 }
 
 void UnicornCpu::set_reg(Reg r, std::uint32_t v) {

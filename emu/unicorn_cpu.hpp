@@ -89,6 +89,9 @@ class UnicornCpu {
   stop();  // from inside a hook: stop before the current instruction (code/stop hooks) or block
 
   std::uint32_t reg(Reg r) const;
+  // The first n registers of Reg's order (EAX .. CR4) in one uc_reg_read_batch: the trace recorder
+  // reads the general registers and EFLAGS at every instruction.
+  void read_regs(std::uint32_t* out, std::size_t n) const;
   void set_reg(Reg r, std::uint32_t v);
   DescriptorTableReg gdtr() const;
   DescriptorTableReg idtr() const;

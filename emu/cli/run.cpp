@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "emu/machine.hpp"
+#include "emu/trace_recorder.hpp"
 #include "loader/elf_image.hpp"
 
 namespace fs::cli {
@@ -38,6 +39,9 @@ void setup_run(CLI::App& app, RunOptions& opt) {
   run->add_flag("-q,--quiet", opt.quiet, "no summary on stderr");
   run->add_flag("--per-instruction", opt.per_instruction,
                 "run with a hook on every instruction (the trace mode's timing, for comparison)");
+  run->add_option("--trace", opt.trace_file,
+                  "record every instruction and event into FILE (docs/trace-format.md); read it "
+                  "with `forkscope trace`");
 }
 
 namespace {
@@ -72,7 +76,7 @@ int cmd_run(const RunOptions& opt) {
   mo.cpu_hz = opt.cpu_mhz * 1'000'000;
   mo.max_cycles = opt.max_cycles ? opt.max_cycles : 30 * mo.cpu_hz;
   mo.cmdline = opt.cmdline;
-  mo.per_instruction = opt.per_instruction;
+  mo.per_instruction = opt.per_instruction || !opt.trace_file.empty();
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> serial(nullptr, &std::fclose);
   if (!opt.serial_file.empty()) {
     serial.reset(std::fopen(opt.serial_file.c_str(), "wb"));
@@ -95,8 +99,33 @@ int cmd_run(const RunOptions& opt) {
     fmt::print(stderr, "forkscope: {}\n", e.what());
     return 2;
   }
+  std::unique_ptr<TraceRecorder> recorder;
+  if (!opt.trace_file.empty()) {
+    TraceRecorderOptions to;
+    to.path = opt.trace_file;
+    to.image_path = image;
+    // What makes the run what it is (no host paths: the image is named by its build id).
+    to.run_options = {{"ram", std::to_string(mo.ram_bytes)},
+                      {"cpu_mhz", std::to_string(opt.cpu_mhz)},
+                      {"max_cycles", std::to_string(mo.max_cycles)},
+                      {"cmdline", opt.cmdline}};
+    try {
+      recorder = std::make_unique<TraceRecorder>(*m, to);
+    } catch (const trace::TraceError& e) {
+      fmt::print(stderr, "forkscope: {}\n", e.what());
+      return 2;
+    }
+  }
   const auto t0 = std::chrono::steady_clock::now();  // wall time for the summary only
   RunResult r = m->run();
+  if (recorder) {
+    try {
+      recorder->finish(r);
+    } catch (const trace::TraceError& e) {
+      fmt::print(stderr, "forkscope: {}\n", e.what());
+      return 2;
+    }
+  }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::fflush(stdout);
   if (!r.message.empty()) {
@@ -106,7 +135,15 @@ int cmd_run(const RunOptions& opt) {
       for (const auto& l : r.last_instructions) fmt::print(stderr, "    {}\n", l);
     }
   }
-  if (!opt.quiet) print_summary(*m, r, wall);
+  if (!opt.quiet) {
+    print_summary(*m, r, wall);
+    if (recorder) {
+      const double n = static_cast<double>(recorder->instructions());
+      fmt::print(stderr, "  trace {}: {} instructions, {} bytes ({:.2f} bytes/instruction)\n",
+                 opt.trace_file, recorder->instructions(), recorder->bytes(),
+                 n > 0 ? static_cast<double>(recorder->bytes()) / n : 0.0);
+    }
+  }
   return r.exit_status;
 }
 

@@ -16,6 +16,7 @@ struct RunOptions {
   std::string serial_file;
   bool quiet = false;
   bool per_instruction = false;
+  std::string trace_file;  // --trace: record every instruction (implies per-instruction)
 };
 
 void setup_run(CLI::App& app, RunOptions& opt);

@@ -1,0 +1,85 @@
+#include "emu/cli/trace.hpp"
+
+#include <fmt/format.h>
+
+#include "emu/cli/trace_common.hpp"
+
+namespace fs::cli {
+
+namespace {
+
+void add_input(CLI::App* sub, TraceInput& in, bool with_json) {
+  sub->add_option("file", in.file, "the trace (written by `forkscope run --trace FILE`)")
+      ->required();
+  sub->add_option("--image", in.image,
+                  "the guest image it was recorded from, for symbols and code (default: the "
+                  "kernel beside forkscope, for traces of kernel.elf)");
+  if (with_json) sub->add_flag("--json", in.json, "one JSON object a line");
+}
+
+}  // namespace
+
+void setup_trace(CLI::App& app, TraceOptions& opt) {
+  auto* trace = app.add_subcommand("trace", "read a recorded trace (forkscope run --trace FILE)");
+  trace->require_subcommand(1);
+
+  auto* dump = trace->add_subcommand("dump",
+                                     "one line per instruction: seq, cycle, pid, CPL, "
+                                     "function+offset, address, bytes, text, changes");
+  add_input(dump, opt.dump.in, false);
+  dump->add_option("--from", opt.dump.from_seq, "first sequence number");
+  dump->add_option("--to", opt.dump.to_seq, "last sequence number");
+  dump->add_option("--count", opt.dump.count, "at most N lines");
+  dump->add_option("--symbol", opt.dump.symbol, "only instructions inside this function");
+  dump->add_option("--pid", opt.dump.pid, "only instructions of this task");
+  dump->add_option("--cpl", opt.dump.cpl, "only instructions at this privilege level")
+      ->check(CLI::Range(0, 3));
+
+  auto* events = trace->add_subcommand("events", "one line per event");
+  add_input(events, opt.events.in, true);
+  events
+      ->add_option("--kind", opt.events.kinds,
+                   "only these kinds, e.g. fork,switch,iret (see docs/trace-format.md)")
+      ->delimiter(',');
+  events->add_option("--pid", opt.events.pid, "only events while this task runs");
+
+  auto* inspect = trace->add_subcommand(
+      "inspect", "explain every new task's first run (--ret-from-fork) or every iret (--iret)");
+  add_input(inspect, opt.inspect.in, true);
+  auto* rff = inspect->add_flag("--ret-from-fork", opt.inspect.ret_from_fork,
+                                "each new task: its fork, its pt_regs, its path to its first "
+                                "iret, with the invariants checked");
+  auto* iret = inspect->add_flag("--iret", opt.inspect.iret,
+                                 "each iret: frame, CPL change, task, what it ends");
+  rff->excludes(iret);
+  inspect->add_option("--pid", opt.inspect.pid, "only this task");
+
+  auto* stats = trace->add_subcommand(
+      "stats", "instructions, cycles, per-pid CPU time, interrupts, switches, forks");
+  add_input(stats, opt.stats.in, true);
+}
+
+int cmd_trace(CLI::App& app, const TraceOptions& opt) {
+  auto* trace = app.get_subcommand("trace");
+  try {
+    if (trace->got_subcommand("dump")) return cmd_trace_dump(opt.dump);
+    if (trace->got_subcommand("events")) return cmd_trace_events(opt.events);
+    if (trace->got_subcommand("stats")) return cmd_trace_stats(opt.stats);
+    if (trace->got_subcommand("inspect")) {
+      if (!opt.inspect.ret_from_fork && !opt.inspect.iret)
+        throw CliError("trace inspect: say what to inspect: --ret-from-fork or --iret");
+      return cmd_trace_inspect(opt.inspect);
+    }
+  } catch (const CliError& e) {
+    std::fflush(stdout);
+    fmt::print(stderr, "forkscope: {}\n", e.what());
+    return 2;
+  } catch (const trace::TraceError& e) {  // a corrupt chunk met while reading
+    std::fflush(stdout);
+    fmt::print(stderr, "forkscope: {}\n", e.what());
+    return 2;
+  }
+  return 2;
+}
+
+}  // namespace fs::cli

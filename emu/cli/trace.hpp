@@ -1,0 +1,65 @@
+// `forkscope trace dump|events|inspect|stats FILE`: reading a recorded trace
+// (docs/trace-format.md). One file per subcommand (trace_dump.cpp, trace_events.cpp,
+// trace_inspect.cpp, trace_stats.cpp), sharing trace_common.hpp: opening the file, the guest's
+// symbols, the running pid.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fs::cli {
+
+struct TraceInput {
+  std::string file;   // the trace
+  std::string image;  // the guest image for symbols and code bytes (default: the kernel beside
+                      // forkscope when the trace's image is kernel.elf)
+  bool json = false;  // one JSON object a line
+};
+
+struct TraceDumpOptions {
+  TraceInput in;
+  std::optional<std::uint64_t> from_seq, to_seq;  // inclusive range
+  std::optional<std::uint64_t> count;             // at most this many lines
+  std::string symbol;                             // only instructions inside this function
+  std::optional<std::int64_t> pid;
+  std::optional<unsigned> cpl;
+};
+
+struct TraceEventsOptions {
+  TraceInput in;
+  std::vector<std::string> kinds;  // event kind names; empty: all
+  std::optional<std::int64_t> pid;
+};
+
+struct TraceInspectOptions {
+  TraceInput in;
+  bool ret_from_fork = false;
+  bool iret = false;
+  std::optional<std::int64_t> pid;
+};
+
+struct TraceStatsOptions {
+  TraceInput in;
+};
+
+struct TraceOptions {
+  TraceDumpOptions dump;
+  TraceEventsOptions events;
+  TraceInspectOptions inspect;
+  TraceStatsOptions stats;
+};
+
+void setup_trace(CLI::App& app, TraceOptions& opt);
+// Runs the trace subcommand that was given. Exit status: 0, 1 when an inspected invariant FAILs,
+// 2 on bad input (one line on stderr).
+int cmd_trace(CLI::App& app, const TraceOptions& opt);
+
+int cmd_trace_dump(const TraceDumpOptions& opt);
+int cmd_trace_events(const TraceEventsOptions& opt);
+int cmd_trace_inspect(const TraceInspectOptions& opt);
+int cmd_trace_stats(const TraceStatsOptions& opt);
+
+}  // namespace fs::cli

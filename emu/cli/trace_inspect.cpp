@@ -1,0 +1,308 @@
+// `forkscope trace inspect FILE --ret-from-fork | --iret [--pid N] [--json]`.
+//
+// --ret-from-fork: for every new task, the fork that created it, its first instruction at
+// ret_from_fork, the pt_regs copy_thread left on its stack field by field, the functions on its way
+// to its first iret and that iret's frame, and the invariants of 2.6's process creation checked:
+// EAX = 0 in the child, TSS.esp0 = the child's stack top - 8, the frame's CS/SS agreeing with the
+// CPL change, EFLAGS.IF set after the iret, and (for a fork from user mode) the child's user
+// ESP/EIP equal to the parent's at the fork.
+//
+// --iret: every iret with its frame, its CPL change, the task, and the delivery (interrupt,
+// exception, system call) it ends, paired through a stack of deliveries per task.
+#include <fmt/format.h>
+
+#include <map>
+#include <optional>
+#include <unordered_map>
+
+#include "emu/cli/trace_common.hpp"
+#include "guest/include/abi.h"
+
+namespace fs::cli {
+
+namespace tr = fs::trace;
+
+namespace {
+
+constexpr std::uint32_t kIF = 0x200;
+
+const char* const kPtRegsNames[] = {"ebx", "ecx",      "edx", "esi", "edi",    "ebp", "eax", "ds",
+                                    "es",  "orig_eax", "eip", "cs",  "eflags", "esp", "ss"};
+static_assert(std::size(kPtRegsNames) * 4 == PT_REGS_SIZE);
+
+std::string clone_flags_text(std::uint32_t f) {
+  static const std::pair<std::uint32_t, const char*> names[] = {
+      {0x00000100, "CLONE_VM"},      {0x00000200, "CLONE_FS"},     {0x00000400, "CLONE_FILES"},
+      {0x00000800, "CLONE_SIGHAND"}, {0x00002000, "CLONE_PTRACE"}, {0x00004000, "CLONE_VFORK"},
+      {0x00008000, "CLONE_PARENT"},  {0x00010000, "CLONE_THREAD"}, {0x00800000, "CLONE_UNTRACED"},
+      {0x02000000, "CLONE_STOPPED"}};
+  std::string s;
+  for (const auto& [bit, name] : names)
+    if (f & bit) s += fmt::format("{}{}", s.empty() ? "" : "|", name);
+  if (f & 0xFF) s += fmt::format("{}signal {}", s.empty() ? "" : "|", f & 0xFF);
+  return s.empty() ? "0" : s;
+}
+
+struct Check {
+  std::string verdict;  // "PASS", "FAIL", "n/a"
+  std::string what;
+};
+
+// A new task followed from its ret_from_fork to its first iret.
+struct Probe {
+  std::int32_t pid = 0;
+  std::optional<tr::Event> fork;  // the Fork event that created it, when recorded
+  tr::Event first;                // its RetFromFork
+  std::vector<std::string> path;  // functions entered, in order, consecutive repeats merged
+  std::uint64_t instructions = 0;
+  std::optional<tr::Event> iret;
+  std::optional<tr::RegFile> after_iret;  // the register file at the iret's target
+};
+
+std::vector<Check> checks_for(const Probe& p) {
+  std::vector<Check> out;
+  const auto& r = std::get<tr::RetFromFork>(p.first.data);
+  auto reg = [&r](std::size_t off) { return r.regs.size() * 4 > off ? r.regs[off / 4] : 0u; };
+  const bool eax0 = reg(PT_EAX) == 0 && (!p.after_iret || (*p.after_iret)[tr::Reg::EAX] == 0);
+  out.push_back({eax0 ? "PASS" : "FAIL",
+                 fmt::format("eax = 0 in the child (pt_regs eax {:#x}{})", reg(PT_EAX),
+                             p.after_iret ? fmt::format(", EAX after the iret {:#x}",
+                                                        (*p.after_iret)[tr::Reg::EAX])
+                                          : std::string())});
+  const std::uint32_t top = r.stack_top;
+  out.push_back(
+      {r.tss_esp0 == top - COPY_THREAD_RESERVE && r.thread_esp0 == r.tss_esp0 ? "PASS" : "FAIL",
+       fmt::format("TSS.esp0 = stack top - 8 (TSS.esp0 {:#010x}, thread.esp0 {:#010x}, "
+                   "stack top {:#010x})",
+                   r.tss_esp0, r.thread_esp0, top)});
+  if (!p.iret) {
+    out.push_back({"FAIL", "the task reached an iret (the trace ends before it does)"});
+    return out;
+  }
+  const auto& i = std::get<tr::Iret>(p.iret->data);
+  const std::uint32_t cs = i.frame.size() > 1 ? i.frame[1] : 0;
+  bool frame_ok;
+  std::string frame_what;
+  if (i.cpl_after == i.cpl_before) {
+    frame_ok = i.frame.size() == 3 && (cs & 3) == i.cpl_after;
+    frame_what = fmt::format("3-word frame for a return at the same CPL {} (CS {:#06x}, {} words)",
+                             i.cpl_after, cs, i.frame.size());
+  } else {
+    const std::uint32_t ss = i.frame.size() > 4 ? i.frame[4] : 0;
+    frame_ok = i.frame.size() == 5 && i.cpl_after > i.cpl_before && (cs & 3) == i.cpl_after &&
+               (ss & 3) == i.cpl_after;
+    frame_what = fmt::format("5-word frame for CPL {} -> {} (CS {:#06x}, SS {:#06x}, {} words)",
+                             i.cpl_before, i.cpl_after, cs, ss, i.frame.size());
+  }
+  frame_ok = frame_ok && i.frame[0] == reg(PT_EIP) && cs == reg(PT_CS);
+  out.push_back({frame_ok ? "PASS" : "FAIL", frame_what + ", EIP and CS as in pt_regs"});
+  const std::uint32_t fl = p.after_iret ? (*p.after_iret)[tr::Reg::EFLAGS] : 0;
+  out.push_back(
+      {fl & kIF ? "PASS" : "FAIL", fmt::format("EFLAGS.IF set after the iret (EFLAGS {:#x})", fl)});
+  if ((reg(PT_CS) & 3) == 0) {
+    out.push_back({"n/a", "user ESP/EIP equal the parent's (a kernel thread has no user frame)"});
+  } else if (!p.fork) {
+    out.push_back({"FAIL", "user ESP/EIP equal the parent's (no fork event recorded)"});
+  } else {
+    const auto& f = std::get<tr::Fork>(p.fork->data);
+    const std::uint32_t peip = f.parent_regs.size() > PT_EIP / 4 ? f.parent_regs[PT_EIP / 4] : 0;
+    const std::uint32_t pesp =
+        f.parent_regs.size() > PT_OLDESP / 4 ? f.parent_regs[PT_OLDESP / 4] : 0;
+    const std::uint32_t ceip = p.after_iret ? p.after_iret->eip() : 0;
+    const std::uint32_t cesp = p.after_iret ? p.after_iret->esp() : 0;
+    out.push_back({peip == ceip && pesp == cesp ? "PASS" : "FAIL",
+                   fmt::format("user ESP/EIP equal the parent's (parent {:#010x}/{:#010x}, child "
+                               "{:#010x}/{:#010x})",
+                               pesp, peip, cesp, ceip)});
+  }
+  return out;
+}
+
+int report_ret_from_fork(const TraceInspectOptions& opt, OpenTrace& t) {
+  PidTracker pid(t.kernel);
+  std::map<std::int32_t, tr::Event> forks;  // by child pid, the latest
+  std::map<std::int32_t, Probe> active;     // new tasks not yet past their first iret
+  std::vector<Probe> done;
+  std::unordered_map<std::uint32_t, std::string> fn_of;
+  bool want_after = false;
+  std::int32_t after_pid = 0;
+  auto fn = [&](std::uint32_t eip) -> const std::string& {
+    auto it = fn_of.find(eip);
+    if (it != fn_of.end()) return it->second;
+    auto r = t.symbols.lookup(eip);
+    return fn_of.emplace(eip, r ? std::string(r->name) : hex32(eip)).first->second;
+  };
+  while (const tr::Step* s = t.reader.next()) {
+    if (s->event) {
+      const tr::Event& e = *s->event;
+      pid.on_event(e);
+      if (const auto* f = std::get_if<tr::Fork>(&e.data)) forks[f->child_pid] = e;
+      if (const auto* r = std::get_if<tr::RetFromFork>(&e.data)) {
+        Probe p;
+        p.pid = r->pid;
+        p.first = e;
+        if (auto it = forks.find(r->pid); it != forks.end()) p.fork = it->second;
+        active[r->pid] = std::move(p);
+      }
+      if (std::holds_alternative<tr::Iret>(e.data)) {
+        auto it = active.find(static_cast<std::int32_t>(pid.pid()));
+        if (it != active.end()) {
+          it->second.iret = e;
+          want_after = true;
+          after_pid = it->first;
+        }
+      }
+      continue;
+    }
+    if (want_after) {  // the instruction the iret returned to
+      want_after = false;
+      auto it = active.find(after_pid);
+      it->second.after_iret = s->insn.before;
+      done.push_back(std::move(it->second));
+      active.erase(it);
+      continue;
+    }
+    auto it = active.find(static_cast<std::int32_t>(pid.pid()));
+    if (it == active.end()) continue;
+    Probe& p = it->second;
+    ++p.instructions;
+    const std::string& name = fn(s->insn.eip);
+    if (p.path.empty() || p.path.back() != name) p.path.push_back(name);
+  }
+  for (auto& [_, p] : active) done.push_back(std::move(p));  // never reached an iret
+
+  int status = 0;
+  for (const Probe& p : done) {
+    if (opt.pid && p.pid != *opt.pid) continue;
+    const auto& r = std::get<tr::RetFromFork>(p.first.data);
+    const auto checks = checks_for(p);
+    for (const auto& c : checks)
+      if (c.verdict == "FAIL") status = 1;
+    if (opt.in.json) {
+      std::string j = fmt::format(
+          "{{\"pid\":{},\"task\":{},\"first_seq\":{},\"first_cycle\":{},"
+          "\"esp\":{},\"tss_esp0\":{},\"stack_top\":{}",
+          p.pid, r.task, p.first.seq, p.first.cycle, r.esp, r.tss_esp0, r.stack_top);
+      if (p.fork) {
+        const auto& f = std::get<tr::Fork>(p.fork->data);
+        j += fmt::format(",\"parent\":{},\"clone_flags\":{},\"fork_seq\":{},\"fork_cycle\":{}",
+                         f.parent_pid, f.clone_flags, p.fork->seq, p.fork->cycle);
+      }
+      j += ",\"pt_regs\":{";
+      for (std::size_t k = 0; k < r.regs.size() && k < std::size(kPtRegsNames); ++k)
+        j += fmt::format("{}\"{}\":{}", k ? "," : "", kPtRegsNames[k], r.regs[k]);
+      j += "},\"path\":[";
+      for (std::size_t k = 0; k < p.path.size(); ++k)
+        j += fmt::format("{}{}", k ? "," : "", json_string(p.path[k]));
+      j += fmt::format("],\"path_instructions\":{}", p.instructions);
+      if (p.iret) j += fmt::format(",\"iret\":{{{}}}", event_json_members(*p.iret, t.symbols));
+      j += ",\"checks\":[";
+      for (std::size_t k = 0; k < checks.size(); ++k)
+        j += fmt::format("{}{{\"verdict\":\"{}\",\"what\":{}}}", k ? "," : "", checks[k].verdict,
+                         json_string(checks[k].what));
+      fmt::print("{}]}}\n", j);
+      continue;
+    }
+    if (p.fork) {
+      const auto& f = std::get<tr::Fork>(p.fork->data);
+      fmt::print("pid {}: forked by pid {} at seq {} cycle {}, clone flags {:#x} ({})\n", p.pid,
+                 f.parent_pid, p.fork->seq, p.fork->cycle, f.clone_flags,
+                 clone_flags_text(f.clone_flags));
+    } else {
+      fmt::print("pid {}: (its fork is not in the trace)\n", p.pid);
+    }
+    fmt::print("  first instruction: seq {} cycle {} at {}, task {}, esp {}\n", p.first.seq,
+               p.first.cycle, t.symbols.describe(t.symbols.address_of("ret_from_fork").value_or(0)),
+               hex32(r.task), hex32(r.esp));
+    fmt::print("  pt_regs at {}:\n   ", hex32(r.esp));
+    for (std::size_t k = 0; k < r.regs.size() && k < std::size(kPtRegsNames); ++k) {
+      std::string extra;
+      if (k * 4 == PT_EIP || k * 4 == PT_EBX) {
+        if (auto sym = t.symbols.lookup(r.regs[k]); sym && sym->offset == 0)
+          extra = fmt::format(" <{}>", sym->name);
+      }
+      fmt::print(" {} {:#x}{}{}", kPtRegsNames[k], r.regs[k], extra,
+                 k == 7 ? "\n   " : (k + 1 < r.regs.size() ? "," : ""));
+    }
+    fmt::print("\n");
+    std::string path;
+    for (std::size_t k = 0; k < p.path.size(); ++k) {
+      if (k == 24 && p.path.size() > 26) {
+        path += fmt::format(" -> ... ({} more)", p.path.size() - 25);
+        k = p.path.size() - 1;
+      }
+      path += (k ? " -> " : "") + p.path[k];
+    }
+    fmt::print("  path to its first iret ({} instructions): {}\n", p.instructions, path);
+    if (p.iret) {
+      fmt::print("  iret at seq {} cycle {}: {}\n", p.iret->seq, p.iret->cycle,
+                 event_text(*p.iret, t.symbols));
+    }
+    for (const auto& c : checks) fmt::print("  {:<4} {}\n", c.verdict, c.what);
+  }
+  if (done.empty() && !opt.in.json) fmt::print("no task reached ret_from_fork in this trace\n");
+  return status;
+}
+
+int report_iret(const TraceInspectOptions& opt, OpenTrace& t) {
+  PidTracker pid(t.kernel);
+  std::map<std::int64_t, std::vector<tr::Event>> deliveries;  // per task, innermost last
+  std::map<std::int64_t, bool> fresh;  // a task between ret_from_fork and its first iret
+  while (const tr::Step* s = t.reader.next()) {
+    if (!s->event) continue;
+    const tr::Event& e = *s->event;
+    const std::int64_t running = pid.pid();
+    pid.on_event(e);
+    if (std::holds_alternative<tr::Delivery>(e.data)) {
+      deliveries[running].push_back(e);
+      continue;
+    }
+    if (const auto* r = std::get_if<tr::RetFromFork>(&e.data)) {
+      fresh[r->pid] = true;
+      continue;
+    }
+    const auto* i = std::get_if<tr::Iret>(&e.data);
+    if (!i) continue;
+    std::string ends, ends_json;
+    auto& stack = deliveries[running];
+    if (!stack.empty() && std::get<tr::Delivery>(stack.back().data).from == i->to) {
+      const tr::Event d = stack.back();
+      stack.pop_back();
+      const auto& dd = std::get<tr::Delivery>(d.data);
+      ends = fmt::format("ends the delivery at seq {}: {}", d.seq, event_text(d, t.symbols));
+      ends_json = fmt::format("{{\"seq\":{},{}}}", d.seq, event_json_members(d, t.symbols));
+      (void)dd;
+    } else if (fresh[running]) {
+      ends = "ends ret_from_fork: the frame copy_thread built, no delivery";
+      ends_json = "\"ret_from_fork\"";
+    } else {
+      ends = "pairs with no recorded delivery";
+      ends_json = "null";
+    }
+    fresh[running] = false;
+    if (opt.pid && running != *opt.pid) continue;
+    if (opt.in.json) {
+      fmt::print("{{\"seq\":{},\"cycle\":{},\"pid\":{},{},\"ends\":{}}}\n", e.seq, e.cycle, running,
+                 event_json_members(e, t.symbols), ends_json);
+    } else {
+      fmt::print("seq {} cycle {} pid {}: {}\n  {}\n", e.seq, e.cycle,
+                 running < 0 ? std::string("-") : std::to_string(running), event_text(e, t.symbols),
+                 ends);
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+int cmd_trace_inspect(const TraceInspectOptions& opt) {
+  OpenTrace t = open_trace(opt.in);
+  if (opt.ret_from_fork && !t.kernel)
+    throw CliError(
+        fmt::format("{}: --ret-from-fork needs a trace of the forkscope kernel (its "
+                    "image has no ret_from_fork/__switch_to)",
+                    opt.in.file));
+  return opt.ret_from_fork ? report_ret_from_fork(opt, t) : report_iret(opt, t);
+}
+
+}  // namespace fs::cli

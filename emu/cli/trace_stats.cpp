@@ -1,0 +1,99 @@
+// `forkscope trace stats FILE [--json]`: instructions, cycles, per-pid CPU time, interrupts by
+// vector, switches, forks, system calls, irets, HLTs.
+#include <fmt/format.h>
+
+#include <array>
+#include <map>
+
+#include "emu/cli/trace_common.hpp"
+
+namespace fs::cli {
+
+namespace {
+
+struct PidTime {
+  std::uint64_t instructions = 0;
+  std::uint64_t cycles = 0;  // from each of its instructions' start to the next instruction's
+};
+
+}  // namespace
+
+int cmd_trace_stats(const TraceStatsOptions& opt) {
+  OpenTrace t = open_trace(opt.in);
+  PidTracker pid(t.kernel);
+  std::map<std::int64_t, PidTime> per_pid;
+  std::array<std::uint64_t, 256> vectors{};
+  std::array<std::uint64_t, trace::kEventKindCount> kinds{};
+  std::uint64_t instructions = 0, idle = 0, first_cycle = 0, last_cycle = 0;
+  std::int64_t last_pid = pid.pid();
+  bool any = false;
+  const trace::Stop* stop = nullptr;
+  trace::Stop stop_copy;
+  while (const trace::Step* s = t.reader.next()) {
+    if (s->event) {
+      const trace::Event& e = *s->event;
+      ++kinds[static_cast<std::size_t>(e.kind())];
+      if (const auto* d = std::get_if<trace::Delivery>(&e.data)) ++vectors[d->vector];
+      if (const auto* h = std::get_if<trace::Hlt>(&e.data)) idle += h->idle_cycles;
+      if (const auto* st = std::get_if<trace::Stop>(&e.data)) {
+        stop_copy = *st;
+        stop = &stop_copy;
+        if (any) per_pid[last_pid].cycles += e.cycle - last_cycle, last_cycle = e.cycle;
+      }
+      pid.on_event(e);
+      continue;
+    }
+    const auto& in = s->insn;
+    if (!any)
+      first_cycle = in.cycle, any = true;
+    else
+      per_pid[last_pid].cycles += in.cycle - last_cycle;
+    last_cycle = in.cycle;
+    last_pid = pid.pid();
+    ++per_pid[last_pid].instructions;
+    ++instructions;
+  }
+  const std::uint64_t cycles = last_cycle - first_cycle;
+  auto count = [&](trace::EventKind k) { return kinds[static_cast<std::size_t>(k)]; };
+  if (opt.in.json) {
+    std::string pids, vecs;
+    for (const auto& [p, v] : per_pid)
+      pids += fmt::format("{}{{\"pid\":{},\"instructions\":{},\"cycles\":{}}}",
+                          pids.empty() ? "" : ",", p, v.instructions, v.cycles);
+    for (std::size_t v = 0; v < vectors.size(); ++v)
+      if (vectors[v]) vecs += fmt::format("{}\"{}\":{}", vecs.empty() ? "" : ",", v, vectors[v]);
+    fmt::print(
+        "{{\"instructions\":{},\"cycles\":{},\"idle_cycles\":{},\"truncated\":{},\"per_pid\":[{}],"
+        "\"interrupts\":{{{}}},\"switches\":{},\"forks\":{},\"syscalls\":{},\"irets\":{},"
+        "\"hlts\":{},\"port_io\":{},\"exit_status\":{}}}\n",
+        instructions, cycles, idle, t.reader.truncated(), pids, vecs,
+        count(trace::EventKind::Switch), count(trace::EventKind::RetFromFork),
+        count(trace::EventKind::SyscallEntry), count(trace::EventKind::Iret),
+        count(trace::EventKind::Hlt), count(trace::EventKind::PortIo),
+        stop ? std::to_string(stop->exit_status) : "null");
+    return 0;
+  }
+  fmt::print("trace {} ({}{})\n", opt.in.file, t.reader.header().image_name,
+             t.reader.truncated() ? ", truncated" : "");
+  fmt::print("instructions {}  cycles {}  idle cycles {}\n", instructions, cycles, idle);
+  if (stop)
+    fmt::print("stopped: status {}{}\n", stop->exit_status,
+               stop->message.empty() ? "" : ": " + stop->message);
+  if (t.kernel) {
+    fmt::print("per pid:\n");
+    for (const auto& [p, v] : per_pid)
+      fmt::print("  pid {:<5} {:>12} instructions {:>14} cycles ({:.1f}%)\n", p, v.instructions,
+                 v.cycles, cycles ? 100.0 * static_cast<double>(v.cycles) / cycles : 0.0);
+  }
+  std::string vecs;
+  for (std::size_t v = 0; v < vectors.size(); ++v)
+    if (vectors[v]) vecs += fmt::format("{}{:#04x}:{}", vecs.empty() ? "" : ", ", v, vectors[v]);
+  fmt::print("interrupts {}\n", vecs.empty() ? "none" : vecs);
+  fmt::print("switches {}  forks {}  system calls {}  irets {}  HLTs {}  port accesses {}\n",
+             count(trace::EventKind::Switch), count(trace::EventKind::RetFromFork),
+             count(trace::EventKind::SyscallEntry), count(trace::EventKind::Iret),
+             count(trace::EventKind::Hlt), count(trace::EventKind::PortIo));
+  return 0;
+}
+
+}  // namespace fs::cli
