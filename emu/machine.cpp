@@ -157,6 +157,7 @@ Machine::~Machine() = default;
 
 void Machine::load(const std::string& path) {
   LoadedImage img = load_elf(path, std::span<std::uint8_t>(ram_));
+  build_id_ = fs::image_build_id(img, ram_);
   BootState boot = write_multiboot_info(std::span<std::uint8_t>(ram_), img, opt_.cmdline);
   symbols_ = SymbolTable::from_elf(path);
   // Multiboot 0.6.96 3.2 "Machine state": EAX magic, EBX info, flat segments, PE on, PG off, IF

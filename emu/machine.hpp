@@ -86,6 +86,8 @@ class Machine {
 
   // Loads a multiboot ELF and sets the boot state. Throws LoadError (one line) on bad input.
   void load(const std::string& image_path);
+  // The loaded image's identity (loader's image_build_id), for trace headers.
+  const std::vector<std::uint8_t>& image_build_id() const { return build_id_; }
   RunResult run();
 
   // Inspection (valid inside observers and after run()).
@@ -166,6 +168,7 @@ class Machine {
   std::unique_ptr<UnicornCpu> cpu_;
 
   std::uint32_t boot_eip_ = 0;
+  std::vector<std::uint8_t> build_id_;
   bool loaded_ = false;
   Cycles deadline_ = kNever;  // min(next device event, max_cycles)
   bool irq_line_ = false;     // the PIC's INT pin, cached: read on every block

@@ -4,7 +4,6 @@
 
 #include <array>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <stdexcept>
 
@@ -13,22 +12,6 @@
 namespace fs {
 
 namespace tr = fs::trace;
-
-std::vector<std::uint8_t> image_build_id(const std::string& image_path) {
-  std::ifstream in(image_path, std::ios::binary);
-  std::uint64_t h = 1469598103934665603ull;
-  char buf[1 << 16];
-  while (in) {
-    in.read(buf, sizeof buf);
-    for (std::streamsize i = 0; i < in.gcount(); ++i) {
-      h ^= static_cast<std::uint8_t>(buf[i]);
-      h *= 1099511628211ull;
-    }
-  }
-  std::vector<std::uint8_t> id(8);
-  for (int i = 0; i < 8; ++i) id[i] = static_cast<std::uint8_t>(h >> (56 - 8 * i));
-  return id;
-}
 
 namespace {
 
@@ -230,7 +213,7 @@ TraceRecorder::TraceRecorder(Machine& m, const TraceRecorderOptions& opt)
   Impl& s = *impl_;
   s.read_all();
   tr::Header h;
-  h.build_id = image_build_id(opt.image_path);
+  h.build_id = m.image_build_id();
   h.image_name = std::filesystem::path(opt.image_path).filename().string();
   h.options = opt.run_options;
   h.regs = s.now;

@@ -24,7 +24,7 @@ namespace fs {
 
 struct TraceRecorderOptions {
   std::string path;        // the trace file to write
-  std::string image_path;  // the guest image (hashed for the build id; only its name is stored)
+  std::string image_path;  // the guest image (only its name is stored; its id is the machine's)
   std::vector<std::pair<std::string, std::string>> run_options;  // key=value, stored in the header
   std::uint32_t chunk_instructions = 65536;
 };
@@ -49,8 +49,5 @@ class TraceRecorder {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// The guest image's identity for a trace header: FNV-1a 64 of the file's bytes, 8 bytes big-endian.
-std::vector<std::uint8_t> image_build_id(const std::string& image_path);
 
 }  // namespace fs

@@ -277,4 +277,26 @@ LoadedImage load_elf_bytes(std::span<const std::uint8_t> f, std::string_view nam
   return img;
 }
 
+std::vector<std::uint8_t> image_build_id(const LoadedImage& img,
+                                         std::span<const std::uint8_t> ram) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  auto byte = [&h](std::uint8_t b) {
+    h ^= b;
+    h *= 0x100000001b3ull;
+  };
+  auto word = [&byte](std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) byte(static_cast<std::uint8_t>(v >> (8 * i)));
+  };
+  word(img.entry);
+  for (const LoadedSegment& s : img.segments) {
+    word(s.paddr);
+    word(s.memsz);
+    for (std::uint64_t a = s.paddr; a < std::uint64_t{s.paddr} + s.memsz && a < ram.size(); ++a)
+      byte(ram[a]);
+  }
+  std::vector<std::uint8_t> id(8);
+  for (int i = 0; i < 8; ++i) id[i] = static_cast<std::uint8_t>(h >> (56 - 8 * i));
+  return id;
+}
+
 }  // namespace fs

@@ -76,6 +76,12 @@ LoadedImage load_elf(const std::string& path, std::span<std::uint8_t> ram);
 // The same from bytes in memory; `name` stands for the file in messages.
 LoadedImage load_elf_bytes(std::span<const std::uint8_t> file, std::string_view name,
                            std::span<std::uint8_t> ram);
+// The image's identity as traces record it: FNV-1a 64 (8 bytes, big-endian) over the entry point
+// and every segment as loaded (paddr, memsz, then its memsz bytes of `ram`). Only what the guest
+// executes counts: the same sources built in another directory (other debug info and symbol paths)
+// give the same id, any change to code or data another.
+std::vector<std::uint8_t> image_build_id(const LoadedImage& img, std::span<const std::uint8_t> ram);
+
 // Reads a whole regular file. LoadError "path: no such file" / "not a regular file" / "cannot be
 // read (reason)" / "file too large".
 std::vector<std::uint8_t> read_file(const std::string& path);

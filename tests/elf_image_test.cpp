@@ -385,3 +385,22 @@ TEST_CASE("elf_image: corrupted images load or throw LoadError, never crash", "[
   }
   CHECK(loaded > 0);
 }
+
+TEST_CASE("elf_image: the build id covers what is loaded, not symbols or file layout",
+          "[elf_image]") {
+  auto id_of = [](const ElfBuilder& b) {
+    std::vector<std::uint8_t> ram(kRam, 0);
+    const LoadedImage img = fs::load_elf_bytes(b.build(), "k.elf", ram);
+    return fs::image_build_id(img, ram);
+  };
+  ElfBuilder a;
+  const auto base = id_of(a);
+  CHECK(base.size() == 8);
+  CHECK(id_of(a) == base);  // deterministic
+  ElfBuilder with_symbols = a;
+  with_symbols.symbols.push_back({"extra", 0x100004, 4});
+  CHECK(id_of(with_symbols) == base);  // a .symtab changes the file, not the image
+  ElfBuilder code = a;
+  code.segments[0].data[13] = 0x90;  // one instruction byte
+  CHECK(id_of(code) != base);
+}

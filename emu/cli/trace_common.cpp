@@ -7,7 +7,6 @@
 
 #include "emu/cli/run.hpp"
 #include "emu/interrupt.hpp"
-#include "emu/trace_recorder.hpp"
 #include "loader/elf_image.hpp"
 #include "loader/load_error.hpp"
 
@@ -45,19 +44,17 @@ OpenTrace open_trace(const TraceInput& in) {
     if (!in.image.empty()) throw CliError(fmt::format("{}: no such image", image));
     return t;  // no kernel beside forkscope: addresses without symbols
   }
-  const auto id = image_build_id(image);
-  if (id != t.reader.header().build_id) {
-    throw CliError(fmt::format(
-        "{}: recorded from a different image than {} (build ids differ); pass the image it was "
-        "recorded from with --image",
-        in.file, image));
-  }
   try {
-    t.symbols = SymbolTable::from_elf(image);
-    // The image as the loader places it: code bytes for disassembly, up to its highest address.
+    // The image as the loader places it: code bytes for disassembly, and its build id.
     std::vector<std::uint8_t> ram(64u << 20);
     LoadedImage li = load_elf(image, ram);
-    (void)li;
+    if (image_build_id(li, ram) != t.reader.header().build_id) {
+      throw CliError(fmt::format(
+          "{}: recorded from a different image than {} (build ids differ); pass the image it was "
+          "recorded from with --image",
+          in.file, image));
+    }
+    t.symbols = SymbolTable::from_elf(image);
     t.code = std::move(ram);
   } catch (const LoadError& e) {
     throw CliError(e.what());
