@@ -37,6 +37,7 @@ struct DecodedInsn {
   std::uint16_t taken_extra = 0;  // kCondBranch only
   std::uint8_t soft_vector = 0;   // kSoftInt: the vector INT n raises
   bool writes_system = false;     // may load a segment register, CRn or TR (or transfer far)
+  bool flushes_tlb = false;       // MOV to CR0/CR3/CR4 or INVLPG: paging aliases must go
 };
 
 struct Block {
@@ -47,6 +48,7 @@ struct Block {
   std::vector<std::uint32_t>
       before;  // before[i]: cycles of insns[0..i) ; before[n] = total static cost
   bool has_rdtsc = false;
+  bool flushes_tlb = false;  // some instruction flushes the TLB (it ends the block in QEMU)
   std::uint32_t total() const { return before.back(); }
   // Index of the instruction starting at `addr`, or -1.
   int index_of(std::uint32_t a) const;

@@ -142,15 +142,25 @@ Machine::Machine(MachineOptions opt)
     static_cast<Machine*>(self)->hook_block(a, s);
   };
   h.on_block_ctx = this;
-  h.on_insn = [this](std::uint32_t a, std::uint32_t s) { hook_insn(a, s); };
+  h.on_insn = [](void* self, std::uint32_t a, std::uint32_t s) {
+    static_cast<Machine*>(self)->hook_insn(a, s);
+  };
+  h.on_insn_ctx = this;
   h.on_stop_point = [this](std::uint32_t a) { hook_stop_point(a); };
   h.on_interrupt = [this](std::uint32_t v) { hook_interrupt(v); };
   h.on_invalid_insn = [this]() { return hook_invalid_insn(); };
   h.on_port_in = [this](std::uint16_t p, unsigned s) { return hook_port_in(p, s); };
   h.on_port_out = [this](std::uint16_t p, unsigned s, std::uint32_t v) { hook_port_out(p, s, v); };
   h.on_rdtsc_site = [this](std::uint32_t a) { hook_rdtsc(a); };
+  h.on_unmapped = [this](std::uint32_t a) { return hook_unmapped(a); };
   cpu_ = std::make_unique<UnicornCpu>(std::span<std::uint8_t>(ram_), opt_.per_instruction,
                                       std::move(h));
+  aliases_ = std::make_unique<LinearAliases>(
+      std::span<std::uint8_t>(ram_),
+      LinearAliases::Backend{[this](std::uint32_t linear, std::uint8_t* host) {
+                               return cpu_->map_alias(linear, host);
+                             },
+                             [this](std::uint32_t linear) { cpu_->unmap_alias(linear); }});
 }
 
 Machine::~Machine() = default;
@@ -231,6 +241,10 @@ RunResult Machine::run() {
             false);
       break;
     }
+    if (tlb_flush_pending_) {
+      flush_tlb();
+      if (result_) break;
+    }
     service_devices();
     if (irq_deliverable()) {
       std::uint8_t vec = pic_.acknowledge();
@@ -287,7 +301,10 @@ RunResult Machine::run() {
     }
     if (r.exit != CpuExit::kStopped) {
       fatal(StopReason::kGuestError,
-            fmt::format("guest error: {} at {}", r.error, where(cpu_->reg(Reg::kEip))));
+            fmt::format(
+                "guest error: {} at {}",
+                unmapped_why_.empty() || r.exit != CpuExit::kUnmapped ? r.error : unmapped_why_,
+                where(cpu_->reg(Reg::kEip))));
       break;
     }
     if (stop_kind_ != StopKind::kNone) continue;  // one of ours: boundary work at the loop top
@@ -352,8 +369,16 @@ void Machine::remember(const Block* b, std::uint32_t executed, std::uint32_t add
 void Machine::hook_block(std::uint32_t addr, std::uint32_t size) {
   if (result_) return;  // the run has ended; Unicorn is only winding down
   if (pending_ != Pending::kNone) settle_pending_transfer(addr);
-  // Unicorn only runs code from mapped RAM, which is ram_ (guest-physical = linear: no paging).
-  const Block& b = blocks_.get(addr, size, ram_.data() + addr);
+  // The block before this one loaded CR0/CR3/CR4 or ran INVLPG (each ends its block in QEMU):
+  // drop the paging aliases before anything here touches memory through a stale one.
+  if (tlb_flush_pending_) {
+    stop_block_addr_ = addr;
+    stopped_from_block_hook_ = true;
+    block_ = nullptr;
+    return request_stop(StopKind::kBoundary);
+  }
+  const Block& b = blocks_.get(addr, size, code_bytes(addr, size));
+  tlb_flush_pending_ = b.flushes_tlb;
   const Cycles base = clock_.now;
   auto stop_here = [&](StopKind k) {
     stop_block_addr_ = addr;
@@ -428,35 +453,60 @@ void Machine::hook_stop_point(std::uint32_t addr) {
   request_stop(StopKind::kBoundary);
 }
 
+void Machine::decode_into(InsnSlot& slot, std::uint32_t addr, const std::uint8_t* bytes,
+                          std::uint32_t size) {
+  slot.insn = decoder_.decode_one(addr, bytes, size);
+  if (!write_sets_) write_sets_ = std::make_unique<RegWriteSets>();
+  slot.writes = slot.insn.len ? write_sets_->of(addr, bytes, size) : kAllFastRegs;
+}
+
 void Machine::hook_insn(std::uint32_t addr, std::uint32_t size) {
   if (result_) return;  // the run has ended; Unicorn is only winding down
   // Trace mode: the previous instruction retired; settle its variable cost, then this boundary.
-  settle_pending_transfer(addr);
+  if (pending_ != Pending::kNone) settle_pending_transfer(addr);
   if (have_cur_insn_ && cur_insn_.cls == InsnClass::kRdtsc && rdtsc_after_ == addr) {
     cpu_->set_reg(Reg::kEax, static_cast<std::uint32_t>(rdtsc_value_));
     cpu_->set_reg(Reg::kEdx, static_cast<std::uint32_t>(rdtsc_value_ >> 32));
   }
+  // The instruction that just retired flushed the TLB: drop the paging aliases first.
+  if (have_cur_insn_ && cur_insn_.flushes_tlb) tlb_flush_pending_ = true;
   have_cur_insn_ = false;
-  if (clock_.now >= deadline_ ||
+  if (tlb_flush_pending_ || clock_.now >= deadline_ ||
       (irq_line_ && (cpu_->reg(Reg::kEflags) & kIF) && !cpu_->interrupt_shadow())) {
     return request_stop(StopKind::kBoundary);
   }
-  std::uint8_t bytes[16] = {};
+  // The instruction's bytes, straight from guest RAM when they lie inside it (code is fetched at
+  // the linear address, which inside RAM is the physical one), else through Unicorn.
   const std::uint32_t n = size < 16 ? size : 16;
-  cpu_->read(addr, bytes, n);
+  std::uint8_t bytes[16] = {};
+  const std::uint8_t* code = bytes;
+  if (std::uint64_t{addr} + 16 <= ram_.size()) {
+    code = ram_.data() + addr;
+  } else {
+    cpu_->read(addr, bytes, n);
+  }
+  std::uint64_t lo, hi;
+  std::memcpy(&lo, code, 8);
+  std::memcpy(&hi, code + 8, 8);
   // Decoding is the expensive part of trace mode: cache by address, validated by the instruction's
   // bytes (code can change under the same address).
   InsnSlot& slot = insn_cache_[(addr ^ (addr >> 12)) & (insn_cache_.size() - 1)];
-  if (slot.addr == addr && slot.insn.len == n && std::memcmp(slot.bytes, bytes, n) == 0) {
-    cur_insn_ = slot.insn;
-  } else {
-    cur_insn_ = decoder_.decode_one(addr, bytes, size);
+  if (slot.addr != addr || slot.size != size || (lo & slot.lo_mask) != slot.lo ||
+      (hi & slot.hi_mask) != slot.hi) [[unlikely]] {
     slot.addr = addr;
-    slot.insn = cur_insn_;
-    std::memcpy(slot.bytes, bytes, n);
+    slot.size = size;
+    slot.lo_mask = n >= 8 ? ~0ull : (1ull << (8 * n)) - 1;
+    slot.hi_mask = n <= 8 ? 0 : n >= 16 ? ~0ull : (1ull << (8 * (n - 8))) - 1;
+    slot.lo = lo & slot.lo_mask;
+    slot.hi = hi & slot.hi_mask;
+    if (code != bytes) std::memcpy(bytes, code, n);
+    decode_into(slot, addr, bytes, size);
   }
+  cur_insn_ = slot.insn;
+  cur_writes_ = slot.writes;
   cur_insn_clock_ = clock_.now;
   have_cur_insn_ = true;
+  if (insn_fast_) insn_fast_(insn_fast_ctx_, addr, clock_.now);
   for (auto& f : insn_observers_) f(addr, clock_.now);
   clock_.now += cur_insn_.cycles;
   ++stats_.instructions;
@@ -589,6 +639,66 @@ void Machine::hook_interrupt(std::uint32_t vector) {
   }
   deliver(ev, return_eip);
   if (result_) request_stop(StopKind::kFatal);
+}
+
+bool Machine::hook_unmapped(std::uint32_t addr) {
+  const std::uint32_t cr0 = cpu_->reg(Reg::kCr0);
+  if (!(cr0 & kCr0PG)) return false;  // no paging: there is simply no RAM there
+  const std::uint32_t cr3 = cpu_->reg(Reg::kCr3);
+  PageMapping m;
+  switch (aliases_->on_unmapped(cr3, addr, &m)) {
+    case LinearAliases::Result::kAliased:
+      return true;
+    case LinearAliases::Result::kNotPresent:
+      unmapped_why_ = fmt::format(
+          "paging: linear {:#010x} is not mapped by the page tables at CR3 {:#010x} although the "
+          "TLB held it (a page table entry changed without INVLPG or a CR3 load)",
+          addr, cr3);
+      return false;
+    case LinearAliases::Result::kFrameOutsideRam:
+      unmapped_why_ =
+          fmt::format("paging: linear {:#010x} maps frame {:#010x}, beyond {} MiB of RAM", addr,
+                      m.frame, ram_.size() >> 20);
+      return false;
+    case LinearAliases::Result::kInsideRam:
+      return false;
+  }
+  return false;
+}
+
+void Machine::flush_tlb() {
+  tlb_flush_pending_ = false;
+  aliases_->drop_all();
+  // The new tables must map every linear page inside RAM to itself: Unicorn 2.0.1 uses such an
+  // address as the physical one whatever the tables say (emu/paging.hpp).
+  if (!(cpu_->reg(Reg::kCr0) & kCr0PG)) return;
+  const std::uint32_t cr3 = cpu_->reg(Reg::kCr3);
+  if (auto bad = first_unaliasable(ram_, cr3)) {
+    fatal(
+        StopReason::kGuestError,
+        fmt::format("guest error: paging: the tables at CR3 {:#010x} map linear page {:#010x} "
+                    "to frame {:#010x}; forkscope can only honour identity mappings of linear "
+                    "addresses inside guest RAM (0-{} MiB) and any mapping above it (Unicorn "
+                    "2.0.1 takes linear addresses for physical) at {}",
+                    cr3, bad->linear, bad->frame, ram_.size() >> 20, where(cpu_->reg(Reg::kEip))));
+  }
+}
+
+const std::uint8_t* Machine::code_bytes(std::uint32_t addr, std::uint32_t size) {
+  if (addr < ram_.size() && ram_.size() - addr >= size) return ram_.data() + addr;
+  // Code in aliased pages: one page, or copied together from the pages it spans.
+  const std::uint32_t in_page = kPageSize - (addr & (kPageSize - 1));
+  const std::uint8_t* first = aliases_->host(addr);
+  if (first && size <= in_page) return first;
+  code_scratch_.assign(size, 0);
+  for (std::uint32_t off = 0; off < size;) {
+    const std::uint32_t a = addr + off;
+    const std::uint32_t n = std::min(size - off, kPageSize - (a & (kPageSize - 1)));
+    if (const std::uint8_t* p = a < ram_.size() ? ram_.data() + a : aliases_->host(a))
+      std::memcpy(code_scratch_.data() + off, p, n);
+    off += n;
+  }
+  return code_scratch_.data();
 }
 
 bool Machine::hook_invalid_insn() {

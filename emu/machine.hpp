@@ -26,6 +26,8 @@
 #include "emu/block_cache.hpp"
 #include "emu/clock.hpp"
 #include "emu/interrupt.hpp"
+#include "emu/reg_writes.hpp"
+#include "emu/paging.hpp"
 #include "emu/unicorn_cpu.hpp"
 #include "loader/elf_image.hpp"
 #include "loader/symbols.hpp"
@@ -116,13 +118,26 @@ class Machine {
   void on_instruction(std::function<void(std::uint32_t eip, Cycles now)> fn) {
     insn_observers_.push_back(std::move(fn));
   }
+  // The same for one observer that runs on every instruction (the trace recorder): a plain function
+  // pointer, called before the std::function ones. At most one.
+  using InsnObserverFn = void (*)(void* ctx, std::uint32_t eip, Cycles now);
+  void on_instruction_fast(InsnObserverFn fn, void* ctx) {
+    insn_fast_ = fn;
+    insn_fast_ctx_ = ctx;
+  }
   const DecodedInsn& current_instruction() const { return cur_insn_; }
+  // Which of EAX..EDI and EFLAGS the current instruction may write (emu/reg_writes.hpp), in trace
+  // mode.
+  RegMask current_writes() const { return cur_writes_; }
   // Every port access the guest makes (after the device handled it; for IN, the value read).
   void on_port_io(
       std::function<void(std::uint16_t port, unsigned size, bool is_write, std::uint32_t value)>
           fn) {
     port_observers_.push_back(std::move(fn));
   }
+  // Paging aliases mapped so far and TLB flushes (emu/paging.hpp).
+  std::uint64_t paging_aliases() const { return aliases_->aliased_total(); }
+  std::uint64_t tlb_flushes() const { return aliases_->flushes(); }
   // A HLT that waited: the idle cycles skipped until the interrupt that ends it.
   void on_halt(std::function<void(Cycles idle)> fn) { halt_observers_.push_back(std::move(fn)); }
   // The cpu itself, for observers that read many registers at once (the trace recorder).
@@ -140,6 +155,10 @@ class Machine {
   std::uint32_t hook_port_in(std::uint16_t port, unsigned size);
   void hook_port_out(std::uint16_t port, unsigned size, std::uint32_t value);
   void hook_rdtsc(std::uint32_t addr);
+  bool hook_unmapped(std::uint32_t addr);
+  void flush_tlb();
+  // The live bytes of a block about to run (RAM, or the frames aliased at its linear pages).
+  const std::uint8_t* code_bytes(std::uint32_t addr, std::uint32_t size);
 
   // Boundary work (outside the CPU run, or from a hook that then stops).
   void settle_pending_transfer(std::uint32_t next_eip);
@@ -166,6 +185,12 @@ class Machine {
   Uart16550 uart_;
   DebugExit debug_exit_;
   std::unique_ptr<UnicornCpu> cpu_;
+  // Paging: frames aliased at linear pages outside RAM (emu/paging.hpp); dropped at the boundary
+  // after a TLB flush.
+  std::unique_ptr<LinearAliases> aliases_;
+  bool tlb_flush_pending_ = false;
+  std::string unmapped_why_;  // why an unmapped access could not be aliased (for the report)
+  std::vector<std::uint8_t> code_scratch_;  // a block's bytes when they straddle alias pages
 
   std::uint32_t boot_eip_ = 0;
   std::vector<std::uint8_t> build_id_;
@@ -180,12 +205,24 @@ class Machine {
   unsigned block_io_seen_ = 0;
   // Trace mode: the instruction about to retire.
   DecodedInsn cur_insn_{};
+  RegMask cur_writes_ = kAllFastRegs;
+  // Decoded instructions by address, each checked against the live bytes (code can change under
+  // the same address): the first `size` bytes (as Unicorn reports the instruction's size), kept as
+  // two little-endian words with the mask of those bytes.
   struct InsnSlot {
     std::uint32_t addr = ~0u;
+    std::uint32_t size = 0;
+    std::uint64_t lo = 0, hi = 0;            // the bytes, zero past `size`
+    std::uint64_t lo_mask = 0, hi_mask = 0;  // which bytes of lo/hi are the instruction's
     DecodedInsn insn;
-    std::uint8_t bytes[16] = {};
+    RegMask writes = kAllFastRegs;
   };
   std::vector<InsnSlot> insn_cache_ = std::vector<InsnSlot>(1u << 14);  // trace mode only
+  std::unique_ptr<RegWriteSets> write_sets_;                             // trace mode only
+  InsnObserverFn insn_fast_ = nullptr;
+  void* insn_fast_ctx_ = nullptr;
+  void decode_into(InsnSlot& slot, std::uint32_t addr, const std::uint8_t* bytes,
+                   std::uint32_t size);
   Cycles cur_insn_clock_ = 0;
   bool have_cur_insn_ = false;
   // A conditional branch or IRET whose cost depends on where it went: settled at the next boundary.

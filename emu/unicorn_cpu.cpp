@@ -115,7 +115,8 @@ struct UnicornCpu::Impl {
   }
   static void code_cb(uc_engine*, uint64_t addr, uint32_t size, void* self) {
     Impl* m = static_cast<Impl*>(self);
-    m->guarded([&] { m->hooks.on_insn(static_cast<std::uint32_t>(addr), size); });
+    m->guarded(
+        [&] { m->hooks.on_insn(m->hooks.on_insn_ctx, static_cast<std::uint32_t>(addr), size); });
   }
   static void stop_cb(uc_engine*, uint64_t addr, uint32_t, void* self) {
     Impl* m = static_cast<Impl*>(self);
@@ -154,6 +155,12 @@ struct UnicornCpu::Impl {
     });
   }
 
+  static bool unmapped_cb(uc_engine*, uc_mem_type, uint64_t addr, int, int64_t, void* self) {
+    Impl* m = static_cast<Impl*>(self);
+    if (!m->hooks.on_unmapped) return false;
+    return m->guarded([&] { return m->hooks.on_unmapped(static_cast<std::uint32_t>(addr)); });
+  }
+
   uc_context* saved() {
     check(uc_context_save(uc, ctx), "context_save");
     return ctx;
@@ -167,6 +174,12 @@ UnicornCpu::UnicornCpu(std::span<std::uint8_t> ram, bool per_instruction, CpuHoo
   check(uc_open(UC_ARCH_X86, UC_MODE_32, &m.uc), "open");
   check(uc_context_alloc(m.uc, &m.ctx), "context_alloc");
   check(uc_mem_map_ptr(m.uc, 0, ram.size(), UC_PROT_ALL, ram.data()), "map RAM");
+  // WORKAROUND(unicorn 2.0.1): uc_emu_start translates its `until` address to drop code there;
+  // with paging on, that walk of ~0 fails and leaves CR2 = 0xfffffffe and a fault "in flight"
+  // (the guest's next exception then becomes #DF). With exits enabled and none set, `until` is
+  // ignored: run() stops only through hooks, HLT or errors, as it wants. Pinned by "unicorn: with
+  // paging on, uc_emu_start's until address clobbers CR2 unless exits are enabled".
+  check(uc_ctl_exits_enable(m.uc), "exits enable");
   uc_hook h;
   // Hooks must exist before the first translation (a hook added later is not called from code
   // already translated), so the mode is fixed at construction.
@@ -188,6 +201,21 @@ UnicornCpu::UnicornCpu(std::span<std::uint8_t> ram, bool per_instruction, CpuHoo
   check(uc_hook_add(m.uc, &h, UC_HOOK_INSN, reinterpret_cast<void*>(&Impl::out_cb), &m, 1, 0,
                     UC_X86_INS_OUT),
         "hook out");
+  check(uc_hook_add(m.uc, &h, UC_HOOK_MEM_UNMAPPED, reinterpret_cast<void*>(&Impl::unmapped_cb), &m,
+                    1, 0),
+        "hook unmapped");
+}
+
+bool UnicornCpu::map_alias(std::uint32_t linear, std::uint8_t* host) {
+  // WORKAROUND(unicorn 2.0.1, issue #1953): paging uses the linear address as the physical one, so
+  // the frame is mapped where the linear page is (emu/paging.hpp). Mapping from inside the
+  // unmapped-access hook is Unicorn's documented demand-paging pattern; pinned by "unicorn: an
+  // alias mapped from the unmapped hook is retried, and unmapping it drops the stale TLB entry".
+  return uc_mem_map_ptr(impl_->uc, linear, 4096, UC_PROT_ALL, host) == UC_ERR_OK;
+}
+
+void UnicornCpu::unmap_alias(std::uint32_t linear) {
+  uc_mem_unmap(impl_->uc, linear, 4096);
 }
 
 UnicornCpu::~UnicornCpu() {
@@ -244,6 +272,24 @@ void UnicornCpu::read_regs(std::uint32_t* out, std::size_t n) const {
     ptrs[i] = &out[i];
   }
   uc_reg_read_batch(impl_->uc, const_cast<int*>(ids.data()), ptrs.data(), static_cast<int>(n));
+}
+
+void UnicornCpu::read_regs_masked(std::uint32_t* out, std::uint32_t mask) const {
+  static const auto ids = [] {
+    std::array<int, static_cast<std::size_t>(Reg::kEflags) + 1> a{};
+    for (std::size_t i = 0; i < a.size(); ++i) a[i] = uc_reg_id(static_cast<Reg>(i));
+    return a;
+  }();
+  int which[ids.size()];
+  void* ptrs[ids.size()];
+  int n = 0;
+  mask &= (1u << ids.size()) - 1;
+  for (; mask; mask &= mask - 1) {
+    const int r = __builtin_ctz(mask);
+    which[n] = ids[static_cast<std::size_t>(r)];
+    ptrs[n++] = &out[r];
+  }
+  if (n) uc_reg_read_batch(impl_->uc, which, ptrs, n);
 }
 
 void UnicornCpu::set_reg(Reg r, std::uint32_t v) {

@@ -60,8 +60,10 @@ struct CpuHooks {
   // function pointer, not std::function: it runs on every block.
   void (*on_block)(void* ctx, std::uint32_t addr, std::uint32_t size) = nullptr;
   void* on_block_ctx = nullptr;
-  // Every instruction (only when `per_instruction` was requested at creation).
-  std::function<void(std::uint32_t addr, std::uint32_t size)> on_insn;
+  // Every instruction (only when `per_instruction` was requested at creation). A plain function
+  // pointer too: it runs on every instruction in trace mode.
+  void (*on_insn)(void* ctx, std::uint32_t addr, std::uint32_t size) = nullptr;
+  void* on_insn_ctx = nullptr;
   // A one-shot stop point fired (see arm_stop_at).
   std::function<void(std::uint32_t addr)> on_stop_point;
   // `int n`, int3, into and CPU exceptions (Unicorn's UC_HOOK_INTR).
@@ -73,6 +75,9 @@ struct CpuHooks {
   // Addresses around an RDTSC: called before it executes (at its address) and after (at the next
   // one).
   std::function<void(std::uint32_t addr)> on_rdtsc_site;
+  // An access (fetch, read or write) of an address with no memory behind it, after Unicorn's own
+  // page walk succeeded. Return true once memory was mapped there (map_alias): Unicorn retries.
+  std::function<bool(std::uint32_t addr)> on_unmapped;
 };
 
 class UnicornCpu {
@@ -92,6 +97,9 @@ class UnicornCpu {
   // The first n registers of Reg's order (EAX .. CR4) in one uc_reg_read_batch: the trace recorder
   // reads the general registers and EFLAGS at every instruction.
   void read_regs(std::uint32_t* out, std::size_t n) const;
+  // The registers of `mask` (bit r = 1 << Reg r, EAX .. EFLAGS only) in one uc_reg_read_batch, each
+  // into out[r]; the others are left alone. The trace recorder's per-instruction read.
+  void read_regs_masked(std::uint32_t* out, std::uint32_t mask) const;
   void set_reg(Reg r, std::uint32_t v);
   DescriptorTableReg gdtr() const;
   DescriptorTableReg idtr() const;
@@ -130,6 +138,11 @@ class UnicornCpu {
   void watch_rdtsc(std::uint32_t addr, std::uint32_t len);
   // Breakpoint-style observers (tests, inspectors): persistent code hook at one address.
   void add_address_hook(std::uint32_t addr, std::function<void(std::uint32_t)> fn);
+  // Host memory `host` (one 4 KiB page) at address `linear`, next to RAM (paging aliases, see
+  // emu/paging.hpp). False if that range is already mapped. unmap_alias also drops the TLB entries
+  // and translated code of the page (Unicorn does that on unmap).
+  bool map_alias(std::uint32_t linear, std::uint8_t* host);
+  void unmap_alias(std::uint32_t linear);
   // Drop translated code for [begin, end): after the guest's code changes under a host write.
   void invalidate_code(std::uint32_t begin, std::uint32_t end);
 

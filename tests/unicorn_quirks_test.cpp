@@ -191,3 +191,102 @@ TEST_CASE("unicorn: ring-0 SS can be loaded from CPL 3 only through the PE toggl
   CHECK(e.reg(UC_X86_REG_CS) == 0x08);
   CHECK((e.reg(UC_X86_REG_CR0) & 1) == 1);
 }
+
+namespace {
+
+struct PagingRig {
+  std::vector<std::uint8_t> ram = std::vector<std::uint8_t>(8u << 20, 0);
+  std::uint32_t frame_for_alias = 0x200000;
+  int unmapped_calls = 0;
+  std::uint32_t last_unmapped = 0;
+  uc_engine* uc = nullptr;
+  void put32(std::uint32_t a, std::uint32_t v) { std::memcpy(ram.data() + a, &v, 4); }
+};
+
+}  // namespace
+
+TEST_CASE(
+    "unicorn: an alias mapped from the unmapped hook is retried, and unmapping it drops the "
+    "stale TLB entry",
+    "[unicorn]") {
+  // WORKAROUND in emu/paging.hpp (UnicornCpu::map_alias): with paging on, Unicorn 2.0.1 walks the
+  // tables but then uses the linear address as the physical one (issue #1953). A linear page
+  // outside RAM therefore reaches the unmapped hook with its linear address; mapping the frame
+  // there and returning true retries the access; after the guest loads another CR3 the alias is
+  // still used (the bug) until it is unmapped.
+  PagingRig r;
+  REQUIRE(uc_open(UC_ARCH_X86, UC_MODE_32, &r.uc) == UC_ERR_OK);
+  REQUIRE(uc_mem_map_ptr(r.uc, 0, r.ram.size(), UC_PROT_ALL, r.ram.data()) == UC_ERR_OK);
+  // Directory A (0x10000) and B (0x20000): 0-4 MiB identity, 0x40000000 -> 0x200000 / 0x300000.
+  for (std::uint32_t i = 0; i < 1024; ++i) r.put32(0x11000 + 4 * i, (i << 12) | 7);
+  r.put32(0x10000, 0x11000 | 7);
+  r.put32(0x20000, 0x11000 | 7);
+  r.put32(0x10000 + (0x40000000 >> 22) * 4, 0x12000 | 7);
+  r.put32(0x20000 + (0x40000000 >> 22) * 4, 0x22000 | 7);
+  r.put32(0x12000, 0x200000 | 7);
+  r.put32(0x22000, 0x300000 | 7);
+  r.put32(0x200000, 0xAAAA);
+  r.put32(0x300000, 0xBBBB);
+  // mov eax, [0x40000000]; mov cr3, ebx; mov ecx, [0x40000000]; hlt
+  const std::uint8_t code[] = {0xa1, 0,    0, 0, 0x40, 0x0f, 0x22, 0xdb,
+                               0x8b, 0x0d, 0, 0, 0,    0x40, 0xf4};
+  std::memcpy(r.ram.data() + 0x1000, code, sizeof code);
+  auto cb = +[](uc_engine* uc, uc_mem_type, uint64_t addr, int, int64_t, void* p) -> bool {
+    auto* rig = static_cast<PagingRig*>(p);
+    ++rig->unmapped_calls;
+    rig->last_unmapped = static_cast<std::uint32_t>(addr);
+    return uc_mem_map_ptr(uc, addr & ~0xFFFull, 4096, UC_PROT_ALL,
+                          rig->ram.data() + rig->frame_for_alias) == UC_ERR_OK;
+  };
+  uc_hook h;
+  uc_hook_add(r.uc, &h, UC_HOOK_MEM_UNMAPPED, reinterpret_cast<void*>(cb), &r, 1, 0);
+  std::uint32_t cr3 = 0x10000, cr0 = 0x80000001, ebx = 0x20000, eax = 0, ecx = 0;
+  uc_reg_write(r.uc, UC_X86_REG_CR3, &cr3);
+  uc_reg_write(r.uc, UC_X86_REG_CR0, &cr0);
+  uc_reg_write(r.uc, UC_X86_REG_EBX, &ebx);
+  REQUIRE(uc_emu_start(r.uc, 0x1000, 0x1000 + sizeof code - 1, 0, 0) == UC_ERR_OK);
+  uc_reg_read(r.uc, UC_X86_REG_EAX, &eax);
+  uc_reg_read(r.uc, UC_X86_REG_ECX, &ecx);
+  CHECK(r.unmapped_calls == 1);
+  CHECK(r.last_unmapped == 0x40000000);  // the linear address, after a successful walk
+  CHECK(eax == 0xAAAA);
+  CHECK(ecx == 0xAAAA);  // directory B maps frame 0x300000, yet the alias (A's frame) is used
+  // Unmapping the alias drops it: the next access faults again and can be aliased to B's frame.
+  uc_mem_unmap(r.uc, 0x40000000, 4096);
+  r.frame_for_alias = 0x300000;
+  REQUIRE(uc_emu_start(r.uc, 0x1008, 0x1000 + sizeof code - 1, 0, 0) == UC_ERR_OK);
+  uc_reg_read(r.uc, UC_X86_REG_ECX, &ecx);
+  CHECK(r.unmapped_calls == 2);
+  CHECK(ecx == 0xBBBB);
+  uc_close(r.uc);
+}
+
+TEST_CASE(
+    "unicorn: with paging on, uc_emu_start's until address clobbers CR2 unless exits are "
+    "enabled",
+    "[unicorn]") {
+  // WORKAROUND in UnicornCpu's constructor (uc_ctl_exits_enable).
+  for (bool exits : {false, true}) {
+    std::vector<std::uint8_t> ram(1u << 20, 0);
+    uc_engine* uc = nullptr;
+    REQUIRE(uc_open(UC_ARCH_X86, UC_MODE_32, &uc) == UC_ERR_OK);
+    REQUIRE(uc_mem_map_ptr(uc, 0, ram.size(), UC_PROT_ALL, ram.data()) == UC_ERR_OK);
+    for (std::uint32_t i = 0; i < 256; ++i) {
+      const std::uint32_t pte = (i << 12) | 3;
+      std::memcpy(ram.data() + 0x11000 + 4 * i, &pte, 4);
+    }
+    const std::uint32_t pde = 0x11000 | 3;
+    std::memcpy(ram.data() + 0x10000, &pde, 4);
+    ram[0x1000] = 0x90;  // nop
+    ram[0x1001] = 0xF4;  // hlt
+    std::uint32_t cr3 = 0x10000, cr0 = 0x80000011, cr2 = 0;
+    uc_reg_write(uc, UC_X86_REG_CR3, &cr3);
+    uc_reg_write(uc, UC_X86_REG_CR0, &cr0);
+    if (exits) REQUIRE(uc_ctl_exits_enable(uc) == UC_ERR_OK);
+    REQUIRE(uc_emu_start(uc, 0x1000, ~0ull, 0, 0) == UC_ERR_OK);
+    uc_reg_read(uc, UC_X86_REG_CR2, &cr2);
+    INFO("exits enabled: " << exits);
+    CHECK(cr2 == (exits ? 0u : 0xFFFFFFFEu));
+    uc_close(uc);
+  }
+}

@@ -1,0 +1,91 @@
+// Mirrors emu/paging.cpp: the page walk, the in-RAM limit, and the alias bookkeeping, without the
+// CPU (the machine-level behaviour is tests/machine/paging_alias.S and paging_in_ram.S).
+#include "emu/paging.hpp"
+
+#include <catch2/catch.hpp>
+#include <cstring>
+#include <map>
+#include <vector>
+
+using namespace fs;
+
+namespace {
+
+struct Tables {
+  std::vector<std::uint8_t> ram = std::vector<std::uint8_t>(8u << 20, 0);
+  void put(std::uint32_t a, std::uint32_t v) { std::memcpy(ram.data() + a, &v, 4); }
+  // Directory at 0x10000 with an identity table for 0-4 MiB at 0x11000 and a table at 0x12000 for
+  // the 4 MiB at 0x40000000.
+  Tables() {
+    for (std::uint32_t i = 0; i < 1024; ++i) put(0x11000 + 4 * i, (i << 12) | 3);
+    put(0x10000, 0x11000 | 3);
+    put(0x10000 + (0x40000000 >> 22) * 4, 0x12000 | 7);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("paging: the walk follows both levels and ANDs U/S and R/W", "[paging]") {
+  Tables t;
+  t.put(0x12000 + 5 * 4, 0x345000 | 5);  // 0x40005000 -> 0x345000, user, read-only
+  auto m = walk_page_tables(t.ram, 0x10000, 0x40005123);
+  REQUIRE(m);
+  CHECK(m->linear == 0x40005000);
+  CHECK(m->frame == 0x345000);
+  CHECK(m->user);
+  CHECK_FALSE(m->writable);
+  auto k = walk_page_tables(t.ram, 0x10000, 0x1234);
+  REQUIRE(k);
+  CHECK(k->frame == 0x1000);
+  CHECK_FALSE(k->user);  // the identity table is supervisor-only
+  CHECK(k->writable);
+  CHECK_FALSE(walk_page_tables(t.ram, 0x10000, 0x40006000));  // PTE not present
+  CHECK_FALSE(walk_page_tables(t.ram, 0x10000, 0x80000000));  // PDE not present
+  t.put(0x10000 + (0x80000000 >> 22) * 4, 0x7FFF000 | 3);     // a table beyond RAM
+  CHECK_FALSE(walk_page_tables(t.ram, 0x10000, 0x80000000));
+}
+
+TEST_CASE("paging: a non-identity mapping inside RAM is found, any mapping above RAM is fine",
+          "[paging]") {
+  Tables t;
+  t.put(0x12000, 0x200000 | 7);  // above RAM: aliasable
+  CHECK_FALSE(first_unaliasable(t.ram, 0x10000));
+  t.put(0x11000 + 0x300 * 4, 0x500000 | 3);  // 0x300000 -> 0x500000
+  auto bad = first_unaliasable(t.ram, 0x10000);
+  REQUIRE(bad);
+  CHECK(bad->linear == 0x300000);
+  CHECK(bad->frame == 0x500000);
+  t.put(0x11000 + 0x300 * 4, 0);  // not present is fine
+  CHECK_FALSE(first_unaliasable(t.ram, 0x10000));
+}
+
+TEST_CASE("paging: aliases map the named frame, are dropped together, and say why they cannot be",
+          "[paging]") {
+  Tables t;
+  t.put(0x12000, 0x200000 | 7);
+  t.put(0x12000 + 4, 0x7FFF000 | 7);  // a frame beyond the 8 MiB of RAM
+  std::map<std::uint32_t, std::uint8_t*> mapped;
+  std::vector<std::uint32_t> unmapped;
+  LinearAliases a(t.ram, {[&](std::uint32_t l, std::uint8_t* h) {
+                            mapped[l] = h;
+                            return true;
+                          },
+                          [&](std::uint32_t l) { unmapped.push_back(l); }});
+  PageMapping m;
+  CHECK(a.on_unmapped(0x10000, 0x40000abc, &m) == LinearAliases::Result::kAliased);
+  CHECK(m.frame == 0x200000);
+  REQUIRE(mapped.count(0x40000000));
+  CHECK(mapped[0x40000000] == t.ram.data() + 0x200000);
+  CHECK(a.host(0x40000010) == t.ram.data() + 0x200010);
+  CHECK(a.host(0x40002000) == nullptr);
+  CHECK(a.on_unmapped(0x10000, 0x40001000) == LinearAliases::Result::kFrameOutsideRam);
+  CHECK(a.on_unmapped(0x10000, 0x40002000) == LinearAliases::Result::kNotPresent);
+  CHECK(a.on_unmapped(0x10000, 0x1000) == LinearAliases::Result::kInsideRam);
+  CHECK(a.size() == 1);
+  a.drop_all();
+  CHECK(unmapped == std::vector<std::uint32_t>{0x40000000});
+  CHECK(a.size() == 0);
+  CHECK(a.host(0x40000010) == nullptr);
+  CHECK(a.aliased_total() == 1);
+  CHECK(a.flushes() == 1);
+}
