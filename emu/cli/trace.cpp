@@ -57,6 +57,37 @@ void setup_trace(CLI::App& app, TraceOptions& opt) {
   auto* stats = trace->add_subcommand(
       "stats", "instructions, cycles, per-pid CPU time, interrupts, switches, forks");
   add_input(stats, opt.stats.in, true);
+
+  auto& df = opt.diff;
+  auto* diff = trace->add_subcommand(
+      "diff",
+      "compare two traces: exit 0 if they are the same machine history, 1 if they diverge (where "
+      "and how, explained), 2 on bad input or another format version or guest build");
+  diff->add_option("a", df.a, "the first trace, e.g. the golden one")->required();
+  diff->add_option("b", df.b, "the second trace")->required();
+  diff->add_option("--image", df.image_a,
+                   "the image A was recorded from, for symbols and code (default: the kernel "
+                   "beside forkscope, for traces of kernel.elf); B's too if the same build");
+  diff->add_option("--image-b", df.image_b, "the image B was recorded from, if another build");
+  diff->add_flag("--json", df.json, "the result as one JSON object");
+  diff->add_option("--ignore-reg", df.ignore_regs,
+                   "leave these registers out, e.g. eax,ecx (see docs/trace-format.md)")
+      ->delimiter(',');
+  diff->add_option("--ignore-event", df.ignore_events,
+                   "leave these event kinds out, e.g. port_io,hlt")
+      ->delimiter(',');
+  diff->add_option("--from-seq", df.from_seq, "compare from this sequence number on");
+  diff->add_flag("--allow-build-id-mismatch", df.allow_build_id_mismatch,
+                 "compare traces of two different guest builds anyway: for a kernel changed on "
+                 "purpose (the mutation checks in tests/golden/golden.cmake); code that moved "
+                 "makes them part where it moved");
+  diff->add_flag("--decode-all", df.decode_all,
+                 "decode and compare every record, also in chunks whose bytes or payloads are "
+                 "the same in both files (slower; for measuring)");
+  diff->add_option("--jobs", df.jobs, "comparison threads (default: the host's, at most 4)")
+      ->check(CLI::Range(1, 64));
+  diff->add_flag("--timing", df.timing,
+                 "print the instructions compared per second on stderr (host time)");
 }
 
 int cmd_trace(CLI::App& app, const TraceOptions& opt) {
@@ -65,6 +96,7 @@ int cmd_trace(CLI::App& app, const TraceOptions& opt) {
     if (trace->got_subcommand("dump")) return cmd_trace_dump(opt.dump);
     if (trace->got_subcommand("events")) return cmd_trace_events(opt.events);
     if (trace->got_subcommand("stats")) return cmd_trace_stats(opt.stats);
+    if (trace->got_subcommand("diff")) return cmd_trace_diff(opt.diff);
     if (trace->got_subcommand("inspect")) {
       if (!opt.inspect.ret_from_fork && !opt.inspect.iret)
         throw CliError("trace inspect: say what to inspect: --ret-from-fork or --iret");

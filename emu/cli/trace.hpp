@@ -1,7 +1,7 @@
-// `forkscope trace dump|events|inspect|stats FILE`: reading a recorded trace
+// `forkscope trace dump|events|inspect|stats FILE` and `trace diff A B`: reading a recorded trace
 // (docs/trace-format.md). One file per subcommand (trace_dump.cpp, trace_events.cpp,
-// trace_inspect.cpp, trace_stats.cpp), sharing trace_common.hpp: opening the file, the guest's
-// symbols, the running pid.
+// trace_inspect.cpp, trace_stats.cpp, trace_diff.cpp), sharing trace_common.hpp: opening the file,
+// the guest's symbols, the running pid.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -45,21 +45,37 @@ struct TraceStatsOptions {
   TraceInput in;
 };
 
+// `trace diff A B` (trace_diff.cpp): exit 0 same history, 1 diverged, 2 bad input.
+struct TraceDiffOptions {
+  std::string a, b;                      // the two traces
+  std::string image_a, image_b;          // --image (A's, and B's too if the same build), --image-b
+  bool json = false;                     // the report as one JSON object
+  std::vector<std::string> ignore_regs;  // register names left out of the comparison
+  std::vector<std::string> ignore_events;  // event kinds left out
+  std::uint64_t from_seq = 0;              // compare from this seq on
+  bool allow_build_id_mismatch = false;    // compare traces of two guest builds (mutation checks)
+  bool decode_all = false;                 // decode even byte-identical chunks (for measuring)
+  unsigned jobs = 0;                       // comparison threads; 0: the host's, at most 4
+  bool timing = false;                     // instructions compared per second, on stderr
+};
+
 struct TraceOptions {
   TraceDumpOptions dump;
   TraceEventsOptions events;
   TraceInspectOptions inspect;
   TraceStatsOptions stats;
+  TraceDiffOptions diff;
 };
 
 void setup_trace(CLI::App& app, TraceOptions& opt);
-// Runs the trace subcommand that was given. Exit status: 0, 1 when an inspected invariant FAILs,
-// 2 on bad input (one line on stderr).
+// Runs the trace subcommand that was given. Exit status: 0, 1 when an inspected invariant FAILs
+// or two diffed traces diverge, 2 on bad input (one line on stderr).
 int cmd_trace(CLI::App& app, const TraceOptions& opt);
 
 int cmd_trace_dump(const TraceDumpOptions& opt);
 int cmd_trace_events(const TraceEventsOptions& opt);
 int cmd_trace_inspect(const TraceInspectOptions& opt);
 int cmd_trace_stats(const TraceStatsOptions& opt);
+int cmd_trace_diff(const TraceDiffOptions& opt);
 
 }  // namespace fs::cli

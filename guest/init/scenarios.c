@@ -6,6 +6,7 @@
 #include <linux/slab.h>
 #include <linux/mm.h>
 #include <linux/timer.h>
+#include <linux/string.h>
 #include <abi.h>
 #include "../kernel/sched_math.h"
 #include "scenarios.h"
@@ -39,7 +40,11 @@ int scenario_process1(void)
 
 /* ---- sched: the O(1) scheduler under load for one guest second ---- */
 
+/* How long the scenario runs: SCHED_RUN_TICKS ticks (one guest second), or N with "sched.ticks=N"
+ * on the kernel command line (tests/golden/ records 250 ticks, so that its trace stays small). */
+#ifndef SCHED_RUN_TICKS
 #define SCHED_RUN_TICKS	1000
+#endif
 
 struct sched_thread {
 	const char *name;
@@ -55,10 +60,16 @@ struct sched_thread {
 	unsigned long nvcsw, nivcsw;
 };
 
+/* hog0's nice value. tests/golden/golden.cmake builds a kernel with another one (a mutation check:
+ * trace diff must find the first instruction it changes). */
+#ifndef SCHED_HOG0_NICE
+#define SCHED_HOG0_NICE	0
+#endif
+
 static struct sched_thread sched_threads[] = {
 	{ .name = "sleeper", .nice = 0, .sleeper = 1 },
 	{ .name = "hog+19", .nice = 19 },
-	{ .name = "hog0", .nice = 0 },
+	{ .name = "hog0", .nice = SCHED_HOG0_NICE },
 	{ .name = "hog-20", .nice = -20 },
 };
 static unsigned long sched_end;
@@ -163,10 +174,25 @@ static int sched_report(void)
 	return ok ? FS_EXIT_OK : FS_EXIT_SCENARIO;
 }
 
+extern char saved_command_line[];
+
+/* "sched.ticks=N" on the kernel command line (N > 0), else SCHED_RUN_TICKS. */
+static unsigned long sched_run_ticks(void)
+{
+	const char *opt = strstr(saved_command_line, "sched.ticks=");
+	unsigned long n = 0;
+
+	if (!opt)
+		return SCHED_RUN_TICKS;
+	for (opt += sizeof("sched.ticks=") - 1; *opt >= '0' && *opt <= '9'; opt++)
+		n = n * 10 + (unsigned long)(*opt - '0');
+	return n ? n : SCHED_RUN_TICKS;
+}
+
 int scenario_sched(void)
 {
 	sched_debug = 1;
-	sched_end = jiffies + SCHED_RUN_TICKS;
+	sched_end = jiffies + sched_run_ticks();
 	printk("sched: running until jiffies %lu\n", sched_end);
 	sched_start_threads();
 	reap_all_children();

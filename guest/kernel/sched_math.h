@@ -19,7 +19,11 @@
 #define USER_PRIO(p) ((p) - MAX_RT_PRIO)
 #define MAX_USER_PRIO (USER_PRIO(MAX_PRIO))
 
+/* tests/golden/golden.cmake builds a kernel with another MIN_TIMESLICE (a mutation check for
+ * trace diff). */
+#ifndef MIN_TIMESLICE
 #define MIN_TIMESLICE (5 * HZ / 1000 > 1 ? 5 * HZ / 1000 : 1)
+#endif
 #define DEF_TIMESLICE (100 * HZ / 1000)
 #define ON_RUNQUEUE_WEIGHT 30
 #define CHILD_PENALTY 95
