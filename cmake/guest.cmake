@@ -9,9 +9,11 @@ set(GUEST_CFLAGS --target=i386-pc-none-elf -march=i486 -ffreestanding -fno-pic -
     -Wall -Wextra -Werror -std=gnu11)
 
 # forkscope_guest_image(NAME <target> OUTPUT <path.elf> LINKER_SCRIPT <ld> SOURCES <.c/.S...>
-#                       [INCLUDES <dirs...>] [DEFINES <-DX...>])
+#                       [INCLUDES <dirs...>] [DEFINES <-DX...>] [INCBIN <files...>])
+# INCBIN: files the assembly sources pull in with .incbin (the compiler's depfile does not list
+# them): every .S object is rebuilt when one changes.
 function(forkscope_guest_image)
-  cmake_parse_arguments(G "" "NAME;OUTPUT;LINKER_SCRIPT" "SOURCES;INCLUDES;DEFINES" ${ARGN})
+  cmake_parse_arguments(G "" "NAME;OUTPUT;LINKER_SCRIPT" "SOURCES;INCLUDES;DEFINES;INCBIN" ${ARGN})
   set(objs)
   set(incs)
   foreach(d ${G_INCLUDES})
@@ -23,10 +25,14 @@ function(forkscope_guest_image)
     string(REPLACE "/" "_" flat ${rel})
     set(obj ${CMAKE_CURRENT_BINARY_DIR}/${G_NAME}.dir/${flat}.o)
     set(dep ${obj}.d)
+    set(extra)
+    if(abs MATCHES "\\.S$")
+      set(extra ${G_INCBIN})
+    endif()
     add_custom_command(OUTPUT ${obj}
       COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_CURRENT_BINARY_DIR}/${G_NAME}.dir
       COMMAND ${GUEST_CC} ${GUEST_CFLAGS} ${incs} ${G_DEFINES} -MD -MF ${dep} -c ${abs} -o ${obj}
-      DEPENDS ${abs}
+      DEPENDS ${abs} ${extra}
       DEPFILE ${dep}
       COMMENT "guest: ${rel}"
       VERBATIM)

@@ -17,6 +17,7 @@ forkscope_guest_image(NAME guest_kernel
     ${FS_GUEST}/arch/i386/kernel/sys_i386.c
     ${FS_GUEST}/init/main.c
     ${FS_GUEST}/init/scenarios.c
+    ${FS_GUEST}/init/user_scenarios.c
     ${FS_GUEST}/kernel/fork.c
     ${FS_GUEST}/kernel/sched.c
     ${FS_GUEST}/kernel/exit.c
@@ -27,12 +28,23 @@ forkscope_guest_image(NAME guest_kernel
     ${FS_GUEST}/kernel/printk.c
     ${FS_GUEST}/kernel/panic.c
     ${FS_GUEST}/kernel/abi_check.c
+    ${FS_GUEST}/arch/i386/mm/init.c
+    ${FS_GUEST}/arch/i386/mm/pgtable.c
     ${FS_GUEST}/mm/page_alloc.c
     ${FS_GUEST}/mm/slab.c
+    ${FS_GUEST}/mm/mmap.c
+    ${FS_GUEST}/mm/memory.c
+    ${FS_GUEST}/fs/exec.c
+    ${FS_GUEST}/fs/binfmt_elf.c
+    ${FS_GUEST}/fs/read_write.c
+    ${FS_GUEST}/arch/i386/lib/usercopy.c
     ${FS_GUEST}/drivers/serial.c
     ${FS_GUEST}/lib/string.c
     ${FS_GUEST}/lib/vsprintf.c
     ${FS_GUEST}/lib/libgcc.c
+    ${FS_GUEST}/usr/user_programs.S
   INCLUDES ${FS_GUEST}/include
-  # __FILE__ as Linux prints it ("kernel/sched.c"), whatever the checkout path.
-  DEFINES -fmacro-prefix-map=${FS_GUEST}/=)
+  # __FILE__ as Linux prints it ("kernel/sched.c"), whatever the checkout path; the user programs'
+  # ELF files for usr/user_programs.S (guest/user/user.cmake).
+  DEFINES -fmacro-prefix-map=${FS_GUEST}/= ${FS_USER_PROGRAM_DEFINES}
+  INCBIN ${FS_USER_PROGRAM_FILES})

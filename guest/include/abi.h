@@ -9,7 +9,8 @@
  *
  * Symbols the host can look up in kernel.elf's .symtab: init_task (pid 0), init_tss, runqueues,
  * jiffies_64, nr_free_pages, totalram_pages, nr_threads, max_threads, task_struct_cache,
- * thread_info_cache, ret_from_fork, kernel_thread_helper, system_call, restore_all, __switch_to.
+ * thread_info_cache, mm_cache, vm_area_cache, init_mm, swapper_pg_dir, ret_from_fork,
+ * kernel_thread_helper, system_call, syscall_exit, restore_all, __switch_to.
  */
 #ifndef FORKSCOPE_ABI_H
 #define FORKSCOPE_ABI_H
@@ -92,6 +93,7 @@
 #define TASK_FIRST_TIME_SLICE	0x54
 #define TASK_TASKS		0x58	/* list_head through every task */
 #define TASK_MM			0x60
+#define TASK_ACTIVE_MM		0x64
 #define TASK_EXIT_STATE		0x68
 #define TASK_EXIT_CODE		0x6C
 #define TASK_EXIT_SIGNAL	0x70
@@ -121,6 +123,22 @@
 #define TASK_TRACED		8
 #define EXIT_ZOMBIE		16
 #define EXIT_DEAD		32
+
+/* ---- address spaces (linux/sched.h struct mm_struct, linux/mm.h struct vm_area_struct) ---- */
+#define MM_MMAP			0x00	/* the first region (lowest address) */
+#define MM_PGD			0x04	/* the page directory; CR3 = MM_PGD's value (PAGE_OFFSET 0) */
+#define MM_USERS		0x08
+#define MM_COUNT		0x0C
+#define VMA_START		0x04
+#define VMA_END			0x08
+#define VMA_NEXT		0x0C
+#define VMA_FLAGS		0x14
+
+/* ---- user space ---- */
+#define TASK_SIZE		0xC0000000	/* user space ends here (Linux's PAGE_OFFSET) */
+#define STACK_TOP		TASK_SIZE	/* the user stack ends just below it */
+#define USER_STACK_PAGES	4		/* exec maps this much stack, whole */
+#define ELF_USER_BASE		0x08048000	/* where the user programs are linked (guest/user/user.ld) */
 
 /* ---- the run queue (kernel/sched.c: struct runqueue runqueues, struct prio_array) ---- */
 #define MAX_PRIO_ABI		140

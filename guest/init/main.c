@@ -37,6 +37,7 @@ static const struct scenario scenarios[] = {
 	{ "sched", scenario_sched, "nice -20/0/+19 CPU hogs and a 10 ms sleeper for one second" },
 	{ "forkstorm", scenario_forkstorm, "kernel threads up to max_threads, then -EAGAIN, all reaped" },
 	{ "bugon", scenario_bugon, "a BUG_ON fires on purpose: exit status FS_EXIT_BUG" },
+	{ "forktest", scenario_forktest, "init execs a user program that forks a tree 3 levels deep" },
 };
 static const struct scenario *chosen;
 
@@ -48,7 +49,8 @@ void read_mm_counts(struct mm_counts *c)
 	c->free_pages = nr_free_pages;
 	c->task_objs = task_struct_cache.active_objs;
 	c->stack_objs = thread_info_cache.active_objs;
-	c->slabs = task_struct_cache.num_slabs + thread_info_cache.num_slabs;
+	c->slabs = task_struct_cache.num_slabs + thread_info_cache.num_slabs + mm_cache.num_slabs +
+		   vm_area_cache.num_slabs;
 }
 
 int same_mm_counts(const struct mm_counts *a, const struct mm_counts *b)
@@ -118,15 +120,18 @@ static noinline void rest_init(void)
 }
 
 /*
- * kernel_shutdown: called by swapper once init has been reaped and no task is left. Checks that every
- * page and object came back and writes the final status: init's exit code if it failed, otherwise
- * FS_EXIT_SCENARIO on a leak, otherwise FS_EXIT_OK.
+ * kernel_shutdown: called by swapper once init has been reaped and no task is left. Gives back the
+ * last address space swapper was running on, checks that every page and object came back and writes
+ * the final status: init's exit code if it failed, otherwise FS_EXIT_SCENARIO on a leak, otherwise
+ * FS_EXIT_OK. init's exit code is what a kernel thread returned (a scenario's status) or, if init
+ * exec'd a user program, that program's exit(status) as wait() sees it, status << 8.
  */
 void kernel_shutdown(int init_status)
 {
 	struct mm_counts now;
-	int status = init_status;
+	int status = (init_status & 0xff) ? init_status : (init_status >> 8) & 0xff;
 
+	idle_task_exit();
 	read_mm_counts(&now);
 	print_mm_counts("mm at boot", &boot_counts);
 	print_mm_counts("mm at shutdown", &now);

@@ -13,6 +13,7 @@ int scenario_process1(void);
 int scenario_sched(void);
 int scenario_forkstorm(void);
 int scenario_bugon(void);
+int scenario_forktest(void);	/* user_scenarios.c */
 
 /* The page allocator and cache counters a scenario compares before and after (main.c). */
 struct mm_counts {

@@ -3,6 +3,7 @@
  * where struct runqueue is defined.) No code. */
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/mm.h>
 #include <asm/ptrace.h>
 #include <asm/thread_info.h>
 #include <asm/processor.h>
@@ -52,6 +53,7 @@ ABI(struct task_struct, time_slice, TASK_TIME_SLICE);
 ABI(struct task_struct, first_time_slice, TASK_FIRST_TIME_SLICE);
 ABI(struct task_struct, tasks, TASK_TASKS);
 ABI(struct task_struct, mm, TASK_MM);
+ABI(struct task_struct, active_mm, TASK_ACTIVE_MM);
 ABI(struct task_struct, exit_state, TASK_EXIT_STATE);
 ABI(struct task_struct, exit_code, TASK_EXIT_CODE);
 ABI(struct task_struct, exit_signal, TASK_EXIT_SIGNAL);
@@ -72,6 +74,17 @@ ABI(struct task_struct, thread.eip, TASK_THREAD_EIP);
 ABI(struct task_struct, thread.esp, TASK_THREAD_ESP);
 _Static_assert(sizeof(struct task_struct) == TASK_STRUCT_SIZE, "task_struct size");
 _Static_assert(sizeof(((struct task_struct *)0)->comm) == TASK_COMM_LEN, "comm size");
+
+ABI(struct mm_struct, mmap, MM_MMAP);
+ABI(struct mm_struct, pgd, MM_PGD);
+ABI(struct mm_struct, mm_users, MM_USERS);
+ABI(struct mm_struct, mm_count, MM_COUNT);
+ABI(struct vm_area_struct, vm_start, VMA_START);
+ABI(struct vm_area_struct, vm_end, VMA_END);
+ABI(struct vm_area_struct, vm_next, VMA_NEXT);
+ABI(struct vm_area_struct, vm_flags, VMA_FLAGS);
+_Static_assert(TASK_SIZE % (1UL << PGDIR_SHIFT) == 0, "TASK_SIZE on a pgd boundary");
+_Static_assert(STACK_TOP <= TASK_SIZE, "the stack is user space");
 
 ABI(struct tss_struct, esp0, TSS_ESP0);
 ABI(struct tss_struct, ss0, TSS_SS0);

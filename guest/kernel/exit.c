@@ -9,6 +9,8 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/interrupt.h>
+#include <asm/mmu_context.h>
+#include <asm/uaccess.h>
 #include <asm/system.h>
 #include <abi.h>
 
@@ -77,6 +79,26 @@ static void exit_notify(struct task_struct *tsk)
 }
 
 /*
+ * exit_mm: the task gives up its address space. It keeps running on it (as its active_mm, like a
+ * kernel thread) until its last switch, which hands the reference to finish_task_switch(); the last
+ * user frees the pages here and now (mmput).
+ */
+static void exit_mm(struct task_struct *tsk)
+{
+	struct mm_struct *mm = tsk->mm;
+
+	if (!mm)
+		return;
+	BUG_ON(mm != tsk->active_mm);
+	atomic_inc(&mm->mm_count);
+	local_irq_disable();
+	tsk->mm = NULL;
+	enter_lazy_tlb(mm, tsk);
+	local_irq_enable();
+	mmput(mm);
+}
+
+/*
  * do_exit: end the current task with `code` (kernel_thread_helper passes fn's return value). Logs the
  * exit, becomes a zombie, and schedules away for the last time; PF_DEAD makes schedule() drop it from
  * the runqueue. Does not return. Swapper may not exit; init may (forkscope: its parent, swapper, reaps
@@ -93,6 +115,7 @@ fastcall void do_exit(long code)
 	tsk->exit_code = code;
 	printk("exit: pid %d (%s) parent %d prio %d slice %u code %ld jiffies %lu\n", tsk->pid,
 	       tsk->comm, tsk->parent->pid, tsk->prio, tsk->time_slice, code, jiffies);
+	exit_mm(tsk);
 	exit_notify(tsk);
 	local_irq_disable();
 	tsk->flags |= PF_DEAD;
@@ -113,13 +136,14 @@ static int eligible_child(pid_t pid, int options, struct task_struct *p)
 	return 1;
 }
 
-/* wait_task_zombie: collect p's status and release it. Returns its pid. */
-static int wait_task_zombie(struct task_struct *p, int *stat_addr)
+/* wait_task_zombie: collect p's status and release it. Returns its pid, or -EFAULT (p left a zombie)
+ * if the status cannot be stored. */
+static int wait_task_zombie(struct task_struct *p, int __user *stat_addr)
 {
 	int pid = p->pid;
 
-	if (stat_addr)
-		*stat_addr = p->exit_code;
+	if (stat_addr && put_user(p->exit_code, stat_addr))
+		return -EFAULT;
 	p->exit_state = EXIT_DEAD;
 	printk("reap: pid %d (%s) by %d status %d\n", pid, p->comm, current->pid, p->exit_code);
 	release_task(p);
@@ -129,8 +153,8 @@ static int wait_task_zombie(struct task_struct *p, int *stat_addr)
 /*
  * sys_wait4 (do_wait): reap one zombie child matching pid/options. Sleeps (TASK_INTERRUPTIBLE on
  * wait_chldexit) while matching children live, unless WNOHANG. Returns the reaped pid, 0 (WNOHANG,
- * none ready) or -ECHILD (no matching children). stat_addr and ru are kernel pointers here (no
- * copy_to_user before user space exists); ru is ignored.
+ * none ready), -ECHILD (no matching children) or -EFAULT (stat_addr cannot be written). stat_addr is
+ * a user pointer for a user process, a kernel one for a kernel thread (asm/uaccess.h); ru is ignored.
  */
 long sys_wait4(pid_t pid, int *stat_addr, int options, void *ru)
 {

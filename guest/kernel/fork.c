@@ -4,13 +4,16 @@
  * thread_info + kernel stack from thread_info_cache, then copy_thread() builds the stack frame it will
  * start from and sched_fork() gives it half of the parent's time slice.
  *
- * Not modelled (no files, signals, namespaces or address spaces yet): copy_files, copy_fs,
- * copy_sighand, copy_signal, copy_mm, copy_namespace - their clone_flags checks are kept.
+ * copy_mm() gives a forked process its own copy of the parent's address space, every page copied at
+ * once (2.6.12 shares the pages copy-on-write); CLONE_VM shares it, and a kernel thread has none.
+ * Not modelled (no files, signals or namespaces yet): copy_files, copy_fs, copy_sighand,
+ * copy_signal, copy_namespace - their clone_flags checks are kept.
  */
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/mm.h>
+#include <asm/mmu_context.h>
 #include <asm/system.h>
 #include <abi.h>
 
@@ -20,6 +23,10 @@ unsigned long total_forks;	/* successful forks since boot */
 
 struct kmem_cache task_struct_cache;	/* task_struct_cachep in 2.6.12 */
 struct kmem_cache thread_info_cache;	/* 2.6.12 uses kmalloc(THREAD_SIZE) */
+struct kmem_cache mm_cache;
+
+pgd_t *pgd_alloc(struct mm_struct *mm);	/* arch/i386/mm/pgtable.c */
+void pgd_free(pgd_t *pgd);
 
 static struct task_struct *alloc_task_struct(void)
 {
@@ -68,10 +75,91 @@ void fork_init(unsigned long mempages)
 {
 	kmem_cache_create(&task_struct_cache, "task_struct", sizeof(struct task_struct), 32);
 	kmem_cache_create(&thread_info_cache, "thread_info", THREAD_SIZE, THREAD_SIZE);
+	kmem_cache_create(&mm_cache, "mm_struct", sizeof(struct mm_struct), 32);
+	kmem_cache_create(&vm_area_cache, "vm_area_struct", sizeof(struct vm_area_struct), 32);
 	max_threads = mempages / (8 * THREAD_SIZE / PAGE_SIZE);
 	if (max_threads < 20)
 		max_threads = 20;
 	init_task.rlim_nproc = max_threads / 2;
+}
+
+/* mm_alloc: an empty address space - its own page directory with the kernel's part and no user
+ * mappings - with one user. NULL without memory. */
+struct mm_struct *mm_alloc(void)
+{
+	struct mm_struct *mm = kmem_cache_alloc(&mm_cache, GFP_KERNEL);
+
+	if (!mm)
+		return NULL;
+	memset(mm, 0, sizeof(*mm));
+	atomic_set(&mm->mm_users, 1);
+	atomic_set(&mm->mm_count, 1);
+	mm->pgd = pgd_alloc(mm);
+	if (!mm->pgd) {
+		kmem_cache_free(&mm_cache, mm);
+		return NULL;
+	}
+	return mm;
+}
+
+/* __mmdrop: the last reference to the structure is gone: free the page directory and the mm. Its
+ * user part was emptied by exit_mmap() when the last user left, and it is not loaded anywhere. */
+void __mmdrop(struct mm_struct *mm)
+{
+	BUG_ON(mm == &init_mm);
+	BUG_ON(read_cr3() == __pa(mm->pgd));
+	pgd_free(mm->pgd);
+	kmem_cache_free(&mm_cache, mm);
+}
+
+/* mmput: a task stops using mm as its own (exit, exec, a failed fork). The last user frees the pages
+ * and page tables now; the directory and structure go with the last reference (mmdrop). */
+void mmput(struct mm_struct *mm)
+{
+	if (atomic_dec_and_test(&mm->mm_users)) {
+		exit_mmap(mm);
+		mmdrop(mm);
+	}
+}
+
+/* dup_mm: a copy of oldmm for a forked child, every page copied. NULL without memory. */
+static struct mm_struct *dup_mm(struct mm_struct *oldmm)
+{
+	struct mm_struct *mm = mm_alloc();
+
+	if (!mm)
+		return NULL;
+	if (dup_mmap(mm, oldmm)) {
+		mmput(mm);
+		return NULL;
+	}
+	return mm;
+}
+
+/*
+ * copy_mm: the child's address space. A kernel thread's parent has none, so neither has the child (it
+ * will borrow one when it runs, context_switch); CLONE_VM shares the parent's; otherwise a copy.
+ * 0 or -ENOMEM.
+ */
+static int copy_mm(unsigned long clone_flags, struct task_struct *tsk)
+{
+	struct mm_struct *mm, *oldmm = current->mm;
+
+	tsk->mm = NULL;
+	tsk->active_mm = NULL;
+	if (!oldmm)
+		return 0;
+	if (clone_flags & CLONE_VM) {
+		atomic_inc(&oldmm->mm_users);
+		mm = oldmm;
+	} else {
+		mm = dup_mm(oldmm);
+		if (!mm)
+			return -ENOMEM;
+	}
+	tsk->mm = mm;
+	tsk->active_mm = mm;
+	return 0;
 }
 
 /* dup_task_struct: copies of orig's task_struct and thread_info (not the rest of its stack), linked to
@@ -159,7 +247,8 @@ static void reset_child_state(struct task_struct *p, unsigned long clone_flags, 
 /*
  * copy_process: create the new task, fully linked but not yet runnable (wake_up_new_task() does that).
  * The order is 2.6.12's: flag checks, dup_task_struct, the RLIMIT_NPROC and max_threads limits
- * (-EAGAIN), copy_thread, sched_fork, family links, nr_threads++. Returns the task or ERR_PTR(-errno).
+ * (-EAGAIN), copy_mm, copy_thread, sched_fork, family links, nr_threads++. Returns the task or
+ * ERR_PTR(-errno).
  */
 static struct task_struct *copy_process(unsigned long clone_flags, unsigned long stack_start,
 					struct pt_regs *regs, unsigned long stack_size, int pid)
@@ -184,9 +273,12 @@ static struct task_struct *copy_process(unsigned long clone_flags, unsigned long
 	if (nr_threads >= max_threads)
 		goto bad_fork_cleanup_count;
 	reset_child_state(p, clone_flags, pid);
-	retval = copy_thread(0, clone_flags, stack_start, stack_size, p, regs);
+	retval = copy_mm(clone_flags, p);
 	if (retval)
 		goto bad_fork_cleanup_count;
+	retval = copy_thread(0, clone_flags, stack_start, stack_size, p, regs);
+	if (retval)
+		goto bad_fork_cleanup_mm;
 	sched_fork(p);
 	local_irq_disable();
 	link_new_task(p, clone_flags);
@@ -195,6 +287,9 @@ static struct task_struct *copy_process(unsigned long clone_flags, unsigned long
 	local_irq_enable();
 	return p;
 
+bad_fork_cleanup_mm:
+	if (p->mm)
+		mmput(p->mm);
 bad_fork_cleanup_count:
 	atomic_dec(&p->user->processes);
 	atomic_dec(&p->user->__count);

@@ -20,6 +20,18 @@ int vprintk(const char *fmt, va_list args)
 	return n;
 }
 
+/* console_write: n bytes to the console as they are (write(2) to fd 1 or 2). */
+void console_write(const char *s, unsigned int n)
+{
+	unsigned long flags;
+	unsigned int i;
+
+	local_irq_save(flags);
+	for (i = 0; i < n; i++)
+		serial_putc(s[i]);
+	local_irq_restore(flags);
+}
+
 int printk(const char *fmt, ...)
 {
 	va_list args;

@@ -13,6 +13,7 @@
 #include <linux/interrupt.h>
 #include <linux/jiffies.h>
 #include <asm/bitops.h>
+#include <asm/mmu_context.h>
 #include <asm/system.h>
 #include "sched_math.h"
 
@@ -262,15 +263,20 @@ fastcall void sched_exit(task_t *p)
 
 /*
  * finish_task_switch: the first thing done on the new task's stack. Re-enables interrupts (the
- * runqueue "unlock") and drops the reference a dead prev held on itself: its task_struct and stack go
- * once its parent has reaped it too.
+ * runqueue "unlock"), drops the address space a kernel thread or a dying task left behind
+ * (rq->prev_mm, see context_switch), and drops the reference a dead prev held on itself: its
+ * task_struct and stack go once its parent has reaped it too.
  */
 static void finish_task_switch(task_t *prev)
 {
+	runqueue_t *rq = this_rq();
+	struct mm_struct *mm = rq->prev_mm;
 	unsigned long prev_task_flags = prev->flags;
 
-	this_rq()->prev_mm = NULL;
+	rq->prev_mm = NULL;
 	local_irq_enable();
+	if (mm)
+		mmdrop(mm);
 	if (unlikely(prev_task_flags & PF_DEAD))
 		put_task_struct(prev);
 }
@@ -281,10 +287,29 @@ asmlinkage void schedule_tail(task_t *prev)
 	finish_task_switch(prev);
 }
 
-/* context_switch: no address spaces to switch yet (kernel threads); switch stacks and registers. */
+/*
+ * context_switch: switch the address space, then stacks and registers. A kernel thread (no mm of its
+ * own) runs on whatever was loaded and holds a reference to it as its active_mm; when a task without
+ * an mm (a kernel thread, or a task that has exited, exit_mm) switches away, that borrowed reference
+ * is handed to finish_task_switch() through rq->prev_mm, to be dropped on the other side.
+ */
 static inline task_t *context_switch(runqueue_t *rq, task_t *prev, task_t *next)
 {
-	(void)rq;
+	struct mm_struct *mm = next->mm;
+	struct mm_struct *oldmm = prev->active_mm;
+
+	if (unlikely(!mm)) {
+		next->active_mm = oldmm;
+		atomic_inc(&oldmm->mm_count);
+		enter_lazy_tlb(oldmm, next);
+	} else {
+		switch_mm(oldmm, mm, next);
+	}
+	if (unlikely(!prev->mm)) {
+		prev->active_mm = NULL;
+		BUG_ON(rq->prev_mm);
+		rq->prev_mm = oldmm;
+	}
 	switch_to(prev, next, prev);
 	return prev;
 }
@@ -486,6 +511,22 @@ void set_user_nice(task_t *p, long nice)
 	local_irq_restore(flags);
 }
 
+/* idle_task_exit: swapper gives back the address space it has been running on lazily and returns to
+ * init_mm (2.6.12 does this when a CPU goes offline; forkscope at shutdown, so that the last user page
+ * directory is freed before the memory counts are compared). */
+void idle_task_exit(void)
+{
+	struct mm_struct *mm = current->active_mm;
+
+	BUG_ON(current != this_rq()->idle);
+	if (mm == &init_mm)
+		return;
+	switch_mm(mm, &init_mm, current);
+	current->active_mm = &init_mm;
+	atomic_inc(&init_mm.mm_count);
+	mmdrop(mm);
+}
+
 /* init_idle: make swapper the idle task - on no array, worst prio, and due to schedule at once. */
 static void init_idle(task_t *idle)
 {
@@ -499,7 +540,9 @@ static void init_idle(task_t *idle)
 	set_tsk_need_resched(idle);
 }
 
-/* sched_init: empty runqueue, both arrays with only the bit-140 sentinel set; current becomes idle. */
+/* sched_init: empty runqueue, both arrays with only the bit-140 sentinel set; current becomes idle,
+ * running lazily on init_mm like any kernel thread (the reference it holds as its active_mm; init_mm's
+ * own count of 1 keeps it forever). */
 void sched_init(void)
 {
 	runqueue_t *rq = this_rq();
@@ -515,5 +558,7 @@ void sched_init(void)
 			INIT_LIST_HEAD(array->queue + k);
 		__set_bit(MAX_PRIO, array->bitmap);
 	}
+	atomic_inc(&init_mm.mm_count);
+	enter_lazy_tlb(&init_mm, current);
 	init_idle(current);
 }

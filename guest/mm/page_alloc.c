@@ -4,13 +4,16 @@
  * its buddy while the buddy is free and of the same order (2.6.12's __free_pages_bulk, one zone).
  *
  * What is never handed out: everything below reserved_end - low memory (BIOS, the multiboot info),
- * the kernel image and mem_map - rounded up to 4 MiB so the boot-time free count does not move with
- * every change to the kernel's size - and whatever the map does not call available.
+ * the kernel image, mem_map and the kernel's page tables - rounded up to 4 MiB so the boot-time free
+ * count does not move with every change to the kernel's size - and whatever the map does not call
+ * available.
  */
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/multiboot.h>
 #include <linux/bug.h>
+#include <linux/string.h>
+#include <asm/pgtable.h>
 #include <asm/system.h>
 
 #define RESERVE_ALIGN	(4UL << 20)
@@ -25,6 +28,10 @@ unsigned long totalram_pages;
 unsigned long nr_free_pages;
 unsigned long reserved_end;
 struct free_area free_area[MAX_ORDER];
+
+/* The boot-time allocator's pages: after mem_map, below reserved_end (2.6.12's bootmem, reduced to
+ * what paging_init needs: one page table per 4 MiB of memory, never freed). */
+static unsigned long bootmem_next, bootmem_end;
 
 #define PageBuddy(p)	((p)->flags & (1UL << PG_buddy))
 
@@ -109,6 +116,28 @@ void free_pages(unsigned long addr, unsigned int order)
 		__free_pages(virt_to_page(addr), order);
 }
 
+unsigned long get_zeroed_page(unsigned int gfp_mask)
+{
+	unsigned long page = __get_free_pages(gfp_mask, 0);
+
+	if (page)
+		clear_page((void *)page);
+	return page;
+}
+
+/* alloc_bootmem_low_pages: zeroed, page-aligned memory that is never freed, from the area mem_init()
+ * set aside. Running out is a kernel bug (mem_init sized it). */
+void *alloc_bootmem_low_pages(unsigned long size)
+{
+	unsigned long p = bootmem_next;
+
+	size = PAGE_ALIGN(size);
+	BUG_ON(bootmem_end - bootmem_next < size);
+	bootmem_next += size;
+	memset((void *)p, 0, size);
+	return (void *)p;
+}
+
 /* The end of usable memory: the highest available region below MAX_PHYS. */
 static unsigned long long find_memory_end(const struct boot_mem_map *map)
 {
@@ -138,8 +167,8 @@ static void free_boot_range(unsigned long long start, unsigned long long end)
 }
 
 /*
- * mem_init: build mem_map just after the kernel, mark every frame reserved, then free the available
- * ones. `map` must be a copy: mem_map may overwrite what the loader left after the kernel (QEMU puts
+ * mem_init: build mem_map just after the kernel, set aside room for the kernel's page tables after it
+ * (one per 4 MiB of memory, paging_init), mark every frame reserved, then free the available ones. `map` must be a copy: mem_map may overwrite what the loader left after the kernel (QEMU puts
  * the multiboot info there). Prints the totals; too little memory is a panic.
  */
 void mem_init(const struct boot_mem_map *map)
@@ -150,8 +179,9 @@ void mem_init(const struct boot_mem_map *map)
 	max_pfn = end >> PAGE_SHIFT;
 	num_physpages = max_pfn;
 	mem_map = (struct page *)PAGE_ALIGN((unsigned long)_end);
-	reserved_end = (PAGE_ALIGN((unsigned long)(mem_map + max_pfn)) + RESERVE_ALIGN - 1) &
-		       ~(RESERVE_ALIGN - 1);
+	bootmem_next = PAGE_ALIGN((unsigned long)(mem_map + max_pfn));
+	bootmem_end = bootmem_next + ((max_pfn + PTRS_PER_PTE - 1) / PTRS_PER_PTE) * PAGE_SIZE;
+	reserved_end = (bootmem_end + RESERVE_ALIGN - 1) & ~(RESERVE_ALIGN - 1);
 	if (end <= reserved_end + (1UL << 20))
 		panic("mem_init: %llu KiB of memory is not enough", end >> 10);
 	for (i = 0; i < MAX_ORDER; i++)

@@ -3,6 +3,7 @@
 #define _ASM_PROCESSOR_H
 
 #include <linux/types.h>
+#include <asm/page.h>
 #include <abi.h>
 
 /*
@@ -43,6 +44,28 @@ static inline void load_esp0(struct tss_struct *tss, struct thread_struct *threa
 {
 	tss->esp0 = thread->esp0;
 }
+
+/* Control registers (Intel SDM vol. 3A, 2.5). CR0.PG turns paging on; CR3 holds the physical address of
+ * the page directory, and loading it flushes the TLB. */
+#define X86_CR0_PG	0x80000000
+
+static inline unsigned long read_cr0(void)
+{
+	unsigned long v;
+	__asm__ __volatile__("movl %%cr0, %0" : "=r"(v));
+	return v;
+}
+static inline void write_cr0(unsigned long v)
+{
+	__asm__ __volatile__("movl %0, %%cr0" : : "r"(v) : "memory");
+}
+static inline unsigned long read_cr3(void)
+{
+	unsigned long v;
+	__asm__ __volatile__("movl %%cr3, %0" : "=r"(v));
+	return v;
+}
+#define load_cr3(pgdir)	__asm__ __volatile__("movl %0, %%cr3" : : "r"(__pa(pgdir)) : "memory")
 
 /* rep_nop: the PAUSE hint for spin loops. */
 static inline void cpu_relax(void)

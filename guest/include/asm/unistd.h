@@ -1,11 +1,14 @@
-/* asm-i386/unistd.h: the system call numbers the guest implements (Linux's numbers). */
+/* asm-i386/unistd.h: the system call numbers the guest implements (Linux's numbers). Plain #defines:
+ * the user programs' libc (guest/user/lib) includes it too. */
 #ifndef _ASM_UNISTD_H
 #define _ASM_UNISTD_H
 
 #define __NR_restart_syscall	0
 #define __NR_exit		1
 #define __NR_fork		2
+#define __NR_write		4
 #define __NR_waitpid		7
+#define __NR_execve		11
 #define __NR_getpid		20
 #define __NR_getppid		64
 #define __NR_wait4		114

@@ -1,15 +1,21 @@
-/* linux/errno.h (asm-generic/errno-base.h values) and linux/err.h. */
+/* linux/errno.h (asm-generic/errno-base.h values) and linux/err.h. The user programs' <errno.h>
+ * includes it too: the numbers are the system call ABI. */
 #ifndef _LINUX_ERRNO_H
 #define _LINUX_ERRNO_H
 
 #define EPERM		1
+#define ENOENT		2
 #define ESRCH		3
 #define EINTR		4
+#define E2BIG		7
+#define ENOEXEC		8
+#define EBADF		9
 #define ECHILD		10
 #define EAGAIN		11
 #define ENOMEM		12
 #define EFAULT		14
 #define EINVAL		22
+#define ENAMETOOLONG	36
 #define ENOSYS		38
 #define ERESTARTSYS	512
 

@@ -46,10 +46,53 @@ extern struct free_area free_area[MAX_ORDER];
 
 #define GFP_KERNEL	0
 
+struct mm_struct;
+
+/*
+ * A region of a process's address space (2.6.12's vm_area_struct, reduced: no rb-tree, no file, no
+ * anon_vma). An mm's regions form a list sorted by address through vm_next. This kernel has no
+ * demand paging: every page of a region is allocated and mapped when the region is created (exec) or
+ * copied (fork), so an address inside a region is always mapped - which is what lets the kernel
+ * check user pointers against the regions instead of recovering from faults.
+ */
+struct vm_area_struct {
+	struct mm_struct *vm_mm;	/* the address space it belongs to */
+	unsigned long vm_start;		/* VMA_START: first byte */
+	unsigned long vm_end;		/* VMA_END: first byte after */
+	struct vm_area_struct *vm_next;	/* VMA_NEXT: the next region up, or NULL */
+	unsigned long vm_page_prot;	/* pte protection bits of its pages */
+	unsigned long vm_flags;		/* VMA_FLAGS: VM_* */
+};
+
+/* vm_flags (2.6.12 values). */
+#define VM_READ		0x00000001
+#define VM_WRITE	0x00000002
+#define VM_EXEC		0x00000004
+#define VM_GROWSDOWN	0x00000100	/* the stack (it does not grow here: it is made whole) */
+
 struct page *alloc_pages(unsigned int gfp_mask, unsigned int order);
 void __free_pages(struct page *page, unsigned int order);
 unsigned long __get_free_pages(unsigned int gfp_mask, unsigned int order);
 void free_pages(unsigned long addr, unsigned int order);
+unsigned long get_zeroed_page(unsigned int gfp_mask);
+#define __free_page(page)	__free_pages((page), 0)
+#define free_page(addr)		free_pages((addr), 0)
+void *alloc_bootmem_low_pages(unsigned long size);
+
+/* mm/mmap.c, mm/memory.c: user address spaces (regions and their pages). */
+struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr);
+int do_mmap_anonymous(struct mm_struct *mm, unsigned long addr, unsigned long len,
+		      unsigned long vm_flags);
+int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm);
+void exit_mmap(struct mm_struct *mm);
+int populate_range(struct vm_area_struct *vma);
+int copy_page_range(struct mm_struct *dst, struct mm_struct *src, struct vm_area_struct *vma);
+void zap_page_range(struct vm_area_struct *vma);
+void free_pgtables(struct mm_struct *mm);
+struct page *follow_page(struct mm_struct *mm, unsigned long addr);
+int access_process_vm_write(struct mm_struct *mm, unsigned long addr, const void *buf,
+			    unsigned long len);
+extern struct kmem_cache vm_area_cache;	/* vm_area_cachep in 2.6.12 */
 
 /* The memory map as setup_arch() copied it from the boot loader (2.6.12: struct e820map). */
 #define BOOT_MEM_MAP_MAX 32

@@ -13,6 +13,7 @@
 #include <asm/processor.h>
 #include <asm/current.h>
 #include <asm/thread_info.h>
+#include <asm/pgtable.h>
 #include <abi.h>
 
 /* Task states (TASK_* in abi.h). */
@@ -62,9 +63,30 @@
 #define __WALL		0x40000000	/* wait for any child, whatever its exit_signal */
 #define __WCLONE	0x80000000	/* wait only for children with exit_signal != SIGCHLD */
 
-struct mm_struct;
 struct pt_regs;
 struct prio_array;
+struct vm_area_struct;
+
+/*
+ * An address space (2.6.12's mm_struct, reduced to what this kernel uses). Two counts, as in Linux:
+ * mm_users counts the tasks whose mm it is (when it drops to 0 the user pages go, exit_mmap());
+ * mm_count counts references to the structure itself - 1 for all the users together, plus one per
+ * kernel thread running on it lazily as its active_mm, plus one while a task that just left it is
+ * being switched away from - and when it drops to 0 the page directory and the structure go
+ * (__mmdrop()). Offsets the host reads: abi.h MM_*.
+ */
+struct mm_struct {
+	struct vm_area_struct *mmap;	/* MM_MMAP: its regions, by address */
+	pgd_t *pgd;			/* MM_PGD: its page directory (CR3 holds __pa(pgd)) */
+	atomic_t mm_users;		/* MM_USERS */
+	atomic_t mm_count;		/* MM_COUNT */
+	int map_count;			/* regions */
+	unsigned long start_code, end_code, start_data, end_data;
+	unsigned long start_brk, brk, start_stack;
+	unsigned long rss;		/* pages mapped */
+	unsigned long total_vm;		/* pages in its regions */
+};
+extern struct mm_struct init_mm;	/* swapper's: the kernel's page tables only */
 
 /* kernel/user.c's user_struct: how many processes a uid has (RLIMIT_NPROC). */
 struct user_struct {
@@ -97,7 +119,9 @@ struct task_struct {
 	unsigned int first_time_slice;	/* still on the slice it was forked with */
 
 	struct list_head tasks;		/* every task, from init_task.tasks */
-	struct mm_struct *mm, *active_mm;	/* NULL: kernel threads only in this issue */
+	struct mm_struct *mm;		/* TASK_MM: its address space; NULL for a kernel thread */
+	struct mm_struct *active_mm;	/* TASK_ACTIVE_MM: the one loaded while it runs (a kernel
+					 * thread borrows the previous task's) */
 
 	long exit_state;		/* TASK_EXIT_STATE: 0, EXIT_ZOMBIE, EXIT_DEAD */
 	int exit_code, exit_signal;	/* TASK_EXIT_CODE */
@@ -167,6 +191,7 @@ void set_task_comm(struct task_struct *tsk, const char *name);
 
 /* kernel/sched.c */
 void sched_init(void);
+void idle_task_exit(void);
 asmlinkage void schedule(void);
 asmlinkage void schedule_tail(struct task_struct *prev);
 void scheduler_tick(void);
@@ -186,6 +211,15 @@ extern unsigned long sched_array_swaps;
 
 /* kernel/fork.c */
 void fork_init(unsigned long mempages);
+struct mm_struct *mm_alloc(void);
+void __mmdrop(struct mm_struct *mm);
+static inline void mmdrop(struct mm_struct *mm)
+{
+	if (atomic_dec_and_test(&mm->mm_count))
+		__mmdrop(mm);
+}
+void mmput(struct mm_struct *mm);
+extern struct kmem_cache mm_cache;	/* mm_cachep in 2.6.12 */
 long do_fork(unsigned long clone_flags, unsigned long stack_start, struct pt_regs *regs,
 	     unsigned long stack_size, int __user *parent_tidptr, int __user *child_tidptr);
 void free_task(struct task_struct *tsk);

@@ -2,9 +2,9 @@
  * arch/i386/kernel/head.S: the first instructions. A multiboot (v1) loader enters startup_32 in 32-bit
  * protected mode with paging off, IF = 0, flat segments of its own, EAX = 0x2BADB002 and EBX = the
  * multiboot_info block (Multiboot Specification 0.6.96, 3.2). Linux 2.6.12's head.S is entered from its
- * own real-mode setup instead and turns paging on; forkscope's kernel runs identity-mapped without
- * paging (PAGE_OFFSET 0), so what is left is: our GDT, our segments, swapper's stack, clear BSS,
- * start_kernel(magic, mbi).
+ * own real-mode setup instead and turns paging on here; forkscope's kernel is linked where it runs
+ * (PAGE_OFFSET 0) and turns paging on later, in paging_init(), with an identity map. What is left
+ * here: our GDT, our segments, swapper's stack, clear BSS, start_kernel(magic, mbi).
  */
 #include <linux/linkage.h>
 #include <asm/segment.h>
@@ -81,3 +81,15 @@ cpu_gdt_table:
 cpu_gdt_descr:
 	.word 32 * 8 - 1
 	.long cpu_gdt_table
+
+/*
+ * swapper_pg_dir: the kernel's page directory (paging_init fills its first entries; 2.6.12 keeps it
+ * in head.S too). Page-aligned, as CR3 requires.
+ */
+	.section .bss.page_aligned, "aw", @nobits
+	.p2align 12
+	.globl swapper_pg_dir
+	.type swapper_pg_dir, @object
+swapper_pg_dir:
+	.skip 4096
+	.size swapper_pg_dir, . - swapper_pg_dir

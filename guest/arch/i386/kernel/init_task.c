@@ -17,6 +17,16 @@ union thread_union init_thread_union __section(".data.init_task") __aligned(THRE
 	},
 };
 
+/* init_mm: the address space of swapper and, lazily, of every kernel thread before a user process has
+ * run: the kernel's identity map and nothing else. Never freed (mm_count starts at 1 and borrowers
+ * always give theirs back). */
+struct mm_struct init_mm = {
+	.mmap = NULL,
+	.pgd = swapper_pg_dir,
+	.mm_users = ATOMIC_INIT(2),
+	.mm_count = ATOMIC_INIT(1),
+};
+
 struct user_struct root_user = { .__count = ATOMIC_INIT(1), .processes = ATOMIC_INIT(0), .uid = 0 };
 
 /* INIT_TASK(init_task) of 2.6.12: prio and static_prio 120 (nice 0), a time slice of HZ ticks, policy
@@ -35,7 +45,7 @@ struct task_struct init_task = {
 	.policy = SCHED_NORMAL,
 	.tasks = LIST_HEAD_INIT(init_task.tasks),
 	.mm = NULL,
-	.active_mm = NULL,
+	.active_mm = &init_mm,
 	.pid = 0,
 	.tgid = 0,
 	.real_parent = &init_task,

@@ -5,6 +5,7 @@
 #include <linux/multiboot.h>
 #include <linux/string.h>
 #include <asm/desc.h>
+#include <asm/pgtable.h>
 #include <asm/processor.h>
 #include <abi.h>
 
@@ -51,8 +52,8 @@ static void copy_command_line(const struct multiboot_info *mbi)
 		saved_command_line[0] = 0;
 }
 
-/* setup_arch: check we were started by a multiboot loader, keep the command line, and hand the memory
- * map to the page allocator. A bad handshake ends the run with FS_EXIT_BAD_BOOT. */
+/* setup_arch: check we were started by a multiboot loader, keep the command line, hand the memory map
+ * to the page allocator and turn paging on. A bad handshake ends the run with FS_EXIT_BAD_BOOT. */
 void setup_arch(unsigned long magic, const struct multiboot_info *mbi)
 {
 	if (magic != MULTIBOOT_BOOTLOADER_MAGIC) {
@@ -67,6 +68,7 @@ void setup_arch(unsigned long magic, const struct multiboot_info *mbi)
 	copy_memory_map(mbi);
 	printk("Kernel command line: %s\n", saved_command_line);
 	mem_init(&boot_mem_map);
+	paging_init();
 }
 
 /* cpu_init: install the TSS descriptor (GDT entry 16) and load TR; fs and gs stay null in the kernel. */

@@ -1,6 +1,7 @@
 /* arch/i386/kernel/process.c's system calls and the system call table (2.6.12: entry.S's
  * sys_call_table). Handlers are asmlinkage: their arguments are the pt_regs slots SAVE_ALL pushed. */
 #include <linux/sched.h>
+#include <linux/binfmts.h>
 #include <asm/ptrace.h>
 #include <asm/unistd.h>
 
@@ -39,6 +40,16 @@ asmlinkage int sys_vfork(struct pt_regs regs)
 {
 	return do_fork(CLONE_VFORK | CLONE_VM | SIGCHLD, regs.esp, &regs, 0, NULL, NULL);
 }
+
+/* execve: regs is the frame the return to user mode pops; a successful exec rewrites it. */
+asmlinkage int sys_execve(struct pt_regs regs);
+asmlinkage int sys_execve(struct pt_regs regs)
+{
+	return do_execve((const char __user *)regs.ebx, (char __user *const __user *)regs.ecx,
+			 (char __user *const __user *)regs.edx, &regs);
+}
+
+asmlinkage ssize_t sys_write(unsigned int fd, const char __user *buf, size_t count);	/* fs/ */
 
 asmlinkage long sys_getpid(void);
 asmlinkage long sys_getpid(void)
@@ -81,7 +92,9 @@ const syscall_fn sys_call_table[NR_syscalls] = {
 	[0 ... NR_syscalls - 1] = (syscall_fn)sys_ni_syscall,
 	SYS(__NR_exit, sys_exit),
 	SYS(__NR_fork, sys_fork),
+	SYS(__NR_write, sys_write),
 	SYS(__NR_waitpid, sys_waitpid),
+	SYS(__NR_execve, sys_execve),
 	SYS(__NR_getpid, sys_getpid),
 	SYS(__NR_getppid, sys_getppid),
 	SYS(__NR_wait4, sys_wait4_entry),

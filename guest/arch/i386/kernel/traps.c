@@ -1,5 +1,7 @@
-/* arch/i386/kernel/traps.c: the IDT and the CPU exception handlers. No exception is expected in this
- * kernel: every handler reports what happened (die()) and ends the run with FS_EXIT_OOPS. */
+/* arch/i386/kernel/traps.c: the IDT and the CPU exception handlers. An exception in user mode ends the
+ * process (do_trap: one console line, then do_exit with the signal 2.6.12 would send, which its
+ * parent's wait sees as WTERMSIG); no exception is expected in the kernel: there the handler reports
+ * what happened (die()) and ends the run with FS_EXIT_OOPS. */
 #include <linux/sched.h>
 #include <linux/string.h>
 #include <asm/desc.h>
@@ -76,31 +78,64 @@ static void __noreturn die(int trapnr, struct pt_regs *regs, long err)
 	machine_exit(FS_EXIT_OOPS);
 }
 
-#define DO_ERROR(trapnr, name) \
-	fastcall void do_##name(struct pt_regs *regs, long error_code); \
-	fastcall void do_##name(struct pt_regs *regs, long error_code) { die(trapnr, regs, error_code); }
+/* Signal numbers (asm-i386/signal.h) for the exceptions 2.6.12 turns into signals. No signals are
+ * delivered yet: the process simply ends as if killed by it. */
+#define SIGILL	4
+#define SIGTRAP	5
+#define SIGBUS	7
+#define SIGFPE	8
+#define SIGSEGV	11
 
-DO_ERROR(0, divide_error)
-DO_ERROR(1, debug)
-DO_ERROR(2, nmi)
-DO_ERROR(3, int3)
-DO_ERROR(4, overflow)
-DO_ERROR(5, bounds)
-DO_ERROR(6, invalid_op)
-DO_ERROR(7, device_not_available)
-DO_ERROR(8, double_fault)
-DO_ERROR(9, coprocessor_segment_overrun)
-DO_ERROR(10, invalid_TSS)
-DO_ERROR(11, segment_not_present)
-DO_ERROR(12, stack_segment)
-DO_ERROR(13, general_protection)
-DO_ERROR(14, page_fault)
-DO_ERROR(15, spurious_interrupt_bug)
-DO_ERROR(16, coprocessor_error)
-DO_ERROR(17, alignment_check)
-DO_ERROR(18, machine_check)
-DO_ERROR(19, simd_coprocessor_error)
-DO_ERROR(20, reserved_exception)
+/*
+ * do_trap: an exception in user mode kills the process (2.6.12 sends the signal; with no handlers
+ * and no signal delivery here, the default action is the end: do_exit(signr)). One line on the
+ * console: pid, vector, EIP, CR2. In the kernel it is an oops (die()).
+ */
+static void do_trap(int trapnr, int signr, struct pt_regs *regs, long error_code)
+{
+	struct task_struct *tsk = current;
+	unsigned long cr2 = 0;
+
+	if (!user_mode(regs) || !signr)
+		die(trapnr, regs, error_code);
+	if (trapnr == 14)
+		__asm__ __volatile__("movl %%cr2, %0" : "=r"(cr2));
+	tsk->thread.trap_no = trapnr;
+	tsk->thread.error_code = error_code;
+	tsk->thread.cr2 = cr2;
+	printk("trap: pid %d (%s) %s (vector %d) error %04lx at EIP %08lx CR2 %08lx: killed by "
+	       "signal %d\n", tsk->pid, tsk->comm, trapnr < 20 ? trap_names[trapnr] : "reserved", trapnr,
+	       (unsigned long)error_code, regs->eip, cr2, signr);
+	local_irq_enable();
+	do_exit(signr);
+}
+
+#define DO_ERROR(trapnr, signr, name) \
+	fastcall void do_##name(struct pt_regs *regs, long error_code); \
+	fastcall void do_##name(struct pt_regs *regs, long error_code) \
+	{ do_trap(trapnr, signr, regs, error_code); }
+
+DO_ERROR(0, SIGFPE, divide_error)
+DO_ERROR(1, SIGTRAP, debug)
+DO_ERROR(2, 0, nmi)
+DO_ERROR(3, SIGTRAP, int3)
+DO_ERROR(4, SIGSEGV, overflow)
+DO_ERROR(5, SIGSEGV, bounds)
+DO_ERROR(6, SIGILL, invalid_op)
+DO_ERROR(7, SIGSEGV, device_not_available)
+DO_ERROR(8, 0, double_fault)
+DO_ERROR(9, SIGFPE, coprocessor_segment_overrun)
+DO_ERROR(10, SIGSEGV, invalid_TSS)
+DO_ERROR(11, SIGBUS, segment_not_present)
+DO_ERROR(12, SIGBUS, stack_segment)
+DO_ERROR(13, SIGSEGV, general_protection)
+DO_ERROR(14, SIGSEGV, page_fault)
+DO_ERROR(15, SIGSEGV, spurious_interrupt_bug)
+DO_ERROR(16, SIGFPE, coprocessor_error)
+DO_ERROR(17, SIGBUS, alignment_check)
+DO_ERROR(18, 0, machine_check)
+DO_ERROR(19, SIGFPE, simd_coprocessor_error)
+DO_ERROR(20, SIGSEGV, reserved_exception)
 
 /* Signal delivery on the way to user mode: nothing sends signals yet, so just drop the flags. */
 fastcall void do_notify_resume(struct pt_regs *regs, void *oldset);

@@ -1,0 +1,29 @@
+/*
+ * usr/user_programs.S: the user programs inside the kernel image, each the ELF file guest/user/ built
+ * (2.6.12 links its initramfs in the same way, usr/initramfs_data.S). There is no file system: exec
+ * finds a program by name in user_programs[] (fs/exec.c) and copies its segments into fresh pages.
+ *
+ * user_programs[]: { const char *name; const void *image; unsigned long size; } ..., then a NULL name.
+ * Its section has a fixed size (kernel.ld), so the kernel's own layout is the same with or without
+ * the programs - a kernel built without USER_PROGRAM_* defines (tests/golden's variants) simply has
+ * none.
+ */
+	.section .user_programs, "a"
+	.p2align 2
+	.globl user_programs
+	.type user_programs, @object
+user_programs:
+#ifdef USER_PROGRAM_forktest
+	.long forktest_name, forktest_image, forktest_end - forktest_image
+#endif
+	.long 0, 0, 0
+	.size user_programs, . - user_programs
+
+#ifdef USER_PROGRAM_forktest
+forktest_name:
+	.asciz "forktest"
+	.p2align 4
+forktest_image:
+	.incbin USER_PROGRAM_forktest
+forktest_end:
+#endif

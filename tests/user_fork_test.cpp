@@ -1,0 +1,417 @@
+// Mirrors guest/user/forktest.c and the kernel's user mode (issue 4): fork() from ring 3 under
+// init=forktest, checked from the host through the machine's API - the child's first instruction in
+// user mode, the parent's return value, the stack the child's next interrupt switches to, the page
+// directory loaded for each task, the pages fork copied, exec's entry into the program, and every
+// page and object back at shutdown. Offsets come from guest/include/abi.h, as in kernel_test.cpp.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "emu/machine.hpp"
+#include "guest/include/abi.h"
+
+using namespace fs;
+
+namespace {
+
+constexpr std::uint32_t kPresent = 0x001, kWritable = 0x002, kUser = 0x004;
+constexpr int kUserChildren = 14;  // forktest: 2 + 4 + 8 processes below node 0
+
+std::string kernel() {
+  return std::string(FS_BUILD_DIR) + "/guest/kernel.elf";
+}
+
+MachineOptions forktest_options(bool per_instruction) {
+  MachineOptions o;
+  o.cmdline = "init=forktest";
+  o.per_instruction = per_instruction;
+  o.serial_out = [](std::uint8_t) {};
+  return o;
+}
+
+std::uint32_t sym(const Machine& m, const std::string& name) {
+  auto a = m.symbols().address_of(name);
+  REQUIRE(a.has_value());
+  return *a;
+}
+
+// The task whose kernel stack esp is on (valid in the kernel only).
+std::uint32_t task_of_stack(const Machine& m, std::uint32_t esp) {
+  return m.read32((esp & ~std::uint32_t{THREAD_SIZE - 1}) + TI_TASK);
+}
+std::uint32_t pid_of(const Machine& m, std::uint32_t task) {
+  return m.read32(task + TASK_PID);
+}
+std::uint32_t stack_top(const Machine& m, std::uint32_t task) {
+  return m.read32(task + TASK_THREAD_INFO) + THREAD_SIZE;
+}
+// The user-mode frame a task's system call or interrupt from ring 3 left: copy_thread's childregs
+// slot.
+std::uint32_t user_regs(const Machine& m, std::uint32_t task) {
+  return stack_top(m, task) - COPY_THREAD_RESERVE - PT_REGS_SIZE;
+}
+
+// The guest's own page walk (PAGE_OFFSET 0: the tables are read at their physical addresses, which
+// the kernel's identity map makes readable as they are). nullopt when a level is not present.
+std::optional<std::uint32_t> pte_of(const Machine& m, std::uint32_t pgd, std::uint32_t linear) {
+  const std::uint32_t pde = m.read32(pgd + (linear >> 22) * 4);
+  if (!(pde & kPresent)) return std::nullopt;
+  const std::uint32_t pte = m.read32((pde & ~0xFFFu) + ((linear >> 12) & 0x3FF) * 4);
+  if (!(pte & kPresent)) return std::nullopt;
+  return pte;
+}
+
+// A user word read through the page tables at pgd (the frame need not be aliased by the emulator).
+std::uint32_t read_user32(const Machine& m, std::uint32_t pgd, std::uint32_t linear) {
+  auto pte = pte_of(m, pgd, linear);
+  REQUIRE(pte.has_value());
+  return m.read32((*pte & ~0xFFFu) | (linear & 0xFFF));
+}
+
+std::string read_user_string(const Machine& m, std::uint32_t pgd, std::uint32_t linear) {
+  std::string s;
+  for (std::uint32_t a = linear; s.size() < 256; ++a) {
+    auto pte = pte_of(m, pgd, a);
+    REQUIRE(pte.has_value());
+    char c = 0;
+    REQUIRE(m.read((*pte & ~0xFFFu) | (a & 0xFFF), &c, 1));
+    if (!c) break;
+    s.push_back(c);
+  }
+  return s;
+}
+
+// The regions of an mm: [start, end) and flags.
+struct Region {
+  std::uint32_t start, end, flags;
+};
+std::vector<Region> regions_of(const Machine& m, std::uint32_t mm) {
+  std::vector<Region> out;
+  for (std::uint32_t vma = m.read32(mm + MM_MMAP); vma && out.size() < 64;
+       vma = m.read32(vma + VMA_NEXT)) {
+    out.push_back({m.read32(vma + VMA_START), m.read32(vma + VMA_END), m.read32(vma + VMA_FLAGS)});
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "user fork: the child's first user instruction is the parent's, after int 0x80, in ring 3 with "
+    "EAX 0; the parent gets the child's pid; the child's next interrupt lands at its TSS.esp0",
+    "[user_fork]") {
+  Machine m(forktest_options(/*per_instruction=*/true));
+  m.load(kernel());
+  const std::uint32_t rff = sym(m, "ret_from_fork");
+  const std::uint32_t rq_curr = sym(m, "runqueues") + RQ_CURR;
+
+  // One child of a fork from user mode, followed from its fork to its first interrupt.
+  struct Child {
+    std::uint32_t task = 0, parent = 0, pid = 0;
+    std::uint32_t parent_eip = 0, parent_esp = 0;  // the parent's pt_regs at the fork
+    bool at_ret_from_fork = false, iret_pending = false, in_user = false, delivered = false;
+    bool parent_returned = false;
+  };
+  std::map<std::uint32_t, Child> children;  // by pid (task_structs are reused once reaped)
+  int first_user_checked = 0, parent_checked = 0, delivery_checked = 0;
+
+  m.add_breakpoint("wake_up_new_task", [&](Machine& mm) {  // fastcall: p in EAX
+    const std::uint32_t child = mm.reg(Reg::kEax);
+    const std::uint32_t parent = task_of_stack(mm, mm.reg(Reg::kEsp));
+    if (!mm.read32(parent + TASK_MM)) return;  // init, created by swapper with kernel_thread()
+    const std::uint32_t regs = user_regs(mm, parent);
+    Child c;
+    c.task = child;
+    c.parent = parent;
+    c.pid = pid_of(mm, child);
+    c.parent_eip = mm.read32(regs + PT_EIP);
+    c.parent_esp = mm.read32(regs + PT_OLDESP);
+    // The parent entered with int $0x80 (CD 80) from ring 3: its saved EIP is just past it.
+    CHECK(mm.read32(regs + PT_CS) == __USER_CS);
+    CHECK(mm.read32(regs + PT_OLDSS) == __USER_DS);
+    CHECK(mm.read32(regs + PT_ORIG_EAX) == 2u);  // __NR_fork
+    const std::uint32_t pgd = mm.read32(mm.read32(parent + TASK_MM) + MM_PGD);
+    CHECK((read_user32(mm, pgd, c.parent_eip - 2) & 0xFFFF) == 0x80CDu);
+    children[c.pid] = c;
+  });
+
+  m.on_instruction([&](std::uint32_t eip, Cycles) {
+    const std::uint32_t curr = m.read32(rq_curr);
+    // The parents: the first time one is back in ring 3 at its fork's return address.
+    for (auto& [pid, c] : children) {
+      if (c.parent_returned || curr != c.parent || eip != c.parent_eip ||
+          (m.reg(Reg::kCs) & 3) != 3)
+        continue;
+      c.parent_returned = true;
+      ++parent_checked;
+      CHECK(m.reg(Reg::kEsp) == c.parent_esp);
+      CHECK(m.reg(Reg::kEax) == c.pid);  // fork() returns the child's pid to the parent
+    }
+    auto it = children.find(pid_of(m, curr));
+    if (it == children.end() || it->second.task != curr) return;
+    Child& c = it->second;
+    if (c.in_user) return;
+    if (c.iret_pending) {  // the first instruction after the child's first iret
+      c.iret_pending = false;
+      c.in_user = true;
+      ++first_user_checked;
+      INFO("pid " << c.pid);
+      CHECK(m.cpu().cpl() == 3u);
+      CHECK(m.reg(Reg::kCs) == __USER_CS);
+      CHECK(m.reg(Reg::kSs) == __USER_DS);
+      CHECK(m.reg(Reg::kDs) == __USER_DS);
+      CHECK(m.reg(Reg::kEax) == 0u);
+      CHECK(eip == c.parent_eip);
+      CHECK(m.reg(Reg::kEsp) == c.parent_esp);
+      return;
+    }
+    if (eip == rff && task_of_stack(m, m.reg(Reg::kEsp)) == c.task) c.at_ret_from_fork = true;
+    if (!c.at_ret_from_fork) return;
+    std::uint8_t op = 0;
+    REQUIRE(m.read(eip, &op, 1));
+    if (op == 0xCF) {  // iret: ret_from_fork's way out, through syscall_exit and restore_all
+      CHECK(m.describe(eip).rfind("restore_all", 0) == 0);
+      c.iret_pending = true;
+    }
+  });
+
+  m.on_delivery([&](Machine& mm, const DeliveryRecord& r) {
+    const std::uint32_t curr = mm.read32(rq_curr);
+    auto it = children.find(pid_of(mm, curr));
+    if (it == children.end() || it->second.task != curr || !it->second.in_user ||
+        it->second.delivered)
+      return;
+    Child& c = it->second;
+    c.delivered = true;
+    ++delivery_checked;
+    INFO("pid " << c.pid << ", vector " << unsigned(r.event.vector));
+    const std::uint32_t top = stack_top(mm, c.task);
+    // From ring 3 the CPU takes SS0:ESP0 from the TSS: the child's own stack, top - 8.
+    CHECK(r.delivered.privilege_change);
+    CHECK(r.delivered.esp0 == top - COPY_THREAD_RESERVE);
+    CHECK(mm.read32(c.task + TASK_THREAD_ESP0) == top - COPY_THREAD_RESERVE);
+    CHECK(r.delivered.cs == __KERNEL_CS);
+    // The 5-word frame (no error code for int 0x80 or an IRQ) right below esp0, returning to
+    // ring 3.
+    REQUIRE(r.delivered.frame.size() == 5u);
+    CHECK(r.delivered.frame_address == top - COPY_THREAD_RESERVE - 20);
+    CHECK(r.delivered.frame[1] == __USER_CS);
+    CHECK(r.delivered.frame[4] == __USER_DS);
+  });
+
+  RunResult r = m.run();
+  REQUIRE(r.reason == StopReason::kGuestExit);
+  CHECK(r.exit_status == 0);
+  CHECK(children.size() == kUserChildren);
+  CHECK(first_user_checked == kUserChildren);
+  CHECK(parent_checked == kUserChildren);
+  CHECK(delivery_checked == kUserChildren);
+  std::set<std::uint32_t> pids;
+  for (const auto& [pid, c] : children) pids.insert(c.pid);
+  CHECK(pids.size() == kUserChildren);
+}
+
+TEST_CASE(
+    "user fork: CR3 is each user process's own page directory; kernel threads keep the one loaded",
+    "[user_fork]") {
+  Machine m(forktest_options(/*per_instruction=*/false));
+  m.load(kernel());
+  const std::uint32_t swapper_pg_dir = sym(m, "swapper_pg_dir");
+  const std::uint32_t init_mm = sym(m, "init_mm");
+  CHECK(m.read32(init_mm + MM_PGD) == swapper_pg_dir);
+  int user_switches = 0, kernel_switches = 0;
+  std::set<std::uint32_t> user_pgds;
+  std::uint32_t last_cr3 = 0;
+  // __switch_to runs on next's stack with next's address space already loaded (context_switch
+  // calls switch_mm before switch_to): fastcall prev in EAX, next in EDX.
+  m.add_breakpoint("__switch_to", [&](Machine& mm) {
+    const std::uint32_t next = mm.reg(Reg::kEdx);
+    const std::uint32_t cr3 = mm.reg(Reg::kCr3);
+    const std::uint32_t next_mm = mm.read32(next + TASK_MM);
+    const std::uint32_t active = mm.read32(next + TASK_ACTIVE_MM);
+    INFO("switch to pid " << pid_of(mm, next));
+    REQUIRE(active != 0u);
+    CHECK(cr3 == mm.read32(active + MM_PGD));
+    if (next_mm) {
+      ++user_switches;
+      CHECK(active == next_mm);
+      CHECK(cr3 != swapper_pg_dir);
+      user_pgds.insert(cr3);
+    } else {
+      ++kernel_switches;
+      if (last_cr3) CHECK(cr3 == last_cr3);  // lazy: a kernel thread changes nothing
+    }
+    last_cr3 = cr3;
+  });
+  // Paging is on from paging_init() on, with swapper_pg_dir.
+  m.add_breakpoint("start_kernel", [&](Machine& mm) { CHECK(!(mm.reg(Reg::kCr0) & 0x80000000u)); });
+  m.add_breakpoint("rest_init", [&](Machine& mm) {
+    CHECK((mm.reg(Reg::kCr0) & 0x80000000u) != 0u);
+    CHECK(mm.reg(Reg::kCr3) == swapper_pg_dir);
+  });
+  RunResult r = m.run();
+  REQUIRE(r.reason == StopReason::kGuestExit);
+  CHECK(r.exit_status == 0);
+  CHECK(user_switches >= kUserChildren);
+  CHECK(kernel_switches >= 1);
+  // Page directories are freed and reused, but more than one user address space existed.
+  CHECK(user_pgds.size() > 1);
+  // At shutdown swapper went back to init_mm: CR3 is swapper_pg_dir again.
+  CHECK(m.reg(Reg::kCr3) == swapper_pg_dir);
+}
+
+TEST_CASE(
+    "user fork: copy_mm gives the child a copy of every user page, in frames of its own, under the "
+    "shared kernel mappings",
+    "[user_fork]") {
+  Machine m(forktest_options(/*per_instruction=*/false));
+  m.load(kernel());
+  const std::uint32_t swapper_pg_dir = sym(m, "swapper_pg_dir");
+  int forks = 0;
+  m.add_breakpoint("wake_up_new_task", [&](Machine& mm) {
+    const std::uint32_t child = mm.reg(Reg::kEax);
+    const std::uint32_t parent = task_of_stack(mm, mm.reg(Reg::kEsp));
+    const std::uint32_t parent_mm = mm.read32(parent + TASK_MM);
+    if (!parent_mm) return;  // init from swapper: a kernel thread, no address space
+    ++forks;
+    const std::uint32_t child_mm = mm.read32(child + TASK_MM);
+    REQUIRE(child_mm != 0u);
+    CHECK(child_mm != parent_mm);
+    CHECK(mm.read32(child_mm + MM_USERS) == 1u);
+    const std::uint32_t ppgd = mm.read32(parent_mm + MM_PGD);
+    const std::uint32_t cpgd = mm.read32(child_mm + MM_PGD);
+    CHECK(ppgd != cpgd);
+    // The kernel's part: the same pgd entries as swapper_pg_dir (shared page tables), supervisor.
+    for (std::uint32_t i = 0; i < 16; ++i) {
+      const std::uint32_t e = mm.read32(cpgd + 4 * i);
+      CHECK(e == mm.read32(swapper_pg_dir + 4 * i));
+      CHECK((e & kPresent) != 0u);
+      CHECK((e & kUser) == 0u);
+    }
+    // The user part: the same regions, every page present in both, different frames, same bytes.
+    const auto pregions = regions_of(mm, parent_mm);
+    const auto cregions = regions_of(mm, child_mm);
+    REQUIRE(pregions.size() == cregions.size());
+    REQUIRE(pregions.size() == 3u);  // text, data+bss, stack
+    for (std::size_t k = 0; k < pregions.size(); ++k) {
+      CHECK(pregions[k].start == cregions[k].start);
+      CHECK(pregions[k].end == cregions[k].end);
+      CHECK(pregions[k].flags == cregions[k].flags);
+      CHECK(pregions[k].start >= ELF_USER_BASE);
+      CHECK(pregions[k].end <= TASK_SIZE);
+      for (std::uint32_t a = pregions[k].start; a < pregions[k].end; a += 4096) {
+        auto pp = pte_of(mm, ppgd, a), cp = pte_of(mm, cpgd, a);
+        REQUIRE(pp.has_value());
+        REQUIRE(cp.has_value());
+        CHECK((*pp & ~0xFFFu) != (*cp & ~0xFFFu));
+        CHECK((*cp & kUser) != 0u);
+        CHECK(((*cp & kWritable) != 0) == ((pregions[k].flags & 2u) != 0));  // VM_WRITE
+        std::vector<std::uint8_t> a_bytes(4096), b_bytes(4096);
+        REQUIRE(mm.read(*pp & ~0xFFFu, a_bytes.data(), 4096));
+        REQUIRE(mm.read(*cp & ~0xFFFu, b_bytes.data(), 4096));
+        CHECK(a_bytes == b_bytes);
+      }
+    }
+    // The stack is the last region, ending at STACK_TOP.
+    CHECK(cregions.back().end == STACK_TOP);
+    CHECK(cregions.back().end - cregions.back().start == USER_STACK_PAGES * 4096u);
+  });
+  RunResult r = m.run();
+  REQUIRE(r.reason == StopReason::kGuestExit);
+  CHECK(r.exit_status == 0);
+  CHECK(forks == kUserChildren);
+}
+
+TEST_CASE(
+    "user fork: init's execve from ring 0 enters the program at its ELF entry in ring 3, with "
+    "argc/argv on the new stack and every general register 0",
+    "[user_fork]") {
+  Machine m(forktest_options(/*per_instruction=*/true));
+  m.load(kernel());
+  const std::uint32_t rq_curr = sym(m, "runqueues") + RQ_CURR;
+  bool seen = false;
+  m.on_instruction([&](std::uint32_t eip, Cycles) {
+    if (seen || (m.reg(Reg::kCs) & 3) != 3) return;
+    seen = true;  // the first instruction ever run in ring 3
+    const std::uint32_t task = m.read32(rq_curr);
+    CHECK(pid_of(m, task) == 1u);
+    CHECK(eip == ELF_USER_BASE);  // _start, first in .text (guest/user/user.ld)
+    for (Reg reg : {Reg::kEax, Reg::kEbx, Reg::kEcx, Reg::kEdx, Reg::kEsi, Reg::kEdi, Reg::kEbp})
+      CHECK(m.reg(reg) == 0u);
+    CHECK(m.reg(Reg::kSs) == __USER_DS);
+    CHECK((m.reg(Reg::kEflags) & X86_EFLAGS_IF) != 0u);
+    const std::uint32_t mm = m.read32(task + TASK_MM);
+    REQUIRE(mm != 0u);
+    const std::uint32_t pgd = m.read32(mm + MM_PGD);
+    CHECK(m.reg(Reg::kCr3) == pgd);
+    const std::uint32_t esp = m.reg(Reg::kEsp);
+    CHECK(esp < STACK_TOP);
+    CHECK(esp % 16 == 0u);
+    CHECK(read_user32(m, pgd, esp) == 1u);  // argc
+    CHECK(read_user_string(m, pgd, read_user32(m, pgd, esp + 4)) == "/bin/forktest");
+    CHECK(read_user32(m, pgd, esp + 8) == 0u);  // argv[1]
+    CHECK(read_user_string(m, pgd, read_user32(m, pgd, esp + 12)) == "HOME=/");
+    // The kernel stack init left through: a 5-word iret frame is what restore_all popped, and the
+    // next entry from ring 3 starts afresh at TSS.esp0, the top of pid 1's stack - 8.
+    CHECK(m.tss_esp0() == stack_top(m, task) - COPY_THREAD_RESERVE);
+  });
+  RunResult r = m.run();
+  REQUIRE(r.reason == StopReason::kGuestExit);
+  CHECK(r.exit_status == 0);
+  CHECK(seen);
+}
+
+TEST_CASE("user fork: at shutdown every user page, page table, directory and object is back",
+          "[user_fork]") {
+  Machine m(forktest_options(/*per_instruction=*/false));
+  m.load(kernel());
+  const std::uint32_t free_pages = sym(m, "nr_free_pages");
+  std::uint32_t at_boot = 0, lowest = ~0u;
+  m.add_breakpoint("rest_init", [&](Machine& mm) { at_boot = mm.read32(free_pages); });
+  m.add_breakpoint("wake_up_new_task",
+                   [&](Machine& mm) { lowest = std::min(lowest, mm.read32(free_pages)); });
+  RunResult r = m.run();
+  REQUIRE(r.reason == StopReason::kGuestExit);
+  CHECK(r.exit_status == 0);
+  REQUIRE(at_boot != 0u);
+  CHECK(lowest < at_boot - 20);  // address spaces really were allocated on the way
+  CHECK(m.read32(free_pages) == at_boot);
+  for (const char* cache :
+       {"task_struct_cache", "thread_info_cache", "mm_cache", "vm_area_cache"}) {
+    INFO(cache);
+    CHECK(m.read32(sym(m, cache) + KMEM_ACTIVE_OBJS) == 0u);
+    CHECK(m.read32(sym(m, cache) + KMEM_NUM_SLABS) == 0u);
+  }
+  // init_mm: its own reference and swapper's, which is running on it again.
+  CHECK(m.read32(sym(m, "init_mm") + MM_COUNT) == 2u);
+}
+
+TEST_CASE("user fork: two runs of init=forktest are the same run, fast or per-instruction",
+          "[user_fork]") {
+  struct Outcome {
+    std::uint64_t instructions;
+    Cycles cycles;
+    std::string console;
+    bool operator==(const Outcome&) const = default;
+  };
+  auto run = [](bool per_instruction) {
+    MachineOptions o = forktest_options(per_instruction);
+    std::string console;
+    o.serial_out = [&console](std::uint8_t b) { console.push_back(static_cast<char>(b)); };
+    Machine m(o);
+    m.load(kernel());
+    RunResult r = m.run();
+    REQUIRE(r.reason == StopReason::kGuestExit);
+    CHECK(r.exit_status == 0);
+    return Outcome{m.stats().instructions, m.clock().now, console};
+  };
+  const Outcome a = run(false), b = run(false), c = run(true);
+  CHECK(a == b);
+  CHECK(a == c);
+  CHECK(a.console.find("\nforktest: ok\n") != std::string::npos);
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# user_fork_trace.sh FORKSCOPE KERNEL WORKDIR: init=forktest recorded with --trace, then
+# `forkscope trace inspect --ret-from-fork` on it (issue 4): each of the 14 processes the user program
+# forks from ring 3 starts at ret_from_fork and leaves through a 5-word iret to __USER_CS:__USER_DS
+# with EAX = 0 and the user ESP/EIP its parent had after its int 0x80 - every check PASS, none FAIL,
+# and both the run and the inspection exit 0.
+set -u
+fs=$1 kernel=$2 work=$3
+mkdir -p "$work" && cd "$work" || exit 1
+fail=0
+bad() {
+  echo "FAIL: $*"
+  fail=1
+}
+# count PATTERN WANT: lines of the inspection matching PATTERN (extended regex).
+count() {
+  local n
+  n=$(grep -cE -- "$1" <<<"$out")
+  [ "$n" = "$2" ] || bad "$n lines matching /$1/, want $2"
+}
+
+"$fs" run --quiet --cmdline init=forktest --trace forktest.fst "$kernel" > console.txt
+st=$?
+[ "$st" = 0 ] || bad "init=forktest --trace exited with $st"
+grep -qx "forktest: ok" console.txt || bad "the console has no 'forktest: ok'"
+
+out=$("$fs" trace inspect forktest.fst --ret-from-fork)
+st=$?
+[ "$st" = 0 ] || bad "trace inspect --ret-from-fork exited with $st"
+# pid 1 (init, a kernel thread until its exec) and the 14 user children.
+count "^pid [0-9]+: forked by pid [0-9]+ at seq" 15
+count "^pid ([2-9]|1[0-5]): forked by pid [0-9]+ at seq [0-9]+ cycle [0-9]+, clone flags 0x11 \(signal 17\)$" 14
+count "^  PASS eax = 0 in the child \(pt_regs eax 0x0, EAX after the iret 0x0\)$" 15
+count "^  PASS TSS.esp0 = stack top - 8 " 15
+count "^  iret at seq [0-9]+ cycle [0-9]+: 5-word frame \[[0-9a-f]{8} 00000073 [0-9a-f]{8} [0-9a-f]{8} 0000007b\] from 0060:[0-9a-f]{8} <restore_all\+0x[0-9a-f]+> to 0073:" 14
+count "^  PASS 5-word frame for CPL 0 -> 3 \(CS 0x0073, SS 0x007b, 5 words\), EIP and CS as in pt_regs$" 14
+count "^  PASS EFLAGS.IF set after the iret " 15
+count "^  PASS user ESP/EIP equal the parent's \(parent 0x([0-9a-f]{8})/0x([0-9a-f]{8}), child 0x\1/0x\2\)$" 14
+count "FAIL" 0
+if [ $fail != 0 ]; then
+  echo "--- inspect output:"
+  head -40 <<<"$out"
+fi
+exit $fail
