@@ -637,6 +637,7 @@ void Machine::hook_interrupt(std::uint32_t vector) {
   if (ev.kind == EventKind::kException && pushes_error_code(ev.vector)) {
     ev.error_code = cpu_->pending_error_code();
   }
+  if (ev.vector == kPF && ev.kind == EventKind::kException) aliases_->drop_guards();
   deliver(ev, return_eip);
   if (result_) request_stop(StopKind::kFatal);
 }
@@ -648,11 +649,12 @@ bool Machine::hook_unmapped(std::uint32_t addr) {
   PageMapping m;
   switch (aliases_->on_unmapped(cr3, addr, &m)) {
     case LinearAliases::Result::kAliased:
+    case LinearAliases::Result::kGuarded:
       return true;
     case LinearAliases::Result::kNotPresent:
       unmapped_why_ = fmt::format(
-          "paging: linear {:#010x} is not mapped by the page tables at CR3 {:#010x} although the "
-          "TLB held it (a page table entry changed without INVLPG or a CR3 load)",
+          "paging: linear {:#010x} is not mapped by the page tables at CR3 {:#010x} and no guard "
+          "page could stand there to raise #PF",
           addr, cr3);
       return false;
     case LinearAliases::Result::kFrameOutsideRam:

@@ -63,7 +63,11 @@ LinearAliases::Result LinearAliases::on_unmapped(std::uint32_t cr3, std::uint32_
   const std::uint32_t page = linear & ~(kPageSize - 1);
   if (page < ram_.size()) return Result::kInsideRam;
   auto m = walk_page_tables(ram_, cr3, linear);
-  if (!m) return Result::kNotPresent;
+  if (!m) {
+    if (!backend_.map(page, guard_page_)) return Result::kNotPresent;
+    guards_.push_back(page);
+    return Result::kGuarded;
+  }
   if (found) *found = *m;
   if (m->frame >= ram_.size() || ram_.size() - m->frame < kPageSize)
     return Result::kFrameOutsideRam;
@@ -77,6 +81,12 @@ void LinearAliases::drop_all() {
   ++flushes_;
   for (const auto& [page, frame] : frames_) backend_.unmap(page);
   frames_.clear();
+  drop_guards();
+}
+
+void LinearAliases::drop_guards() {
+  for (std::uint32_t page : guards_) backend_.unmap(page);
+  guards_.clear();
 }
 
 }  // namespace fs

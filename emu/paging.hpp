@@ -25,6 +25,7 @@
 #include <optional>
 #include <span>
 #include <unordered_map>
+#include <vector>
 
 namespace fs {
 
@@ -55,8 +56,9 @@ class LinearAliases {
   };
   enum class Result : std::uint8_t {
     kAliased,          // the frame is now mapped at the page: retry the access
-    kNotPresent,       // the tables do not map it (Unicorn's TLB was stale: a PTE changed
-                       // without INVLPG)
+    kGuarded,          // the tables do not map it: a guard page stands there so that Unicorn's
+                       // retry walks the tables and raises #PF itself (drop_guards() at delivery)
+    kNotPresent,       // the tables do not map it and no guard could be mapped
     kInsideRam,        // the linear page is guest RAM itself: nothing to alias
     kFrameOutsideRam,  // the tables name a frame beyond guest RAM
   };
@@ -67,8 +69,12 @@ class LinearAliases {
   // Unicorn found no memory at `linear` with paging on and the tables at `cr3`. `found` receives
   // the walk's result when there is one.
   Result on_unmapped(std::uint32_t cr3, std::uint32_t linear, PageMapping* found = nullptr);
-  // The TLB is flushed (CR3/CR0/CR4 load, INVLPG): forget every alias.
+  // The TLB is flushed (CR3/CR0/CR4 load, INVLPG): forget every alias and guard.
   void drop_all();
+  // A #PF is being delivered: the guard pages have done their work. They must go before the
+  // handler maps the page and the access is retried, or the retry would read the guard.
+  void drop_guards();
+  std::size_t guards() const { return guards_.size(); }
 
   // Host memory behind `linear` when its page is aliased (nullptr otherwise).
   const std::uint8_t* host(std::uint32_t linear) const {
@@ -83,6 +89,11 @@ class LinearAliases {
   std::span<std::uint8_t> ram_;
   Backend backend_;
   std::unordered_map<std::uint32_t, std::uint32_t> frames_;  // linear page -> frame
+  // Unicorn 2.0.1 looks for memory at the linear address *before* it walks the page tables, so a
+  // not-present page above RAM would be reported as unmapped memory, never as #PF. A zero page
+  // mapped there (never written: the walk faults first) lets the walk run and raise #PF.
+  std::vector<std::uint32_t> guards_;
+  alignas(4096) std::uint8_t guard_page_[kPageSize] = {};
   std::uint64_t aliased_total_ = 0;
   std::uint64_t flushes_ = 0;
 };

@@ -79,7 +79,15 @@ TEST_CASE("paging: aliases map the named frame, are dropped together, and say wh
   CHECK(a.host(0x40000010) == t.ram.data() + 0x200010);
   CHECK(a.host(0x40002000) == nullptr);
   CHECK(a.on_unmapped(0x10000, 0x40001000) == LinearAliases::Result::kFrameOutsideRam);
-  CHECK(a.on_unmapped(0x10000, 0x40002000) == LinearAliases::Result::kNotPresent);
+  // Not present: a guard page stands there (for Unicorn's walk to raise #PF), until the #PF.
+  CHECK(a.on_unmapped(0x10000, 0x40002000) == LinearAliases::Result::kGuarded);
+  CHECK(mapped.count(0x40002000));
+  CHECK(a.host(0x40002000) == nullptr);
+  CHECK(a.guards() == 1);
+  a.drop_guards();
+  CHECK(unmapped == std::vector<std::uint32_t>{0x40002000});
+  unmapped.clear();
+  CHECK(a.guards() == 0);
   CHECK(a.on_unmapped(0x10000, 0x1000) == LinearAliases::Result::kInsideRam);
   CHECK(a.size() == 1);
   a.drop_all();
