@@ -81,11 +81,11 @@ DecodedInsn Decoder::decode_one(std::uint32_t addr, const std::uint8_t* bytes, s
   const cs_insn& in = *insn_;
   d.len = static_cast<std::uint8_t>(in.size);
   d.writes_system = writes_system_state(in);
-  d.flushes_tlb = in.id == X86_INS_INVLPG ||
-                  (in.id == X86_INS_MOV && in.detail->x86.op_count == 2 &&
-                   in.detail->x86.operands[0].type == X86_OP_REG &&
-                   in.detail->x86.operands[0].reg >= X86_REG_CR0 &&
-                   in.detail->x86.operands[0].reg <= X86_REG_CR15);
+  d.flushes_tlb =
+      in.id == X86_INS_INVLPG || (in.id == X86_INS_MOV && in.detail->x86.op_count == 2 &&
+                                  in.detail->x86.operands[0].type == X86_OP_REG &&
+                                  in.detail->x86.operands[0].reg >= X86_REG_CR0 &&
+                                  in.detail->x86.operands[0].reg <= X86_REG_CR15);
   if (!cycle_table::is_known(in)) ++unknown_;
   if (cycle_table::charged_by_delivery(in)) {
     if (in.id == X86_INS_IRET || in.id == X86_INS_IRETD) {

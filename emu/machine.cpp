@@ -478,28 +478,33 @@ void Machine::hook_insn(std::uint32_t addr, std::uint32_t size) {
   // The instruction's bytes, straight from guest RAM when they lie inside it (code is fetched at
   // the linear address, which inside RAM is the physical one), else through Unicorn.
   const std::uint32_t n = size < 16 ? size : 16;
-  std::uint8_t bytes[16] = {};
+  std::uint8_t bytes[16];
   const std::uint8_t* code = bytes;
-  if (std::uint64_t{addr} + 16 <= ram_.size()) {
+  if (std::uint64_t{addr} + 16 <= ram_.size()) [[likely]] {
     code = ram_.data() + addr;
   } else {
+    std::memset(bytes, 0, sizeof bytes);
     cpu_->read(addr, bytes, n);
   }
   std::uint64_t lo, hi;
   std::memcpy(&lo, code, 8);
   std::memcpy(&hi, code + 8, 8);
+  const std::uint64_t lo_mask = n >= 8 ? ~0ull : (1ull << (8 * n)) - 1;
+  const std::uint64_t hi_mask = n <= 8 ? 0 : n >= 16 ? ~0ull : (1ull << (8 * (n - 8))) - 1;
   // Decoding is the expensive part of trace mode: cache by address, validated by the instruction's
   // bytes (code can change under the same address).
-  InsnSlot& slot = insn_cache_[(addr ^ (addr >> 12)) & (insn_cache_.size() - 1)];
-  if (slot.addr != addr || slot.size != size || (lo & slot.lo_mask) != slot.lo ||
-      (hi & slot.hi_mask) != slot.hi) [[unlikely]] {
+  const std::size_t at = (addr ^ (addr >> 12)) & (insn_cache_.size() - 1);
+  InsnSlot& slot = insn_cache_[at];
+  if (slot.addr != addr || slot.size != size || (lo & lo_mask) != slot.lo ||
+      (n > 8 && (hi & hi_mask) != insn_hi_[at])) [[unlikely]] {
     slot.addr = addr;
-    slot.size = size;
-    slot.lo_mask = n >= 8 ? ~0ull : (1ull << (8 * n)) - 1;
-    slot.hi_mask = n <= 8 ? 0 : n >= 16 ? ~0ull : (1ull << (8 * (n - 8))) - 1;
-    slot.lo = lo & slot.lo_mask;
-    slot.hi = hi & slot.hi_mask;
-    if (code != bytes) std::memcpy(bytes, code, n);
+    slot.size = static_cast<std::uint8_t>(size);
+    slot.lo = lo & lo_mask;
+    insn_hi_[at] = hi & hi_mask;
+    if (code != bytes) {
+      std::memset(bytes, 0, sizeof bytes);
+      std::memcpy(bytes, code, n);
+    }
     decode_into(slot, addr, bytes, size);
   }
   cur_insn_ = slot.insn;

@@ -26,8 +26,8 @@
 #include "emu/block_cache.hpp"
 #include "emu/clock.hpp"
 #include "emu/interrupt.hpp"
-#include "emu/reg_writes.hpp"
 #include "emu/paging.hpp"
+#include "emu/reg_writes.hpp"
 #include "emu/unicorn_cpu.hpp"
 #include "loader/elf_image.hpp"
 #include "loader/symbols.hpp"
@@ -207,18 +207,19 @@ class Machine {
   DecodedInsn cur_insn_{};
   RegMask cur_writes_ = kAllFastRegs;
   // Decoded instructions by address, each checked against the live bytes (code can change under
-  // the same address): the first `size` bytes (as Unicorn reports the instruction's size), kept as
-  // two little-endian words with the mask of those bytes.
-  struct InsnSlot {
+  // the same address): the first `size` bytes (as Unicorn reports the instruction's size), as
+  // little-endian words zero past `size`: the first 8 in the slot, the rest (instructions longer
+  // than 8 bytes) in insn_hi_. Half a cache line each.
+  struct alignas(32) InsnSlot {
     std::uint32_t addr = ~0u;
-    std::uint32_t size = 0;
-    std::uint64_t lo = 0, hi = 0;            // the bytes, zero past `size`
-    std::uint64_t lo_mask = 0, hi_mask = 0;  // which bytes of lo/hi are the instruction's
-    DecodedInsn insn;
+    std::uint8_t size = 0;
     RegMask writes = kAllFastRegs;
+    DecodedInsn insn;
+    std::uint64_t lo = 0;
   };
   std::vector<InsnSlot> insn_cache_ = std::vector<InsnSlot>(1u << 14);  // trace mode only
-  std::unique_ptr<RegWriteSets> write_sets_;                             // trace mode only
+  std::vector<std::uint64_t> insn_hi_ = std::vector<std::uint64_t>(1u << 14);
+  std::unique_ptr<RegWriteSets> write_sets_;  // trace mode only
   InsnObserverFn insn_fast_ = nullptr;
   void* insn_fast_ctx_ = nullptr;
   void decode_into(InsnSlot& slot, std::uint32_t addr, const std::uint8_t* bytes,

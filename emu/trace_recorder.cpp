@@ -3,9 +3,14 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <condition_variable>
+#include <exception>
 #include <filesystem>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <thread>
+#include <utility>
 
 #include "guest/include/abi.h"
 
@@ -16,9 +21,14 @@ namespace tr = fs::trace;
 namespace {
 
 // Reg (emu) order is EAX..EDI, EIP, EFLAGS, CS, SS, DS, ES, FS, GS, CR0, CR2, CR3, CR4; the trace's
-// register ids follow it up to GS, then TR, CR0, CR2, CR3, CPL.
-constexpr std::size_t kFastRegs = 10;  // EAX..EDI, EIP, EFLAGS: read at every instruction
+// register ids follow it up to GS, then TR, CR0, CR2, CR3, CPL. So a RegMask (EAX..EFLAGS) is also
+// a mask of trace ids.
 constexpr std::size_t kSystemRegs = static_cast<std::size_t>(Reg::kCr3) + 1;
+constexpr std::uint32_t kEipBit = 1u << static_cast<unsigned>(tr::Reg::EIP);
+constexpr std::uint32_t kAllTraceRegs = ((1u << tr::kRegCount) - 1) & ~kEipBit;
+// Every so many instructions the recorder reads every register and checks the ones it did not read
+// (a write set that missed one): the trace heals there and missed_writes() counts it.
+constexpr std::uint32_t kResyncInterval = 65536;
 
 struct InsnMeta {
   std::uint64_t seq = 0;
@@ -27,8 +37,13 @@ struct InsnMeta {
   std::uint8_t len = 0;
   bool writes_system = false;
   bool is_iret = false;
-  std::array<std::uint32_t, 5> iret_words{};  // the words at ESP when an IRET starts
-  std::uint16_t iret_cs = 0;
+  RegMask writes = kAllFastRegs;  // EAX..EDI, EFLAGS it may write
+};
+
+// An IRET about to execute: what its event needs from before it.
+struct IretStart {
+  std::array<std::uint32_t, 5> words{};  // the words at ESP
+  std::uint16_t cs = 0;
 };
 
 // Where the kernel's own transitions start (kernel images only).
@@ -37,50 +52,199 @@ struct KernelSites {
                 wake_up_new_task = 0;
 };
 
+// Records for the writer, in the order the recorder produced them: instructions (each with its
+// changes) and the events between them.
+struct Batch {
+  static constexpr std::size_t kRecords = 4096;
+  static constexpr std::size_t kChanges = 4 * kRecords;  // room for tr::kRegCount more always kept
+  struct Record {
+    std::uint64_t cycle;
+    std::uint32_t eip;
+    std::uint8_t len;
+    std::uint8_t changes;  // the next `changes` entries of `changes`
+  };
+  std::unique_ptr<Record[]> records{new Record[kRecords]};
+  std::unique_ptr<tr::RegChange[]> changes{new tr::RegChange[kChanges + tr::kRegCount]};
+  std::size_t n = 0, n_changes = 0;
+  std::vector<std::pair<std::size_t, tr::Event>> events;  // (records before it, event)
+
+  bool full() const { return n == kRecords || n_changes > kChanges; }
+  bool empty() const { return n == 0 && events.empty(); }
+  void clear() {
+    n = n_changes = 0;
+    events.clear();
+  }
+};
+
+// Feeds the writer on a thread of its own, a batch at a time: encoding the records costs about as
+// much as recording them, and the machine's thread has better things to do. The writer sees the
+// same calls in the same order as if the recorder made them itself, so the file is the same.
+// Without a second hardware thread, the batches are encoded in place.
+class Encoder {
+ public:
+  explicit Encoder(tr::Writer& w) : w_(w) {
+    if (std::thread::hardware_concurrency() > 1) thread_ = std::thread([this] { loop(); });
+  }
+  ~Encoder() {
+    if (!thread_.joinable()) return;
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  Encoder(const Encoder&) = delete;
+  Encoder& operator=(const Encoder&) = delete;
+
+  Batch& batch() { return *fill_; }
+
+  // Hands the filled batch over (waiting for the previous one to be encoded); rethrows what the
+  // writer threw on an earlier batch.
+  void submit() {
+    if (!thread_.joinable()) {
+      encode(*fill_);
+      fill_->clear();
+      return;
+    }
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return !job_; });
+    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+    std::swap(fill_, busy_);
+    job_ = true;
+    lock.unlock();
+    cv_.notify_all();
+    fill_->clear();
+  }
+
+  // Everything submitted and encoded; the writer is the caller's again.
+  void drain() {
+    if (!fill_->empty()) submit();
+    if (!thread_.joinable()) return;
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return !job_; });
+    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+  }
+
+ private:
+  void encode(const Batch& b) {
+    const tr::RegChange* c = b.changes.get();
+    std::size_t e = 0;
+    for (std::size_t i = 0; i < b.n; ++i) {
+      while (e < b.events.size() && b.events[e].first == i) w_.event(b.events[e++].second);
+      const Batch::Record& r = b.records[i];
+      w_.instruction(r.cycle, r.eip, r.len, std::span(c, r.changes));
+      c += r.changes;
+    }
+    while (e < b.events.size()) w_.event(b.events[e++].second);
+  }
+
+  void loop() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [this] { return job_ || stop_; });
+      if (!job_) return;
+      lock.unlock();
+      std::exception_ptr err;
+      try {
+        encode(*busy_);
+      } catch (...) {
+        err = std::current_exception();
+      }
+      lock.lock();
+      if (err && !error_) error_ = err;
+      job_ = false;
+      cv_.notify_all();
+    }
+  }
+
+  tr::Writer& w_;
+  std::unique_ptr<Batch> fill_ = std::make_unique<Batch>();
+  std::unique_ptr<Batch> busy_ = std::make_unique<Batch>();  // the thread's while job_
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool job_ = false;
+  bool stop_ = false;
+  std::exception_ptr error_;
+};
+
 }  // namespace
 
 struct TraceRecorder::Impl {
   Machine& m;
+  const UnicornCpu& cpu;
   std::unique_ptr<tr::Writer> w;
-  tr::RegFile now;      // the register file at the current boundary (maintained incrementally)
-  tr::RegFile written;  // the state before `prev` (after the last instruction written)
-  tr::RegFile prev_after;
-  std::optional<InsnMeta> prev;  // retired; its after-state may still absorb a fault's delivery
-  std::optional<InsnMeta> cur;   // started at the current boundary; not known to retire yet
+  // Instructions are written one boundary late: `prev` retired, but a fault of `cur` (the
+  // instruction that started at the last boundary, not known to retire yet) still folds its
+  // delivery's changes into prev's record. `written` is the register file before prev, `now` the
+  // one at the current boundary, maintained incrementally: a boundary reads only what cur may have
+  // written. `dirty`: the ids that may differ between the two (read since prev's record began).
+  // prev is written at the boundary where cur turns out to have retired, before that boundary's
+  // reads, when `now` still holds the state after prev.
+  tr::RegFile now;
+  tr::RegFile written;
+  std::uint32_t dirty = 0;
+  bool have_prev = false;
+  bool have_cur = false;
+  InsnMeta prev, cur;
+  IretStart iret;  // cur's, when cur is an IRET
   bool need_system = true;
+  std::uint32_t until_resync = kResyncInterval;
+  std::uint64_t missed = 0;
   std::optional<KernelSites> kernel;
-  std::array<tr::RegChange, tr::kRegCount> changes{};
+  std::unique_ptr<Encoder> enc;  // after w: stopped before the writer goes
 
-  Impl(Machine& machine) : m(machine) {}
+  Impl(Machine& machine) : m(machine), cpu(machine.cpu()) {}
 
-  void read_fast() {
-    std::uint32_t v[kFastRegs];
-    m.cpu().read_regs(v, kFastRegs);
-    for (std::size_t i = 0; i < kFastRegs; ++i) now.v[i] = v[i];
-  }
   void read_all() {
     std::uint32_t v[kSystemRegs];
-    m.cpu().read_regs(v, kSystemRegs);
+    cpu.read_regs(v, kSystemRegs);
     for (std::size_t i = 0; i <= static_cast<std::size_t>(Reg::kGs); ++i) now.v[i] = v[i];
-    now[tr::Reg::TR] = m.cpu().tr_selector();
+    now[tr::Reg::TR] = cpu.tr_selector();
     now[tr::Reg::CR0] = v[static_cast<std::size_t>(Reg::kCr0)];
     now[tr::Reg::CR2] = v[static_cast<std::size_t>(Reg::kCr2)];
     now[tr::Reg::CR3] = v[static_cast<std::size_t>(Reg::kCr3)];
     now[tr::Reg::CPL] = now[tr::Reg::CS] & 3u;
+    dirty = kAllTraceRegs;
   }
 
-  void write(const InsnMeta& meta, const tr::RegFile& after) {
-    std::size_t n = 0;
-    for (std::size_t i = 0; i < tr::kRegCount; ++i) {
-      if (i == static_cast<std::size_t>(tr::Reg::EIP)) continue;
-      if (after.v[i] != written.v[i]) changes[n++] = {static_cast<tr::Reg>(i), after.v[i]};
+  // The safety net for the write sets (emu/reg_writes.hpp): every register, compared with what the
+  // recorder believes.
+  void resync() {
+    until_resync = kResyncInterval;
+    const tr::RegFile believed = now;
+    read_all();
+    for (std::size_t i = 0; i < tr::kRegCount; ++i)
+      if (i != static_cast<std::size_t>(tr::Reg::EIP) && now.v[i] != believed.v[i]) ++missed;
+  }
+
+  // prev's record, with `now` the state after it: the registers of `dirty` whose value differs
+  // from before it, in id order.
+  void write_prev() {
+    Batch* b = &enc->batch();
+    if (b->full()) [[unlikely]] {
+      enc->submit();
+      b = &enc->batch();
     }
-    w->instruction(meta.cycle, meta.eip, meta.len, std::span(changes.data(), n));
-    written = after;
+    tr::RegChange* out = &b->changes[b->n_changes];
+    std::size_t n = 0;
+    for (std::uint32_t d = dirty; d; d &= d - 1) {
+      const unsigned i = static_cast<unsigned>(__builtin_ctz(d));
+      const std::uint32_t v = now.v[i];
+      out[n] = {static_cast<tr::Reg>(i), v};  // kept only if it changed (no branch to mispredict)
+      n += v != written.v[i];
+      written.v[i] = v;
+    }
+    dirty = 0;
+    b->records[b->n++] =
+        Batch::Record{prev.cycle, prev.eip, prev.len, static_cast<std::uint8_t>(n)};
+    b->n_changes += n;
   }
 
   void event(std::uint64_t seq, tr::EventData data) {
-    w->event(tr::Event{seq, m.clock().now, std::move(data)});
+    Batch& b = enc->batch();
+    b.events.emplace_back(b.n, tr::Event{seq, m.clock().now, std::move(data)});
   }
 
   std::int32_t pid_of(std::uint32_t task) const {
@@ -95,51 +259,65 @@ struct TraceRecorder::Impl {
     return m.read32((esp & ~std::uint32_t{THREAD_SIZE - 1}) + TI_TASK);
   }
 
-  void on_instruction(std::uint32_t eip, Cycles t) {
-    const std::uint64_t seq = m.stats().instructions;
-    if (need_system || (cur && cur->writes_system)) {
-      read_all();
-      need_system = false;
-    } else {
-      read_fast();
-    }
-    if (cur) {
-      if (seq == cur->seq + 1) {  // cur retired
-        if (prev) write(*prev, prev_after);
-        prev = cur;
-        prev_after = now;
-        if (cur->is_iret) iret_event(*cur, seq);
-      } else if (prev) {  // cur faulted: the delivery's changes belong to prev
-        prev_after = now;
-      }
-    }
-    const DecodedInsn& d = m.current_instruction();
-    InsnMeta meta;
-    meta.seq = seq;
-    meta.cycle = t;
-    meta.eip = eip;
-    meta.len = d.len ? d.len : 1;
-    meta.writes_system = d.writes_system;
-    meta.is_iret = d.cls == InsnClass::kIret;
-    if (meta.is_iret) {
-      const std::uint32_t esp = now.esp();
-      for (std::size_t i = 0; i < meta.iret_words.size(); ++i)
-        meta.iret_words[i] = m.read32(esp + 4 * static_cast<std::uint32_t>(i));
-      meta.iret_cs = now.cs();
-    }
-    cur = meta;
-    if (kernel) kernel_events(eip, seq);
+  static void on_instruction_cb(void* self, std::uint32_t eip, Cycles t) {
+    static_cast<Impl*>(self)->on_instruction(eip, t);
   }
 
-  void iret_event(const InsnMeta& iret, std::uint64_t seq) {
+  void on_instruction(std::uint32_t eip, Cycles t) {
+    const std::uint64_t seq = m.stats().instructions;
+    const bool retired = have_cur && seq == cur.seq + 1;  // else cur faulted (or none yet)
+    if (retired) [[likely]] {
+      if (have_prev) write_prev();
+      prev = cur;
+      have_prev = true;
+    }
+    // What cur changed (when it faulted, what the delivery changed: that belongs to prev).
+    if (need_system || (have_cur && cur.writes_system)) [[unlikely]] {
+      read_all();
+      need_system = false;
+    } else if (have_cur && cur.writes) {
+      cpu.read_regs_masked(now.v.data(), cur.writes);
+      dirty |= cur.writes;
+    }
+    now[tr::Reg::EIP] = eip;
+    if (--until_resync == 0) [[unlikely]]
+      resync();
+    if (retired && cur.is_iret) [[unlikely]]
+      iret_event(cur, seq);
+    const DecodedInsn& d = m.current_instruction();
+    cur.seq = seq;
+    cur.cycle = t;
+    cur.eip = eip;
+    cur.len = d.len ? d.len : 1;
+    cur.writes_system = d.writes_system;
+    cur.writes = m.current_writes();
+    cur.is_iret = d.cls == InsnClass::kIret;
+    if (cur.is_iret) [[unlikely]] {
+      const std::uint32_t esp = now.esp();
+      for (std::size_t i = 0; i < iret.words.size(); ++i)
+        iret.words[i] = m.read32(esp + 4 * static_cast<std::uint32_t>(i));
+      iret.cs = now.cs();
+    }
+    have_cur = true;
+    if (kernel && is_kernel_site(eip)) [[unlikely]]
+      kernel_events(eip, seq);
+  }
+
+  void iret_event(const InsnMeta& insn, std::uint64_t seq) {
     tr::Iret e;
-    e.cpl_before = static_cast<std::uint8_t>(iret.iret_cs & 3u);
+    e.cpl_before = static_cast<std::uint8_t>(iret.cs & 3u);
     e.cpl_after = now.cpl();
     const std::size_t words = e.cpl_after > e.cpl_before ? 5 : 3;
-    e.frame.assign(iret.iret_words.begin(), iret.iret_words.begin() + words);
-    e.from = {iret.iret_cs, iret.eip};
+    e.frame.assign(iret.words.begin(), iret.words.begin() + words);
+    e.from = {iret.cs, insn.eip};
     e.to = {now.cs(), now.eip()};
     event(seq, std::move(e));
+  }
+
+  bool is_kernel_site(std::uint32_t eip) const {
+    const KernelSites& k = *kernel;
+    return eip == k.switch_to || eip == k.ret_from_fork || eip == k.wake_up_new_task ||
+           eip == k.system_call || eip == k.syscall_exit;
   }
 
   void kernel_events(std::uint32_t eip, std::uint64_t seq) {
@@ -221,6 +399,7 @@ TraceRecorder::TraceRecorder(Machine& m, const TraceRecorderOptions& opt)
   tr::WriterOptions wo;
   wo.chunk_instructions = opt.chunk_instructions;
   s.w = std::make_unique<tr::Writer>(opt.path, h, wo);
+  s.enc = std::make_unique<Encoder>(*s.w);
 
   const SymbolTable& syms = m.symbols();
   auto rff = syms.address_of("ret_from_fork");
@@ -230,7 +409,7 @@ TraceRecorder::TraceRecorder(Machine& m, const TraceRecorderOptions& opt)
   auto wk = syms.address_of("wake_up_new_task");
   if (rff && sw && sc && se && wk) s.kernel = KernelSites{*rff, *sw, *sc, *se, *wk};
 
-  m.on_instruction([&s](std::uint32_t eip, Cycles t) { s.on_instruction(eip, t); });
+  m.on_instruction_fast(&Impl::on_instruction_cb, &s);
   m.on_delivery([&s](Machine&, const DeliveryRecord& r) { s.on_delivery(r); });
   m.on_port_io([&s](std::uint16_t port, unsigned size, bool is_write, std::uint32_t value) {
     s.event(s.m.stats().instructions,
@@ -246,21 +425,19 @@ void TraceRecorder::finish(const RunResult& r) {
   // The instruction in flight when the run stopped retired unless the machine says otherwise (a
   // triple fault's instruction did not).
   const std::uint64_t retired = s.m.stats().instructions;
-  s.need_system = true;
-  s.read_all();
-  if (s.cur && s.cur->seq + 1 == retired) {
-    if (s.prev) s.write(*s.prev, s.prev_after);
+  if (s.have_cur && s.cur.seq + 1 == retired) {
+    if (s.have_prev) s.write_prev();
     s.prev = s.cur;
-    s.prev_after = s.now;
-  } else if (s.prev) {
-    s.prev_after = s.now;
+    s.have_prev = true;
   }
-  s.cur.reset();
-  if (s.prev) {
-    s.write(*s.prev, s.prev_after);
-    s.prev.reset();
+  s.have_cur = false;
+  s.read_all();
+  if (s.have_prev) {
+    s.write_prev();
+    s.have_prev = false;
   }
   s.event(retired, tr::Stop{static_cast<std::uint8_t>(r.reason), r.exit_status, r.message});
+  s.enc->drain();
   s.w->finish();
 }
 
@@ -269,6 +446,9 @@ std::uint64_t TraceRecorder::instructions() const {
 }
 std::uint64_t TraceRecorder::bytes() const {
   return impl_->w->bytes_written();
+}
+std::uint64_t TraceRecorder::missed_writes() const {
+  return impl_->missed;
 }
 
 }  // namespace fs

@@ -167,6 +167,34 @@ void bench(const char* what, const SynthStream& s, WriterOptions opt = {}) {
 
 }  // namespace
 
+TEST_CASE(
+    "trace_writer: a chunk is sealed after the instruction that takes its payload past 64 MiB",
+    "[trace_writer]") {
+  // The writer compares the payload size with the limit only when it may have crossed it; the
+  // seal must still come after the very instruction that crossed it. Every record here is 123
+  // bytes: op, cycle delta 1, a count and 20 register ids, 20 values of 5 bytes (each register
+  // flips between 0 and 0x80000000). The payload is 108 + 123 k bytes after k instructions.
+  TempFile f("seal_at_size.fst");
+  const std::uint64_t limit = 64u << 20;
+  const std::uint64_t want_first = (limit - 108) / 123 + 1;
+  {
+    Writer w(f.str(), Header{}, WriterOptions{1u << 30, 1, false});
+    std::vector<RegChange> changes;
+    for (std::uint64_t i = 0; i < want_first + 10; ++i) {
+      changes.clear();
+      for (std::size_t r = 0; r < kRegCount; ++r)
+        if (r != static_cast<std::size_t>(Reg::EIP))
+          changes.push_back({static_cast<Reg>(r), i % 2 ? 0u : 0x80000000u});
+      w.instruction(i, 0x1000 + static_cast<std::uint32_t>(i), 1, changes);
+    }
+    w.finish();
+  }
+  Reader r = Reader::open(f.str());
+  REQUIRE(r.chunk_count() == 2);
+  CHECK(r.chunks()[0].instructions == want_first);
+  CHECK(r.chunks()[1].instructions == 10);
+}
+
 // Not run by ctest (hidden): `build/forkscope_tests "[.trace-bench]"` prints the size and speed of
 // a kernel-like stream (a fixed program of loops: each EIP has one length, cost and register set)
 // and of a memoryless random one (fallthrough 11/12, 1-2 small register changes, cycle deltas 1-10,

@@ -170,6 +170,34 @@ struct Writer::Impl {
     ZSTD_freeCCtx(cctx);
   }
 
+  // The payload grows by at most kMaxInsnRecordBytes per instruction record: its size is compared
+  // with kSealPayload only when it may have crossed it (and at the first instruction after an
+  // event), which seals at the same instruction as a check after every one.
+  static constexpr std::size_t kMaxInsnRecordBytes = 1 + 10 + 5 + 1 + (1 + 5) * kMaxChangesPerInsn;
+  std::size_t until_size_check = 1;
+  void schedule_size_check() {
+    until_size_check = (kSealPayload - payload_size()) / kMaxInsnRecordBytes + 1;
+  }
+
+  [[noreturn]] void bad_instruction(std::uint64_t cycle, std::uint8_t len,
+                                    std::span<const RegChange> changes) {
+    if (len == 0 || len > 15)
+      throw TraceError(fmt::format("{}: instruction {} has length {}", path, n_insns, len));
+    if (cycle < last_cycle)
+      throw TraceError(
+          fmt::format("{}: instruction {} starts at cycle {}, before the previous one ({})", path,
+                      n_insns, cycle, last_cycle));
+    if (changes.size() > kMaxChangesPerInsn)
+      throw TraceError(
+          fmt::format("{}: instruction {} changes {} registers", path, n_insns, changes.size()));
+    for (const RegChange& c : changes) {
+      if (static_cast<std::size_t>(c.reg) >= kRegCount || c.reg == Reg::EIP)
+        throw TraceError(fmt::format("{}: instruction {} changes register id {}", path, n_insns,
+                                     static_cast<unsigned>(c.reg)));
+    }
+    throw TraceError(fmt::format("{}: instruction {} is invalid", path, n_insns));
+  }
+
   [[noreturn]] void io_error(const char* what) {
     const int err = errno;
     throw TraceError(fmt::format("{}: {}: {}", path, what, std::strerror(err)));
@@ -229,6 +257,7 @@ struct Writer::Impl {
     chunk_event_seq = chunk_first_seq;
     chunk_event_cycle = 0;
     for (auto& s : sec) s.clear();
+    until_size_check = 1;
   }
 
   std::size_t payload_size() const {
@@ -249,6 +278,7 @@ struct Writer::Impl {
     put_event_fields(b, e.data);
     chunk_event_seq = seq;
     chunk_event_cycle = e.cycle;
+    until_size_check = 1;
     ++chunk_events;
   }
 
@@ -396,22 +426,15 @@ Writer::~Writer() {
 void Writer::instruction(std::uint64_t cycle, std::uint32_t eip, std::uint8_t len,
                          std::span<const RegChange> changes) {
   Impl& w = *impl_;
-  if (!w.pending.empty()) w.flush_pending(false);
-  if (len == 0 || len > 15)
-    throw TraceError(fmt::format("{}: instruction {} has length {}", w.path, w.n_insns, len));
-  if (cycle < w.last_cycle)
-    throw TraceError(
-        fmt::format("{}: instruction {} starts at cycle {}, before the previous one ({})", w.path,
-                    w.n_insns, cycle, w.last_cycle));
-  if (changes.size() > kMaxChangesPerInsn)
-    throw TraceError(
-        fmt::format("{}: instruction {} changes {} registers", w.path, w.n_insns, changes.size()));
-  for (const RegChange& c : changes) {
-    if (static_cast<std::size_t>(c.reg) >= kRegCount || c.reg == Reg::EIP)
-      throw TraceError(fmt::format("{}: instruction {} changes register id {}", w.path, w.n_insns,
-                                   static_cast<unsigned>(c.reg)));
-  }
-  if (!w.chunk_open) w.open_chunk();
+  if (!w.pending.empty()) [[unlikely]]
+    w.flush_pending(false);
+  bool bad = len == 0 || len > 15 || cycle < w.last_cycle || changes.size() > kMaxChangesPerInsn;
+  for (const RegChange& c : changes)
+    bad |= static_cast<std::size_t>(c.reg) >= kRegCount || c.reg == Reg::EIP;
+  if (bad) [[unlikely]]
+    w.bad_instruction(cycle, len, changes);
+  if (!w.chunk_open) [[unlikely]]
+    w.open_chunk();
   if (w.chunk_insns == 0) {
     w.chunk_first_cycle = cycle;
     w.chunk_first_eip = eip;
@@ -452,7 +475,14 @@ void Writer::instruction(std::uint64_t cycle, std::uint32_t eip, std::uint8_t le
   w.last_cycle = cycle;
   ++w.chunk_insns;
   ++w.n_insns;
-  if (w.chunk_insns >= w.opt.chunk_instructions || w.payload_size() > kSealPayload) w.seal();
+  if (w.chunk_insns >= w.opt.chunk_instructions) {
+    w.seal();
+  } else if (--w.until_size_check == 0) [[unlikely]] {
+    if (w.payload_size() > kSealPayload)
+      w.seal();
+    else
+      w.schedule_size_check();
+  }
 }
 
 void Writer::event(const Event& e) {

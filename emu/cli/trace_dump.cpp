@@ -5,7 +5,10 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <cstring>
+#include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "emu/block_cache.hpp"
 #include "emu/cli/trace_common.hpp"
@@ -14,17 +17,41 @@ namespace fs::cli {
 
 namespace {
 
+// What a line says about its address, formatted once per address: the columns from the function
+// to the disassembly ("schedule+0x1c   0010ab3c  8b 43 04   mov eax, ...   "), and whether the
+// address is inside the --symbol function.
 struct Decoded {
-  std::string text;   // "mov eax, dword ptr [ebx + 4]"
-  std::string bytes;  // "8b 43 04"
-  std::string where;  // "schedule+0x1c"
+  std::string columns;
+  bool in_symbol = true;
 };
+
+// Appends v in decimal, right-aligned in `width` columns (fmt's "{:>W}" for an integer).
+char* put_dec(char* p, std::uint64_t v, int width) {
+  char tmp[24];
+  char* e = tmp + sizeof tmp;
+  char* b = e;
+  do {
+    *--b = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v);
+  for (int n = static_cast<int>(e - b); n < width; ++n) *p++ = ' ';
+  std::memcpy(p, b, static_cast<std::size_t>(e - b));
+  return p + (e - b);
+}
+
+// Appends v in lower-case hexadecimal without leading zeros ("{:x}").
+char* put_hex(char* p, std::uint32_t v) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  int shift = 28;
+  while (shift > 0 && (v >> shift) == 0) shift -= 4;
+  for (; shift >= 0; shift -= 4) *p++ = kDigits[(v >> shift) & 0xF];
+  return p;
+}
 
 }  // namespace
 
 int cmd_trace_dump(const TraceDumpOptions& opt) {
   OpenTrace t = open_trace(opt.in);
-  std::optional<SymbolRef> only;
   if (!opt.symbol.empty()) {
     if (!t.symbols.address_of(opt.symbol))
       throw CliError(fmt::format("no symbol '{}' in {}", opt.symbol,
@@ -33,14 +60,48 @@ int cmd_trace_dump(const TraceDumpOptions& opt) {
   // A pid filter or pid column needs the switches from the start; otherwise seek straight there.
   if (opt.from_seq && !t.kernel) t.reader.seek_seq(*opt.from_seq);
   Decoder dec;
+  // By address: a direct-mapped front for the hot loop, the map behind it for the rest.
   std::unordered_map<std::uint32_t, Decoded> cache;
-  PidTracker pid(t.kernel);
-  fmt::memory_buffer out;
-  std::uint64_t lines = 0;
-  auto flush = [&out] {
-    std::fwrite(out.data(), 1, out.size(), stdout);
-    out.clear();
+  struct Front {
+    std::uint32_t eip = 0;
+    const Decoded* d = nullptr;
   };
+  std::vector<Front> front(1u << 14);
+  auto decoded = [&](std::uint32_t eip, std::uint8_t len) -> const Decoded& {
+    Front& f = front[(eip ^ (eip >> 14)) & (front.size() - 1)];
+    if (f.d && f.eip == eip) return *f.d;
+    auto it = cache.find(eip);
+    if (it == cache.end()) {
+      std::string text, bytes;
+      const std::uint8_t* code = nullptr;
+      if (t.code_at(eip, len, code)) {
+        text = dec.disassemble(eip, code, len);
+        for (std::uint8_t i = 0; i < len; ++i)
+          bytes += fmt::format("{}{:02x}", i ? " " : "", code[i]);
+      }
+      if (text.empty()) text = "(no code: pass the image with --image)";
+      Decoded d;
+      d.columns =
+          fmt::format("{:<28} {:08x}  {:<20} {:<36}", t.symbols.describe(eip), eip, bytes, text);
+      if (!opt.symbol.empty()) {
+        auto r = t.symbols.lookup(eip);
+        d.in_symbol = r && r->name == opt.symbol;
+      }
+      it = cache.emplace(eip, std::move(d)).first;
+    }
+    f = Front{eip, &it->second};
+    return it->second;
+  };
+  PidTracker pid(t.kernel);
+  // Lines are built in place in one buffer and written out in 1 MiB blocks.
+  constexpr std::size_t kBlock = 1u << 20;
+  std::vector<char> out(kBlock + (1u << 16));
+  std::size_t used = 0;
+  auto flush = [&] {
+    std::fwrite(out.data(), 1, used, stdout);
+    used = 0;
+  };
+  std::uint64_t lines = 0;
   while (const trace::Step* s = t.reader.next()) {
     if (s->event) {
       pid.on_event(*s->event);
@@ -52,32 +113,40 @@ int cmd_trace_dump(const TraceDumpOptions& opt) {
     if (opt.count && lines >= *opt.count) break;
     if (opt.pid && pid.pid() != *opt.pid) continue;
     if (opt.cpl && in.before.cpl() != *opt.cpl) continue;
-    auto it = cache.find(in.eip);
-    if (it == cache.end()) {
-      Decoded d;
-      const std::uint8_t* code = nullptr;
-      if (t.code_at(in.eip, in.len, code)) {
-        d.text = dec.disassemble(in.eip, code, in.len);
-        for (std::uint8_t i = 0; i < in.len; ++i)
-          d.bytes += fmt::format("{}{:02x}", i ? " " : "", code[i]);
-      }
-      if (d.text.empty()) d.text = "(no code: pass the image with --image)";
-      d.where = t.symbols.describe(in.eip);
-      it = cache.emplace(in.eip, std::move(d)).first;
+    const Decoded& d = decoded(in.eip, in.len);
+    if (!d.in_symbol) continue;
+    // "{:>10} {:>12} {:>4} {} <columns>" then " reg=value" per change.
+    const std::size_t need = 64 + d.columns.size() + 16 * in.changes.size();
+    if (out.size() - used < need) out.resize(used + need);
+    char* p = out.data() + used;
+    p = put_dec(p, in.seq, 10);
+    *p++ = ' ';
+    p = put_dec(p, in.cycle, 12);
+    *p++ = ' ';
+    if (pid.pid() < 0) {
+      std::memcpy(p, "   -", 4);
+      p += 4;
+    } else {
+      p = put_dec(p, static_cast<std::uint64_t>(pid.pid()), 4);
     }
-    if (!opt.symbol.empty()) {
-      auto r = t.symbols.lookup(in.eip);
-      if (!r || r->name != opt.symbol) continue;
+    *p++ = ' ';
+    p = put_dec(p, in.before.cpl(), 0);
+    *p++ = ' ';
+    std::memcpy(p, d.columns.data(), d.columns.size());
+    p += d.columns.size();
+    for (const auto& c : in.changes) {
+      *p++ = ' ';
+      const char* name = trace::reg_name(c.reg);
+      const std::size_t n = std::strlen(name);
+      std::memcpy(p, name, n);
+      p += n;
+      *p++ = '=';
+      p = put_hex(p, c.value);
     }
-    const Decoded& d = it->second;
-    fmt::format_to(std::back_inserter(out), "{:>10} {:>12} {:>4} {} {:<28} {:08x}  {:<20} {:<36}",
-                   in.seq, in.cycle, pid.pid() < 0 ? std::string("-") : std::to_string(pid.pid()),
-                   in.before.cpl(), d.where, in.eip, d.bytes, d.text);
-    for (const auto& c : in.changes)
-      fmt::format_to(std::back_inserter(out), " {}={:x}", trace::reg_name(c.reg), c.value);
-    out.push_back('\n');
+    *p++ = '\n';
+    used = static_cast<std::size_t>(p - out.data());
     ++lines;
-    if (out.size() > (1u << 16)) flush();
+    if (used >= kBlock) flush();
   }
   flush();
   return 0;
