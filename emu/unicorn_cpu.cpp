@@ -168,7 +168,6 @@ struct UnicornCpu::Impl {
   }
 };
 
-
 UnicornCpu::UnicornCpu(std::span<std::uint8_t> ram, bool per_instruction, CpuHooks hooks)
     : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
@@ -207,7 +206,6 @@ UnicornCpu::UnicornCpu(std::span<std::uint8_t> ram, bool per_instruction, CpuHoo
                     1, 0),
         "hook unmapped");
 }
-
 
 bool UnicornCpu::map_alias(std::uint32_t linear, std::uint8_t* host) {
   // WORKAROUND(unicorn 2.0.1, issue #1953): paging uses the linear address as the physical one, so
