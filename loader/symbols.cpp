@@ -62,6 +62,12 @@ void SymbolTable::add(std::string name, std::uint32_t addr, std::uint32_t size) 
   build_index();
 }
 
+void SymbolTable::merge(const SymbolTable& other, std::string_view prefix) {
+  for (const Sym& o : other.syms_)
+    push(std::string(prefix) + o.name, o.addr, o.size, o.kind, o.local);
+  build_index();
+}
+
 void SymbolTable::push(std::string name, std::uint32_t addr, std::uint32_t size, Kind kind,
                        bool local) {
   const auto order = static_cast<std::uint32_t>(syms_.size());

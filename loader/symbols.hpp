@@ -42,6 +42,9 @@ class SymbolTable {
                                     std::string_view name = "<memory>");
   // Adds a symbol as if it were a global STT_FUNC (for tests and hand-made tables).
   void add(std::string name, std::uint32_t addr, std::uint32_t size);
+  // Adds every symbol of `other`, its name prefixed (the trace reader adds a user program's
+  // symbols, "forktest:main", to the kernel's).
+  void merge(const SymbolTable& other, std::string_view prefix);
   std::optional<std::uint32_t> address_of(std::string_view name) const;
   // The nearest symbol at or below addr (questions 2 and 3), or nullopt below the first symbol.
   std::optional<SymbolRef> lookup(std::uint32_t addr) const;

@@ -37,6 +37,11 @@ count "^  PASS 5-word frame for CPL 0 -> 3 \(CS 0x0073, SS 0x007b, 5 words\), EI
 count "^  PASS EFLAGS.IF set after the iret " 15
 count "^  PASS user ESP/EIP equal the parent's \(parent 0x([0-9a-f]{8})/0x([0-9a-f]{8}), child 0x\1/0x\2\)$" 14
 count "FAIL" 0
+# User code is named and disassembled from the program the kernel image embeds.
+count "<forktest:fork\+0x[0-9a-f]+>, CPL 0 -> 3$" 14
+dump=$("$fs" trace dump forktest.fst --cpl 3 --count 1)
+grep -qE "^ +[0-9]+ +[0-9]+ +1 3 forktest:_start +08048000  [0-9a-f ]+ +[a-z]" <<<"$dump" ||
+  bad "trace dump --cpl 3 does not show forktest:_start disassembled: $dump"
 if [ $fail != 0 ]; then
   echo "--- inspect output:"
   head -40 <<<"$out"

@@ -1,8 +1,10 @@
 #include "emu/cli/trace_common.hpp"
 
+#include <elf.h>
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include "emu/cli/run.hpp"
@@ -15,10 +17,70 @@ namespace fs::cli {
 namespace tr = fs::trace;
 
 bool OpenTrace::code_at(std::uint32_t addr, std::uint8_t len, const std::uint8_t*& out) const {
-  if (code.empty() || addr >= code.size() || code.size() - addr < len) return false;
-  out = code.data() + addr;
-  return true;
+  if (!code.empty() && addr < code.size() && code.size() - addr >= len) {
+    out = code.data() + addr;
+    return true;
+  }
+  for (const UserSegment& s : user_code) {
+    const std::uint32_t off = addr - s.vaddr;
+    if (addr >= s.vaddr && off < s.bytes.size() && s.bytes.size() - off >= len) {
+      out = s.bytes.data() + off;
+      return true;
+    }
+  }
+  return false;
 }
+
+namespace {
+
+std::uint32_t ram32(const std::vector<std::uint8_t>& ram, std::uint32_t a) {
+  std::uint32_t v = 0;
+  if (a < ram.size() && ram.size() - a >= 4) std::memcpy(&v, ram.data() + a, 4);
+  return v;
+}
+
+// The kernel's embedded user programs: user_programs[] = { name, image, size }..., NULL name
+// (guest/usr/user_programs.S). Each image is an ELF32 executable; its PT_LOAD segments (file bytes,
+// zero-filled to memsz) and its symbols are added. A malformed one is skipped: symbols are a help,
+// not the trace.
+void add_user_programs(OpenTrace& t) {
+  auto table = t.symbols.address_of("user_programs");
+  if (!table) return;
+  for (std::uint32_t e = *table; e + 12 <= t.code.size(); e += 12) {
+    const std::uint32_t name_at = ram32(t.code, e), image = ram32(t.code, e + 4),
+                        size = ram32(t.code, e + 8);
+    if (!name_at) break;
+    if (image >= t.code.size() || t.code.size() - image < size || size < sizeof(Elf32_Ehdr)) break;
+    std::string name;
+    for (std::uint32_t a = name_at; a < t.code.size() && t.code[a] && name.size() < 64; ++a)
+      name += static_cast<char>(t.code[a]);
+    const std::span<const std::uint8_t> file(t.code.data() + image, size);
+    Elf32_Ehdr eh;
+    std::memcpy(&eh, file.data(), sizeof eh);
+    if (std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_phentsize != sizeof(Elf32_Phdr))
+      continue;
+    for (unsigned i = 0; i < eh.e_phnum; ++i) {
+      const std::uint64_t at = std::uint64_t{eh.e_phoff} + i * sizeof(Elf32_Phdr);
+      if (at + sizeof(Elf32_Phdr) > size) break;
+      Elf32_Phdr ph;
+      std::memcpy(&ph, file.data() + at, sizeof ph);
+      if (ph.p_type != PT_LOAD || ph.p_memsz > (16u << 20) || ph.p_filesz > ph.p_memsz ||
+          std::uint64_t{ph.p_offset} + ph.p_filesz > size)
+        continue;
+      OpenTrace::UserSegment seg;
+      seg.vaddr = ph.p_vaddr;
+      seg.bytes.assign(ph.p_memsz, 0);
+      std::memcpy(seg.bytes.data(), file.data() + ph.p_offset, ph.p_filesz);
+      t.user_code.push_back(std::move(seg));
+    }
+    try {
+      t.symbols.merge(SymbolTable::from_elf_bytes(file, name), name + ":");
+    } catch (const LoadError&) {
+    }
+  }
+}
+
+}  // namespace
 
 OpenTrace open_trace(const TraceInput& in) {
   OpenTrace t{[&] {
@@ -31,7 +93,8 @@ OpenTrace open_trace(const TraceInput& in) {
               {},
               {},
               {},
-              false};
+              false,
+              {}};
   if (t.reader.truncated()) {
     std::fflush(stdout);
     fmt::print(stderr, "forkscope: warning: {}: {}\n", in.file, t.reader.truncation_message());
@@ -60,6 +123,7 @@ OpenTrace open_trace(const TraceInput& in) {
     throw CliError(e.what());
   }
   t.image_path = image;
+  add_user_programs(t);
   t.kernel = t.symbols.address_of("ret_from_fork").has_value() &&
              t.symbols.address_of("__switch_to").has_value();
   return t;

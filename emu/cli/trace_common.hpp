@@ -26,6 +26,15 @@ struct OpenTrace {
   SymbolTable symbols;             // the image's (empty without one)
   std::vector<std::uint8_t> code;  // the image loaded at its addresses (empty without one)
   bool kernel = false;  // the image is the forkscope kernel (its pid events are meaningful)
+  // The kernel's user programs (guest/usr/user_programs.S): their loadable segments at their
+  // linked addresses, for disassembly above RAM. Their symbols are in `symbols`, prefixed
+  // "name:". Several programs linked at the same address cannot be told apart (the trace has no
+  // exec event yet): the first listed wins.
+  struct UserSegment {
+    std::uint32_t vaddr = 0;
+    std::vector<std::uint8_t> bytes;
+  };
+  std::vector<UserSegment> user_code;
 
   // The instruction bytes at addr from the image (false outside it).
   bool code_at(std::uint32_t addr, std::uint8_t len, const std::uint8_t*& out) const;
