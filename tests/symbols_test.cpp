@@ -209,3 +209,17 @@ TEST_CASE("symbols: assembly labels from a real guest's .symtab", "[symbols]") {
   CHECK(t.describe(*a + 2) == "after_rdtsc+0x2");
   CHECK(t.address_of("_start") == 0x10000Cu);
 }
+
+TEST_CASE("symbols: merge adds another table's symbols under a prefix", "[symbols]") {
+  fs::SymbolTable kernel, user;
+  kernel.add("schedule", 0x100000, 0x40);
+  user.add("main", 0x08048020, 0x30);
+  user.add("_start", 0x08048000, 0x20);
+  kernel.merge(user, "forktest:");
+  CHECK(kernel.size() == 3);
+  CHECK(kernel.describe(0x08048025) == "forktest:main+0x5");
+  CHECK(kernel.describe(0x08048000) == "forktest:_start");
+  CHECK(kernel.describe(0x100004) == "schedule+0x4");
+  CHECK(kernel.address_of("forktest:main") == 0x08048020u);
+  CHECK_FALSE(kernel.address_of("main"));
+}
