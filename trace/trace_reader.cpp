@@ -570,10 +570,14 @@ struct Reader::Impl {
         out.eip = in.eip;
         out.len = in.len;
         out.changes = std::span<const RegChange>(changes.data() + in.first_change, in.changes);
+        // Two copies of the register file per instruction, no more: `cur` is the state before
+        // this instruction (its EIP aside), `after` becomes the next one's `cur`.
         out.before = cur;
         out.before[Reg::EIP] = in.eip;
-        cur = out.before;
-        apply(in, cur);
+        for (std::uint32_t m = 0; m < in.changes; ++m) {
+          const RegChange& c = changes[in.first_change + m];
+          cur[c.reg] = c.value;
+        }
         if (i + 1 < insns.size())
           cur[Reg::EIP] = insns[i + 1].eip;
         else if (chunk + 1 < chunks.size() && chunks[chunk + 1].instructions > 0)

@@ -3,6 +3,7 @@
 #include <elf.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -59,6 +60,7 @@ void add_user_programs(OpenTrace& t) {
     std::memcpy(&eh, file.data(), sizeof eh);
     if (std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_phentsize != sizeof(Elf32_Phdr))
       continue;
+    std::vector<OpenTrace::UserSegment> segs;
     for (unsigned i = 0; i < eh.e_phnum; ++i) {
       const std::uint64_t at = std::uint64_t{eh.e_phoff} + i * sizeof(Elf32_Phdr);
       if (at + sizeof(Elf32_Phdr) > size) break;
@@ -71,8 +73,19 @@ void add_user_programs(OpenTrace& t) {
       seg.vaddr = ph.p_vaddr;
       seg.bytes.assign(ph.p_memsz, 0);
       std::memcpy(seg.bytes.data(), file.data() + ph.p_offset, ph.p_filesz);
-      t.user_code.push_back(std::move(seg));
+      segs.push_back(std::move(seg));
     }
+    // Programs linked at the same addresses cannot be told apart (the trace has no exec event):
+    // the first listed wins, its code and its symbols; one overlapping it is left out whole.
+    const auto overlaps = [&](const OpenTrace::UserSegment& a) {
+      for (const OpenTrace::UserSegment& b : t.user_code)
+        if (std::uint64_t{a.vaddr} < std::uint64_t{b.vaddr} + b.bytes.size() &&
+            std::uint64_t{b.vaddr} < std::uint64_t{a.vaddr} + a.bytes.size())
+          return true;
+      return false;
+    };
+    if (std::any_of(segs.begin(), segs.end(), overlaps)) continue;
+    for (OpenTrace::UserSegment& seg : segs) t.user_code.push_back(std::move(seg));
     try {
       t.symbols.merge(SymbolTable::from_elf_bytes(file, name), name + ":");
     } catch (const LoadError&) {

@@ -29,7 +29,7 @@ struct OpenTrace {
   // The kernel's user programs (guest/usr/user_programs.S): their loadable segments at their
   // linked addresses, for disassembly above RAM. Their symbols are in `symbols`, prefixed
   // "name:". Several programs linked at the same address cannot be told apart (the trace has no
-  // exec event yet): the first listed wins.
+  // exec event yet): the first listed wins, code and symbols; the ones overlapping it are left out.
   struct UserSegment {
     std::uint32_t vaddr = 0;
     std::vector<std::uint8_t> bytes;

@@ -38,6 +38,9 @@ static const struct scenario scenarios[] = {
 	{ "forkstorm", scenario_forkstorm, "kernel threads up to max_threads, then -EAGAIN, all reaped" },
 	{ "bugon", scenario_bugon, "a BUG_ON fires on purpose: exit status FS_EXIT_BUG" },
 	{ "forktest", scenario_forktest, "init execs a user program that forks a tree 3 levels deep" },
+	{ "isolation", scenario_isolation, "parent and child write the same global and local after fork" },
+	{ "faults", scenario_faults, "user children fault (#DE, #PF, #GP) or call an unknown syscall" },
+	{ "forkbomb", scenario_forkbomb, "a user process forks until -EAGAIN (RLIMIT_NPROC 8), reaps, forks" },
 };
 static const struct scenario *chosen;
 

@@ -14,6 +14,9 @@ int scenario_sched(void);
 int scenario_forkstorm(void);
 int scenario_bugon(void);
 int scenario_forktest(void);	/* user_scenarios.c */
+int scenario_isolation(void);
+int scenario_faults(void);
+int scenario_forkbomb(void);
 
 /* The page allocator and cache counters a scenario compares before and after (main.c). */
 struct mm_counts {

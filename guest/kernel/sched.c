@@ -465,6 +465,29 @@ need_resched:
 		goto need_resched;
 }
 
+/*
+ * sys_sched_yield: 2.6.12's - the caller moves to the expired array (a real-time task only to the tail
+ * of its list in the active one), so every other runnable task runs before it does again.
+ */
+asmlinkage long sys_sched_yield(void)
+{
+	runqueue_t *rq = this_rq();
+	prio_array_t *array, *target;
+
+	local_irq_disable();
+	array = current->array;
+	target = rt_task(current) ? rq->active : rq->expired;
+	if (array != target) {
+		dequeue_task(current, array);
+		enqueue_task(current, target);
+	} else {
+		requeue_task(current, array);
+	}
+	local_irq_enable();
+	schedule();
+	return 0;
+}
+
 /* cond_resched: the voluntary preemption point of a non-preemptible kernel. Long-running kernel code
  * calls it; it schedules only if someone asked (need_resched), without leaving the runqueue. */
 int cond_resched(void)

@@ -16,6 +16,15 @@ user_programs:
 #ifdef USER_PROGRAM_forktest
 	.long forktest_name, forktest_image, forktest_end - forktest_image
 #endif
+#ifdef USER_PROGRAM_isolation
+	.long isolation_name, isolation_image, isolation_end - isolation_image
+#endif
+#ifdef USER_PROGRAM_faults
+	.long faults_name, faults_image, faults_end - faults_image
+#endif
+#ifdef USER_PROGRAM_forkbomb
+	.long forkbomb_name, forkbomb_image, forkbomb_end - forkbomb_image
+#endif
 	.long 0, 0, 0
 	.size user_programs, . - user_programs
 
@@ -26,4 +35,31 @@ forktest_name:
 forktest_image:
 	.incbin USER_PROGRAM_forktest
 forktest_end:
+#endif
+
+#ifdef USER_PROGRAM_isolation
+isolation_name:
+	.asciz "isolation"
+	.p2align 4
+isolation_image:
+	.incbin USER_PROGRAM_isolation
+isolation_end:
+#endif
+
+#ifdef USER_PROGRAM_faults
+faults_name:
+	.asciz "faults"
+	.p2align 4
+faults_image:
+	.incbin USER_PROGRAM_faults
+faults_end:
+#endif
+
+#ifdef USER_PROGRAM_forkbomb
+forkbomb_name:
+	.asciz "forkbomb"
+	.p2align 4
+forkbomb_image:
+	.incbin USER_PROGRAM_forkbomb
+forkbomb_end:
 #endif

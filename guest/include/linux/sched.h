@@ -201,6 +201,7 @@ fastcall void sched_exit(struct task_struct *p);
 int wake_up_process(struct task_struct *p);
 int try_to_wake_up(struct task_struct *p, unsigned int state, int sync);
 int cond_resched(void);
+asmlinkage long sys_sched_yield(void);
 void set_user_nice(struct task_struct *p, long nice);
 int task_nice(const struct task_struct *p);
 unsigned long long sched_clock(void);

@@ -75,14 +75,6 @@ asmlinkage long sys_waitpid(pid_t pid, int *stat_addr, int options)
 	return sys_wait4(pid, stat_addr, options, NULL);
 }
 
-asmlinkage long sys_sched_yield(void);
-asmlinkage long sys_sched_yield(void)
-{
-	set_tsk_need_resched(current);
-	schedule();
-	return 0;
-}
-
 typedef long (*syscall_fn)(void);
 #pragma clang diagnostic ignored "-Winitializer-overrides"
 #define SYS(nr, fn) [nr] = (syscall_fn)fn
