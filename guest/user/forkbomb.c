@@ -1,0 +1,88 @@
+/*
+ * forkbomb: fork until the kernel refuses. The scenario (init/user_scenarios.c) runs this program as
+ * a user other than root with RLIMIT_NPROC 8, so copy_process() returns -EAGAIN once the user has 8
+ * processes: this one and 7 children. Every child exits at once with a status of its own and stays a
+ * zombie - still counted - until reaped. The parent checks the error, reaps every child by pid and
+ * checks its status, then forks once more, which must succeed now.
+ *
+ * The order of the lines does not depend on timing: each child runs first and exits before the
+ * parent runs again.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_CHILDREN	64	/* a limit of our own, far above the kernel's */
+#define AGAIN_STATUS	77
+
+static int exit_status_of(int n)
+{
+	return 100 + n;
+}
+
+int main(int argc, char **argv)
+{
+	pid_t pids[MAX_CHILDREN], pid, got;
+	int n = 0, i, failed = 0, status, err;
+
+	(void)argc;
+	printf("forkbomb: %s running as pid %d: fork until the kernel says no\n", argv[0], getpid());
+	for (;;) {
+		if (n == MAX_CHILDREN) {
+			printf("forkbomb: %d forks and no error: FAILED\n", n);
+			failed++;
+			break;
+		}
+		pid = fork();
+		if (pid == 0)
+			exit(exit_status_of(n));
+		if (pid < 0)
+			break;
+		pids[n++] = pid;
+	}
+	err = errno;
+	if (n < MAX_CHILDREN) {
+		int ok = pid == -1 && err == EAGAIN && n > 0;
+
+		printf("forkbomb: fork #%d -> -1, errno %d (expected EAGAIN %d) after %d children: %s\n",
+		       n + 1, err, EAGAIN, n, ok ? "ok" : "FAILED");
+		if (!ok)
+			failed++;
+	}
+	for (i = 0; i < n; i++) {
+		int ok;
+
+		status = 0;
+		got = waitpid(pids[i], &status, 0);
+		ok = got == pids[i] && WIFEXITED(status) && WEXITSTATUS(status) == exit_status_of(i);
+		printf("forkbomb: reaped pid %d: exit status %d, expected %d: %s\n", got,
+		       WEXITSTATUS(status), exit_status_of(i), ok ? "ok" : "FAILED");
+		if (!ok)
+			failed++;
+	}
+	if (waitpid(-1, &status, 0) != -1 || errno != ECHILD) {
+		printf("forkbomb: waitpid(-1) with no children did not fail with ECHILD: FAILED\n");
+		failed++;
+	}
+	pid = fork();
+	if (pid == 0)
+		exit(AGAIN_STATUS);
+	if (pid < 0) {
+		printf("forkbomb: fork after reaping -> -1, errno %d: FAILED\n", errno);
+		failed++;
+	} else {
+		int ok;
+
+		status = 0;
+		got = waitpid(pid, &status, 0);
+		ok = got == pid && WIFEXITED(status) && WEXITSTATUS(status) == AGAIN_STATUS;
+		printf("forkbomb: fork after reaping -> pid %d, exit status %d, expected %d: %s\n", pid,
+		       WEXITSTATUS(status), AGAIN_STATUS, ok ? "ok" : "FAILED");
+		if (!ok)
+			failed++;
+	}
+	printf("forkbomb: %s\n", failed ? "FAILED" : "ok");
+	return failed ? 19 : 0;	/* 19: FS_EXIT_SCENARIO */
+}
