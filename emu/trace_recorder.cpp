@@ -10,6 +10,7 @@
 #include <optional>
 #include <stdexcept>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 
 #include "guest/include/abi.h"
@@ -50,6 +51,8 @@ struct IretStart {
 struct KernelSites {
   std::uint32_t ret_from_fork = 0, switch_to = 0, system_call = 0, syscall_exit = 0,
                 wake_up_new_task = 0;
+  std::uint32_t do_execve = 0;  // 0 in kernels without exec
+  std::uint32_t init_task = 0;  // swapper, running until the first switch
 };
 
 // Records for the writer, in the order the recorder produced them: instructions (each with its
@@ -193,6 +196,11 @@ struct TraceRecorder::Impl {
   std::uint32_t until_resync = kResyncInterval;
   std::uint64_t missed = 0;
   std::optional<KernelSites> kernel;
+  // UserSpace events: the task running (from the switches), and the address space each task was
+  // last seen on in ring 3 (forgotten at exec and when a task is new).
+  std::uint32_t running_task = 0;
+  std::uint32_t us_task = 0, us_cr3 = 0;  // the last (task, CR3) checked
+  std::unordered_map<std::uint32_t, std::uint32_t> user_cr3;
   std::unique_ptr<Encoder> enc;  // after w: stopped before the writer goes
 
   Impl(Machine& machine) : m(machine), cpu(machine.cpu()) {}
@@ -301,6 +309,27 @@ struct TraceRecorder::Impl {
     have_cur = true;
     if (kernel && is_kernel_site(eip)) [[unlikely]]
       kernel_events(eip, seq);
+    if (kernel && now.cpl() == 3 && (running_task != us_task || now[tr::Reg::CR3] != us_cr3))
+        [[unlikely]]
+      user_space_check(seq);
+  }
+
+  void user_space_check(std::uint64_t seq) {
+    us_task = running_task;
+    us_cr3 = now[tr::Reg::CR3];
+    auto [it, fresh] = user_cr3.try_emplace(us_task, us_cr3);
+    if (!fresh && it->second == us_cr3) return;
+    it->second = us_cr3;
+    tr::UserSpace u;
+    u.task = us_task;
+    u.pid = pid_of(us_task);
+    u.cr3 = us_cr3;
+    for (std::uint32_t i = 0; i < TASK_COMM_LEN; ++i) {
+      std::uint8_t c = 0;
+      if (!m.read(us_task + TASK_COMM + i, &c, 1) || c == 0) break;
+      u.comm.push_back(static_cast<char>(c));
+    }
+    event(seq, std::move(u));
   }
 
   void iret_event(const InsnMeta& insn, std::uint64_t seq) {
@@ -317,17 +346,23 @@ struct TraceRecorder::Impl {
   bool is_kernel_site(std::uint32_t eip) const {
     const KernelSites& k = *kernel;
     return eip == k.switch_to || eip == k.ret_from_fork || eip == k.wake_up_new_task ||
-           eip == k.system_call || eip == k.syscall_exit;
+           eip == k.system_call || eip == k.syscall_exit || eip == k.do_execve;
   }
 
   void kernel_events(std::uint32_t eip, std::uint64_t seq) {
     const KernelSites& k = *kernel;
-    if (eip == k.switch_to) {  // fastcall __switch_to(prev = EAX, next = EDX)
+    if (eip == k.do_execve) {  // the running task's next ring-3 code is a new program's
+      user_cr3.erase(running_task);
+      us_task = 0;
+    } else if (eip == k.switch_to) {  // fastcall __switch_to(prev = EAX, next = EDX)
       const std::uint32_t p = now[tr::Reg::EAX], n = now[tr::Reg::EDX];
+      running_task = n;
       event(seq, tr::Switch{pid_of(p), pid_of(n), p, n});
     } else if (eip == k.ret_from_fork) {
       const std::uint32_t esp = now.esp();
       const std::uint32_t task = current_task(esp);
+      user_cr3.erase(task);  // a new task (its task_struct may be an old one's)
+      us_task = 0;
       tr::RetFromFork r;
       r.pid = pid_of(task);
       r.task = task;
@@ -407,7 +442,16 @@ TraceRecorder::TraceRecorder(Machine& m, const TraceRecorderOptions& opt)
   auto sc = syms.address_of("system_call");
   auto se = syms.address_of("syscall_exit");
   auto wk = syms.address_of("wake_up_new_task");
-  if (rff && sw && sc && se && wk) s.kernel = KernelSites{*rff, *sw, *sc, *se, *wk};
+  if (rff && sw && sc && se && wk) {
+    s.kernel = KernelSites{*rff,
+                           *sw,
+                           *sc,
+                           *se,
+                           *wk,
+                           syms.address_of("do_execve").value_or(0),
+                           syms.address_of("init_task").value_or(0)};
+    s.running_task = s.kernel->init_task;
+  }
 
   m.on_instruction_fast(&Impl::on_instruction_cb, &s);
   m.on_delivery([&s](Machine&, const DeliveryRecord& r) { s.on_delivery(r); });

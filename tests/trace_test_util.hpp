@@ -124,6 +124,9 @@ inline EventData sample_event_data(EventKind k, std::mt19937_64& rng) {
     case EventKind::Fork:
       return Fork{static_cast<std::int32_t>(rng() % 1000), static_cast<std::int32_t>(rng() % 1000),
                   u32(), u32(), std::vector<std::uint32_t>(rng() % 17, u32())};
+    case EventKind::UserSpace:
+      return UserSpace{static_cast<std::int32_t>(rng() % 1000), u32(), u32() & ~0xFFFu,
+                       std::string("prog") + std::to_string(rng() % 100)};
     case EventKind::SyscallEntry:
       return SyscallEntry{u32() % 300, {u32(), u32(), u32(), u32(), u32(), u32()}};
     case EventKind::SyscallExit:

@@ -13,8 +13,8 @@ constexpr std::array<const char*, kRegCount> kRegNames = {
 };
 
 constexpr std::array<const char*, kEventKindCount> kEventNames = {
-    "delivery",      "iret",          "hlt",          "port_io", "switch",
-    "ret_from_fork", "syscall_entry", "syscall_exit", "stop",    "fork",
+    "delivery",      "iret",         "hlt",  "port_io", "switch",     "ret_from_fork",
+    "syscall_entry", "syscall_exit", "stop", "fork",    "user_space",
 };
 
 static_assert(std::variant_size_v<EventData> == kEventKindCount);

@@ -206,10 +206,21 @@ struct Stop {
   bool operator==(const Stop&) const = default;
 };
 
+// A task runs in ring 3 on an address space it has not run on before: after an exec, or as a
+// child of fork (its own copy). comm is the task's name then (after exec, the program's name:
+// the reader picks the program's symbols and code by it; at most 16 bytes).
+struct UserSpace {
+  std::int32_t pid = 0;
+  std::uint32_t task = 0;
+  std::uint32_t cr3 = 0;
+  std::string comm;
+  bool operator==(const UserSpace&) const = default;
+};
+
 // The alternative index is the kind number stored in the file (docs/trace-format.md "Events"):
 // append only.
 using EventData = std::variant<Delivery, Iret, Hlt, PortIo, Switch, RetFromFork, SyscallEntry,
-                               SyscallExit, Stop, Fork>;
+                               SyscallExit, Stop, Fork, UserSpace>;
 
 enum class EventKind : std::uint8_t {
   Delivery = 0,
@@ -222,8 +233,9 @@ enum class EventKind : std::uint8_t {
   SyscallExit = 7,
   Stop = 8,
   Fork = 9,
+  UserSpace = 10,
 };
-inline constexpr std::size_t kEventKindCount = 10;
+inline constexpr std::size_t kEventKindCount = 11;
 
 // "delivery", "iret", "hlt", "port_io", "switch", "ret_from_fork", "syscall_entry", "syscall_exit",
 // "stop"; "?" if out of range.

@@ -116,6 +116,17 @@ EventData get_event_fields(Cursor& c, EventKind kind) {
       f.parent_regs = get_words(c, "fork parent pt_regs");
       return f;
     }
+    case EventKind::UserSpace: {
+      UserSpace u;
+      u.pid = get_sint(c, "user_space pid");
+      u.task = c.varint32("user_space task");
+      u.cr3 = c.varint32("user_space cr3");
+      const std::uint64_t n = c.varint64("user_space comm length");
+      if (n > 16) throw Malformed{"user_space comm longer than 16 bytes"};
+      const std::uint8_t* p = c.take(static_cast<std::size_t>(n), "user_space comm");
+      u.comm.assign(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
+      return u;
+    }
     case EventKind::SyscallEntry: {
       SyscallEntry s;
       s.nr = c.varint32("syscall number");

@@ -96,6 +96,12 @@ void put_event_fields(ByteBuf& b, const EventData& data) {
           b.varint(d.clone_flags);
           b.varint(d.child_task);
           put_words(b, d.parent_regs);
+        } else if constexpr (std::is_same_v<T, UserSpace>) {
+          put_sint(b, d.pid);
+          b.varint(d.task);
+          b.varint(d.cr3);
+          b.varint(d.comm.size());
+          b.bytes(d.comm.data(), d.comm.size());
         } else if constexpr (std::is_same_v<T, SyscallEntry>) {
           b.varint(d.nr);
           for (std::uint32_t a : d.args) b.varint(a);
@@ -500,6 +506,9 @@ void Writer::event(const Event& e) {
   };
   if (const auto* r = std::get_if<RetFromFork>(&e.data)) check_regs(r->regs);
   if (const auto* f = std::get_if<Fork>(&e.data)) check_regs(f->parent_regs);
+  if (const auto* u = std::get_if<UserSpace>(&e.data); u && u->comm.size() > 16)
+    throw TraceError(
+        fmt::format("{}: user_space comm of {} bytes (at most 16)", w.path, u->comm.size()));
   if (const auto* s = std::get_if<Stop>(&e.data); s && s->message.size() > kMaxStopMessage)
     throw TraceError(fmt::format("{}: stop message longer than {} bytes", w.path, kMaxStopMessage));
   if (e.seq > w.n_insns || !w.pending.empty())

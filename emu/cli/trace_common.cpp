@@ -18,11 +18,22 @@ namespace fs::cli {
 namespace tr = fs::trace;
 
 bool OpenTrace::code_at(std::uint32_t addr, std::uint8_t len, const std::uint8_t*& out) const {
-  if (!code.empty() && addr < code.size() && code.size() - addr >= len) {
-    out = code.data() + addr;
-    return true;
-  }
-  for (const UserSegment& s : user_code) {
+  if (code.empty() || addr >= code.size() || code.size() - addr < len) return false;
+  out = code.data() + addr;
+  return true;
+}
+
+int OpenTrace::program_index(std::int64_t pid) const {
+  auto it = program_of_pid.find(pid);
+  return it == program_of_pid.end() ? -1 : it->second;
+}
+
+bool OpenTrace::code_for(std::int64_t pid, std::uint32_t addr, std::uint8_t len,
+                         const std::uint8_t*& out) const {
+  if (code_at(addr, len, out)) return true;
+  const int k = program_index(pid);
+  if (k < 0) return false;
+  for (const UserSegment& s : programs[static_cast<std::size_t>(k)].code) {
     const std::uint32_t off = addr - s.vaddr;
     if (addr >= s.vaddr && off < s.bytes.size() && s.bytes.size() - off >= len) {
       out = s.bytes.data() + off;
@@ -30,6 +41,25 @@ bool OpenTrace::code_at(std::uint32_t addr, std::uint8_t len, const std::uint8_t
     }
   }
   return false;
+}
+
+const SymbolTable& OpenTrace::symbols_for(std::int64_t pid) const {
+  const int k = program_index(pid);
+  return k < 0 ? symbols : programs[static_cast<std::size_t>(k)].symbols;
+}
+
+void OpenTrace::track(const tr::Event& e) {
+  if (const auto* u = std::get_if<tr::UserSpace>(&e.data)) {
+    program_of_pid.erase(u->pid);
+    for (std::size_t k = 0; k < programs.size(); ++k)
+      if (programs[k].name == u->comm) program_of_pid[u->pid] = static_cast<int>(k);
+  } else if (const auto* f = std::get_if<tr::Fork>(&e.data)) {
+    const int k = program_index(f->parent_pid);
+    if (k >= 0)
+      program_of_pid[f->child_pid] = k;
+    else
+      program_of_pid.erase(f->child_pid);
+  }
 }
 
 namespace {
@@ -75,21 +105,15 @@ void add_user_programs(OpenTrace& t) {
       std::memcpy(seg.bytes.data(), file.data() + ph.p_offset, ph.p_filesz);
       segs.push_back(std::move(seg));
     }
-    // Programs linked at the same addresses cannot be told apart (the trace has no exec event):
-    // the first listed wins, its code and its symbols; one overlapping it is left out whole.
-    const auto overlaps = [&](const OpenTrace::UserSegment& a) {
-      for (const OpenTrace::UserSegment& b : t.user_code)
-        if (std::uint64_t{a.vaddr} < std::uint64_t{b.vaddr} + b.bytes.size() &&
-            std::uint64_t{b.vaddr} < std::uint64_t{a.vaddr} + a.bytes.size())
-          return true;
-      return false;
-    };
-    if (std::any_of(segs.begin(), segs.end(), overlaps)) continue;
-    for (OpenTrace::UserSegment& seg : segs) t.user_code.push_back(std::move(seg));
+    OpenTrace::Program prog;
+    prog.name = name;
+    prog.code = std::move(segs);
+    prog.symbols = t.symbols;
     try {
-      t.symbols.merge(SymbolTable::from_elf_bytes(file, name), name + ":");
+      prog.symbols.merge(SymbolTable::from_elf_bytes(file, name), name + ":");
     } catch (const LoadError&) {
     }
+    t.programs.push_back(std::move(prog));
   }
 }
 
@@ -107,6 +131,7 @@ OpenTrace open_trace(const TraceInput& in) {
               {},
               {},
               false,
+              {},
               {}};
   if (t.reader.truncated()) {
     std::fflush(stdout);
@@ -235,6 +260,9 @@ std::string event_text(const tr::Event& e, const SymbolTable& syms) {
           return fmt::format("pid {} first runs (task {}, esp {}, TSS.esp0 {}, stack top {})",
                              d.pid, hex32(d.task), hex32(d.esp), hex32(d.tss_esp0),
                              hex32(d.stack_top));
+        } else if constexpr (std::is_same_v<T, tr::UserSpace>) {
+          return fmt::format("pid {} runs {} in ring 3 on the address space at CR3 {}", d.pid,
+                             d.comm.empty() ? "?" : d.comm, hex32(d.cr3));
         } else if constexpr (std::is_same_v<T, tr::Fork>) {
           return fmt::format("pid {} creates pid {} (task {}, clone flags {:#x})", d.parent_pid,
                              d.child_pid, hex32(d.child_task), d.clone_flags);
@@ -286,6 +314,9 @@ std::string event_json_members(const tr::Event& e, const SymbolTable& syms) {
               "\"child_pid\":{},\"task\":{},\"esp\":{},\"tss_esp0\":{},\"thread_esp0\":{},"
               "\"stack_top\":{},\"pt_regs\":{}",
               d.pid, d.task, d.esp, d.tss_esp0, d.thread_esp0, d.stack_top, words_json(d.regs));
+        } else if constexpr (std::is_same_v<T, tr::UserSpace>) {
+          return fmt::format("\"pid\":{},\"task\":{},\"cr3\":{},\"comm\":{}", d.pid, d.task, d.cr3,
+                             json_string(d.comm));
         } else if constexpr (std::is_same_v<T, tr::Fork>) {
           return fmt::format(
               "\"parent_pid\":{},\"child_pid\":{},\"child_task\":{},\"clone_flags\":{}",

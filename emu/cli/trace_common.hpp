@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "emu/cli/trace.hpp"
@@ -26,18 +27,31 @@ struct OpenTrace {
   SymbolTable symbols;             // the image's (empty without one)
   std::vector<std::uint8_t> code;  // the image loaded at its addresses (empty without one)
   bool kernel = false;  // the image is the forkscope kernel (its pid events are meaningful)
-  // The kernel's user programs (guest/usr/user_programs.S): their loadable segments at their
-  // linked addresses, for disassembly above RAM. Their symbols are in `symbols`, prefixed
-  // "name:". Several programs linked at the same address cannot be told apart (the trace has no
-  // exec event yet): the first listed wins, code and symbols; the ones overlapping it are left out.
+  // The kernel's user programs (guest/usr/user_programs.S), by name: their loadable segments at
+  // their linked addresses, and the kernel's symbols plus theirs ("forktest:main"). Which one a
+  // task runs comes from the trace's user_space events (the task's comm after exec); track()
+  // follows them, and symbols_for()/code_for() answer for the task that runs.
   struct UserSegment {
     std::uint32_t vaddr = 0;
     std::vector<std::uint8_t> bytes;
   };
-  std::vector<UserSegment> user_code;
+  struct Program {
+    std::string name;
+    std::vector<UserSegment> code;
+    SymbolTable symbols;  // the kernel's and the program's
+  };
+  std::vector<Program> programs;
+  std::unordered_map<std::int64_t, int> program_of_pid;  // index into programs
 
   // The instruction bytes at addr from the image (false outside it).
   bool code_at(std::uint32_t addr, std::uint8_t len, const std::uint8_t*& out) const;
+  // The same for task `pid`, whose user code is its program's.
+  bool code_for(std::int64_t pid, std::uint32_t addr, std::uint8_t len,
+                const std::uint8_t*& out) const;
+  const SymbolTable& symbols_for(std::int64_t pid) const;
+  int program_index(std::int64_t pid) const;  // -1: kernel only
+  // Follows user_space events (a task's program) and forks (a child runs its parent's).
+  void track(const trace::Event& e);
 };
 
 // Opens in.file (CliError on any problem; a truncated trace gives a warning on stderr and is read

@@ -53,43 +53,49 @@ char* put_hex(char* p, std::uint32_t v) {
 int cmd_trace_dump(const TraceDumpOptions& opt) {
   OpenTrace t = open_trace(opt.in);
   if (!opt.symbol.empty()) {
-    if (!t.symbols.address_of(opt.symbol))
+    bool known = t.symbols.address_of(opt.symbol).has_value();
+    for (const auto& prog : t.programs) known = known || prog.symbols.address_of(opt.symbol);
+    if (!known)
       throw CliError(fmt::format("no symbol '{}' in {}", opt.symbol,
                                  t.image_path.empty() ? "the trace (no image)" : t.image_path));
   }
   // A pid filter or pid column needs the switches from the start; otherwise seek straight there.
   if (opt.from_seq && !t.kernel) t.reader.seek_seq(*opt.from_seq);
   Decoder dec;
-  // By address: a direct-mapped front for the hot loop, the map behind it for the rest.
-  std::unordered_map<std::uint32_t, Decoded> cache;
+  // By address (and, above the kernel's image, by the program the task runs): a direct-mapped
+  // front for the hot loop, the map behind it for the rest.
+  std::unordered_map<std::uint64_t, Decoded> cache;
   struct Front {
-    std::uint32_t eip = 0;
+    std::uint64_t key = ~0ull;
     const Decoded* d = nullptr;
   };
   std::vector<Front> front(1u << 14);
-  auto decoded = [&](std::uint32_t eip, std::uint8_t len) -> const Decoded& {
+  auto decoded = [&](std::uint32_t eip, std::uint8_t len, std::int64_t running) -> const Decoded& {
+    const int prog = eip >= t.code.size() ? t.program_index(running) : -1;
+    const std::uint64_t key = (std::uint64_t(prog + 1) << 32) | eip;
     Front& f = front[(eip ^ (eip >> 14)) & (front.size() - 1)];
-    if (f.d && f.eip == eip) return *f.d;
-    auto it = cache.find(eip);
+    if (f.d && f.key == key) return *f.d;
+    auto it = cache.find(key);
     if (it == cache.end()) {
+      const SymbolTable& syms =
+          prog < 0 ? t.symbols : t.programs[static_cast<std::size_t>(prog)].symbols;
       std::string text, bytes;
       const std::uint8_t* code = nullptr;
-      if (t.code_at(eip, len, code)) {
+      if (t.code_for(running, eip, len, code)) {
         text = dec.disassemble(eip, code, len);
         for (std::uint8_t i = 0; i < len; ++i)
           bytes += fmt::format("{}{:02x}", i ? " " : "", code[i]);
       }
       if (text.empty()) text = "(no code: pass the image with --image)";
       Decoded d;
-      d.columns =
-          fmt::format("{:<28} {:08x}  {:<20} {:<36}", t.symbols.describe(eip), eip, bytes, text);
+      d.columns = fmt::format("{:<28} {:08x}  {:<20} {:<36}", syms.describe(eip), eip, bytes, text);
       if (!opt.symbol.empty()) {
-        auto r = t.symbols.lookup(eip);
+        auto r = syms.lookup(eip);
         d.in_symbol = r && r->name == opt.symbol;
       }
-      it = cache.emplace(eip, std::move(d)).first;
+      it = cache.emplace(key, std::move(d)).first;
     }
-    f = Front{eip, &it->second};
+    f = Front{key, &it->second};
     return it->second;
   };
   PidTracker pid(t.kernel);
@@ -105,6 +111,7 @@ int cmd_trace_dump(const TraceDumpOptions& opt) {
   while (const trace::Step* s = t.reader.next()) {
     if (s->event) {
       pid.on_event(*s->event);
+      t.track(*s->event);
       continue;
     }
     const auto& in = s->insn;
@@ -113,7 +120,7 @@ int cmd_trace_dump(const TraceDumpOptions& opt) {
     if (opt.count && lines >= *opt.count) break;
     if (opt.pid && pid.pid() != *opt.pid) continue;
     if (opt.cpl && in.before.cpl() != *opt.cpl) continue;
-    const Decoded& d = decoded(in.eip, in.len);
+    const Decoded& d = decoded(in.eip, in.len, pid.pid());
     if (!d.in_symbol) continue;
     // "{:>10} {:>12} {:>4} {} <columns>" then " reg=value" per change.
     const std::size_t need = 64 + d.columns.size() + 16 * in.changes.size();

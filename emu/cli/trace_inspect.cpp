@@ -136,6 +136,7 @@ int report_ret_from_fork(const TraceInspectOptions& opt, OpenTrace& t) {
     if (s->event) {
       const tr::Event& e = *s->event;
       pid.on_event(e);
+      t.track(e);
       if (const auto* f = std::get_if<tr::Fork>(&e.data)) forks[f->child_pid] = e;
       if (const auto* r = std::get_if<tr::RetFromFork>(&e.data)) {
         Probe p;
@@ -195,7 +196,8 @@ int report_ret_from_fork(const TraceInspectOptions& opt, OpenTrace& t) {
       for (std::size_t k = 0; k < p.path.size(); ++k)
         j += fmt::format("{}{}", k ? "," : "", json_string(p.path[k]));
       j += fmt::format("],\"path_instructions\":{}", p.instructions);
-      if (p.iret) j += fmt::format(",\"iret\":{{{}}}", event_json_members(*p.iret, t.symbols));
+      if (p.iret)
+        j += fmt::format(",\"iret\":{{{}}}", event_json_members(*p.iret, t.symbols_for(p.pid)));
       j += ",\"checks\":[";
       for (std::size_t k = 0; k < checks.size(); ++k)
         j += fmt::format("{}{{\"verdict\":\"{}\",\"what\":{}}}", k ? "," : "", checks[k].verdict,
@@ -236,7 +238,7 @@ int report_ret_from_fork(const TraceInspectOptions& opt, OpenTrace& t) {
     fmt::print("  path to its first iret ({} instructions): {}\n", p.instructions, path);
     if (p.iret) {
       fmt::print("  iret at seq {} cycle {}: {}\n", p.iret->seq, p.iret->cycle,
-                 event_text(*p.iret, t.symbols));
+                 event_text(*p.iret, t.symbols_for(p.pid)));
     }
     for (const auto& c : checks) fmt::print("  {:<4} {}\n", c.verdict, c.what);
   }
@@ -253,6 +255,7 @@ int report_iret(const TraceInspectOptions& opt, OpenTrace& t) {
     const tr::Event& e = *s->event;
     const std::int64_t running = pid.pid();
     pid.on_event(e);
+    t.track(e);
     if (std::holds_alternative<tr::Delivery>(e.data)) {
       deliveries[running].push_back(e);
       continue;
@@ -269,8 +272,10 @@ int report_iret(const TraceInspectOptions& opt, OpenTrace& t) {
       const tr::Event d = stack.back();
       stack.pop_back();
       const auto& dd = std::get<tr::Delivery>(d.data);
-      ends = fmt::format("ends the delivery at seq {}: {}", d.seq, event_text(d, t.symbols));
-      ends_json = fmt::format("{{\"seq\":{},{}}}", d.seq, event_json_members(d, t.symbols));
+      ends = fmt::format("ends the delivery at seq {}: {}", d.seq,
+                         event_text(d, t.symbols_for(running)));
+      ends_json =
+          fmt::format("{{\"seq\":{},{}}}", d.seq, event_json_members(d, t.symbols_for(running)));
       (void)dd;
     } else if (fresh[running]) {
       ends = "ends ret_from_fork: the frame copy_thread built, no delivery";
@@ -283,11 +288,11 @@ int report_iret(const TraceInspectOptions& opt, OpenTrace& t) {
     if (opt.pid && running != *opt.pid) continue;
     if (opt.in.json) {
       fmt::print("{{\"seq\":{},\"cycle\":{},\"pid\":{},{},\"ends\":{}}}\n", e.seq, e.cycle, running,
-                 event_json_members(e, t.symbols), ends_json);
+                 event_json_members(e, t.symbols_for(running)), ends_json);
     } else {
       fmt::print("seq {} cycle {} pid {}: {}\n  {}\n", e.seq, e.cycle,
-                 running < 0 ? std::string("-") : std::to_string(running), event_text(e, t.symbols),
-                 ends);
+                 running < 0 ? std::string("-") : std::to_string(running),
+                 event_text(e, t.symbols_for(running)), ends);
     }
   }
   return 0;
