@@ -41,6 +41,8 @@ static const struct scenario scenarios[] = {
 	{ "isolation", scenario_isolation, "parent and child write the same global and local after fork" },
 	{ "faults", scenario_faults, "user children fault (#DE, #PF, #GP) or call an unknown syscall" },
 	{ "forkbomb", scenario_forkbomb, "a user process forks until -EAGAIN (RLIMIT_NPROC 8), reaps, forks" },
+	{ "schedmix", scenario_schedmix, "user CPU hogs at nice 0/5/10 and a 10 ms sleeper for one second" },
+	{ "forkloop", scenario_forkloop, "10000 fork+exit+wait cycles from user mode, no page or object leaked" },
 };
 static const struct scenario *chosen;
 

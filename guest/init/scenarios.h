@@ -17,6 +17,8 @@ int scenario_forktest(void);	/* user_scenarios.c */
 int scenario_isolation(void);
 int scenario_faults(void);
 int scenario_forkbomb(void);
+int scenario_schedmix(void);
+int scenario_forkloop(void);
 
 /* The page allocator and cache counters a scenario compares before and after (main.c). */
 struct mm_counts {

@@ -6,6 +6,7 @@
 #include <linux/sched.h>
 #include <asm/unistd.h>
 #include <asm/system.h>
+#include <asm/mmu_context.h>
 #include <abi.h>
 #include "scenarios.h"
 
@@ -90,4 +91,70 @@ int scenario_forkbomb(void)
 	printk("forkbomb: pid %d now uid %u with RLIMIT_NPROC %lu (processes %d)\n", tsk->pid, tsk->uid,
 	       tsk->rlim_nproc, atomic_read(&forkbomb_user.processes));
 	return run_user_program("/bin/forkbomb");
+}
+
+/* schedmix: guest/user/schedmix.c - user CPU hogs at three nice values and a 10 ms sleeper. */
+int scenario_schedmix(void)
+{
+	return run_user_program("/bin/schedmix");
+}
+
+/*
+ * forkloop: guest/user/forkloop.c - 10 000 fork+exit+wait cycles from user mode. init stays a kernel
+ * thread here: it reads the free pages and the task_struct/thread_info object counts, runs the
+ * program in a child of its own (a kernel thread that execs it), reaps that child and reads the counts
+ * again; they must be equal. The fork/exit/reap console lines are off while the program runs (30 000
+ * of them); total_forks says how many forks there were.
+ */
+static int forkloop_child(void *unused)
+{
+	(void)unused;
+	return run_user_program("/bin/forkloop");
+}
+
+/* init borrowed the last address space it ran on (a kernel thread has none of its own: active_mm);
+ * give it back, as idle_task_exit() does for swapper, so that its pages count as free. */
+static void drop_borrowed_mm(void)
+{
+	struct task_struct *tsk = current;
+	struct mm_struct *mm = tsk->active_mm;
+
+	if (tsk->mm || mm == &init_mm)
+		return;
+	local_irq_disable();
+	switch_mm(mm, &init_mm, tsk);
+	tsk->active_mm = &init_mm;
+	atomic_inc(&init_mm.mm_count);
+	local_irq_enable();
+	mmdrop(mm);
+}
+
+int scenario_forkloop(void)
+{
+	struct mm_counts before, after;
+	unsigned long forks_before, forks;
+	long pid, got;
+	int status = 0, same;
+
+	drop_borrowed_mm();
+	read_mm_counts(&before);
+	print_mm_counts("forkloop: before", &before);
+	forks_before = total_forks;
+	lifecycle_log = 0;
+	pid = kernel_thread_named("forkloop", forkloop_child, NULL, CLONE_FS | CLONE_FILES | CLONE_SIGHAND);
+	got = pid < 0 ? pid : sys_wait4(pid, &status, __WALL, NULL);
+	lifecycle_log = 1;
+	drop_borrowed_mm();
+	forks = total_forks - forks_before;
+	read_mm_counts(&after);
+	print_mm_counts("forkloop: after", &after);
+	same = same_mm_counts(&before, &after);
+	printk("forkloop: pid %ld reaped (%ld), status %d, %lu forks; counts %s\n", pid, got, status, forks,
+	       same ? "equal" : "DIFFER");
+	if (got != pid || status != 0 || !same) {
+		printk("forkloop: FAILED\n");
+		return FS_EXIT_SCENARIO;
+	}
+	printk("forkloop: ok\n");
+	return FS_EXIT_OK;
 }

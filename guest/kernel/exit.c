@@ -113,8 +113,9 @@ fastcall void do_exit(long code)
 	BUG_ON(tsk->flags & PF_EXITING);
 	tsk->flags |= PF_EXITING;
 	tsk->exit_code = code;
-	printk("exit: pid %d (%s) parent %d prio %d slice %u code %ld jiffies %lu\n", tsk->pid,
-	       tsk->comm, tsk->parent->pid, tsk->prio, tsk->time_slice, code, jiffies);
+	if (lifecycle_log)
+		printk("exit: pid %d (%s) parent %d prio %d slice %u code %ld jiffies %lu\n", tsk->pid,
+		       tsk->comm, tsk->parent->pid, tsk->prio, tsk->time_slice, code, jiffies);
 	exit_mm(tsk);
 	exit_notify(tsk);
 	local_irq_disable();
@@ -145,7 +146,8 @@ static int wait_task_zombie(struct task_struct *p, int __user *stat_addr)
 	if (stat_addr && put_user(p->exit_code, stat_addr))
 		return -EFAULT;
 	p->exit_state = EXIT_DEAD;
-	printk("reap: pid %d (%s) by %d status %d\n", pid, p->comm, current->pid, p->exit_code);
+	if (lifecycle_log)
+		printk("reap: pid %d (%s) by %d status %d\n", pid, p->comm, current->pid, p->exit_code);
 	release_task(p);
 	return pid;
 }

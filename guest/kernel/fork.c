@@ -20,6 +20,9 @@
 int nr_threads;			/* tasks other than swapper: live and zombie */
 int max_threads;		/* fork_init(): what memory allows */
 unsigned long total_forks;	/* successful forks since boot */
+/* The fork/exit/reap console lines: on, except while a scenario turns them off (init=forkloop's
+ * 10 000 cycles would print 30 000 lines). */
+int lifecycle_log = 1;
 
 struct kmem_cache task_struct_cache;	/* task_struct_cachep in 2.6.12 */
 struct kmem_cache thread_info_cache;	/* 2.6.12 uses kmalloc(THREAD_SIZE) */
@@ -323,8 +326,9 @@ long do_fork(unsigned long clone_flags, unsigned long stack_start, struct pt_reg
 		wake_up_new_task(p, clone_flags);
 	else
 		p->state = TASK_STOPPED;
-	printk("fork: pid %d (%s) parent %d prio %d slice %u\n", p->pid, p->comm, p->parent->pid,
-	       p->prio, p->time_slice);
+	if (lifecycle_log)
+		printk("fork: pid %d (%s) parent %d prio %d slice %u\n", p->pid, p->comm, p->parent->pid,
+		       p->prio, p->time_slice);
 	return pid;
 }
 

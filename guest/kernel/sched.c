@@ -534,6 +534,34 @@ void set_user_nice(task_t *p, long nice)
 	local_irq_restore(flags);
 }
 
+/*
+ * sys_nice (2.6.12): add `increment` to the caller's nice value, clamped to -20..19. Only root may
+ * raise its priority (a negative increment; 2.6.12 asks capable(CAP_SYS_NICE), which root has and
+ * which marks the task PF_SUPERPRIV): anyone else gets -EPERM.
+ */
+asmlinkage long sys_nice(int increment);
+asmlinkage long sys_nice(int increment)
+{
+	long nice;
+
+	if (increment < 0) {
+		if (current->uid != 0)
+			return -EPERM;
+		current->flags |= PF_SUPERPRIV;
+		if (increment < -40)
+			increment = -40;
+	}
+	if (increment > 40)
+		increment = 40;
+	nice = task_nice(current) + increment;
+	if (nice < -20)
+		nice = -20;
+	if (nice > 19)
+		nice = 19;
+	set_user_nice(current, nice);
+	return 0;
+}
+
 /* idle_task_exit: swapper gives back the address space it has been running on lazily and returns to
  * init_mm (2.6.12 does this when a CPU goes offline; forkscope at shutdown, so that the last user page
  * directory is freed before the memory counts are compared). */

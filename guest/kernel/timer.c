@@ -3,6 +3,7 @@
 #include <linux/interrupt.h>
 #include <linux/timer.h>
 #include <asm/system.h>
+#include <asm/uaccess.h>
 
 /* jiffies_64 starts at 0 (2.6.12 starts at INITIAL_JIFFIES, -300 s, to catch wrap bugs; a 0 start keeps
  * the console's jiffies readable). */
@@ -132,6 +133,71 @@ fastcall signed long schedule_timeout(signed long timeout)
 	del_singleshot_timer_sync(&timer);
 	timeout = expire - jiffies;
 	return timeout < 0 ? 0 : timeout;
+}
+
+/*
+ * sys_nanosleep (2.6.12, without signals - nothing can wake the sleeper early, so it always returns
+ * 0 and never writes *rmtp): the request in jiffies rounded up, plus one tick because the current
+ * tick is already partly over (2.6.12: timespec_to_jiffies(&t) + (t.tv_sec || t.tv_nsec)). A 10 ms
+ * sleep at HZ=1000 is 11 ticks. -EFAULT for a pointer outside the caller's regions, -EINVAL for
+ * tv_nsec outside 0..999999999 or a negative tv_sec.
+ */
+struct timespec {
+	long tv_sec;
+	long tv_nsec;
+};
+
+#define NSEC_PER_SEC	1000000000L
+#define NSEC_PER_JIFFY	(NSEC_PER_SEC / HZ)
+
+asmlinkage long sys_nanosleep(struct timespec __user *rqtp, struct timespec __user *rmtp);
+asmlinkage long sys_nanosleep(struct timespec __user *rqtp, struct timespec __user *rmtp)
+{
+	struct timespec t;
+	unsigned long expire;
+
+	(void)rmtp;
+	if (copy_from_user(&t, rqtp, sizeof(t)))
+		return -EFAULT;
+	if (t.tv_nsec < 0 || t.tv_nsec >= NSEC_PER_SEC || t.tv_sec < 0)
+		return -EINVAL;
+	/* MAX_SCHEDULE_TIMEOUT - 1 at most, as timespec_to_jiffies clamps. */
+	if ((unsigned long)t.tv_sec >= (MAX_SCHEDULE_TIMEOUT - 1) / HZ - 1)
+		expire = MAX_SCHEDULE_TIMEOUT - 1;
+	else
+		expire = (unsigned long)t.tv_sec * HZ +
+			 ((unsigned long)t.tv_nsec + NSEC_PER_JIFFY - 1) / NSEC_PER_JIFFY +
+			 (t.tv_sec || t.tv_nsec);
+	current->state = TASK_INTERRUPTIBLE;
+	schedule_timeout((signed long)expire);
+	return 0;
+}
+
+/*
+ * sys_times (2.6.12): the caller's user and system time, and the time since boot, in clock ticks of
+ * USER_HZ = 100 (i386's; jiffies_to_clock_t divides by HZ / USER_HZ = 10). cutime and cstime are 0:
+ * this kernel does not add reaped children's times to their parent (2.6.12's signal_struct does).
+ */
+#define USER_HZ		100
+
+struct tms {
+	long tms_utime, tms_stime, tms_cutime, tms_cstime;
+};
+
+asmlinkage long sys_times(struct tms __user *tbuf);
+asmlinkage long sys_times(struct tms __user *tbuf)
+{
+	if (tbuf) {
+		struct tms tmp;
+
+		tmp.tms_utime = (long)(current->utime / (HZ / USER_HZ));
+		tmp.tms_stime = (long)(current->stime / (HZ / USER_HZ));
+		tmp.tms_cutime = 0;
+		tmp.tms_cstime = 0;
+		if (copy_to_user(tbuf, &tmp, sizeof(tmp)))
+			return -EFAULT;
+	}
+	return (long)(jiffies / (HZ / USER_HZ));
 }
 
 void init_timers(void)

@@ -83,6 +83,20 @@ int main(int argc, char **argv)
 		if (!ok)
 			failed++;
 	}
+	/* Raising one's priority is root's (sys_nice): this uid gets EPERM; lowering it is anyone's. */
+	{
+		int r = nice(-1), e = errno, ok = r == -1 && e == EPERM;
+
+		printf("forkbomb: nice(-1) as uid 1000 -> %d, errno %d (expected EPERM %d): %s\n", r, e, EPERM,
+		       ok ? "ok" : "FAILED");
+		if (!ok)
+			failed++;
+		r = nice(1);
+		ok = r == 0;
+		printf("forkbomb: nice(1) as uid 1000 -> %d: %s\n", r, ok ? "ok" : "FAILED");
+		if (!ok)
+			failed++;
+	}
 	printf("forkbomb: %s\n", failed ? "FAILED" : "ok");
 	return failed ? 19 : 0;	/* 19: FS_EXIT_SCENARIO */
 }

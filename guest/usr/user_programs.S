@@ -25,6 +25,12 @@ user_programs:
 #ifdef USER_PROGRAM_forkbomb
 	.long forkbomb_name, forkbomb_image, forkbomb_end - forkbomb_image
 #endif
+#ifdef USER_PROGRAM_schedmix
+	.long schedmix_name, schedmix_image, schedmix_end - schedmix_image
+#endif
+#ifdef USER_PROGRAM_forkloop
+	.long forkloop_name, forkloop_image, forkloop_end - forkloop_image
+#endif
 	.long 0, 0, 0
 	.size user_programs, . - user_programs
 
@@ -62,4 +68,22 @@ forkbomb_name:
 forkbomb_image:
 	.incbin USER_PROGRAM_forkbomb
 forkbomb_end:
+#endif
+
+#ifdef USER_PROGRAM_schedmix
+schedmix_name:
+	.asciz "schedmix"
+	.p2align 4
+schedmix_image:
+	.incbin USER_PROGRAM_schedmix
+schedmix_end:
+#endif
+
+#ifdef USER_PROGRAM_forkloop
+forkloop_name:
+	.asciz "forkloop"
+	.p2align 4
+forkloop_image:
+	.incbin USER_PROGRAM_forkloop
+forkloop_end:
 #endif

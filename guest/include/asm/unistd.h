@@ -6,14 +6,18 @@
 #define __NR_restart_syscall	0
 #define __NR_exit		1
 #define __NR_fork		2
+#define __NR_read		3
 #define __NR_write		4
 #define __NR_waitpid		7
 #define __NR_execve		11
 #define __NR_getpid		20
+#define __NR_nice		34
+#define __NR_times		43
 #define __NR_getppid		64
 #define __NR_wait4		114
 #define __NR_clone		120
 #define __NR_sched_yield	158
+#define __NR_nanosleep		162
 #define __NR_vfork		190
 #define NR_syscalls		191
 

@@ -155,6 +155,7 @@ extern struct task_struct *child_reaper;	/* pid 1 once created */
 extern int nr_threads;				/* tasks other than swapper */
 extern int max_threads;
 extern unsigned long total_forks;
+extern int lifecycle_log;	/* fork.c: print the fork/exit/reap lines */
 
 #define next_task(p)	list_entry((p)->tasks.next, struct task_struct, tasks)
 #define for_each_process(p) \

@@ -7,13 +7,16 @@
 #include <sys/types.h>
 #include <asm/unistd.h>
 
+#define STDIN_FILENO	0
 #define STDOUT_FILENO	1
 #define STDERR_FILENO	2
 
 pid_t fork(void);
 pid_t getpid(void);
 pid_t getppid(void);
+ssize_t read(int fd, void *buf, size_t count);
 ssize_t write(int fd, const void *buf, size_t count);
+int nice(int increment);
 int execve(const char *path, char *const argv[], char *const envp[]);
 int sched_yield(void);
 void _exit(int status) __attribute__((noreturn));

@@ -1,7 +1,9 @@
 /* lib/syscalls.c: the system call wrappers (unistd.h, sys/wait.h, stdlib.h's exit). */
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/times.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 int errno;
@@ -41,6 +43,28 @@ pid_t getpid(void)
 pid_t getppid(void)
 {
 	return (pid_t)syscall(__NR_getppid, 0, 0, 0);
+}
+
+ssize_t read(int fd, void *buf, size_t count)
+{
+	return syscall(__NR_read, fd, (long)buf, (long)count);
+}
+
+/* nice: Linux's system call returns 0 on success (glibc then reads the new value back with
+ * getpriority; this libc has no getpriority, so it returns the kernel's 0). */
+int nice(int increment)
+{
+	return (int)syscall(__NR_nice, increment, 0, 0);
+}
+
+clock_t times(struct tms *buf)
+{
+	return (clock_t)syscall(__NR_times, (long)buf, 0, 0);
+}
+
+int nanosleep(const struct timespec *req, struct timespec *rem)
+{
+	return (int)syscall(__NR_nanosleep, (long)req, (long)rem, 0);
 }
 
 ssize_t write(int fd, const void *buf, size_t count)

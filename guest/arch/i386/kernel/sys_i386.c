@@ -49,7 +49,13 @@ asmlinkage int sys_execve(struct pt_regs regs)
 			 (char __user *const __user *)regs.edx, &regs);
 }
 
+asmlinkage ssize_t sys_read(unsigned int fd, char __user *buf, size_t count);	/* fs/ */
 asmlinkage ssize_t sys_write(unsigned int fd, const char __user *buf, size_t count);	/* fs/ */
+asmlinkage long sys_nice(int increment);						/* kernel/sched.c */
+struct timespec;
+struct tms;
+asmlinkage long sys_times(struct tms __user *tbuf);					/* kernel/timer.c */
+asmlinkage long sys_nanosleep(struct timespec __user *rqtp, struct timespec __user *rmtp);	/* kernel/timer.c */
 
 asmlinkage long sys_getpid(void);
 asmlinkage long sys_getpid(void)
@@ -84,13 +90,17 @@ const syscall_fn sys_call_table[NR_syscalls] = {
 	[0 ... NR_syscalls - 1] = (syscall_fn)sys_ni_syscall,
 	SYS(__NR_exit, sys_exit),
 	SYS(__NR_fork, sys_fork),
+	SYS(__NR_read, sys_read),
 	SYS(__NR_write, sys_write),
 	SYS(__NR_waitpid, sys_waitpid),
 	SYS(__NR_execve, sys_execve),
 	SYS(__NR_getpid, sys_getpid),
+	SYS(__NR_times, sys_times),
+	SYS(__NR_nice, sys_nice),
 	SYS(__NR_getppid, sys_getppid),
 	SYS(__NR_wait4, sys_wait4_entry),
 	SYS(__NR_clone, sys_clone),
 	SYS(__NR_sched_yield, sys_sched_yield),
+	SYS(__NR_nanosleep, sys_nanosleep),
 	SYS(__NR_vfork, sys_vfork),
 };
