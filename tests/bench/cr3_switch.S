@@ -11,15 +11,7 @@
 	.globl _start
 _start:
 	SETUP
-	mov $pt_id, %edi
-	xor %eax, %eax
-1:	mov %eax, %edx
-	or $3, %edx
-	mov %edx, (%edi)
-	add $0x1000, %eax
-	add $4, %edi
-	cmp $pt_id + 4096, %edi
-	jne 1b
+	IDENTITY_PT pt_id
 	mov $pt_id + 3, %eax
 	mov %eax, pd_a
 	mov %eax, pd_b

@@ -14,15 +14,7 @@ _start:
 	SET_GATE 13, gp_handler
 	SET_GATE 14, pf_handler
 	/* Paging: page directory entry 0 -> page table identity-mapping 0-4 MiB, page 0x300000 absent. */
-	mov $page_table, %edi
-	xor %eax, %eax
-1:	mov %eax, %edx
-	or $3, %edx
-	mov %edx, (%edi)
-	add $0x1000, %eax
-	add $4, %edi
-	cmp $page_table + 4096, %edi
-	jne 1b
+	IDENTITY_PT page_table
 	movl $0, page_table + (0x300000 >> 12) * 4
 	mov $page_table, %eax
 	or $3, %eax

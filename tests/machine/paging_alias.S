@@ -11,28 +11,12 @@
 	.set FRAME_B, 0x300000
 	.set FRAME_C, 0x400000
 
-	.macro EXPECT reg, value, code
-	cmp $\value, \reg
-	je 1f
-	EXIT \code
-	hlt
-1:
-	.endm
-
 	.text
 	.globl _start
 _start:
 	SETUP
 	/* Identity page table for 0-4 MiB (kernel, tables, and the frames themselves). */
-	mov $pt_id, %edi
-	xor %eax, %eax
-1:	mov %eax, %edx
-	or $3, %edx
-	mov %edx, (%edi)
-	add $0x1000, %eax
-	add $4, %edi
-	cmp $pt_id + 4096, %edi
-	jne 1b
+	IDENTITY_PT pt_id
 	/* Frame contents: code `mov $N, %eax; ret` at offset 0, a data word at 0x800. */
 	movl $0x00000ab8, FRAME_A	/* b8 0a 00 00 | 00 c3 */
 	movw $0xc300, FRAME_A + 4

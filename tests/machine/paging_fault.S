@@ -8,28 +8,12 @@
 	.set USER, 0x40000000
 	.set FRAME, 0x200000
 
-	.macro EXPECT reg, value, code
-	cmp $\value, \reg
-	je 1f
-	EXIT \code
-	hlt
-1:
-	.endm
-
 	.text
 	.globl _start
 _start:
 	SETUP
 	SET_GATE 14, pf_handler
-	mov $pt_id, %edi
-	xor %eax, %eax
-1:	mov %eax, %edx
-	or $3, %edx
-	mov %edx, (%edi)
-	add $0x1000, %eax
-	add $4, %edi
-	cmp $pt_id + 4096, %edi
-	jne 1b
+	IDENTITY_PT pt_id
 	mov $pt_id + 3, %eax
 	mov %eax, pd
 	movl $pt_u + 7, pd + (USER >> 22) * 4	/* the table exists; its entries are not present */

@@ -8,15 +8,7 @@
 	.globl _start
 _start:
 	SETUP
-	mov $pt_id, %edi
-	xor %eax, %eax
-1:	mov %eax, %edx
-	or $3, %edx
-	mov %edx, (%edi)
-	add $0x1000, %eax
-	add $4, %edi
-	cmp $pt_id + 4096, %edi
-	jne 1b
+	IDENTITY_PT pt_id
 	movl $0x500003, pt_id + (0x300000 >> 12) * 4
 	mov $pt_id + 3, %eax
 	mov %eax, pd
