@@ -46,8 +46,14 @@ class SymbolTable {
   // symbols, "forktest:main", to the kernel's).
   void merge(const SymbolTable& other, std::string_view prefix);
   std::optional<std::uint32_t> address_of(std::string_view name) const;
-  // The nearest symbol at or below addr (questions 2 and 3), or nullopt below the first symbol.
+  // The nearest symbol at or below addr (questions 2 and 3), or nullopt below the first symbol or
+  // at or past limit().
   std::optional<SymbolRef> lookup(std::uint32_t addr) const;
+  // Addresses at or past `end` name nothing: the end of the image the symbols describe, so that a
+  // user address is not "__bss_stop+0x7ef5000" of a kernel (gdb's `info symbol` says no symbol
+  // matches there). No limit unless set.
+  void set_limit(std::uint64_t end) { limit_ = end; }
+  std::uint64_t limit() const { return limit_; }
   // "ret_from_fork+0x5", "schedule" at offset 0, "0x00123456" when no symbol is at or below.
   std::string describe(std::uint32_t addr) const;
   bool empty() const { return syms_.empty(); }
@@ -68,7 +74,8 @@ class SymbolTable {
   std::vector<Sym> syms_;             // sorted by address, then rank (question 2)
   std::vector<std::uint32_t> addrs_;  // distinct addresses, ascending, for lookup()
   std::vector<std::uint32_t> best_;   // best_[i]: index into syms_ of the symbol shown at addrs_[i]
-  std::vector<std::uint32_t> by_name_;  // indices into syms_ sorted by name, then rank
+  std::uint64_t limit_ = std::uint64_t{1} << 32;  // set_limit()
+  std::vector<std::uint32_t> by_name_;            // indices into syms_ sorted by name, then rank
 };
 
 }  // namespace fs

@@ -226,7 +226,7 @@ TEST_CASE("pic8259: a slave with nothing at INTA gives IRQ15's vector, IR2 in se
   CHECK(read_isr(p.slave) == 0x00);
 }
 
-TEST_CASE("pic8259: OCW3 selects IRR or ISR on the command port; IMR on the data port",
+TEST_CASE("pic8259: OCW3 selects IRR or ISR on the command port, IMR on the data port",
           "[pic8259]") {
   PicPair p;
   init_pair(p);
@@ -304,7 +304,7 @@ TEST_CASE("pic8259: special mask mode lets lower levels past a masked level in s
   CHECK_FALSE(p.master.state().special_mask);
 }
 
-TEST_CASE("pic8259: ICW1 clears requests and service; a held line needs a new edge", "[pic8259]") {
+TEST_CASE("pic8259: ICW1 clears requests and service, a held line needs a new edge", "[pic8259]") {
   PicPair p;
   init_pair(p);
   p.set_irq(4, true);

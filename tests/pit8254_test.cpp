@@ -202,7 +202,7 @@ TEST_CASE("pit8254: mode 2 count 1 is warned once and OUT stays high", "[pit8254
   CHECK(p.next_event() == kNever);
 }
 
-TEST_CASE("pit8254: GATE low in mode 2 holds OUT high and stops counting; rising reloads",
+TEST_CASE("pit8254: GATE low in mode 2 holds OUT high and stops counting, rising reloads",
           "[pit8254]") {
   Pit8254 p(kOneCyclePerTick);
   program(p, 0, 2, 2, 10);  // channel 2: load at 1
@@ -376,7 +376,7 @@ TEST_CASE("pit8254: lsb-only and msb-only access", "[pit8254]") {
   CHECK(p.io_read(1200, 1, 1) == (0x1200 - 199) >> 8);
 }
 
-TEST_CASE("pit8254: read-back latches status then count; null count clears on load", "[pit8254]") {
+TEST_CASE("pit8254: read-back latches status then count, null count clears on load", "[pit8254]") {
   Pit8254 p(kOneCyclePerTick);
   p.io_write(0, 3, 1, control(2, 3));
   p.io_write(0, 2, 1, 0x34);
@@ -406,7 +406,7 @@ TEST_CASE("pit8254: a control word drops latches and resets the byte flip-flops"
   CHECK(latched_count(p, 11, 0) == 0x10);
 }
 
-TEST_CASE("pit8254: the control port reads as a floating bus; BCD throws", "[pit8254]") {
+TEST_CASE("pit8254: the control port reads as a floating bus, BCD throws", "[pit8254]") {
   Pit8254 p(kOneCyclePerTick);
   CHECK(p.io_read(0, 3, 1) == 0xFF);
   CHECK_THROWS_WITH(p.io_write(0, 3, 1, 0x35), Catch::Contains("pit8254: BCD"));
@@ -417,7 +417,7 @@ TEST_CASE("pit8254: the control port reads as a floating bus; BCD throws", "[pit
 // ---- order of events
 // ------------------------------------------------------------------------------------
 
-TEST_CASE("pit8254: edges fire in time order; the same CLK in channel order", "[pit8254]") {
+TEST_CASE("pit8254: edges fire in time order, the same CLK in channel order", "[pit8254]") {
   Pit8254 p(kOneCyclePerTick);
   program(p, 0, 2, 2, 5);  // channel 2: low at 5, high at 6, low at 10, ...
   program(p, 0, 0, 2, 4);  // channel 0: low at 4, high at 5, low at 8, high 9, low 12 ...

@@ -81,7 +81,7 @@ TEST_CASE("port_bus: overlapping claims are refused", "[port_bus]") {
   CHECK(bus.device_count() == 2);
 }
 
-TEST_CASE("port_bus: next_event is the earliest; same-cycle events fire in attach order",
+TEST_CASE("port_bus: next_event is the earliest, same-cycle events fire in attach order",
           "[port_bus]") {
   std::vector<std::string> log;
   Probe pit("pit", &log), rtc("rtc", &log), hpet("hpet", &log);

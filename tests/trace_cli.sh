@@ -53,13 +53,18 @@ check "dump: 5 lines in ret_from_fork" lines "$out" " ret_from_fork(\+0x[0-9a-f]
 check "dump: pid 1, CPL 0, push eax first" has "$out" "^ +[0-9]+ +[0-9]+ +1 0 ret_from_fork +[0-9a-f]{8}  50 +push eax +esp="
 
 # User programs are told apart by the user_space events: a trace of init=isolation names and
-# disassembles isolation's code, not another program linked at the same address.
+# disassembles /sbin/init's code in pid 1, and isolation's in pid 2 once it has exec'd - two programs
+# linked at the same address.
 "$fs" run --quiet --cmdline init=isolation --trace iso.fst "$kernel" > /dev/null
 out=$("$fs" trace dump iso.fst --cpl 3 --count 1)
-check "user code: isolation's _start" has "$out" "^ +[0-9]+ +[0-9]+ +1 3 isolation:_start +08048000  31 ed +xor ebp, ebp"
+check "user code: init's _start" has "$out" "^ +[0-9]+ +[0-9]+ +1 3 init:_start +08048000  31 ed +xor ebp, ebp"
+out=$("$fs" trace dump iso.fst --pid 2 --cpl 3 --symbol isolation:_start --count 1)
+check "user code: isolation's _start" has "$out" "^ +[0-9]+ +[0-9]+ +2 3 isolation:_start +08048000  31 ed +xor ebp, ebp"
 out=$("$fs" trace events iso.fst --kind user_space)
-check "user_space: init after exec, then its child" has "$out" "pid 1 runs isolation in ring 3 on the address space at CR3 0x"
-check "user_space: the child" has "$out" "pid 2 runs isolation in ring 3"
+check "user_space: /sbin/init after exec" has "$out" "pid 1 runs init in ring 3 on the address space at CR3 0x"
+check "user_space: its child" has "$out" "pid 2 runs init in ring 3"
+check "user_space: the same child after its exec" has "$out" "pid 2 runs isolation in ring 3"
+check "user_space: isolation's child" has "$out" "pid 3 runs isolation in ring 3"
 
 # A ring-3 guest: the int 0x80 from user mode switches stacks and its iret pops 5 words.
 "$fs" run --quiet --trace ring3.fst "$guests/syscall_ring3.elf" > /dev/null

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # user_fork_trace.sh FORKSCOPE KERNEL WORKDIR: init=forktest recorded with --trace, then
-# `forkscope trace inspect --ret-from-fork` on it (issue 4): each of the 14 processes the user program
-# forks from ring 3 starts at ret_from_fork and leaves through a 5-word iret to __USER_CS:__USER_DS
+# `forkscope trace inspect --ret-from-fork` on it (issue 4): each of the 15 processes forked from ring 3
+# (/sbin/init's child, which execs forktest, and the 14 forktest forks) starts at ret_from_fork and leaves through a 5-word iret to __USER_CS:__USER_DS
 # with EAX = 0 and the user ESP/EIP its parent had after its int 0x80 - every check PASS, none FAIL,
 # and both the run and the inspection exit 0.
 set -u
@@ -27,21 +27,30 @@ grep -qx "forktest: ok" console.txt || bad "the console has no 'forktest: ok'"
 out=$("$fs" trace inspect forktest.fst --ret-from-fork)
 st=$?
 [ "$st" = 0 ] || bad "trace inspect --ret-from-fork exited with $st"
-# pid 1 (init, a kernel thread until its exec) and the 14 user children.
-count "^pid [0-9]+: forked by pid [0-9]+ at seq" 15
-count "^pid ([2-9]|1[0-5]): forked by pid [0-9]+ at seq [0-9]+ cycle [0-9]+, clone flags 0x11 \(signal 17\)$" 14
-count "^  PASS eax = 0 in the child \(pt_regs eax 0x0, EAX after the iret 0x0\)$" 15
-count "^  PASS TSS.esp0 = stack top - 8 " 15
-count "^  iret at seq [0-9]+ cycle [0-9]+: 5-word frame \[[0-9a-f]{8} 00000073 [0-9a-f]{8} [0-9a-f]{8} 0000007b\] from 0060:[0-9a-f]{8} <restore_all\+0x[0-9a-f]+> to 0073:" 14
-count "^  PASS 5-word frame for CPL 0 -> 3 \(CS 0x0073, SS 0x007b, 5 words\), EIP and CS as in pt_regs$" 14
-count "^  PASS EFLAGS.IF set after the iret " 15
-count "^  PASS user ESP/EIP equal the parent's \(parent 0x([0-9a-f]{8})/0x([0-9a-f]{8}), child 0x\1/0x\2\)$" 14
+# pid 1 (init, a kernel thread until its exec) and the 15 user children.
+count "^pid [0-9]+: forked by pid [0-9]+ at seq" 16
+count "^pid ([2-9]|1[0-6]): forked by pid [0-9]+ at seq [0-9]+ cycle [0-9]+, clone flags 0x11 \(signal 17\)$" 15
+count "^  PASS eax = 0 in the child \(pt_regs eax 0x0, EAX after the iret 0x0\)$" 16
+count "^  PASS TSS.esp0 = stack top - 8 " 16
+count "^  iret at seq [0-9]+ cycle [0-9]+: 5-word frame \[[0-9a-f]{8} 00000073 [0-9a-f]{8} [0-9a-f]{8} 0000007b\] from 0060:[0-9a-f]{8} <restore_all\+0x[0-9a-f]+> to 0073:" 15
+count "^  PASS 5-word frame for CPL 0 -> 3 \(CS 0x0073, SS 0x007b, 5 words\), EIP and CS as in pt_regs$" 15
+count "^  PASS EFLAGS.IF set after the iret " 16
+count "^  PASS user ESP/EIP equal the parent's \(parent 0x([0-9a-f]{8})/0x([0-9a-f]{8}), child 0x\1/0x\2\)$" 15
 count "FAIL" 0
-# User code is named and disassembled from the program the kernel image embeds.
+# A timer interrupt taken in schedule_tail, before the child's own iret, is not mistaken for it.
+[ "$(grep -cE "interrupts? taken on the way" <<<"$out")" -ge 1 ] ||
+  bad "no child took an interrupt on its way out of ret_from_fork (the case this test pins)"
+# User code is named and disassembled from the program the task ran at that moment: init's child
+# returns into init's fork() (it execs forktest after), forktest's children into forktest's.
+count "<init:fork\+0x[0-9a-f]+>, CPL 0 -> 3$" 1
 count "<forktest:fork\+0x[0-9a-f]+>, CPL 0 -> 3$" 14
 dump=$("$fs" trace dump forktest.fst --cpl 3 --count 1)
-grep -qE "^ +[0-9]+ +[0-9]+ +1 3 forktest:_start +08048000  [0-9a-f ]+ +[a-z]" <<<"$dump" ||
-  bad "trace dump --cpl 3 does not show forktest:_start disassembled: $dump"
+grep -qE "^ +[0-9]+ +[0-9]+ +1 3 init:_start +08048000  [0-9a-f ]+ +[a-z]" <<<"$dump" ||
+  bad "trace dump --cpl 3 does not show /sbin/init's _start disassembled: $dump"
+# pid 2 runs init's code after the fork, then forktest's after its exec: the same address, two names.
+dump=$("$fs" trace dump forktest.fst --pid 2 --cpl 3 --symbol forktest:_start --count 1)
+grep -qE "^ +[0-9]+ +[0-9]+ +2 3 forktest:_start +08048000  [0-9a-f ]+ +[a-z]" <<<"$dump" ||
+  bad "trace dump --pid 2 --cpl 3 does not show forktest:_start disassembled: $dump"
 if [ $fail != 0 ]; then
   echo "--- inspect output:"
   head -40 <<<"$out"

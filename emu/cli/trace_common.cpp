@@ -113,6 +113,10 @@ void add_user_programs(OpenTrace& t) {
       prog.symbols.merge(SymbolTable::from_elf_bytes(file, name), name + ":");
     } catch (const LoadError&) {
     }
+    std::uint64_t end = prog.symbols.limit();  // the kernel's end, raised to the program's
+    for (const OpenTrace::UserSegment& seg : prog.code)
+      end = std::max<std::uint64_t>(end, std::uint64_t{seg.vaddr} + seg.bytes.size());
+    prog.symbols.set_limit(end);
     t.programs.push_back(std::move(prog));
   }
 }
@@ -156,6 +160,9 @@ OpenTrace open_trace(const TraceInput& in) {
           in.file, image));
     }
     t.symbols = SymbolTable::from_elf(image);
+    // Past the image nothing is the kernel's: a user address before its program is known (a
+    // child's first instructions, exec's entry) shows as a number, not as "__bss_stop+0x...".
+    t.symbols.set_limit(li.image_end);
     t.code = std::move(ram);
   } catch (const LoadError& e) {
     throw CliError(e.what());

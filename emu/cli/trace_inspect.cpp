@@ -55,7 +55,12 @@ struct Probe {
   tr::Event first;                // its RetFromFork
   std::vector<std::string> path;  // functions entered, in order, consecutive repeats merged
   std::uint64_t instructions = 0;
+  int nesting = 0;     // interrupts taken on the way and not yet returned from
+  int interrupts = 0;  // how many were taken on the way (their irets are not ret_from_fork's)
   std::optional<tr::Event> iret;
+  // The iret as text and JSON, named with the program the task ran then (a child runs its parent's
+  // program until it execs another).
+  std::string iret_text, iret_json;
   std::optional<tr::RegFile> after_iret;  // the register file at the iret's target
 };
 
@@ -145,10 +150,24 @@ int report_ret_from_fork(const TraceInspectOptions& opt, OpenTrace& t) {
         if (auto it = forks.find(r->pid); it != forks.end()) p.fork = it->second;
         active[r->pid] = std::move(p);
       }
-      if (std::holds_alternative<tr::Iret>(e.data)) {
+      // An interrupt taken on the way (schedule_tail enables interrupts before ret_from_fork
+      // reaches restore_all) returns with an iret of its own: the task's first iret is the first
+      // one outside every such interrupt.
+      if (std::holds_alternative<tr::Delivery>(e.data)) {
         auto it = active.find(static_cast<std::int32_t>(pid.pid()));
         if (it != active.end()) {
+          ++it->second.nesting;
+          ++it->second.interrupts;
+        }
+      }
+      if (std::holds_alternative<tr::Iret>(e.data)) {
+        auto it = active.find(static_cast<std::int32_t>(pid.pid()));
+        if (it != active.end() && it->second.nesting > 0) {
+          --it->second.nesting;
+        } else if (it != active.end()) {
           it->second.iret = e;
+          it->second.iret_text = event_text(e, t.symbols_for(it->first));
+          it->second.iret_json = event_json_members(e, t.symbols_for(it->first));
           want_after = true;
           after_pid = it->first;
         }
@@ -195,9 +214,9 @@ int report_ret_from_fork(const TraceInspectOptions& opt, OpenTrace& t) {
       j += "},\"path\":[";
       for (std::size_t k = 0; k < p.path.size(); ++k)
         j += fmt::format("{}{}", k ? "," : "", json_string(p.path[k]));
-      j += fmt::format("],\"path_instructions\":{}", p.instructions);
-      if (p.iret)
-        j += fmt::format(",\"iret\":{{{}}}", event_json_members(*p.iret, t.symbols_for(p.pid)));
+      j += fmt::format("],\"path_instructions\":{},\"interrupts_on_the_way\":{}", p.instructions,
+                       p.interrupts);
+      if (p.iret) j += fmt::format(",\"iret\":{{{}}}", p.iret_json);
       j += ",\"checks\":[";
       for (std::size_t k = 0; k < checks.size(); ++k)
         j += fmt::format("{}{{\"verdict\":\"{}\",\"what\":{}}}", k ? "," : "", checks[k].verdict,
@@ -235,10 +254,13 @@ int report_ret_from_fork(const TraceInspectOptions& opt, OpenTrace& t) {
       }
       path += (k ? " -> " : "") + p.path[k];
     }
-    fmt::print("  path to its first iret ({} instructions): {}\n", p.instructions, path);
+    fmt::print("  path to its first iret ({} instructions{}): {}\n", p.instructions,
+               p.interrupts ? fmt::format(", {} interrupt{} taken on the way", p.interrupts,
+                                          p.interrupts == 1 ? "" : "s")
+                            : std::string(),
+               path);
     if (p.iret) {
-      fmt::print("  iret at seq {} cycle {}: {}\n", p.iret->seq, p.iret->cycle,
-                 event_text(*p.iret, t.symbols_for(p.pid)));
+      fmt::print("  iret at seq {} cycle {}: {}\n", p.iret->seq, p.iret->cycle, p.iret_text);
     }
     for (const auto& c : checks) fmt::print("  {:<4} {}\n", c.verdict, c.what);
   }
@@ -267,8 +289,25 @@ int report_iret(const TraceInspectOptions& opt, OpenTrace& t) {
     const auto* i = std::get_if<tr::Iret>(&e.data);
     if (!i) continue;
     std::string ends, ends_json;
+    const SymbolTable* names = &t.symbols_for(running);
     auto& stack = deliveries[running];
-    if (!stack.empty() && std::get<tr::Delivery>(stack.back().data).from == i->to) {
+    const tr::Delivery* inner =
+        stack.empty() ? nullptr : &std::get<tr::Delivery>(stack.back().data);
+    if (inner && inner->is_software_int() && inner->vector == 0x80 && !(inner->from == i->to) &&
+        i->cpl_after == 3) {
+      // execve: the system call's frame now enters the new program (start_thread), which the
+      // trace names only from its first instruction on (a user_space event), so the target is
+      // shown as an address.
+      const tr::Event d = stack.back();
+      stack.pop_back();
+      names = &t.symbols;
+      ends = fmt::format(
+          "ends the system call at seq {}, whose frame execve rewrote to enter the "
+          "new program: {}",
+          d.seq, event_text(d, t.symbols_for(running)));
+      ends_json = fmt::format("{{\"seq\":{},\"exec\":true,{}}}", d.seq,
+                              event_json_members(d, t.symbols_for(running)));
+    } else if (inner && inner->from == i->to) {
       const tr::Event d = stack.back();
       stack.pop_back();
       const auto& dd = std::get<tr::Delivery>(d.data);
@@ -278,21 +317,23 @@ int report_iret(const TraceInspectOptions& opt, OpenTrace& t) {
           fmt::format("{{\"seq\":{},{}}}", d.seq, event_json_members(d, t.symbols_for(running)));
       (void)dd;
     } else if (fresh[running]) {
+      // (An interrupt taken between ret_from_fork and this iret was paired above: the task is
+      // still fresh until its own frame is popped.)
       ends = "ends ret_from_fork: the frame copy_thread built, no delivery";
       ends_json = "\"ret_from_fork\"";
+      fresh[running] = false;
     } else {
       ends = "pairs with no recorded delivery";
       ends_json = "null";
     }
-    fresh[running] = false;
     if (opt.pid && running != *opt.pid) continue;
     if (opt.in.json) {
       fmt::print("{{\"seq\":{},\"cycle\":{},\"pid\":{},{},\"ends\":{}}}\n", e.seq, e.cycle, running,
-                 event_json_members(e, t.symbols_for(running)), ends_json);
+                 event_json_members(e, *names), ends_json);
     } else {
       fmt::print("seq {} cycle {} pid {}: {}\n  {}\n", e.seq, e.cycle,
-                 running < 0 ? std::string("-") : std::to_string(running),
-                 event_text(e, t.symbols_for(running)), ends);
+                 running < 0 ? std::string("-") : std::to_string(running), event_text(e, *names),
+                 ends);
     }
   }
   return 0;

@@ -39,7 +39,7 @@ static int map_segment(struct linux_binprm *bprm, const Elf32_Phdr *ph)
 	    ph->p_filesz > bprm->prog->size - ph->p_offset || end < start)
 		return -ENOEXEC;
 	if (start < kernel_map_end) {
-		printk("exec: %s: segment at 0x%08lx lies in the kernel's identity map of RAM (below 0x%08lx)\n",
+		printk(KERN_ERR "exec: %s: segment at 0x%08lx lies in the kernel's identity map of RAM (below 0x%08lx)\n",
 		       bprm->prog->name, (unsigned long)ph->p_vaddr, kernel_map_end);
 		return -ENOMEM;
 	}
@@ -134,7 +134,7 @@ int load_elf_binary(struct linux_binprm *bprm, struct pt_regs *regs)
 	retval = create_elf_tables(bprm);
 	if (retval)
 		return retval;
-	printk("exec: pid %d (%s) runs %s: entry 0x%08lx, stack 0x%08lx, %d regions, %lu pages\n",
+	printk(KERN_INFO "exec: pid %d (%s) runs %s: entry 0x%08lx, stack 0x%08lx, %d regions, %lu pages\n",
 	       current->pid, current->comm, bprm->prog->name, (unsigned long)eh->e_entry, bprm->p,
 	       bprm->mm->map_count, bprm->mm->rss);
 	flush_old_exec(bprm);

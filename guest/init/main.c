@@ -7,6 +7,7 @@
  * The 2.6.12 path this reproduces: start_kernel -> rest_init -> kernel_thread(init, NULL,
  * CLONE_FS | CLONE_SIGHAND) -> do_fork -> ... -> cpu_idle -> schedule -> ret_from_fork -> init().
  */
+#include <linux/init.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/mm.h>
@@ -25,7 +26,6 @@ void setup_arch(unsigned long magic, const struct multiboot_info *mbi);
 void cpu_init(void);
 void trap_init(void);
 void time_init(void);
-extern char saved_command_line[];
 
 asmlinkage void start_kernel(unsigned long magic, const struct multiboot_info *mbi);
 void kernel_shutdown(int init_status) __noreturn;
@@ -55,7 +55,7 @@ void read_mm_counts(struct mm_counts *c)
 	c->task_objs = task_struct_cache.active_objs;
 	c->stack_objs = thread_info_cache.active_objs;
 	c->slabs = task_struct_cache.num_slabs + thread_info_cache.num_slabs + mm_cache.num_slabs +
-		   vm_area_cache.num_slabs;
+		   vm_area_cache.num_slabs + uid_cache.num_slabs;
 }
 
 int same_mm_counts(const struct mm_counts *a, const struct mm_counts *b)
@@ -66,16 +66,24 @@ int same_mm_counts(const struct mm_counts *a, const struct mm_counts *b)
 
 void print_mm_counts(const char *who, const struct mm_counts *c)
 {
-	printk("%s: free pages %lu, task_struct objects %lu, thread_info objects %lu, slabs %lu\n", who,
+	printk(KERN_INFO "%s: free pages %lu, task_struct objects %lu, thread_info objects %lu, slabs %lu\n", who,
 	       c->free_pages, c->task_objs, c->stack_objs, c->slabs);
 }
 
-/* The value of "init=" in the command line (up to a blank), or "process1". Unknown names end the run
- * with FS_EXIT_BAD_CMDLINE. QEMU prefixes the kernel's path, so the option is searched for. */
+/* init=/path: the program pid 1 execs (2.6.12's execute_command). */
+static char init_path[64];
+const char *execute_command = init_path;
+static const struct scenario exec_scenario = {
+	init_path, scenario_exec, "init execs it, with the words after \"--\" as its arguments"
+};
+
+/* The value of "init=" in the command line (up to a blank), or "process1": a scenario's name, or a
+ * program's path (it starts with '/'). Unknown names end the run with FS_EXIT_BAD_CMDLINE. QEMU
+ * prefixes the kernel's path, so the option is searched for. */
 static const struct scenario *parse_init_option(const char *cmdline)
 {
 	const char *opt = strstr(cmdline, "init=");
-	char name[32];
+	char name[sizeof(init_path)];
 	size_t n = 0;
 	size_t i;
 
@@ -84,14 +92,29 @@ static const struct scenario *parse_init_option(const char *cmdline)
 	for (opt += 5; opt[n] && opt[n] != ' ' && n < sizeof(name) - 1; n++)
 		name[n] = opt[n];
 	name[n] = 0;
+	if (name[0] == '/') {
+		strlcpy(init_path, name, sizeof(init_path));
+		return &exec_scenario;
+	}
 	for (i = 0; i < ARRAY_SIZE(scenarios); i++)
 		if (!strcmp(name, scenarios[i].name))
 			return &scenarios[i];
-	printk("init=%s: no such scenario; known:", name);
+	printk(KERN_ERR "init=%s: no such scenario (or a path: init=/sbin/init -- forktest); known:", name);
 	for (i = 0; i < ARRAY_SIZE(scenarios); i++)
 		printk(" %s", scenarios[i].name);
 	printk("\n");
 	machine_exit(FS_EXIT_BAD_CMDLINE);
+}
+
+/*
+ * parse_early_param: the console's log level ("quiet", "debug", "loglevel=N") from the loader's
+ * command line, before the first printk, so that the banner obeys it too. setup_arch() keeps the
+ * command line later; this reads the loader's copy, which is still intact.
+ */
+static void parse_early_param(unsigned long magic, const struct multiboot_info *mbi)
+{
+	if (magic == MULTIBOOT_BOOTLOADER_MAGIC && (mbi->flags & MULTIBOOT_INFO_CMDLINE))
+		parse_console_loglevel((const char *)mbi->cmdline);
 }
 
 /* getpid() the way user space will call it: int $0x80 (from ring 0 here, a 3-word frame). */
@@ -108,7 +131,7 @@ static int init(void *unused)
 {
 	(void)unused;
 	child_reaper = current;
-	printk("init: pid %ld running, scenario %s: %s\n", getpid_syscall(), chosen->name,
+	printk(KERN_INFO "init: pid %ld running, scenario %s: %s\n", getpid_syscall(), chosen->name,
 	       chosen->what);
 	return chosen->fn();
 }
@@ -141,11 +164,11 @@ void kernel_shutdown(int init_status)
 	print_mm_counts("mm at boot", &boot_counts);
 	print_mm_counts("mm at shutdown", &now);
 	if (!same_mm_counts(&now, &boot_counts)) {
-		printk("shutdown: memory not returned\n");
+		printk(KERN_ERR "shutdown: memory not returned\n");
 		if (!status)
 			status = FS_EXIT_SCENARIO;
 	}
-	printk("shutdown: init exited with %d after %lu forks, %llu context switches, jiffies %lu; "
+	printk(KERN_INFO "shutdown: init exited with %d after %lu forks, %llu context switches, jiffies %lu; "
 	       "status %d\n", init_status, total_forks, nr_context_switches(), jiffies, status);
 	machine_exit(status);
 }
@@ -154,7 +177,8 @@ void kernel_shutdown(int init_status)
 asmlinkage void start_kernel(unsigned long magic, const struct multiboot_info *mbi)
 {
 	serial_init();
-	printk("forkscope guest: Linux 2.6.12 process model (i386, HZ=%d, THREAD_SIZE=%d)\n", HZ,
+	parse_early_param(magic, mbi);
+	printk(KERN_NOTICE "forkscope guest: Linux 2.6.12 process model (i386, HZ=%d, THREAD_SIZE=%d)\n", HZ,
 	       THREAD_SIZE);
 	setup_arch(magic, mbi);
 	chosen = parse_init_option(saved_command_line);
@@ -166,7 +190,7 @@ asmlinkage void start_kernel(unsigned long magic, const struct multiboot_info *m
 	time_init();
 	local_irq_enable();
 	fork_init(num_physpages);
-	printk("fork_init: max_threads %d (RLIMIT_NPROC %lu, root exempt)\n", max_threads,
+	printk(KERN_INFO "fork_init: max_threads %d (RLIMIT_NPROC %lu, root exempt)\n", max_threads,
 	       init_task.rlim_nproc);
 	read_mm_counts(&boot_counts);
 	rest_init();

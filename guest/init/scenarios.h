@@ -19,6 +19,8 @@ int scenario_faults(void);
 int scenario_forkbomb(void);
 int scenario_schedmix(void);
 int scenario_forkloop(void);
+int scenario_exec(void);		/* init=/path: exec it with the words after "--" */
+extern const char *execute_command;	/* main.c: that path */
 
 /* The page allocator and cache counters a scenario compares before and after (main.c). */
 struct mm_counts {

@@ -1,9 +1,12 @@
 /*
- * init/user_scenarios.c: the scenarios that leave the kernel - init (pid 1) execs a user program, as
- * 2.6.12's init() ends with run_init_process("/sbin/init"), and that program runs the scenario in
- * ring 3. Its exit status becomes the machine's (kernel_shutdown).
+ * init/user_scenarios.c: the scenarios that leave the kernel - init (pid 1) execs /sbin/init
+ * (guest/user/init.c), as 2.6.12's init() ends with run_init_process("/sbin/init"), and that starts
+ * the scenario's program in ring 3 as its child; or init= names the program to exec. pid 1's exit
+ * status becomes the machine's (kernel_shutdown).
  */
+#include <linux/init.h>
 #include <linux/sched.h>
+#include <linux/string.h>
 #include <asm/unistd.h>
 #include <asm/system.h>
 #include <asm/mmu_context.h>
@@ -23,80 +26,88 @@ static long kernel_execve(const char *filename, const char *const argv[], const 
 	return ret;
 }
 
-/* run_init_process: pid 1 becomes the user program. Does not return on success. */
-static long run_init_process(const char *filename)
+/* run_init_process: pid 1 becomes the user program, with argv (NULL-terminated, argv[0] the program's
+ * path). Does not return on success. */
+static long run_init_process(const char *const argv[])
 {
-	const char *argv_init[] = { filename, NULL };
 	static const char *const envp_init[] = { "HOME=/", "TERM=linux", NULL };
 
-	return kernel_execve(filename, argv_init, envp_init);
+	return kernel_execve(argv[0], argv, envp_init);
+}
+
+/* Runs /sbin/init (guest/user/init.c) as pid 1 with one program to start; returns only when the exec
+ * failed. */
+static int run_under_init(const char *program)
+{
+	const char *argv[] = { "/sbin/init", program, NULL };
+	long err = run_init_process(argv);
+
+	printk(KERN_ERR "init: execve(\"%s\") failed: %ld\n", argv[0], err);
+	return FS_EXIT_SCENARIO;
 }
 
 /* forktest: guest/user/forktest.c - a tree of forks from user mode, every status checked. */
 int scenario_forktest(void)
 {
-	long err = run_init_process("/bin/forktest");
-
-	printk("forktest: execve(\"/bin/forktest\") failed: %ld\n", err);
-	return FS_EXIT_SCENARIO;
-}
-
-/* Runs the user program /bin/<name> as pid 1; returns only when the exec failed. */
-static int run_user_program(const char *path)
-{
-	long err = run_init_process(path);
-
-	printk("init: execve(\"%s\") failed: %ld\n", path, err);
-	return FS_EXIT_SCENARIO;
+	return run_under_init("forktest");
 }
 
 /* isolation: guest/user/isolation.c - parent and child each keep their own global and stack variable. */
 int scenario_isolation(void)
 {
-	return run_user_program("/bin/isolation");
+	return run_under_init("isolation");
 }
 
 /* faults: guest/user/faults.c - user faults end only the faulting child, with the right signal. */
 int scenario_faults(void)
 {
-	return run_user_program("/bin/faults");
+	return run_under_init("faults");
 }
 
-/*
- * forkbomb: guest/user/forkbomb.c - fork until -EAGAIN. Root is exempt from RLIMIT_NPROC (and
- * max_threads is far away), so init first becomes a user of its own with a limit of 8 processes, as a
- * login would (2.6.12's setuid moves the task to the new uid's user_struct: switch_uid). The counts
- * move with it; release_task and free_task give them back to that user_struct.
- */
-#define FORKBOMB_UID	1000
-#define FORKBOMB_NPROC	8
-
-static struct user_struct forkbomb_user = {
-	.__count = ATOMIC_INIT(0), .processes = ATOMIC_INIT(0), .uid = FORKBOMB_UID
-};
-
+/* forkbomb: guest/user/forkbomb.c - becomes uid 1000 with RLIMIT_NPROC 8 (setrlimit, setuid) and
+ * forks until -EAGAIN. */
 int scenario_forkbomb(void)
 {
-	struct task_struct *tsk = current;
-
-	local_irq_disable();
-	atomic_dec(&tsk->user->processes);
-	atomic_dec(&tsk->user->__count);
-	tsk->user = &forkbomb_user;
-	atomic_inc(&forkbomb_user.__count);
-	atomic_inc(&forkbomb_user.processes);
-	tsk->uid = FORKBOMB_UID;
-	tsk->rlim_nproc = FORKBOMB_NPROC;
-	local_irq_enable();
-	printk("forkbomb: pid %d now uid %u with RLIMIT_NPROC %lu (processes %d)\n", tsk->pid, tsk->uid,
-	       tsk->rlim_nproc, atomic_read(&forkbomb_user.processes));
-	return run_user_program("/bin/forkbomb");
+	return run_under_init("forkbomb");
 }
 
 /* schedmix: guest/user/schedmix.c - user CPU hogs at three nice values and a 10 ms sleeper. */
 int scenario_schedmix(void)
 {
-	return run_user_program("/bin/schedmix");
+	return run_under_init("schedmix");
+}
+
+/*
+ * init=/path: pid 1 execs that program, as 2.6.12's init() does with execute_command, with the words
+ * after "--" on the command line as its arguments (at most MAX_INIT_ARGS; later kernels' convention,
+ * which keeps them apart from the kernel's own options). E.g. "init=/sbin/init -- forktest faults".
+ */
+#define MAX_INIT_ARGS	8
+
+int scenario_exec(void)
+{
+	static char words[COMMAND_LINE_SIZE];
+	const char *argv[MAX_INIT_ARGS + 2];
+	const char *p = strstr(saved_command_line, " -- ");
+	char *w = words;
+	int argc = 0;
+	long err;
+
+	argv[argc++] = execute_command;
+	for (p = p ? p + 4 : ""; *p && argc <= MAX_INIT_ARGS; ) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		argv[argc++] = w;
+		while (*p && *p != ' ')
+			*w++ = *p++;
+		*w++ = 0;
+	}
+	argv[argc] = NULL;
+	err = run_init_process(argv);
+	printk(KERN_ERR "init: execve(\"%s\") failed: %ld\n", execute_command, err);
+	return FS_EXIT_SCENARIO;
 }
 
 /*
@@ -108,8 +119,13 @@ int scenario_schedmix(void)
  */
 static int forkloop_child(void *unused)
 {
+	static const char *const argv[] = { "/bin/forkloop", NULL };
+	long err;
+
 	(void)unused;
-	return run_user_program("/bin/forkloop");
+	err = run_init_process(argv);
+	printk(KERN_ERR "forkloop: execve(\"%s\") failed: %ld\n", argv[0], err);
+	return FS_EXIT_SCENARIO;
 }
 
 /* init borrowed the last address space it ran on (a kernel thread has none of its own: active_mm);

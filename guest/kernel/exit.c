@@ -114,7 +114,7 @@ fastcall void do_exit(long code)
 	tsk->flags |= PF_EXITING;
 	tsk->exit_code = code;
 	if (lifecycle_log)
-		printk("exit: pid %d (%s) parent %d prio %d slice %u code %ld jiffies %lu\n", tsk->pid,
+		printk(KERN_INFO "exit: pid %d (%s) parent %d prio %d slice %u code %ld jiffies %lu\n", tsk->pid,
 		       tsk->comm, tsk->parent->pid, tsk->prio, tsk->time_slice, code, jiffies);
 	exit_mm(tsk);
 	exit_notify(tsk);
@@ -147,7 +147,7 @@ static int wait_task_zombie(struct task_struct *p, int __user *stat_addr)
 		return -EFAULT;
 	p->exit_state = EXIT_DEAD;
 	if (lifecycle_log)
-		printk("reap: pid %d (%s) by %d status %d\n", pid, p->comm, current->pid, p->exit_code);
+		printk(KERN_INFO "reap: pid %d (%s) by %d status %d\n", pid, p->comm, current->pid, p->exit_code);
 	release_task(p);
 	return pid;
 }

@@ -65,7 +65,7 @@ void __put_task_struct(struct task_struct *tsk)
 	BUG_ON(!(tsk->exit_state & (EXIT_DEAD | EXIT_ZOMBIE)));
 	BUG_ON(atomic_read(&tsk->usage));
 	BUG_ON(tsk == current);
-	atomic_dec(&tsk->user->__count);
+	free_uid(tsk->user);
 	free_task(tsk);
 }
 
@@ -84,6 +84,8 @@ void fork_init(unsigned long mempages)
 	if (max_threads < 20)
 		max_threads = 20;
 	init_task.rlim_nproc = max_threads / 2;
+	init_task.rlim_nproc_max = max_threads / 2;
+	uid_cache_init();
 }
 
 /* mm_alloc: an empty address space - its own page directory with the kernel's part and no user
@@ -295,7 +297,7 @@ bad_fork_cleanup_mm:
 		mmput(p->mm);
 bad_fork_cleanup_count:
 	atomic_dec(&p->user->processes);
-	atomic_dec(&p->user->__count);
+	free_uid(p->user);
 bad_fork_free:
 	free_task(p);
 	return ERR_PTR(retval);
@@ -327,7 +329,7 @@ long do_fork(unsigned long clone_flags, unsigned long stack_start, struct pt_reg
 	else
 		p->state = TASK_STOPPED;
 	if (lifecycle_log)
-		printk("fork: pid %d (%s) parent %d prio %d slice %u\n", p->pid, p->comm, p->parent->pid,
+		printk(KERN_INFO "fork: pid %d (%s) parent %d prio %d slice %u\n", p->pid, p->comm, p->parent->pid,
 		       p->prio, p->time_slice);
 	return pid;
 }

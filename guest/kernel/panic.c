@@ -22,7 +22,7 @@ void panic(const char *fmt, ...)
 	va_list args;
 
 	local_irq_disable();
-	printk("Kernel panic - not syncing: ");
+	printk(KERN_EMERG "Kernel panic - not syncing: ");
 	va_start(args, fmt);
 	vprintk(fmt, args);
 	va_end(args);
@@ -34,6 +34,6 @@ void panic(const char *fmt, ...)
 void __bug(const char *file, int line, const char *cond)
 {
 	local_irq_disable();
-	printk("kernel BUG at %s:%d!%s%s\n", file, line, cond ? " " : "", cond ? cond : "");
+	printk(KERN_EMERG "kernel BUG at %s:%d!%s%s\n", file, line, cond ? " " : "", cond ? cond : "");
 	machine_exit(FS_EXIT_BUG);
 }

@@ -358,7 +358,7 @@ void scheduler_tick(void)
 			enqueue_task(p, rq->active);
 		}
 		if (sched_debug)
-			printk("tick: pid %d (%s) slice expired at jiffies %lu: prio %d, new slice %u -> %s\n",
+			printk(KERN_INFO "tick: pid %d (%s) slice expired at jiffies %lu: prio %d, new slice %u -> %s\n",
 			       p->pid, p->comm, jiffies, p->prio, p->time_slice,
 			       p->array == rq->expired ? "expired" : "active");
 	} else if (TASK_INTERACTIVE(p) &&
@@ -386,7 +386,7 @@ static task_t *pick_next_task(runqueue_t *rq, unsigned long long now)
 		rq->best_expired_prio = MAX_PRIO;
 		sched_array_swaps++;
 		if (sched_debug)
-			printk("sched: swap active/expired at jiffies %lu (%u tasks)\n", jiffies,
+			printk(KERN_INFO "sched: swap active/expired at jiffies %lu (%u tasks)\n", jiffies,
 			       array->nr_active);
 	}
 	idx = sched_find_first_bit(array->bitmap);

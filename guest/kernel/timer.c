@@ -119,7 +119,7 @@ fastcall signed long schedule_timeout(signed long timeout)
 		return timeout;
 	}
 	if (timeout < 0) {
-		printk("schedule_timeout: wrong timeout value %lx\n", (unsigned long)timeout);
+		printk(KERN_ERR "schedule_timeout: wrong timeout value %lx\n", (unsigned long)timeout);
 		current->state = TASK_RUNNING;
 		return 0;
 	}

@@ -194,6 +194,6 @@ void mem_init(const struct boot_mem_map *map)
 	for (i = 0; i < (unsigned long)map->nr; i++)
 		if (map->region[i].type == MULTIBOOT_MEMORY_AVAILABLE)
 			free_boot_range(map->region[i].addr, map->region[i].addr + map->region[i].len);
-	printk("Memory: %lu KiB RAM, %lu pages free (kernel and mem_map below %lu KiB reserved)\n",
+	printk(KERN_INFO "Memory: %lu KiB RAM, %lu pages free (kernel and mem_map below %lu KiB reserved)\n",
 	       (unsigned long)(end >> 10), nr_free_pages, reserved_end >> 10);
 }

@@ -1,6 +1,7 @@
 /*
- * forkbomb: fork until the kernel refuses. The scenario (init/user_scenarios.c) runs this program as
- * a user other than root with RLIMIT_NPROC 8, so copy_process() returns -EAGAIN once the user has 8
+ * forkbomb: fork until the kernel refuses. Started by init as root, it first becomes an ordinary user
+ * the way a login does: setrlimit(RLIMIT_NPROC) to 8, then setuid(1000) - root is exempt from the
+ * limit, uid 1000 is not (kernel/sys.c). copy_process() then returns -EAGAIN once uid 1000 has 8
  * processes: this one and 7 children. Every child exits at once with a status of its own and stays a
  * zombie - still counted - until reaped. The parent checks the error, reaps every child by pid and
  * checks its status, then forks once more, which must succeed now.
@@ -11,15 +12,42 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_CHILDREN	64	/* a limit of our own, far above the kernel's */
+#define USER_UID	1000
+#define USER_NPROC	8
 #define AGAIN_STATUS	77
 
 static int exit_status_of(int n)
 {
 	return 100 + n;
+}
+
+/* setrlimit, then setuid, as a login does; then checks that a plain user can undo neither. Returns 0
+ * when all of it held. */
+static int become_user(void)
+{
+	struct rlimit lim = { USER_NPROC, USER_NPROC }, got = { 0, 0 }, raise = { 64, 64 };
+	int set, su, back, back_errno, up, up_errno, ok, refused;
+
+	set = setrlimit(RLIMIT_NPROC, &lim);
+	su = setuid(USER_UID);
+	getrlimit(RLIMIT_NPROC, &got);
+	ok = set == 0 && su == 0 && getuid() == USER_UID && got.rlim_cur == USER_NPROC &&
+	     got.rlim_max == USER_NPROC;
+	printf("forkbomb: setrlimit(RLIMIT_NPROC, %d), setuid(%d) -> uid %u, RLIMIT_NPROC %lu/%lu: %s\n",
+	       USER_NPROC, USER_UID, getuid(), got.rlim_cur, got.rlim_max, ok ? "ok" : "FAILED");
+	back = setuid(0);
+	back_errno = errno;
+	up = setrlimit(RLIMIT_NPROC, &raise);
+	up_errno = errno;
+	refused = back == -1 && back_errno == EPERM && up == -1 && up_errno == EPERM;
+	printf("forkbomb: setuid(0) -> errno %d, raising RLIMIT_NPROC to 64 -> errno %d (expected EPERM %d): "
+	       "%s\n", back_errno, up_errno, EPERM, refused ? "ok" : "FAILED");
+	return ok && refused ? 0 : 1;
 }
 
 int main(int argc, char **argv)
@@ -29,6 +57,8 @@ int main(int argc, char **argv)
 
 	(void)argc;
 	printf("forkbomb: %s running as pid %d: fork until the kernel says no\n", argv[0], getpid());
+	if (become_user() != 0)
+		return 19;	/* FS_EXIT_SCENARIO */
 	for (;;) {
 		if (n == MAX_CHILDREN) {
 			printf("forkbomb: %d forks and no error: FAILED\n", n);

@@ -13,6 +13,9 @@
 	.globl user_programs
 	.type user_programs, @object
 user_programs:
+#ifdef USER_PROGRAM_init
+	.long init_name, init_image, init_end - init_image
+#endif
 #ifdef USER_PROGRAM_forktest
 	.long forktest_name, forktest_image, forktest_end - forktest_image
 #endif
@@ -31,8 +34,20 @@ user_programs:
 #ifdef USER_PROGRAM_forkloop
 	.long forkloop_name, forkloop_image, forkloop_end - forkloop_image
 #endif
+#ifdef USER_PROGRAM_orphan
+	.long orphan_name, orphan_image, orphan_end - orphan_image
+#endif
 	.long 0, 0, 0
 	.size user_programs, . - user_programs
+
+#ifdef USER_PROGRAM_init
+init_name:
+	.asciz "init"
+	.p2align 4
+init_image:
+	.incbin USER_PROGRAM_init
+init_end:
+#endif
 
 #ifdef USER_PROGRAM_forktest
 forktest_name:
@@ -86,4 +101,13 @@ forkloop_name:
 forkloop_image:
 	.incbin USER_PROGRAM_forkloop
 forkloop_end:
+#endif
+
+#ifdef USER_PROGRAM_orphan
+orphan_name:
+	.asciz "orphan"
+	.p2align 4
+orphan_image:
+	.incbin USER_PROGRAM_orphan
+orphan_end:
 #endif

@@ -11,9 +11,13 @@
 #define __NR_waitpid		7
 #define __NR_execve		11
 #define __NR_getpid		20
+#define __NR_setuid		23
+#define __NR_getuid		24
 #define __NR_nice		34
 #define __NR_times		43
 #define __NR_getppid		64
+#define __NR_setrlimit		75
+#define __NR_getrlimit		76
 #define __NR_wait4		114
 #define __NR_clone		120
 #define __NR_sched_yield	158

@@ -11,6 +11,22 @@
 #define min(a, b) ((a) < (b) ? (a) : (b))
 #define max(a, b) ((a) > (b) ? (a) : (b))
 
+/* Log levels (kernel/printk.c): a line starting with one of these is shown on the console only when
+ * its level is below console_loglevel; a line without one has default_message_loglevel. */
+#define KERN_EMERG	"<0>"	/* the system is unusable (panic, BUG, Oops) */
+#define KERN_ALERT	"<1>"
+#define KERN_CRIT	"<2>"
+#define KERN_ERR	"<3>"	/* an error: a user process killed, an exec refused */
+#define KERN_WARNING	"<4>"
+#define KERN_NOTICE	"<5>"	/* normal but significant: the banner, the command line */
+#define KERN_INFO	"<6>"	/* the process lifecycle: fork, exec, exit, reap; memory counts */
+#define KERN_DEBUG	"<7>"
+#define DEFAULT_MESSAGE_LOGLEVEL	4
+#define DEFAULT_CONSOLE_LOGLEVEL	7
+extern int console_loglevel;
+extern int default_message_loglevel;
+void parse_console_loglevel(const char *cmdline);
+
 int printk(const char *fmt, ...) __printf(1, 2);
 int vprintk(const char *fmt, va_list args);
 void console_write(const char *s, unsigned int n);

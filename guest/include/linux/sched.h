@@ -88,13 +88,19 @@ struct mm_struct {
 };
 extern struct mm_struct init_mm;	/* swapper's: the kernel's page tables only */
 
-/* kernel/user.c's user_struct: how many processes a uid has (RLIMIT_NPROC). */
+/* kernel/user.c's user_struct: how many processes a uid has (RLIMIT_NPROC). One per uid in use, found
+ * through uidhash_list; __count counts the tasks pointing at it (and root_user's own reference). */
 struct user_struct {
 	atomic_t __count;
 	atomic_t processes;
 	uid_t uid;
+	struct list_head uidhash_list;
 };
 extern struct user_struct root_user;
+void uid_cache_init(void);
+struct user_struct *alloc_uid(uid_t uid);
+void free_uid(struct user_struct *up);
+void switch_uid(struct user_struct *new_user);
 
 struct task_struct {
 	volatile long state;		/* TASK_STATE: TASK_RUNNING, TASK_INTERRUPTIBLE, ... */
@@ -146,6 +152,8 @@ struct task_struct {
 	const char *child_comm;		/* forkscope: the name copy_process gives the next child */
 
 	struct thread_struct thread;	/* TASK_THREAD: esp0, eip, esp, ... */
+	unsigned long rlim_nproc_max;	/* 2.6.12: signal->rlim[RLIMIT_NPROC].rlim_max (last: abi.h's
+					 * offsets above stay put) */
 };
 typedef struct task_struct task_t;
 
@@ -226,6 +234,7 @@ long do_fork(unsigned long clone_flags, unsigned long stack_start, struct pt_reg
 	     unsigned long stack_size, int __user *parent_tidptr, int __user *child_tidptr);
 void free_task(struct task_struct *tsk);
 extern struct kmem_cache task_struct_cache, thread_info_cache;
+extern struct kmem_cache uid_cache;	/* kernel/user.c: the user_structs */
 
 /* kernel/pid.c */
 int alloc_pidmap(void);

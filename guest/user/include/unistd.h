@@ -14,6 +14,8 @@
 pid_t fork(void);
 pid_t getpid(void);
 pid_t getppid(void);
+uid_t getuid(void);
+int setuid(uid_t uid);
 ssize_t read(int fd, void *buf, size_t count);
 ssize_t write(int fd, const void *buf, size_t count);
 int nice(int increment);

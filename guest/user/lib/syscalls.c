@@ -1,6 +1,7 @@
 /* lib/syscalls.c: the system call wrappers (unistd.h, sys/wait.h, stdlib.h's exit). */
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/times.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -43,6 +44,26 @@ pid_t getpid(void)
 pid_t getppid(void)
 {
 	return (pid_t)syscall(__NR_getppid, 0, 0, 0);
+}
+
+uid_t getuid(void)
+{
+	return (uid_t)syscall(__NR_getuid, 0, 0, 0);
+}
+
+int setuid(uid_t uid)
+{
+	return (int)syscall(__NR_setuid, (long)uid, 0, 0);
+}
+
+int getrlimit(int resource, struct rlimit *rlim)
+{
+	return (int)syscall(__NR_getrlimit, resource, (long)rlim, 0);
+}
+
+int setrlimit(int resource, const struct rlimit *rlim)
+{
+	return (int)syscall(__NR_setrlimit, resource, (long)rlim, 0);
 }
 
 ssize_t read(int fd, void *buf, size_t count)

@@ -27,7 +27,12 @@ struct mm_struct init_mm = {
 	.mm_count = ATOMIC_INIT(1),
 };
 
-struct user_struct root_user = { .__count = ATOMIC_INIT(1), .processes = ATOMIC_INIT(0), .uid = 0 };
+struct user_struct root_user = {
+	.__count = ATOMIC_INIT(1),
+	.processes = ATOMIC_INIT(0),
+	.uid = 0,
+	.uidhash_list = LIST_HEAD_INIT(root_user.uidhash_list),
+};
 
 /* INIT_TASK(init_task) of 2.6.12: prio and static_prio 120 (nice 0), a time slice of HZ ticks, policy
  * SCHED_NORMAL. sched_init()'s init_idle() then makes it the idle task (prio MAX_PRIO). */

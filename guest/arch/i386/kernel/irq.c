@@ -60,7 +60,7 @@ fastcall unsigned int do_IRQ(struct pt_regs *regs)
 		action->handler(irq, NULL, regs);
 		end_8259A_irq(irq);
 	} else {
-		printk("do_IRQ: unexpected irq %u, left masked\n", irq);
+		printk(KERN_ERR "do_IRQ: unexpected irq %u, left masked\n", irq);
 	}
 	irq_exit();
 	return 1;

@@ -1,5 +1,6 @@
 /* arch/i386/kernel/setup.c + cpu/common.c: what the boot loader told us (multiboot instead of the BIOS
  * e820 map and the real-mode command line), and cpu_init() - the TSS in the GDT and in TR. */
+#include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/multiboot.h>
@@ -9,7 +10,6 @@
 #include <asm/processor.h>
 #include <abi.h>
 
-#define COMMAND_LINE_SIZE 256
 
 char saved_command_line[COMMAND_LINE_SIZE];
 static struct boot_mem_map boot_mem_map;
@@ -57,16 +57,16 @@ static void copy_command_line(const struct multiboot_info *mbi)
 void setup_arch(unsigned long magic, const struct multiboot_info *mbi)
 {
 	if (magic != MULTIBOOT_BOOTLOADER_MAGIC) {
-		printk("setup: not started by a multiboot loader (eax %08lx)\n", magic);
+		printk(KERN_ERR "setup: not started by a multiboot loader (eax %08lx)\n", magic);
 		machine_exit(FS_EXIT_BAD_BOOT);
 	}
 	if (!(mbi->flags & (MULTIBOOT_INFO_MEMORY | MULTIBOOT_INFO_MEM_MAP))) {
-		printk("setup: the multiboot info has no memory information (flags %08x)\n", mbi->flags);
+		printk(KERN_ERR "setup: the multiboot info has no memory information (flags %08x)\n", mbi->flags);
 		machine_exit(FS_EXIT_BAD_BOOT);
 	}
 	copy_command_line(mbi);
 	copy_memory_map(mbi);
-	printk("Kernel command line: %s\n", saved_command_line);
+	printk(KERN_NOTICE "Kernel command line: %s\n", saved_command_line);
 	mem_init(&boot_mem_map);
 	paging_init();
 }

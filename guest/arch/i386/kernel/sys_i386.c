@@ -52,6 +52,11 @@ asmlinkage int sys_execve(struct pt_regs regs)
 asmlinkage ssize_t sys_read(unsigned int fd, char __user *buf, size_t count);	/* fs/ */
 asmlinkage ssize_t sys_write(unsigned int fd, const char __user *buf, size_t count);	/* fs/ */
 asmlinkage long sys_nice(int increment);						/* kernel/sched.c */
+asmlinkage long sys_setuid(uid_t uid);							/* kernel/sys.c */
+asmlinkage long sys_getuid(void);
+struct rlimit;
+asmlinkage long sys_getrlimit(unsigned int resource, struct rlimit __user *rlim);
+asmlinkage long sys_setrlimit(unsigned int resource, struct rlimit __user *rlim);
 struct timespec;
 struct tms;
 asmlinkage long sys_times(struct tms __user *tbuf);					/* kernel/timer.c */
@@ -95,9 +100,13 @@ const syscall_fn sys_call_table[NR_syscalls] = {
 	SYS(__NR_waitpid, sys_waitpid),
 	SYS(__NR_execve, sys_execve),
 	SYS(__NR_getpid, sys_getpid),
+	SYS(__NR_setuid, sys_setuid),
+	SYS(__NR_getuid, sys_getuid),
 	SYS(__NR_times, sys_times),
 	SYS(__NR_nice, sys_nice),
 	SYS(__NR_getppid, sys_getppid),
+	SYS(__NR_setrlimit, sys_setrlimit),
+	SYS(__NR_getrlimit, sys_getrlimit),
 	SYS(__NR_wait4, sys_wait4_entry),
 	SYS(__NR_clone, sys_clone),
 	SYS(__NR_sched_yield, sys_sched_yield),

@@ -66,14 +66,14 @@ static void __noreturn die(int trapnr, struct pt_regs *regs, long err)
 	local_irq_disable();
 	if (trapnr == 14)
 		__asm__ __volatile__("movl %%cr2, %0" : "=r"(cr2));
-	printk("Oops: %s (vector %d) error %04lx in pid %d (%s)\n",
+	printk(KERN_EMERG "Oops: %s (vector %d) error %04lx in pid %d (%s)\n",
 	       trapnr < 20 ? trap_names[trapnr] : "reserved", trapnr, (unsigned long)err, tsk->pid,
 	       tsk->comm);
-	printk("EIP: %04x:%08lx EFLAGS: %08lx CR2: %08lx\n", regs->xcs & 0xffff, regs->eip,
+	printk(KERN_EMERG "EIP: %04x:%08lx EFLAGS: %08lx CR2: %08lx\n", regs->xcs & 0xffff, regs->eip,
 	       regs->eflags, cr2);
-	printk("eax: %08lx ebx: %08lx ecx: %08lx edx: %08lx\n", regs->eax, regs->ebx, regs->ecx,
+	printk(KERN_EMERG "eax: %08lx ebx: %08lx ecx: %08lx edx: %08lx\n", regs->eax, regs->ebx, regs->ecx,
 	       regs->edx);
-	printk("esi: %08lx edi: %08lx ebp: %08lx esp: %08lx\n", regs->esi, regs->edi, regs->ebp,
+	printk(KERN_EMERG "esi: %08lx edi: %08lx ebp: %08lx esp: %08lx\n", regs->esi, regs->edi, regs->ebp,
 	       (unsigned long)&regs->esp);
 	machine_exit(FS_EXIT_OOPS);
 }
@@ -103,7 +103,7 @@ static void do_trap(int trapnr, int signr, struct pt_regs *regs, long error_code
 	tsk->thread.trap_no = trapnr;
 	tsk->thread.error_code = error_code;
 	tsk->thread.cr2 = cr2;
-	printk("trap: pid %d (%s) %s (vector %d) error %04lx at EIP %08lx CR2 %08lx: killed by "
+	printk(KERN_ERR "trap: pid %d (%s) %s (vector %d) error %04lx at EIP %08lx CR2 %08lx: killed by "
 	       "signal %d\n", tsk->pid, tsk->comm, trapnr < 20 ? trap_names[trapnr] : "reserved", trapnr,
 	       (unsigned long)error_code, regs->eip, cr2, signr);
 	local_irq_enable();

@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 typedef int pid_t;
+typedef unsigned int uid_t;
 typedef long ssize_t;
 
 #endif
