@@ -15,15 +15,14 @@ namespace fs {
 namespace {
 
 constexpr std::uint32_t kIF = 1u << 9;
-constexpr std::uint32_t kCr0Pg = 1u << 31, kCr0Wp = 1u << 16;
-
 // Guest memory for delivery: linear addresses checked against the guest's page tables when CR0.PG
-// is set (Intel SDM vol. 3A 4.3, 32-bit paging; 4 MiB pages when CR4.PSE), then accessed at the
-// address Unicorn 2.0.1 itself uses for them (linear == physical, UNICORN-NOTES.md "Paging"), so
-// frames land where the guest will read them.
+// is set (emu/paging.cpp's walk, the one forkscope has: 4 MiB pages when CR4.PSE, the #PF error
+// code of Intel SDM vol. 3A 4.6/4.7, CR0.WP for supervisor writes), then accessed at the address
+// Unicorn 2.0.1 itself uses for them (linear == physical, UNICORN-NOTES.md "Paging"), so frames
+// land where the guest will read them.
 class MachineMemory : public GuestMemory {
  public:
-  explicit MachineMemory(UnicornCpu& cpu) : cpu_(cpu) {}
+  MachineMemory(UnicornCpu& cpu, std::span<const std::uint8_t> ram) : cpu_(cpu), ram_(ram) {}
 
   std::optional<MemFault> read(std::uint32_t lin, void* out, unsigned n, bool sup) override {
     if (auto f = check(lin, n, false, sup)) return f;
@@ -37,31 +36,23 @@ class MachineMemory : public GuestMemory {
   }
 
  private:
+  // Every page the access touches, in order: the first that faults is the #PF (CR2 = the first
+  // byte of the access in that page).
   std::optional<MemFault> check(std::uint32_t lin, unsigned n, bool write, bool sup) {
     const std::uint32_t cr0 = cpu_.reg(Reg::kCr0);
-    if (!(cr0 & kCr0Pg)) return std::nullopt;
-    const std::uint32_t cr3 = cpu_.reg(Reg::kCr3), cr4 = cpu_.reg(Reg::kCr4);
+    if (!(cr0 & kCr0PG)) return std::nullopt;
+    const std::uint32_t cr3 = cpu_.reg(Reg::kCr3);
+    const bool pse = (cpu_.reg(Reg::kCr4) & kCr4PSE) != 0, wp = (cr0 & kCr0WP) != 0;
     for (std::uint32_t page = lin & ~0xFFFu; page <= ((lin + n - 1) & ~0xFFFu); page += 0x1000) {
-      std::uint32_t addr = page < lin ? lin : page;
-      std::uint32_t pde = 0, pte = 0;
-      const std::uint32_t code = (write ? 2u : 0u) | (sup ? 0u : 4u);
-      if (!cpu_.read((cr3 & ~0xFFFu) + (addr >> 22) * 4, &pde, 4) || !(pde & 1))
-        return MemFault{kPF, code, addr};
-      std::uint32_t flags = pde;
-      if ((pde & 0x80) && (cr4 & 0x10)) {
-        flags = pde;
-      } else {
-        if (!cpu_.read((pde & ~0xFFFu) + ((addr >> 12) & 0x3FF) * 4, &pte, 4) || !(pte & 1))
-          return MemFault{kPF, code, addr};
-        flags = pde & pte;
-      }
-      if (!sup && !(flags & 4)) return MemFault{kPF, code | 1u, addr};
-      if (write && !(flags & 2) && (!sup || (cr0 & kCr0Wp))) return MemFault{kPF, code | 1u, addr};
+      const std::uint32_t addr = page < lin ? lin : page;
+      if (auto code = page_fault_error(walk_page_tables(ram_, cr3, addr, pse), write, !sup, wp))
+        return MemFault{kPF, *code, addr};
       if (page == 0xFFFFF000u) break;
     }
     return std::nullopt;
   }
   UnicornCpu& cpu_;
+  std::span<const std::uint8_t> ram_;
 };
 
 }  // namespace
@@ -652,7 +643,7 @@ bool Machine::hook_unmapped(std::uint32_t addr) {
   if (!(cr0 & kCr0PG)) return false;  // no paging: there is simply no RAM there
   const std::uint32_t cr3 = cpu_->reg(Reg::kCr3);
   PageMapping m;
-  switch (aliases_->on_unmapped(cr3, addr, &m)) {
+  switch (aliases_->on_unmapped(cr3, addr, &m, (cpu_->reg(Reg::kCr4) & kCr4PSE) != 0)) {
     case LinearAliases::Result::kAliased:
     case LinearAliases::Result::kGuarded:
       return true;
@@ -680,7 +671,7 @@ void Machine::flush_tlb() {
   // address as the physical one whatever the tables say (emu/paging.hpp).
   if (!(cpu_->reg(Reg::kCr0) & kCr0PG)) return;
   const std::uint32_t cr3 = cpu_->reg(Reg::kCr3);
-  if (auto bad = first_unaliasable(ram_, cr3)) {
+  if (auto bad = first_unaliasable(ram_, cr3, (cpu_->reg(Reg::kCr4) & kCr4PSE) != 0)) {
     fatal(
         StopReason::kGuestError,
         fmt::format("guest error: paging: the tables at CR3 {:#010x} map linear page {:#010x} "
@@ -739,7 +730,7 @@ bool Machine::hook_invalid_insn() {
 // -------------------------------------------------------------------------------------
 
 void Machine::deliver(Event ev, std::uint32_t return_eip) {
-  MachineMemory mem(*cpu_);
+  MachineMemory mem(*cpu_, ram_);
   std::vector<std::string> chain;
   for (int attempt = 0; attempt < 4; ++attempt) {
     CpuSnapshot s;

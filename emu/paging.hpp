@@ -31,22 +31,40 @@ namespace fs {
 
 inline constexpr std::uint32_t kPageSize = 4096;
 inline constexpr std::uint32_t kCr0PG = 0x80000000u;
+inline constexpr std::uint32_t kCr0WP = 0x00010000u;   // supervisor writes honour R/W (SDM 2.5)
+inline constexpr std::uint32_t kCr4PSE = 0x00000010u;  // PDE.PS maps 4 MiB pages (SDM 4.3)
+
+// #PF error code bits (Intel SDM vol. 3A, 4.7).
+inline constexpr std::uint32_t kPfProtection = 1;  // 0: not present, 1: access rights
+inline constexpr std::uint32_t kPfWrite = 2;
+inline constexpr std::uint32_t kPfUser = 4;  // the access came from CPL 3
 
 struct PageMapping {
-  std::uint32_t linear = 0;  // the page's linear address
-  std::uint32_t frame = 0;   // the physical frame it maps
-  bool user = false;         // U/S of both levels
-  bool writable = false;     // R/W of both levels
+  std::uint32_t linear = 0;  // the 4 KiB page's linear address
+  std::uint32_t frame = 0;   // the physical 4 KiB frame it maps (inside a 4 MiB page if large)
+  bool user = false;         // U/S of both levels (of the PDE alone for a 4 MiB page)
+  bool writable = false;     // R/W of both levels (of the PDE alone for a 4 MiB page)
+  bool large = false;        // mapped by a 4 MiB PDE (CR4.PSE and PDE.PS)
 };
 
-// Walks the two-level i386 tables at `cr3` for `linear` (4 KiB pages: the 486 has no PSE). nullopt
-// when a level is not present or a table lies outside `ram`.
+// Walks the two-level i386 tables at `cr3` for `linear`. With `pse` (CR4.PSE) a PDE with PS set
+// maps a 4 MiB page itself; without it PS is ignored, as on the 486. nullopt when a level is not
+// present or a table lies outside `ram`. The one walk forkscope does: aliasing (below) and the
+// access checks of interrupt delivery (the machine's GuestMemory) both use it.
 std::optional<PageMapping> walk_page_tables(std::span<const std::uint8_t> ram, std::uint32_t cr3,
-                                            std::uint32_t linear);
+                                            std::uint32_t linear, bool pse = false);
+
+// The #PF error code an access to a page with this walk result raises, or nullopt when it is
+// allowed (Intel SDM vol. 3A, 4.6 "Access rights", 4.7 "Page-fault exceptions"): not present ->
+// write/user bits only; present -> P set when a user access meets a supervisor page, or a write
+// meets a read-only page from user mode, or from the supervisor with CR0.WP (`wp`).
+std::optional<std::uint32_t> page_fault_error(const std::optional<PageMapping>& m, bool write,
+                                              bool user, bool wp);
 
 // The first present mapping of a linear page inside [0, ram.size()) to another frame, or nullopt:
 // what forkscope cannot honour (see above).
-std::optional<PageMapping> first_unaliasable(std::span<const std::uint8_t> ram, std::uint32_t cr3);
+std::optional<PageMapping> first_unaliasable(std::span<const std::uint8_t> ram, std::uint32_t cr3,
+                                             bool pse = false);
 
 class LinearAliases {
  public:
@@ -68,7 +86,8 @@ class LinearAliases {
 
   // Unicorn found no memory at `linear` with paging on and the tables at `cr3`. `found` receives
   // the walk's result when there is one.
-  Result on_unmapped(std::uint32_t cr3, std::uint32_t linear, PageMapping* found = nullptr);
+  Result on_unmapped(std::uint32_t cr3, std::uint32_t linear, PageMapping* found = nullptr,
+                     bool pse = false);
   // The TLB is flushed (CR3/CR0/CR4 load, INVLPG): forget every alias and guard.
   void drop_all();
   // A #PF is being delivered: the guard pages have done their work. They must go before the

@@ -31,6 +31,7 @@ forkscope_guest_image(NAME guest_kernel
     ${FS_GUEST}/kernel/panic.c
     ${FS_GUEST}/kernel/abi_check.c
     ${FS_GUEST}/arch/i386/mm/init.c
+    ${FS_GUEST}/arch/i386/mm/fault.c
     ${FS_GUEST}/arch/i386/mm/pgtable.c
     ${FS_GUEST}/mm/page_alloc.c
     ${FS_GUEST}/mm/slab.c

@@ -162,8 +162,9 @@ TEST_CASE(
   // code, HLT, a triple fault, paging and page faults, a run stopped by the cycle limit) and the
   // kernel's scenarios, the scheduler's for its first 12 M cycles (IRQ 0 every 100 000 cycles,
   // preemption, the run queue) and forktest's ring-3 processes.
-  for (const char* g : {"into", "rdtsc", "smc", "irq_boundary", "hlt_cli", "pit_mode1",
-                        "triple_fault", "paging_alias", "paging_in_ram", "paging_fault"})
+  for (const char* g :
+       {"into", "rdtsc", "smc", "irq_boundary", "hlt_cli", "pit_mode1", "triple_fault",
+        "paging_alias", "paging_in_ram", "paging_fault", "paging_cow"})
     check_round_trip(machine_guest(g), "", 65536);
   check_round_trip(machine_guest("spin"), "", 65536, 2'000'000);
   check_round_trip(kernel(), "", 65536);

@@ -134,6 +134,15 @@
 #define VMA_NEXT		0x0C
 #define VMA_FLAGS		0x14
 
+/* ---- page frames (linux/mm.h struct page mem_map[], struct cow_stats cow_stats) ---- */
+#define PAGE_STRUCT_SIZE	0x20	/* mem_map + pfn * PAGE_STRUCT_SIZE is the frame's struct page */
+#define PAGE_STRUCT_COUNT	0x04	/* references: one per pte mapping a user page */
+#define COW_SHARED		0x00
+#define COW_FAULTS		0x04
+#define COW_KERNEL_FAULTS	0x08
+#define COW_COPIED		0x0C
+#define COW_REUSED		0x10
+
 /* ---- user space ---- */
 #define TASK_SIZE		0xC0000000	/* user space ends here (Linux's PAGE_OFFSET) */
 #define STACK_TOP		TASK_SIZE	/* the user stack ends just below it */

@@ -163,6 +163,9 @@ void kernel_shutdown(int init_status)
 	read_mm_counts(&now);
 	print_mm_counts("mm at boot", &boot_counts);
 	print_mm_counts("mm at shutdown", &now);
+	printk(KERN_INFO "cow: %lu pages shared by fork, %lu write faults (%lu in the kernel): %lu pages copied, "
+	       "%lu reused\n", cow_stats.shared, cow_stats.faults, cow_stats.kernel_faults,
+	       cow_stats.copied, cow_stats.reused);
 	if (!same_mm_counts(&now, &boot_counts)) {
 		printk(KERN_ERR "shutdown: memory not returned\n");
 		if (!status)

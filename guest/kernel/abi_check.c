@@ -83,6 +83,13 @@ ABI(struct vm_area_struct, vm_start, VMA_START);
 ABI(struct vm_area_struct, vm_end, VMA_END);
 ABI(struct vm_area_struct, vm_next, VMA_NEXT);
 ABI(struct vm_area_struct, vm_flags, VMA_FLAGS);
+ABI(struct page, _count, PAGE_STRUCT_COUNT);
+_Static_assert(sizeof(struct page) == PAGE_STRUCT_SIZE, "struct page size");
+ABI(struct cow_stats, shared, COW_SHARED);
+ABI(struct cow_stats, faults, COW_FAULTS);
+ABI(struct cow_stats, kernel_faults, COW_KERNEL_FAULTS);
+ABI(struct cow_stats, copied, COW_COPIED);
+ABI(struct cow_stats, reused, COW_REUSED);
 _Static_assert(TASK_SIZE % (1UL << PGDIR_SHIFT) == 0, "TASK_SIZE on a pgd boundary");
 _Static_assert(STACK_TOP <= TASK_SIZE, "the stack is user space");
 

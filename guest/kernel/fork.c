@@ -4,8 +4,9 @@
  * thread_info + kernel stack from thread_info_cache, then copy_thread() builds the stack frame it will
  * start from and sched_fork() gives it half of the parent's time slice.
  *
- * copy_mm() gives a forked process its own copy of the parent's address space, every page copied at
- * once (2.6.12 shares the pages copy-on-write); CLONE_VM shares it, and a kernel thread has none.
+ * copy_mm() gives a forked process its own copy of the parent's address space, its pages shared
+ * copy-on-write as in 2.6.12 (mm/memory.c copy_page_range, do_wp_page); CLONE_VM shares the address
+ * space itself, and a kernel thread has none.
  * Not modelled (no files, signals or namespaces yet): copy_files, copy_fs, copy_sighand,
  * copy_signal, copy_namespace - their clone_flags checks are kept.
  */
@@ -127,7 +128,8 @@ void mmput(struct mm_struct *mm)
 	}
 }
 
-/* dup_mm: a copy of oldmm for a forked child, every page copied. NULL without memory. */
+/* dup_mm: a copy of oldmm for a forked child, its pages shared copy-on-write. NULL without
+ * memory. */
 static struct mm_struct *dup_mm(struct mm_struct *oldmm)
 {
 	struct mm_struct *mm = mm_alloc();

@@ -1,6 +1,6 @@
 /*
  * mm/mmap.c: the regions of a user address space. Regions are created whole (exec) or copied whole
- * (fork) and freed together (exit_mmap); nothing maps, unmaps or splits one in between, so the list
+ * (fork, their pages shared copy-on-write) and freed together (exit_mmap); nothing maps, unmaps or splits one in between, so the list
  * sorted by address is all the structure needed (2.6.12 keeps an rb-tree beside it).
  *
  * User space is [kernel_map_end, TASK_SIZE): below it the pgd entries are the kernel's identity map,
@@ -77,8 +77,11 @@ int do_mmap_anonymous(struct mm_struct *mm, unsigned long addr, unsigned long le
 }
 
 /*
- * dup_mmap: fork's copy of oldmm into the empty mm - every region, and every page in it copied now
- * (no copy-on-write). Returns 0 or -ENOMEM; on failure mm holds what was copied, for mmput().
+ * dup_mmap: fork's copy of oldmm into the empty mm - every region, its pages shared with oldmm
+ * copy-on-write (copy_page_range). oldmm's ptes were write-protected under it, and oldmm is the
+ * loaded address space (current is forking), so its TLB is flushed before returning (2.6.12:
+ * flush_tlb_mm(oldmm)), even on failure: a stale writable entry would let the parent write a page
+ * the child sees. Returns 0 or -ENOMEM; on failure mm holds what was shared, for mmput().
  */
 int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
 {
@@ -94,16 +97,21 @@ int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
 	mm->start_stack = oldmm->start_stack;
 	for (mpnt = oldmm->mmap; mpnt; mpnt = mpnt->vm_next) {
 		tmp = kmem_cache_alloc(&vm_area_cache, GFP_KERNEL);
+		retval = -ENOMEM;
 		if (!tmp)
-			return -ENOMEM;
+			goto out;
 		*tmp = *mpnt;
 		tmp->vm_next = NULL;
 		insert_vm_struct(mm, tmp);
 		retval = copy_page_range(mm, oldmm, tmp);
 		if (retval)
-			return retval;
+			goto out;
 	}
-	return 0;
+	retval = 0;
+out:
+	if (read_cr3() == __pa(oldmm->pgd))
+		__flush_tlb();
+	return retval;
 }
 
 /*

@@ -35,11 +35,14 @@
 #define _KERNPG_TABLE	(_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY)
 /* The kernel's identity mapping: present, writable, supervisor only (no _PAGE_USER). */
 #define __PAGE_KERNEL	(_PAGE_PRESENT | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED)
-/* User pages: PAGE_SHARED is writable, PAGE_READONLY is not. (2.6.12 maps a private writable page
- * PAGE_COPY, read-only, and copies it on the first write; fork here copies every page at once, so a
- * writable private page is simply writable.) */
+/* User pages: PAGE_SHARED is writable, PAGE_READONLY is not, PAGE_COPY is what fork leaves a page of
+ * a writable private region at, in parent and child, until do_wp_page() breaks the sharing (the same
+ * bits as PAGE_READONLY, as in 2.6.12). exec maps a writable region's fresh pages PAGE_SHARED at
+ * once: there is no demand paging, so no first-write fault makes them writable the way 2.6.12's
+ * do_anonymous_page does. */
 #define PAGE_SHARED	(_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED)
 #define PAGE_READONLY	(_PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED)
+#define PAGE_COPY	PAGE_READONLY
 
 #ifndef __ASSEMBLER__
 
@@ -64,6 +67,14 @@ typedef struct { unsigned long pgd; } pgd_t;
 #define set_pte(ptep, pte)	(*(ptep) = (pte))
 #define set_pgd(pgdp, pgd)	(*(pgdp) = (pgd))
 #define pte_clear(ptep)		set_pte(ptep, __pte(0))
+#define pte_write(x)		(pte_val(x) & _PAGE_RW)
+#define pte_wrprotect(x)	__pte(pte_val(x) & ~_PAGE_RW)
+#define pte_mkwrite(x)		__pte(pte_val(x) | _PAGE_RW)
+#define pte_mkdirty(x)		__pte(pte_val(x) | _PAGE_DIRTY)
+#define pte_mkyoung(x)		__pte(pte_val(x) | _PAGE_ACCESSED)
+/* ptep_set_wrprotect: fork's write-protection of the parent's pte (the TLB is the caller's: dup_mmap
+ * flushes once at the end). */
+#define ptep_set_wrprotect(ptep)	set_pte(ptep, pte_wrprotect(*(ptep)))
 #define pgd_clear(pgdp)		set_pgd(pgdp, __pgd(0))
 
 /* arch/i386/mm/init.c */

@@ -48,6 +48,10 @@ static inline void load_esp0(struct tss_struct *tss, struct thread_struct *threa
 /* Control registers (Intel SDM vol. 3A, 2.5). CR0.PG turns paging on; CR3 holds the physical address of
  * the page directory, and loading it flushes the TLB. */
 #define X86_CR0_PG	0x80000000
+/* CR0.WP (bit 16, i486 and later): when set, supervisor-mode writes honour a read-only page too
+ * (Intel SDM vol. 3A, 2.5 and 4.6). paging_init() sets it so that the kernel's own writes to user
+ * memory (copy_to_user, put_user) fault on a page fork shared copy-on-write. */
+#define X86_CR0_WP	0x00010000
 
 static inline unsigned long read_cr0(void)
 {

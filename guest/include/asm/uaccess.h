@@ -7,7 +7,9 @@
  * inside __copy_user, where the exception table turns the fault into -EFAULT. This kernel has no
  * exception tables; instead access_ok() checks that the whole range lies in the process's regions
  * (writable ones for a write), and since every page of a region is always mapped (linux/mm.h), a
- * checked copy cannot fault.
+ * checked copy cannot fault - except a write to a page fork shared copy-on-write, which CR0.WP makes
+ * fault like a user write (arch/i386/mm/init.c) and do_page_fault() resolves before the copy goes
+ * on.
  */
 #ifndef _ASM_UACCESS_H
 #define _ASM_UACCESS_H

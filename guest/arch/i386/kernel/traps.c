@@ -1,7 +1,8 @@
 /* arch/i386/kernel/traps.c: the IDT and the CPU exception handlers. An exception in user mode ends the
  * process (do_trap: one console line, then do_exit with the signal 2.6.12 would send, which its
- * parent's wait sees as WTERMSIG); no exception is expected in the kernel: there the handler reports
- * what happened (die()) and ends the run with FS_EXIT_OOPS. */
+ * parent's wait sees as WTERMSIG); no exception is expected in the kernel but the copy-on-write page
+ * fault of copy_to_user (arch/i386/mm/fault.c): for any other the handler reports what happened
+ * (die()) and ends the run with FS_EXIT_OOPS. */
 #include <linux/sched.h>
 #include <linux/string.h>
 #include <asm/desc.h>
@@ -91,7 +92,8 @@ static void __noreturn die(int trapnr, struct pt_regs *regs, long err)
  * and no signal delivery here, the default action is the end: do_exit(signr)). One line on the
  * console: pid, vector, EIP, CR2. In the kernel it is an oops (die()).
  */
-static void do_trap(int trapnr, int signr, struct pt_regs *regs, long error_code)
+void do_trap(int trapnr, int signr, struct pt_regs *regs, long error_code);
+void do_trap(int trapnr, int signr, struct pt_regs *regs, long error_code)
 {
 	struct task_struct *tsk = current;
 	unsigned long cr2 = 0;
@@ -129,7 +131,7 @@ DO_ERROR(10, SIGSEGV, invalid_TSS)
 DO_ERROR(11, SIGBUS, segment_not_present)
 DO_ERROR(12, SIGBUS, stack_segment)
 DO_ERROR(13, SIGSEGV, general_protection)
-DO_ERROR(14, SIGSEGV, page_fault)
+/* 14, page fault: do_page_fault (arch/i386/mm/fault.c) resolves copy-on-write, else do_trap(). */
 DO_ERROR(15, SIGSEGV, spurious_interrupt_bug)
 DO_ERROR(16, SIGFPE, coprocessor_error)
 DO_ERROR(17, SIGBUS, alignment_check)

@@ -51,11 +51,18 @@ static void pagetable_init(void)
  * paging_init: build the identity map and turn paging on. Every address the kernel uses stays what
  * it was, so execution simply continues; the jmp after the CR0 write is the 386/486 rule for mode
  * changes (Intel SDM vol. 3A, 9.9.1). Called once by setup_arch(), after mem_init().
+ *
+ * CR0.WP goes on with paging (2.6.12's head.S sets it on every 486 and later): without it a
+ * supervisor-mode write ignores a read-only pte (Intel SDM vol. 3A, 2.5 "CR0.WP" and 4.6 "Access
+ * rights"), so the kernel's copy_to_user/put_user would write straight into a page fork shared
+ * copy-on-write - e.g. a child's waitpid() status landing in its parent's stack too. With WP set that
+ * write faults (error code 3) and do_page_fault() breaks the sharing as for a user write. (2.6 kept
+ * the other way, breaking COW in the usercopy routines first, only for the 386, which has no WP.)
  */
 void paging_init(void)
 {
 	pagetable_init();
 	load_cr3(swapper_pg_dir);
-	write_cr0(read_cr0() | X86_CR0_PG);
+	write_cr0(read_cr0() | X86_CR0_PG | X86_CR0_WP);
 	__asm__ __volatile__("jmp 1f\n1:" : : : "memory");
 }
