@@ -19,6 +19,7 @@ int scenario_faults(void);
 int scenario_forkbomb(void);
 int scenario_schedmix(void);
 int scenario_forkloop(void);
+int scenario_lines(void);
 
 /* The page allocator and cache counters a scenario compares before and after (main.c). */
 struct mm_counts {

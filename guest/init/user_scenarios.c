@@ -56,6 +56,12 @@ int scenario_isolation(void)
 	return run_user_program("/bin/isolation");
 }
 
+/* lines: guest/user/lines.c - reads console lines (forkscope run --serial-input FILE) until end of file. */
+int scenario_lines(void)
+{
+	return run_user_program("/bin/lines");
+}
+
 /* faults: guest/user/faults.c - user faults end only the faulting child, with the right signal. */
 int scenario_faults(void)
 {

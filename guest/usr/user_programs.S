@@ -31,6 +31,9 @@ user_programs:
 #ifdef USER_PROGRAM_forkloop
 	.long forkloop_name, forkloop_image, forkloop_end - forkloop_image
 #endif
+#ifdef USER_PROGRAM_lines
+	.long lines_name, lines_image, lines_end - lines_image
+#endif
 	.long 0, 0, 0
 	.size user_programs, . - user_programs
 
@@ -86,4 +89,13 @@ forkloop_name:
 forkloop_image:
 	.incbin USER_PROGRAM_forkloop
 forkloop_end:
+#endif
+
+#ifdef USER_PROGRAM_lines
+lines_name:
+	.asciz "lines"
+	.p2align 4
+lines_image:
+	.incbin USER_PROGRAM_lines
+lines_end:
 #endif
