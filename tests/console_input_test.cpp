@@ -107,3 +107,47 @@ TEST_CASE("tty: fast and per-instruction runs take every input interrupt at the 
   }
   CHECK(a.console.find("lines: 3: 3 bytes (no newline) \"ZYX\"\n") != std::string::npos);
 }
+
+TEST_CASE("tty: input that piles up throttles the driver and holds the UART's sender; none is lost",
+          "[kernel][tty]") {
+  // 600 bytes in lines of 100 (the tty buffer holds 256): the reader sleeps 50 ms first (the
+  // lines.pause option), so the tty buffer fills and the driver masks the receive interrupt.
+  std::string input;
+  for (int i = 0; i < 6; ++i) input += std::string(99, static_cast<char>('a' + i)) + "\n";
+  MachineOptions o;
+  o.cmdline = "init=lines lines.pause=50";
+  std::string console;
+  o.serial_out = [&console](std::uint8_t b) { console.push_back(static_cast<char>(b)); };
+  o.serial_input = std::vector<std::uint8_t>(input.begin(), input.end());
+  Machine m(o);
+  m.load(std::string(FS_BUILD_DIR) + "/guest/kernel.elf");
+  bool enabled = false;  // serial8250_init has set IER.RDI
+  struct Throttle {
+    std::size_t fifo, held;  // bytes in the UART's FIFO, and not yet sent by its far end
+  };
+  std::vector<Throttle> throttles;
+  int unthrottles = 0;
+  m.on_port_io([&](std::uint16_t port, unsigned, bool is_write, std::uint32_t value) {
+    if (port != 0x3F9 || !is_write) return;
+    if (value == 1 && enabled) ++unthrottles;
+    if (value == 1) enabled = true;
+    if (value == 0 && enabled)
+      throttles.push_back({m.uart().state().rx_count, m.uart().input_remaining()});
+  });
+  RunResult r = m.run();
+  REQUIRE(r.reason == StopReason::kGuestExit);
+  CHECK(r.guest_value == 0);
+  for (int i = 1; i <= 6; ++i) {
+    INFO(i);
+    CHECK(console.find("lines: " + std::to_string(i) + ": 99 bytes \"" +
+                       std::string(40, static_cast<char>('A' + i - 1)) + "\"...\n") !=
+          std::string::npos);
+  }
+  CHECK(console.find("lines: end of input: 6 lines, 600 bytes in 12 reads\n") != std::string::npos);
+  REQUIRE(!throttles.empty());
+  CHECK(unthrottles == static_cast<int>(throttles.size()));
+  // The first throttle: the tty buffer is full, bytes wait in the FIFO and at the far end.
+  CHECK(throttles[0].fifo > 0);
+  CHECK(throttles[0].held > 0);
+  CHECK(m.uart().input_remaining() == 0);
+}

@@ -76,8 +76,15 @@ static size_t copy_from_read_buf(struct tty_struct *tty, char *kbuf, size_t n, i
 		}
 		kbuf[got++] = c;
 	}
-	if (tty->throttled && tty->read_cnt < TTY_THRESHOLD_UNTHROTTLE)
-		tty->unthrottle(tty);	/* room again: the driver may take bytes from the UART */
+	/*
+	 * Room again: the driver may take bytes from the UART. At once, not below a threshold as 2.6.12
+	 * does (TTY_THRESHOLD_UNTHROTTLE): the buffer then counts as available input only while full,
+	 * so a reader that took part of a line without a newline would sleep on a throttled tty that
+	 * nothing refills. Unthrottling at any room keeps "throttled implies full" whenever a reader
+	 * can look.
+	 */
+	if (tty->throttled && !n_tty_buffer_full(tty))
+		tty->unthrottle(tty);
 	local_irq_restore(flags);
 	return got;
 }

@@ -4,6 +4,7 @@
  * ring 3. Its exit status becomes the machine's (kernel_shutdown).
  */
 #include <linux/sched.h>
+#include <linux/string.h>
 #include <asm/unistd.h>
 #include <asm/system.h>
 #include <asm/mmu_context.h>
@@ -23,11 +24,12 @@ static long kernel_execve(const char *filename, const char *const argv[], const 
 	return ret;
 }
 
+static const char *const envp_init[] = { "HOME=/", "TERM=linux", NULL };
+
 /* run_init_process: pid 1 becomes the user program. Does not return on success. */
 static long run_init_process(const char *filename)
 {
 	const char *argv_init[] = { filename, NULL };
-	static const char *const envp_init[] = { "HOME=/", "TERM=linux", NULL };
 
 	return kernel_execve(filename, argv_init, envp_init);
 }
@@ -56,10 +58,31 @@ int scenario_isolation(void)
 	return run_user_program("/bin/isolation");
 }
 
-/* lines: guest/user/lines.c - reads console lines (forkscope run --serial-input FILE) until end of file. */
+extern char saved_command_line[];
+
+/*
+ * lines: guest/user/lines.c - reads console lines (forkscope run --serial-input FILE) until end of
+ * file. "lines.pause=MS" on the kernel command line is passed on as its argument: it sleeps that long
+ * before its first read, so the input piles up (the tty buffer fills, the driver throttles, the
+ * UART's FIFO fills and its sender holds the line).
+ */
 int scenario_lines(void)
 {
-	return run_user_program("/bin/lines");
+	static char pause[12];
+	const char *argv[] = { "/bin/lines", NULL, NULL };
+	const char *opt = strstr(saved_command_line, "lines.pause=");
+	unsigned int i = 0;
+	long err;
+
+	if (opt) {
+		for (opt += sizeof("lines.pause=") - 1; *opt >= '0' && *opt <= '9' && i < 10; opt++)
+			pause[i++] = *opt;
+		pause[i] = '\0';
+		argv[1] = pause;
+	}
+	err = kernel_execve(argv[0], argv, envp_init);
+	printk("init: execve(\"%s\") failed: %ld\n", argv[0], err);
+	return FS_EXIT_SCENARIO;
 }
 
 /* faults: guest/user/faults.c - user faults end only the faulting child, with the right signal. */

@@ -7,9 +7,13 @@
  *
  * What it prints depends only on the input, not on when the bytes arrive: reads are counted, and a
  * read ends at a line's end or the buffer's, never at an arrival time.
+ *
+ * With an argument MS (init=lines lines.pause=MS) it first sleeps MS milliseconds, so the input
+ * piles up in the kernel (the tty buffer fills and the driver throttles) before the first read.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <time.h>
 #include <unistd.h>
 
 #define READ_SIZE	64	/* smaller than the tty's 256-byte buffer: long lines take several reads */
@@ -43,11 +47,23 @@ static void emit(int ended)
 	line_len = 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	char buf[READ_SIZE];
 	ssize_t n;
 
+	if (argc > 1) {
+		struct timespec ts = { 0, 0 };
+		const char *p;
+		long ms = 0;
+
+		for (p = argv[1]; *p >= '0' && *p <= '9'; p++)
+			ms = ms * 10 + (*p - '0');
+		ts.tv_sec = ms / 1000;
+		ts.tv_nsec = (ms % 1000) * 1000000L;
+		printf("lines: pausing %ld ms before reading\n", ms);
+		nanosleep(&ts, NULL);
+	}
 	printf("lines: reading the console\n");
 	while ((n = read(0, buf, sizeof(buf))) > 0) {
 		ssize_t i;

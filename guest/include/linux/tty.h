@@ -12,9 +12,8 @@
 #include <linux/compiler.h>
 
 /* Small on purpose (2.6.12 has 4096): a line longer than the buffer still reads, in pieces. */
-#define N_TTY_BUF_SIZE			256
-#define TTY_THRESHOLD_UNTHROTTLE	128	/* take bytes from the UART again below this */
-#define EOF_CHAR			0x04	/* VEOF, ^D (INIT_C_CC) */
+#define N_TTY_BUF_SIZE	256
+#define EOF_CHAR	0x04	/* VEOF, ^D (INIT_C_CC) */
 
 struct tty_struct {
 	int carrier;		/* an input is connected (MSR.DCD at boot); without one, reads are EOF */
