@@ -1,9 +1,11 @@
 #include "devices/uart16550.hpp"
 
+#include <algorithm>
+
 namespace fs {
 
 std::uint8_t Uart16550::modem_lines() const {
-  if (!(s_.mcr & kMcrLoop)) return kMsrDcd | kMsrDsr | kMsrCts;
+  if (!(s_.mcr & kMcrLoop)) return (s_.carrier ? kMsrDcd : 0) | kMsrDsr | kMsrCts;
   // Loopback: "the four modem control inputs are internally connected to the four modem control
   // outputs" - CTS = RTS, DSR = DTR, RI = OUT1, DCD = OUT2.
   std::uint8_t m = 0;
@@ -15,7 +17,7 @@ std::uint8_t Uart16550::modem_lines() const {
 }
 
 void Uart16550::receive(std::uint8_t byte) {
-  const unsigned depth = (s_.fcr & kFcrEnable) ? 16 : 1;
+  const unsigned depth = rx_depth();
   if (s_.rx_count >= depth) {
     s_.lsr_oe = kLsrOe;
     if (depth == 16) return;  // FIFO mode: the FIFO is kept, the new character is lost
@@ -25,7 +27,94 @@ void Uart16550::receive(std::uint8_t byte) {
   ++s_.rx_count;
 }
 
-std::uint32_t Uart16550::io_read(Cycles, std::uint16_t offset, unsigned) {
+void Uart16550::set_input(std::vector<std::uint8_t> bytes) {
+  input_ = std::move(bytes);
+  s_.input_pos = 0;
+  s_.carrier = true;
+  start_sender(s_.now);
+}
+
+Cycles Uart16550::char_cycles() const {
+  // In half bits, for 1.5 stop bits: start, data, parity, then 1, 1.5 (5 data bits) or 2 stops.
+  const unsigned data = 5 + (s_.lcr & 3);
+  const unsigned parity = (s_.lcr & kLcrPen) ? 1 : 0;
+  const unsigned stop_halves = !(s_.lcr & kLcrStb) ? 2 : data == 5 ? 3 : 4;
+  const unsigned halves = 2 * (1 + data + parity) + stop_halves;
+  const std::uint64_t divisor = s_.divisor ? s_.divisor : 65536;
+  // 16 crystal clocks per bit, 8 per half bit; cycles rounded up, so never early.
+  const unsigned __int128 clocks = static_cast<unsigned __int128>(halves) * 8 * divisor;
+  return static_cast<Cycles>((clocks * cpu_hz_ + kUartClockHz - 1) / kUartClockHz);
+}
+
+unsigned Uart16550::trigger_level() const {
+  if (!(s_.fcr & kFcrEnable)) return 1;
+  static constexpr unsigned kLevels[4] = {1, 4, 8, 14};
+  return kLevels[s_.fcr >> 6];
+}
+
+std::uint8_t Uart16550::pending_iir() const {
+  // Datasheet "Interrupt Identification Register": line status first, then received data (or
+  // its FIFO timeout); THRE and modem status are never raised (open question 1).
+  if ((s_.ier & kIerElsi) && s_.lsr_oe) return kIirLineStatus;
+  if (s_.ier & kIerErbfi) {
+    if (s_.rx_count >= trigger_level()) return kIirRxData;
+    if ((s_.fcr & kFcrEnable) && s_.rx_count > 0 && s_.now >= s_.timeout_at) return kIirTimeout;
+  }
+  return kIirNoInterrupt;
+}
+
+void Uart16550::update_irq() {
+  // OUT2 enables the PC's buffer between INTR and IRQ4; loopback forces the OUT2 pin inactive.
+  const bool level =
+      pending_iir() != kIirNoInterrupt && (s_.mcr & kMcrOut2) && !(s_.mcr & kMcrLoop);
+  if (level == s_.irq) return;
+  s_.irq = level;
+  if (irq_handler_) irq_handler_(level);
+}
+
+void Uart16550::rx_activity(Cycles at) {
+  s_.timeout_at = (s_.fcr & kFcrEnable) ? at + 4 * char_cycles() : kNever;
+}
+
+void Uart16550::start_sender(Cycles at) {
+  // Hardware flow control (open question 3): RTS up, not in loopback, room in the receiver.
+  if (s_.rx_landing != kNever || s_.input_pos >= input_.size()) return;
+  if (!(s_.mcr & kMcrRts) || (s_.mcr & kMcrLoop) || s_.rx_count >= rx_depth()) return;
+  s_.rx_landing = at + char_cycles();
+  ++s_.input_pos;
+}
+
+Cycles Uart16550::next_event() const {
+  Cycles n = s_.rx_landing;
+  if ((s_.ier & kIerErbfi) && (s_.fcr & kFcrEnable) && s_.rx_count > 0 &&
+      s_.rx_count < trigger_level() && s_.timeout_at > s_.now)
+    n = std::min(n, s_.timeout_at);
+  return n;
+}
+
+void Uart16550::run_until(Cycles now) {
+  while (s_.rx_landing <= now) {
+    const Cycles t = s_.rx_landing;
+    s_.now = std::max(s_.now, t);
+    s_.rx_landing = kNever;
+    receive(input_[s_.input_pos - 1]);
+    rx_activity(t);
+    update_irq();
+    start_sender(t);
+  }
+  s_.now = std::max(s_.now, now);
+  update_irq();
+}
+
+std::uint32_t Uart16550::io_read(Cycles now, std::uint16_t offset, unsigned) {
+  run_until(now);
+  const std::uint8_t v = read_register(offset);
+  start_sender(s_.now);  // a read of RBR may have made room
+  update_irq();
+  return v;
+}
+
+std::uint8_t Uart16550::read_register(std::uint16_t offset) {
   const bool dlab = s_.lcr & kLcrDlab;
   switch (offset) {
     case kRbrThr: {
@@ -34,12 +123,13 @@ std::uint32_t Uart16550::io_read(Cycles, std::uint16_t offset, unsigned) {
       const std::uint8_t b = s_.rx[s_.rx_head];
       s_.rx_head = (s_.rx_head + 1) % 16;
       --s_.rx_count;
+      rx_activity(s_.now);
       return b;
     }
     case kIer:
       return dlab ? (s_.divisor >> 8) : s_.ier;
     case kIirFcr:
-      return kIirNoInterrupt | ((s_.fcr & kFcrEnable) ? kIirFifosEnabled : 0);
+      return pending_iir() | ((s_.fcr & kFcrEnable) ? kIirFifosEnabled : 0);
     case kLcr:
       return s_.lcr;
     case kMcr:
@@ -60,8 +150,14 @@ std::uint32_t Uart16550::io_read(Cycles, std::uint16_t offset, unsigned) {
   return 0xFF;
 }
 
-void Uart16550::io_write(Cycles, std::uint16_t offset, unsigned, std::uint32_t value) {
-  const std::uint8_t v = static_cast<std::uint8_t>(value);
+void Uart16550::io_write(Cycles now, std::uint16_t offset, unsigned, std::uint32_t value) {
+  run_until(now);
+  write_register(offset, static_cast<std::uint8_t>(value));
+  start_sender(s_.now);  // RTS raised, loopback left, or the FIFO cleared or enabled
+  update_irq();
+}
+
+void Uart16550::write_register(std::uint16_t offset, std::uint8_t v) {
   const bool dlab = s_.lcr & kLcrDlab;
   switch (offset) {
     case kRbrThr:
@@ -80,7 +176,10 @@ void Uart16550::io_write(Cycles, std::uint16_t offset, unsigned, std::uint32_t v
       break;
     case kIirFcr:
       // Enabling or disabling the FIFOs clears them; bits 1 and 2 clear them and self-clear.
-      if (((v ^ s_.fcr) & kFcrEnable) || (v & kFcrClearRx)) s_.rx_count = s_.rx_head = 0;
+      if (((v ^ s_.fcr) & kFcrEnable) || (v & kFcrClearRx)) {
+        s_.rx_count = s_.rx_head = 0;
+        s_.timeout_at = kNever;
+      }
       s_.fcr = v & 0xC9;
       break;
     case kLcr:

@@ -89,18 +89,27 @@ const char* stop_reason_name(StopReason r) {
   return "?";
 }
 
+std::vector<std::uint8_t> serial_input_with_eof(std::vector<std::uint8_t> input) {
+  constexpr std::uint8_t kEof = 0x04;  // ^D, VEOF in a tty's default termios
+  if (!input.empty() && input.back() != '\n') input.push_back(kEof);
+  input.push_back(kEof);
+  return input;
+}
+
 Machine::Machine(MachineOptions opt)
     : opt_(std::move(opt)),
       ram_(opt_.ram_bytes, 0),
       pit_(opt_.cpu_hz),
-      uart_([this](std::uint8_t b) {
-        if (opt_.serial_out) {
-          opt_.serial_out(b);
-        } else {
-          std::fputc(b, stdout);
-          if (b == '\n') std::fflush(stdout);
-        }
-      }),
+      uart_(
+          [this](std::uint8_t b) {
+            if (opt_.serial_out) {
+              opt_.serial_out(b);
+            } else {
+              std::fputc(b, stdout);
+              if (b == '\n') std::fflush(stdout);
+            }
+          },
+          opt_.cpu_hz),
       debug_exit_([this](std::uint32_t v) {
         // The run ends at this OUT: counters stop at its retirement, even though Unicorn may still
         // run the rest of the translated block (whose port I/O is then ignored).
@@ -122,6 +131,9 @@ Machine::Machine(MachineOptions opt)
   if (opt_.cpu_hz < 1'000'000) throw std::invalid_argument("CPU clock must be at least 1 MHz");
   clock_.cpu_hz = opt_.cpu_hz;
   pit_.set_out_handler(0, [this](bool level) { pic_.set_irq(0, level); });
+  // COM1 interrupts on IRQ4 (the PC's wiring; the OUT2 gate is modelled in the UART).
+  uart_.set_irq_handler([this](bool level) { pic_.set_irq(4, level); });
+  if (opt_.serial_input) uart_.set_input(serial_input_with_eof(*opt_.serial_input));
   bus_.attach(0x20, 2, &pic_.master);
   bus_.attach(0x40, 4, &pit_);
   bus_.attach(0xA0, 2, &pic_.slave);
@@ -569,7 +581,10 @@ std::uint32_t Machine::hook_port_in(std::uint16_t port, unsigned size) {
   std::uint32_t v = bus_.read(t, port, size);
   io_insn_addr_ = 0;
   for (auto& f : port_observers_) f(port, size, false, v);
-  irq_line_ = pic_.interrupt_pending();  // reading may acknowledge (OCW3 poll)
+  // Reading may acknowledge (OCW3 poll), drop an IRQ or move a deadline (a UART's RBR read makes
+  // room for the next character).
+  deadline_ = std::min(bus_.next_event(), opt_.max_cycles);
+  irq_line_ = pic_.interrupt_pending();
   return v;
 }
 

@@ -41,7 +41,15 @@ struct MachineOptions {
   std::string cmdline;
   bool per_instruction = false;                  // trace mode: a hook on every instruction
   std::function<void(std::uint8_t)> serial_out;  // default: stdout
+  // The bytes COM1 receives (devices/uart16550.hpp, open question 3), or none: no input connected
+  // (MSR.DCD low). Given, forkscope appends end of input as a terminal user types it: ^D (0x04)
+  // after the last byte, and one more ^D first when the last line has no '\n' (the first ends that
+  // line, the second, at the start of a line, is end of file).
+  std::optional<std::vector<std::uint8_t>> serial_input;
 };
+
+// What COM1's far end sends for `input`: the bytes, then ^D (two when the last line is unended).
+std::vector<std::uint8_t> serial_input_with_eof(std::vector<std::uint8_t> input);
 
 // Why a run ended, and the process exit status each maps to (README "Exit status").
 enum class StopReason : std::uint8_t {
@@ -101,6 +109,7 @@ class Machine {
   const MachineStats& stats() const { return stats_; }
   const SymbolTable& symbols() const { return symbols_; }
   const PortBus& bus() const { return bus_; }
+  const Uart16550& uart() const { return uart_; }
   std::uint32_t tss_esp0() const;  // TSS.esp0 of the loaded TR (0 when none)
   std::string describe(std::uint32_t addr) const { return symbols_.describe(addr); }
   std::uint64_t unknown_cost_insns() const { return decoder_.unknown_cost_insns(); }

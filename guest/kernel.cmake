@@ -42,6 +42,7 @@ forkscope_guest_image(NAME guest_kernel
     ${FS_GUEST}/fs/read_write.c
     ${FS_GUEST}/arch/i386/lib/usercopy.c
     ${FS_GUEST}/drivers/serial.c
+    ${FS_GUEST}/drivers/n_tty.c
     ${FS_GUEST}/lib/string.c
     ${FS_GUEST}/lib/vsprintf.c
     ${FS_GUEST}/lib/libgcc.c

@@ -1,8 +1,10 @@
-// Mirrors devices/uart16550.cpp: NS16550A registers, divisor latch, THR bytes, loopback.
+// Mirrors devices/uart16550.cpp: NS16550A registers, divisor latch, THR bytes, loopback, and the
+// receiver fed from an input string (arrival timing, DR, IIR, the IRQ line, FIFO, flow control).
 #include "devices/uart16550.hpp"
 
 #include <catch2/catch.hpp>
 #include <string>
+#include <vector>
 
 using namespace fs;
 
@@ -13,6 +15,34 @@ struct Fixture {
   std::uint32_t rd(std::uint16_t reg) { return uart.io_read(0, reg, 1); }
   void wr(std::uint16_t reg, std::uint8_t v) { uart.io_write(0, reg, 1, v); }
 };
+
+// A receiver at 100 MHz with an input, the IRQ line's edges recorded as (cycle, level).
+struct RxFixture {
+  std::string sent;
+  Uart16550 uart{[this](std::uint8_t b) { sent.push_back(static_cast<char>(b)); }, 100'000'000};
+  std::vector<std::pair<Cycles, bool>> edges;
+  Cycles t = 0;  // the cycle of the next access
+  explicit RxFixture(const std::string& input) {
+    uart.set_irq_handler([this](bool level) { edges.emplace_back(t, level); });
+    uart.set_input(std::vector<std::uint8_t>(input.begin(), input.end()));
+  }
+  std::uint32_t rd(std::uint16_t reg) { return uart.io_read(t, reg, 1); }
+  void wr(std::uint16_t reg, std::uint8_t v) { uart.io_write(t, reg, 1, v); }
+  // 115200 baud (divisor 1), 8N1, as the guest's serial_init programs it.
+  void program_115200_8n1() {
+    wr(3, 0x80);
+    wr(0, 0x01);
+    wr(1, 0x00);
+    wr(3, 0x03);
+  }
+  void run_to(Cycles c) {
+    t = c;
+    uart.run_until(c);
+  }
+};
+
+// (1 start + 8 data + 1 stop) * 16 clocks of 1.8432 MHz = 86.806 us = 8680.6 cycles, rounded up.
+constexpr Cycles kChar = 8681;
 }  // namespace
 
 TEST_CASE("uart16550: bytes written to THR are transmitted in order", "[uart16550]") {
@@ -51,7 +81,7 @@ TEST_CASE("uart16550: reset values, IER, IIR/FCR, MCR, MSR and SCR", "[uart16550
   CHECK(f.rd(2) == 0x01);  // IIR: no interrupt pending
   CHECK(f.rd(3) == 0x00);
   CHECK(f.rd(4) == 0x00);
-  CHECK(f.rd(6) == 0xB0);  // DCD, DSR, CTS asserted
+  CHECK(f.rd(6) == 0x30);  // DSR, CTS asserted; no input connected, so no DCD
   f.wr(1, 0xFF);
   CHECK(f.rd(1) == 0x0F);  // four enable bits
   f.wr(2, 0xC7);           // FIFO on, clear both, trigger 14
@@ -81,8 +111,8 @@ TEST_CASE("uart16550: loopback passes Linux's 8250 autoconfig test and receives"
   CHECK(f.rd(5) == 0x61);  // OE clears on read
   CHECK(f.rd(0) == 'c');
   f.wr(4, 0x00);
-  CHECK(f.rd(6) == (0xB0 | 0x02));  // back to the outside lines: DSR changed (DDSR)
-  CHECK(f.rd(6) == 0xB0);           // the deltas clear on read
+  CHECK(f.rd(6) == (0x30 | 0x0A));  // back to the outside lines: DSR and DCD changed
+  CHECK(f.rd(6) == 0x30);           // the deltas clear on read
   f.wr(0, 'd');
   CHECK(f.sent == "d");
 }
@@ -95,4 +125,165 @@ TEST_CASE("uart16550: loopback with the FIFO holds 16 bytes", "[uart16550]") {
   CHECK(f.rd(5) == 0x63);  // the 17th byte overran
   for (int i = 0; i < 16; ++i) CHECK(f.rd(0) == static_cast<std::uint32_t>('A' + i));
   CHECK(f.rd(5) == 0x60);
+}
+
+TEST_CASE("uart16550: character time from LCR and the divisor latch, rounded up", "[uart16550]") {
+  RxFixture f("");
+  f.program_115200_8n1();
+  CHECK(f.uart.char_cycles() == kChar);
+  f.wr(3, 0x80);
+  f.wr(0, 12);    // 9600 baud
+  f.wr(3, 0x0E);  // 7 data bits, parity, 2 stop bits: 11 bits of 16 * 12 clocks
+  CHECK(f.uart.char_cycles() == 114584);  // 2112 clocks = 114583.3 cycles
+  f.wr(3, 0x84);
+  f.wr(0, 1);
+  f.wr(3, 0x04);                        // 5 data bits and 1.5 stop bits: 7.5 bits
+  CHECK(f.uart.char_cycles() == 6511);  // 120 clocks = 6510.4 cycles
+  f.wr(3, 0x80);
+  f.wr(0, 0);
+  f.wr(3, 0x03);  // divisor 0 counts as 65536
+  CHECK(f.uart.char_cycles() == 568888889);
+}
+
+TEST_CASE("uart16550: input waits for RTS and lands one character time after it starts",
+          "[uart16550]") {
+  RxFixture f("ab");
+  f.program_115200_8n1();
+  CHECK(f.rd(6) == 0xB0);                // an input is connected: DCD
+  CHECK(f.uart.next_event() == kNever);  // RTS low: the sender holds
+  f.t = 1000;
+  f.wr(4, 0x02);  // RTS
+  CHECK(f.uart.next_event() == 1000 + kChar);
+  f.run_to(1000 + kChar - 1);
+  CHECK(f.rd(5) == 0x60);  // not yet
+  f.run_to(1000 + kChar);
+  CHECK(f.rd(5) == 0x61);  // DR
+  // No FIFO: RBR is full, so the second byte does not start until the first is taken.
+  CHECK(f.uart.next_event() == kNever);
+  f.run_to(50'000);
+  CHECK(f.rd(5) == 0x61);
+  CHECK(f.rd(0) == 'a');
+  CHECK(f.rd(5) == 0x60);
+  CHECK(f.uart.next_event() == 50'000 + kChar);
+  f.run_to(50'000 + kChar);
+  CHECK(f.rd(0) == 'b');
+  CHECK(f.uart.input_remaining() == 0);
+  CHECK(f.uart.next_event() == kNever);
+  CHECK(f.rd(5) == 0x60);
+  CHECK(f.edges.empty());  // IER = 0: no interrupt
+}
+
+TEST_CASE("uart16550: loopback disconnects the input", "[uart16550]") {
+  RxFixture f("x");
+  f.program_115200_8n1();
+  f.wr(4, 0x12);  // LOOP | RTS
+  CHECK(f.uart.next_event() == kNever);
+  f.t = 500;
+  f.wr(4, 0x02);  // out of loopback: the sender starts
+  CHECK(f.uart.next_event() == 500 + kChar);
+}
+
+TEST_CASE("uart16550: received data interrupt: IIR 0x04, IRQ line gated by OUT2", "[uart16550]") {
+  RxFixture f("hi");
+  f.program_115200_8n1();
+  f.wr(1, 0x01);  // ERBFI
+  f.wr(4, 0x0B);  // DTR | RTS | OUT2
+  CHECK(f.rd(2) == 0x01);
+  f.run_to(kChar);
+  CHECK(f.rd(2) == 0x04);  // received data available
+  REQUIRE(f.edges.size() == 1);
+  CHECK(f.edges[0] == std::make_pair(kChar, true));
+  CHECK(f.uart.irq_line());
+  f.t = kChar + 100;
+  CHECK(f.rd(0) == 'h');  // reading RBR clears it
+  CHECK(f.rd(2) == 0x01);
+  REQUIRE(f.edges.size() == 2);
+  CHECK(f.edges[1] == std::make_pair(kChar + 100, false));
+  // OUT2 low: the interrupt is pending in IIR but the PC's buffer keeps IRQ4 low.
+  f.wr(4, 0x03);
+  f.run_to(kChar + 100 + kChar);
+  CHECK(f.rd(2) == 0x04);
+  CHECK(!f.uart.irq_line());
+  CHECK(f.edges.size() == 2);
+  f.wr(4, 0x0B);  // OUT2 up: the line rises at once
+  CHECK(f.uart.irq_line());
+  CHECK(f.edges.size() == 3);
+  f.wr(1, 0x00);  // ERBFI off: the interrupt goes away, DR stays
+  CHECK(!f.uart.irq_line());
+  CHECK(f.rd(2) == 0x01);
+  CHECK(f.rd(5) == 0x61);
+}
+
+TEST_CASE("uart16550: the FIFO fills at line rate and the sender holds when it is full",
+          "[uart16550]") {
+  std::string input;
+  for (int i = 0; i < 20; ++i) input.push_back(static_cast<char>('A' + i));
+  RxFixture f(input);
+  f.program_115200_8n1();
+  f.wr(2, 0x07);  // FIFO on, trigger 1
+  f.wr(4, 0x02);
+  for (int i = 1; i <= 16; ++i) {
+    CHECK(f.uart.next_event() == static_cast<Cycles>(i) * kChar);
+    f.run_to(static_cast<Cycles>(i) * kChar);
+  }
+  CHECK(f.uart.state().rx_count == 16);
+  CHECK(f.uart.next_event() == kNever);  // full: the line is held, nothing overruns
+  f.run_to(1'000'000'000);
+  CHECK(f.uart.state().rx_count == 16);
+  CHECK(f.uart.input_remaining() == 4);
+  CHECK(f.rd(5) == 0x61);  // DR, no OE
+  CHECK(f.rd(0) == 'A');   // room for one: the 17th starts now
+  CHECK(f.uart.next_event() == 1'000'000'000 + kChar);
+  std::string got = "A";
+  while (f.uart.next_event() != kNever) {
+    f.run_to(f.uart.next_event());
+    got.push_back(static_cast<char>(f.rd(0)));
+  }
+  while (f.rd(5) & 0x01) got.push_back(static_cast<char>(f.rd(0)));
+  CHECK(got == input);
+  CHECK(f.rd(5) == 0x60);
+}
+
+TEST_CASE("uart16550: FIFO trigger level and character timeout", "[uart16550]") {
+  RxFixture f("abcde");
+  f.program_115200_8n1();
+  f.wr(1, 0x01);
+  f.wr(2, 0x41);  // FIFO on, trigger 4
+  f.wr(4, 0x0A);  // RTS | OUT2
+  f.run_to(3 * kChar);
+  CHECK(f.rd(2) == 0xC1);  // 3 bytes, below the trigger: nothing yet
+  f.run_to(4 * kChar);
+  CHECK(f.rd(2) == 0xC4);  // the fourth reaches the trigger level
+  CHECK(f.uart.irq_line());
+  f.t = 4 * kChar + 10;
+  CHECK(f.rd(0) == 'a');
+  CHECK(f.rd(2) == 0xC1);  // 3 left, below the trigger
+  CHECK(!f.uart.irq_line());
+  f.run_to(5 * kChar);  // 'e': the FIFO had room, so the bytes came at line rate
+  CHECK(f.rd(2) == 0xC4);
+  f.t = 5 * kChar + 10;
+  CHECK(f.rd(0) == 'b');
+  // 3 bytes and no more input: the timeout is 4 character times after that read.
+  CHECK(f.uart.next_event() == 5 * kChar + 10 + 4 * kChar);
+  f.run_to(5 * kChar + 10 + 4 * kChar - 1);
+  CHECK(f.rd(2) == 0xC1);
+  f.run_to(5 * kChar + 10 + 4 * kChar);
+  CHECK(f.rd(2) == 0xCC);  // character timeout
+  CHECK(f.uart.irq_line());
+  CHECK(f.rd(0) == 'c');  // a read clears it and restarts the time
+  CHECK(f.rd(2) == 0xC1);
+  CHECK(!f.uart.irq_line());
+}
+
+TEST_CASE("uart16550: loopback overrun raises the line status interrupt in IIR", "[uart16550]") {
+  Fixture f;
+  f.wr(1, 0x05);  // ERBFI | ELSI
+  f.wr(4, 0x10);  // loopback, no FIFO
+  f.wr(0, 'a');
+  CHECK(f.rd(2) == 0x04);
+  f.wr(0, 'b');            // overrun
+  CHECK(f.rd(2) == 0x06);  // line status outranks received data
+  CHECK(f.rd(5) == 0x63);  // reading LSR clears OE
+  CHECK(f.rd(2) == 0x04);
+  CHECK(!f.uart.irq_line());  // loopback forces the OUT2 pin inactive
 }

@@ -3,14 +3,19 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <vector>
 
 #include "emu/machine.hpp"
 #include "emu/trace_recorder.hpp"
 #include "loader/elf_image.hpp"
+#include "trace/trace_codec.hpp"
 
 namespace fs::cli {
 
@@ -36,6 +41,11 @@ void setup_run(CLI::App& app, RunOptions& opt) {
   run->add_option("--cmdline", opt.cmdline, "kernel command line passed in the multiboot info");
   run->add_option("--serial", opt.serial_file,
                   "write the serial console to FILE instead of stdout");
+  run->add_option("--serial-input", opt.serial_input_file,
+                  "COM1 receives the bytes of FILE (\"-\": all of stdin, read before the run "
+                  "starts), each one character time after the guest has room for it, then ^D "
+                  "(0x04) as end of input (two when the last line has no newline). Without it no "
+                  "input is connected (no carrier): the guest's console reads return 0 at once");
   run->add_flag("-q,--quiet", opt.quiet, "no summary on stderr");
   run->add_flag("--per-instruction", opt.per_instruction,
                 "run with a hook on every instruction (the trace mode's timing, for comparison)");
@@ -45,6 +55,30 @@ void setup_run(CLI::App& app, RunOptions& opt) {
 }
 
 namespace {
+
+// The whole input, read before the run so its timing never depends on the host; nullopt (and a
+// message) when it cannot be read.
+std::optional<std::vector<std::uint8_t>> read_serial_input(const std::string& path) {
+  const bool is_stdin = path == "-";
+  std::FILE* f = is_stdin ? stdin : std::fopen(path.c_str(), "rb");
+  if (!f) {
+    fmt::print(stderr, "forkscope: cannot read serial input {}: {}\n", path, std::strerror(errno));
+    return std::nullopt;
+  }
+  std::vector<std::uint8_t> bytes;
+  std::uint8_t buf[65536];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) bytes.insert(bytes.end(), buf, buf + n);
+  const bool failed = std::ferror(f);
+  const int err = errno;
+  if (!is_stdin) std::fclose(f);
+  if (failed) {
+    fmt::print(stderr, "forkscope: cannot read serial input {}: {}\n",
+               is_stdin ? "from stdin" : path, std::strerror(err));
+    return std::nullopt;
+  }
+  return bytes;
+}
 
 void print_summary(const Machine& m, const RunResult& r, double wall_s) {
   const auto& st = m.stats();
@@ -81,6 +115,10 @@ int cmd_run(const RunOptions& opt) {
   mo.max_cycles = opt.max_cycles ? opt.max_cycles : 30 * mo.cpu_hz;
   mo.cmdline = opt.cmdline;
   mo.per_instruction = opt.per_instruction || !opt.trace_file.empty();
+  if (!opt.serial_input_file.empty()) {
+    mo.serial_input = read_serial_input(opt.serial_input_file);
+    if (!mo.serial_input) return 2;
+  }
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> serial(nullptr, &std::fclose);
   if (!opt.serial_file.empty()) {
     serial.reset(std::fopen(opt.serial_file.c_str(), "wb"));
@@ -113,6 +151,13 @@ int cmd_run(const RunOptions& opt) {
                       {"cpu_mhz", std::to_string(opt.cpu_mhz)},
                       {"max_cycles", std::to_string(mo.max_cycles)},
                       {"cmdline", opt.cmdline}};
+    // The input makes the run too: its length and FNV-1a 64 (the bytes as read, before the ^D
+    // forkscope appends), so a rerun can be checked to have been fed the same bytes.
+    if (mo.serial_input)
+      to.run_options.emplace_back(
+          "serial_input", fmt::format("{} bytes fnv1a64 {:016x}", mo.serial_input->size(),
+                                      ::fs::trace::codec::fnv1a64(mo.serial_input->data(),
+                                                                  mo.serial_input->size())));
     try {
       recorder = std::make_unique<TraceRecorder>(*m, to);
     } catch (const trace::TraceError& e) {

@@ -14,6 +14,7 @@ struct RunOptions {
   std::uint64_t max_cycles = 0;  // 0: 30 guest seconds
   std::string cmdline;
   std::string serial_file;
+  std::string serial_input_file;  // --serial-input: COM1's input ("-": stdin), read before the run
   bool quiet = false;
   bool per_instruction = false;
   std::string trace_file;  // --trace: record every instruction (implies per-instruction)

@@ -1,7 +1,8 @@
 /* fs/read_write.c: read(2) and write(2). There are no files yet: descriptor 0 of every process reads
- * the console, descriptors 1 and 2 write it, anything else is -EBADF. */
+ * the console (its tty, drivers/n_tty.c), descriptors 1 and 2 write it, anything else is -EBADF. */
 #include <linux/kernel.h>
 #include <linux/sched.h>
+#include <linux/tty.h>
 #include <asm/uaccess.h>
 
 /*
@@ -32,9 +33,9 @@ asmlinkage ssize_t sys_write(unsigned int fd, const char __user *buf, size_t cou
 }
 
 /*
- * sys_read: descriptor 0 is the console's input. The UART has no input source (forkscope feeds its
- * receiver nothing), so there is never any input: every read is end of file, 0, once the arguments
- * are checked as 2.6.12's vfs_read checks them.
+ * sys_read: descriptor 0 is the console's input, read a line at a time (read_chan: canonical mode).
+ * The arguments are checked first, as 2.6.12's vfs_read checks them; with no input connected
+ * (forkscope run without --serial-input) every read is end of file, 0, at once.
  */
 asmlinkage ssize_t sys_read(unsigned int fd, char __user *buf, size_t count);
 asmlinkage ssize_t sys_read(unsigned int fd, char __user *buf, size_t count)
@@ -45,5 +46,7 @@ asmlinkage ssize_t sys_read(unsigned int fd, char __user *buf, size_t count)
 		return -EINVAL;
 	if (!access_ok(VERIFY_WRITE, buf, count))
 		return -EFAULT;
-	return 0;
+	if (!count)
+		return 0;
+	return read_chan(&console_tty, buf, count);
 }

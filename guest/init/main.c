@@ -14,6 +14,7 @@
 #include <linux/string.h>
 #include <linux/multiboot.h>
 #include <linux/timer.h>
+#include <linux/tty.h>
 #include <asm/hw_irq.h>
 #include <asm/system.h>
 #include <asm/unistd.h>
@@ -43,6 +44,7 @@ static const struct scenario scenarios[] = {
 	{ "forkbomb", scenario_forkbomb, "a user process forks until -EAGAIN (RLIMIT_NPROC 8), reaps, forks" },
 	{ "schedmix", scenario_schedmix, "user CPU hogs at nice 0/5/10 and a 10 ms sleeper for one second" },
 	{ "forkloop", scenario_forkloop, "10000 fork+exit+wait cycles from user mode, no page or object leaked" },
+	{ "lines", scenario_lines, "a user program reads console lines (--serial-input FILE) until end of file" },
 };
 static const struct scenario *chosen;
 
@@ -191,6 +193,7 @@ asmlinkage void start_kernel(unsigned long magic, const struct multiboot_info *m
 	init_IRQ();
 	init_timers();
 	time_init();
+	serial8250_init();
 	local_irq_enable();
 	fork_init(num_physpages);
 	printk(KERN_INFO "fork_init: max_threads %d (RLIMIT_NPROC %lu, root exempt)\n", max_threads,

@@ -78,6 +78,32 @@ int scenario_schedmix(void)
 }
 
 /*
+ * lines: guest/user/lines.c - reads console lines (forkscope run --serial-input FILE) until end of
+ * file, as pid 1 itself (no /sbin/init: its argument is passed straight on). "lines.pause=MS" on the
+ * kernel command line becomes its argument: it sleeps that long before its first read, so the input
+ * piles up (the tty buffer fills, the driver throttles, the UART's FIFO fills and its sender holds
+ * the line). The same as init=/bin/lines -- MS.
+ */
+int scenario_lines(void)
+{
+	static char pause[12];
+	const char *argv[] = { "/bin/lines", NULL, NULL };
+	const char *opt = strstr(saved_command_line, "lines.pause=");
+	unsigned int i = 0;
+	long err;
+
+	if (opt) {
+		for (opt += sizeof("lines.pause=") - 1; *opt >= '0' && *opt <= '9' && i < 10; opt++)
+			pause[i++] = *opt;
+		pause[i] = '\0';
+		argv[1] = pause;
+	}
+	err = run_init_process(argv);
+	printk(KERN_ERR "init: execve(\"%s\") failed: %ld\n", argv[0], err);
+	return FS_EXIT_SCENARIO;
+}
+
+/*
  * init=/path: pid 1 execs that program, as 2.6.12's init() does with execute_command, with the words
  * after "--" on the command line as its arguments (at most MAX_INIT_ARGS; later kernels' convention,
  * which keeps them apart from the kernel's own options). E.g. "init=/sbin/init -- forktest faults".

@@ -37,6 +37,9 @@ user_programs:
 #ifdef USER_PROGRAM_orphan
 	.long orphan_name, orphan_image, orphan_end - orphan_image
 #endif
+#ifdef USER_PROGRAM_lines
+	.long lines_name, lines_image, lines_end - lines_image
+#endif
 	.long 0, 0, 0
 	.size user_programs, . - user_programs
 
@@ -110,4 +113,12 @@ orphan_name:
 orphan_image:
 	.incbin USER_PROGRAM_orphan
 orphan_end:
+#endif
+#ifdef USER_PROGRAM_lines
+lines_name:
+	.asciz "lines"
+	.p2align 4
+lines_image:
+	.incbin USER_PROGRAM_lines
+lines_end:
 #endif
