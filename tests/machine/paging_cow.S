@@ -19,22 +19,12 @@
 	.set FRAME_C, 0x202000
 	.set UCODE, 0x1B
 	.set UDATA, 0x23
-	.set TSSSEL, 0x28
 
 	.text
 	.globl _start
 _start:
 	SETUP
-	lgdt gdt3_desc
-	mov $tss, %eax			/* TSS descriptor base = tss */
-	mov %ax, gdt3 + 0x28 + 2
-	shr $16, %eax
-	mov %al, gdt3 + 0x28 + 4
-	mov %ah, gdt3 + 0x28 + 7
-	movl $kstack_top, tss + 4	/* esp0 */
-	movl $0x10, tss + 8		/* ss0 */
-	mov $TSSSEL, %ax
-	ltr %ax
+	RING3_SETUP kstack_top
 	SET_GATE 14, pf_handler
 	SET_GATE 0x80, back_to_ring0
 	movw $0xEF00, idt + 0x80 * 8 + 4	/* trap gate, DPL 3 */
@@ -170,18 +160,7 @@ last_cr2:	.long 0
 last_error:	.long 0
 last_eip:	.long 0
 next_frame:	.long 0
-	.align 8
-gdt3:	.quad 0
-	.quad 0x00CF9A000000FFFF   /* 0x08 ring-0 code */
-	.quad 0x00CF92000000FFFF   /* 0x10 ring-0 data */
-	.quad 0x00CFFA000000FFFF   /* 0x18 ring-3 code */
-	.quad 0x00CFF2000000FFFF   /* 0x20 ring-3 data */
-	.quad 0x0000890000000067   /* 0x28 32-bit TSS, limit 0x67, base patched */
-gdt3_desc:
-	.word gdt3_desc - gdt3 - 1
-	.long gdt3
-	.align 4
-tss:	.space 104
+	RING3_GDT
 	.bss
 	.align 4096
 pd:	.space 4096

@@ -6,22 +6,11 @@
 #include "print.inc"
 #define UCODE 0x1B
 #define UDATA 0x23
-#define TSSSEL 0x28
 	.text
 	.globl _start
 _start:
 	SETUP
-	lgdt gdt3_desc
-	/* TSS descriptor base = tss */
-	mov $tss, %eax
-	mov %ax, gdt3 + 0x28 + 2
-	shr $16, %eax
-	mov %al, gdt3 + 0x28 + 4
-	mov %ah, gdt3 + 0x28 + 7
-	movl $kstack_top, tss + 4      /* esp0 */
-	movl $0x10, tss + 8            /* ss0 */
-	mov $TSSSEL, %ax
-	ltr %ax
+	RING3_SETUP kstack_top
 	/* int 0x80: trap gate (type 0xF), DPL 3 */
 	SET_GATE 0x80, system_call
 	movw $0xEF00, idt + 0x80 * 8 + 4
@@ -107,18 +96,7 @@ bad:
 msg:	.asciz "syscall_ring3: 1000 round trips, frame at esp0-20 ok\n"
 	.align 4
 calls:	.long 0
-	.align 8
-gdt3:	.quad 0
-	.quad 0x00CF9A000000FFFF   /* 0x08 ring-0 code */
-	.quad 0x00CF92000000FFFF   /* 0x10 ring-0 data */
-	.quad 0x00CFFA000000FFFF   /* 0x18 ring-3 code */
-	.quad 0x00CFF2000000FFFF   /* 0x20 ring-3 data */
-	.quad 0x0000890000000067   /* 0x28 32-bit TSS, limit 0x67, base patched */
-gdt3_desc:
-	.word gdt3_desc - gdt3 - 1
-	.long gdt3
-	.align 4
-tss:	.space 104
+	RING3_GDT
 	.bss
 	.align 16
 	.space 4096
