@@ -65,6 +65,13 @@ check "user_space: /sbin/init after exec" has "$out" "pid 1 runs init in ring 3 
 check "user_space: its child" has "$out" "pid 2 runs init in ring 3"
 check "user_space: the same child after its exec" has "$out" "pid 2 runs isolation in ring 3"
 check "user_space: isolation's child" has "$out" "pid 3 runs isolation in ring 3"
+# A page fault names its address (CR2, from the handler's first instruction) and spells out its error
+# code: isolation's child writing the global it shares copy-on-write with its parent.
+out=$("$fs" trace events iso.fst --kind delivery --pid 3)
+check "#PF: the copy-on-write fault on the shared global, with CR2" has "$out" \
+  "exception #PF \\(vector 14\\) error 0x7 \\(present, write, user\\), CR2 0x0804a000 from 0073:[0-9a-f]{8} <isolation:main\\+0x[0-9a-f]+>"
+out=$("$fs" trace events iso.fst --kind delivery --pid 3 --json)
+check "#PF: cr2 in JSON" has "$out" '"vector":14,.*"cr2":134520832\}$'
 
 # A ring-3 guest: the int 0x80 from user mode switches stacks and its iret pops 5 words.
 "$fs" run --quiet --trace ring3.fst "$guests/syscall_ring3.elf" > /dev/null

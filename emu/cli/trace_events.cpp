@@ -2,6 +2,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "emu/cli/trace_common.hpp"
 
@@ -12,8 +15,27 @@ int cmd_trace_events(const TraceEventsOptions& opt) {
   const auto kinds = parse_kinds(opt.kinds);
   PidTracker pid(t.kernel);
   std::string line;
+  // A page fault's line names the faulting address, CR2, which the trace holds in the register
+  // file of the handler's first instruction: the line (and any after it) waits for that step.
+  std::vector<std::string> held;
+  std::size_t cr2_line = 0, cr2_at = std::string::npos;  // held[cr2_line], where CR2 goes
+  std::string pf_bits;  // the error code spelled out (Intel SDM vol. 3A 4.7: P, W/R, U/S, RSVD)
+  auto flush = [&](std::optional<std::uint32_t> cr2) {
+    if (cr2_at != std::string::npos) {
+      held[cr2_line].insert(cr2_at,
+                            cr2 ? (opt.in.json ? fmt::format(",\"cr2\":{}", *cr2)
+                                               : fmt::format(" ({}), CR2 {}", pf_bits, hex32(*cr2)))
+                                : std::string());
+      cr2_at = std::string::npos;
+    }
+    for (const auto& l : held) std::fputs(l.c_str(), stdout);
+    held.clear();
+  };
   while (const trace::Step* s = t.reader.next()) {
-    if (!s->event) continue;
+    if (!s->event) {
+      if (!held.empty()) flush(s->insn.before[trace::Reg::CR2]);
+      continue;
+    }
     const trace::Event& e = *s->event;
     const std::int64_t running = pid.pid();  // the task the event happens in (a switch: prev)
     pid.on_event(e);
@@ -29,8 +51,25 @@ int cmd_trace_events(const TraceEventsOptions& opt) {
                          running < 0 ? std::string("-") : std::to_string(running),
                          trace::event_kind_name(e.kind()), event_text(e, t.symbols_for(running)));
     }
-    std::fputs(line.c_str(), stdout);
+    const auto* d = std::get_if<trace::Delivery>(&e.data);
+    if (d && d->is_exception() && d->vector == 14 && cr2_at == std::string::npos) {
+      flush(std::nullopt);
+      held.push_back(line);
+      cr2_line = 0;
+      pf_bits = fmt::format("{}, {}, {}{}", d->error_code & 1 ? "present" : "not present",
+                            d->error_code & 2 ? "write" : "read",
+                            d->error_code & 4 ? "user" : "supervisor",
+                            d->error_code & 8 ? ", reserved bit" : "");
+      // After the error code in the text; before the closing brace in JSON.
+      const std::size_t at = opt.in.json ? line.rfind('}') : line.find(" from ");
+      cr2_at = at == std::string::npos ? line.size() - 1 : at;
+    } else if (!held.empty()) {
+      held.push_back(line);
+    } else {
+      std::fputs(line.c_str(), stdout);
+    }
   }
+  flush(std::nullopt);
   return 0;
 }
 
