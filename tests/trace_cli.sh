@@ -70,6 +70,10 @@ check "user_space: isolation's child" has "$out" "pid 3 runs isolation in ring 3
 out=$("$fs" trace events iso.fst --kind delivery --pid 3)
 check "#PF: the copy-on-write fault on the shared global, with CR2" has "$out" \
   "exception #PF \\(vector 14\\) error 0x7 \\(present, write, user\\), CR2 0x0804a000 from 0073:[0-9a-f]{8} <isolation:main\\+0x[0-9a-f]+>"
+out=$("$fs" trace stats iso.fst)
+check "stats: per pid, the program, ring 3's share, system calls and page faults" has "$out" \
+  "^  pid 3 +isolation +[0-9]+ instructions \\( *[0-9]+% in ring 3\\) +[0-9]+ cycles \\([0-9.]+%\\)  system calls [1-9][0-9]*  page faults [1-9]"
+check "stats: pid 1 is /sbin/init" has "$out" "^  pid 1 +init "
 out=$("$fs" trace events iso.fst --kind delivery --pid 3 --json)
 check "#PF: cr2 in JSON" has "$out" '"vector":14,.*"cr2":134520832\}$'
 

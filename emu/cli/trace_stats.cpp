@@ -1,9 +1,11 @@
-// `forkscope trace stats FILE [--json]`: instructions, cycles, per-pid CPU time, interrupts by
-// vector, switches, forks, system calls, irets, HLTs.
+// `forkscope trace stats FILE [--json]`: instructions, cycles, per-pid CPU time (and how much of it
+// in ring 3, the program it ran last, its system calls and page faults), interrupts by vector,
+// switches, forks, system calls, irets, HLTs.
 #include <fmt/format.h>
 
 #include <array>
 #include <map>
+#include <string>
 
 #include "emu/cli/trace_common.hpp"
 
@@ -13,7 +15,10 @@ namespace {
 
 struct PidTime {
   std::uint64_t instructions = 0;
+  std::uint64_t user_instructions = 0;  // at CPL 3
   std::uint64_t cycles = 0;  // from each of its instructions' start to the next instruction's
+  std::uint64_t syscalls = 0, page_faults = 0;
+  std::string program;  // the user program it ran last (user_space events), "" for none
 };
 
 }  // namespace
@@ -33,7 +38,12 @@ int cmd_trace_stats(const TraceStatsOptions& opt) {
     if (s->event) {
       const trace::Event& e = *s->event;
       ++kinds[static_cast<std::size_t>(e.kind())];
-      if (const auto* d = std::get_if<trace::Delivery>(&e.data)) ++vectors[d->vector];
+      if (const auto* d = std::get_if<trace::Delivery>(&e.data)) {
+        ++vectors[d->vector];
+        if (d->is_exception() && d->vector == 14) ++per_pid[pid.pid()].page_faults;
+      }
+      if (std::holds_alternative<trace::SyscallEntry>(e.data)) ++per_pid[pid.pid()].syscalls;
+      if (const auto* u = std::get_if<trace::UserSpace>(&e.data)) per_pid[u->pid].program = u->comm;
       if (const auto* h = std::get_if<trace::Hlt>(&e.data)) idle += h->idle_cycles;
       if (const auto* st = std::get_if<trace::Stop>(&e.data)) {
         stop_copy = *st;
@@ -50,7 +60,9 @@ int cmd_trace_stats(const TraceStatsOptions& opt) {
       per_pid[last_pid].cycles += in.cycle - last_cycle;
     last_cycle = in.cycle;
     last_pid = pid.pid();
-    ++per_pid[last_pid].instructions;
+    PidTime& pt = per_pid[last_pid];
+    ++pt.instructions;
+    if (in.before[trace::Reg::CPL] == 3) ++pt.user_instructions;
     ++instructions;
   }
   const std::uint64_t cycles = last_cycle - first_cycle;
@@ -58,8 +70,11 @@ int cmd_trace_stats(const TraceStatsOptions& opt) {
   if (opt.in.json) {
     std::string pids, vecs;
     for (const auto& [p, v] : per_pid)
-      pids += fmt::format("{}{{\"pid\":{},\"instructions\":{},\"cycles\":{}}}",
-                          pids.empty() ? "" : ",", p, v.instructions, v.cycles);
+      pids += fmt::format(
+          "{}{{\"pid\":{},\"program\":{},\"instructions\":{},\"ring3_instructions\":{},"
+          "\"cycles\":{},\"syscalls\":{},\"page_faults\":{}}}",
+          pids.empty() ? "" : ",", p, v.program.empty() ? "null" : json_string(v.program),
+          v.instructions, v.user_instructions, v.cycles, v.syscalls, v.page_faults);
     for (std::size_t v = 0; v < vectors.size(); ++v)
       if (vectors[v]) vecs += fmt::format("{}\"{}\":{}", vecs.empty() ? "" : ",", v, vectors[v]);
     fmt::print(
@@ -82,8 +97,13 @@ int cmd_trace_stats(const TraceStatsOptions& opt) {
   if (t.kernel) {
     fmt::print("per pid:\n");
     for (const auto& [p, v] : per_pid)
-      fmt::print("  pid {:<5} {:>12} instructions {:>14} cycles ({:.1f}%)\n", p, v.instructions,
-                 v.cycles, cycles ? 100.0 * static_cast<double>(v.cycles) / cycles : 0.0);
+      fmt::print(
+          "  pid {:<5} {:<10} {:>12} instructions ({:>3.0f}% in ring 3) {:>14} cycles ({:.1f}%)  "
+          "system calls {}  page faults {}\n",
+          p, v.program.empty() ? "-" : v.program, v.instructions,
+          v.instructions ? 100.0 * static_cast<double>(v.user_instructions) / v.instructions : 0.0,
+          v.cycles, cycles ? 100.0 * static_cast<double>(v.cycles) / cycles : 0.0, v.syscalls,
+          v.page_faults);
   }
   std::string vecs;
   for (std::size_t v = 0; v < vectors.size(); ++v)
