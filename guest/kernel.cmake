@@ -27,6 +27,7 @@ forkscope_guest_image(NAME guest_kernel
     ${FS_GUEST}/kernel/wait.c
     ${FS_GUEST}/kernel/user.c
     ${FS_GUEST}/kernel/sys.c
+    ${FS_GUEST}/kernel/signal.c
     ${FS_GUEST}/kernel/printk.c
     ${FS_GUEST}/kernel/panic.c
     ${FS_GUEST}/kernel/abi_check.c

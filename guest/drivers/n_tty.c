@@ -93,7 +93,8 @@ static size_t copy_from_read_buf(struct tty_struct *tty, char *kbuf, size_t n, i
  * read_chan: canonical read. Sleeps (TASK_INTERRUPTIBLE on read_wait; the idle task runs `sti; hlt`
  * meanwhile) until input_available_p(), then returns the bytes up to and including the next '\n', at
  * most nr; the rest of a longer line stays for the next read. Returns 0 for ^D at the start of a
- * line or when no input is connected, -EFAULT if buf cannot be written.
+ * line or when no input is connected, -EFAULT if buf cannot be written, -EINTR if a signal comes
+ * while it waits.
  */
 ssize_t read_chan(struct tty_struct *tty, char __user *buf, size_t nr)
 {
@@ -112,6 +113,11 @@ ssize_t read_chan(struct tty_struct *tty, char __user *buf, size_t nr)
 			break;
 		}
 		local_irq_enable();
+		if (signal_pending(current)) {	/* kernel/signal.c: 2.6.12's -ERESTARTSYS */
+			set_current_state(TASK_RUNNING);
+			remove_wait_queue(&tty->read_wait, &wait);
+			return -EINTR;
+		}
 		schedule();	/* the receive interrupt's wake_up_interruptible() brings us back */
 	}
 	set_current_state(TASK_RUNNING);

@@ -113,7 +113,7 @@
 #define TASK_THREAD_ESP0	0xD8
 #define TASK_THREAD_EIP		0xE0
 #define TASK_THREAD_ESP		0xE4
-#define TASK_STRUCT_SIZE	0x104
+#define TASK_STRUCT_SIZE	0x108
 
 /* task->state and task->exit_state values */
 #define TASK_RUNNING		0

@@ -45,6 +45,7 @@ static const struct scenario scenarios[] = {
 	{ "schedmix", scenario_schedmix, "user CPU hogs at nice 0/5/10 and a 10 ms sleeper for one second" },
 	{ "forkloop", scenario_forkloop, "10000 fork+exit+wait cycles from user mode, no page or object leaked" },
 	{ "lines", scenario_lines, "a user program reads console lines (--serial-input FILE) until end of file" },
+	{ "signals", scenario_signals, "kill() and default actions: sleepers ended with -EINTR, SIGCHLD ignored, EPERM" },
 };
 static const struct scenario *chosen;
 

@@ -77,6 +77,13 @@ int scenario_schedmix(void)
 	return run_under_init("schedmix");
 }
 
+/* signals: guest/user/signals.c - kill() and the default actions: sleepers woken and ended, SIGCHLD
+ * ignored, EPERM for another user's process. */
+int scenario_signals(void)
+{
+	return run_under_init("signals");
+}
+
 /*
  * lines: guest/user/lines.c - reads console lines (forkscope run --serial-input FILE) until end of
  * file, as pid 1 itself (no /sbin/init: its argument is passed straight on). "lines.pause=MS" on the

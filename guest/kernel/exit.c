@@ -155,8 +155,9 @@ static int wait_task_zombie(struct task_struct *p, int __user *stat_addr)
 /*
  * sys_wait4 (do_wait): reap one zombie child matching pid/options. Sleeps (TASK_INTERRUPTIBLE on
  * wait_chldexit) while matching children live, unless WNOHANG. Returns the reaped pid, 0 (WNOHANG,
- * none ready), -ECHILD (no matching children) or -EFAULT (stat_addr cannot be written). stat_addr is
- * a user pointer for a user process, a kernel one for a kernel thread (asm/uaccess.h); ru is ignored.
+ * none ready), -ECHILD (no matching children), -EINTR (a signal came first) or -EFAULT (stat_addr
+ * cannot be written). stat_addr is a user pointer for a user process, a kernel one for a kernel
+ * thread (asm/uaccess.h); ru is ignored.
  */
 long sys_wait4(pid_t pid, int *stat_addr, int options, void *ru)
 {
@@ -191,6 +192,9 @@ long sys_wait4(pid_t pid, int *stat_addr, int options, void *ru)
 			break;
 		retval = 0;
 		if (options & WNOHANG)
+			break;
+		retval = -EINTR;	/* 2.6.12: -ERESTARTSYS, restarted only for a handler */
+		if (signal_pending(tsk))
 			break;
 		schedule();
 	}

@@ -136,11 +136,11 @@ fastcall signed long schedule_timeout(signed long timeout)
 }
 
 /*
- * sys_nanosleep (2.6.12, without signals - nothing can wake the sleeper early, so it always returns
- * 0 and never writes *rmtp): the request in jiffies rounded up, plus one tick because the current
+ * sys_nanosleep (2.6.12): the request in jiffies rounded up, plus one tick because the current
  * tick is already partly over (2.6.12: timespec_to_jiffies(&t) + (t.tv_sec || t.tv_nsec)). A 10 ms
  * sleep at HZ=1000 is 11 ticks. -EFAULT for a pointer outside the caller's regions, -EINVAL for
- * tv_nsec outside 0..999999999 or a negative tv_sec.
+ * tv_nsec outside 0..999999999 or a negative tv_sec; -EINTR, with the time left in *rmtp, when a
+ * signal wakes the sleeper.
  */
 struct timespec {
 	long tv_sec;
@@ -156,7 +156,6 @@ asmlinkage long sys_nanosleep(struct timespec __user *rqtp, struct timespec __us
 	struct timespec t;
 	unsigned long expire;
 
-	(void)rmtp;
 	if (copy_from_user(&t, rqtp, sizeof(t)))
 		return -EFAULT;
 	if (t.tv_nsec < 0 || t.tv_nsec >= NSEC_PER_SEC || t.tv_sec < 0)
@@ -169,7 +168,19 @@ asmlinkage long sys_nanosleep(struct timespec __user *rqtp, struct timespec __us
 			 ((unsigned long)t.tv_nsec + NSEC_PER_JIFFY - 1) / NSEC_PER_JIFFY +
 			 (t.tv_sec || t.tv_nsec);
 	current->state = TASK_INTERRUPTIBLE;
-	schedule_timeout((signed long)expire);
+	expire = (unsigned long)schedule_timeout((signed long)expire);
+	if (expire && signal_pending(current)) {
+		/* Woken by a signal (kernel/signal.c): what is left goes to *rmtp, and the call fails
+		 * with -EINTR (2.6.12 returns -ERESTART_RESTARTBLOCK, which only a handler could see;
+		 * with no handlers the signal ends the task on its way out). */
+		if (rmtp) {
+			struct timespec left = { (long)(expire / HZ), (long)(expire % HZ) * NSEC_PER_JIFFY };
+
+			if (copy_to_user(rmtp, &left, sizeof(left)))
+				return -EFAULT;
+		}
+		return -EINTR;
+	}
 	return 0;
 }
 

@@ -40,6 +40,9 @@ user_programs:
 #ifdef USER_PROGRAM_lines
 	.long lines_name, lines_image, lines_end - lines_image
 #endif
+#ifdef USER_PROGRAM_signals
+	.long signals_name, signals_image, signals_end - signals_image
+#endif
 	.long 0, 0, 0
 	.size user_programs, . - user_programs
 
@@ -121,4 +124,13 @@ lines_name:
 lines_image:
 	.incbin USER_PROGRAM_lines
 lines_end:
+#endif
+
+#ifdef USER_PROGRAM_signals
+signals_name:
+	.asciz "signals"
+	.p2align 4
+signals_image:
+	.incbin USER_PROGRAM_signals
+signals_end:
 #endif

@@ -14,6 +14,7 @@
 #define __NR_setuid		23
 #define __NR_getuid		24
 #define __NR_nice		34
+#define __NR_kill		37
 #define __NR_times		43
 #define __NR_getppid		64
 #define __NR_setrlimit		75

@@ -154,6 +154,8 @@ struct task_struct {
 	struct thread_struct thread;	/* TASK_THREAD: esp0, eip, esp, ... */
 	unsigned long rlim_nproc_max;	/* 2.6.12: signal->rlim[RLIMIT_NPROC].rlim_max (last: abi.h's
 					 * offsets above stay put) */
+	unsigned long pending;		/* kernel/signal.c: signals 1..31 sent, bit sig - 1 (2.6.12:
+					 * pending.signal) */
 };
 typedef struct task_struct task_t;
 

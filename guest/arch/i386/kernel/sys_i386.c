@@ -52,6 +52,7 @@ asmlinkage int sys_execve(struct pt_regs regs)
 asmlinkage ssize_t sys_read(unsigned int fd, char __user *buf, size_t count);	/* fs/ */
 asmlinkage ssize_t sys_write(unsigned int fd, const char __user *buf, size_t count);	/* fs/ */
 asmlinkage long sys_nice(int increment);						/* kernel/sched.c */
+asmlinkage long sys_kill(int pid, int sig);						/* kernel/signal.c */
 asmlinkage long sys_setuid(uid_t uid);							/* kernel/sys.c */
 asmlinkage long sys_getuid(void);
 struct rlimit;
@@ -104,6 +105,7 @@ const syscall_fn sys_call_table[NR_syscalls] = {
 	SYS(__NR_getuid, sys_getuid),
 	SYS(__NR_times, sys_times),
 	SYS(__NR_nice, sys_nice),
+	SYS(__NR_kill, sys_kill),
 	SYS(__NR_getppid, sys_getppid),
 	SYS(__NR_setrlimit, sys_setrlimit),
 	SYS(__NR_getrlimit, sys_getrlimit),

@@ -139,16 +139,6 @@ DO_ERROR(18, 0, machine_check)
 DO_ERROR(19, SIGFPE, simd_coprocessor_error)
 DO_ERROR(20, SIGSEGV, reserved_exception)
 
-/* Signal delivery on the way to user mode: nothing sends signals yet, so just drop the flags. */
-fastcall void do_notify_resume(struct pt_regs *regs, void *oldset);
-fastcall void do_notify_resume(struct pt_regs *regs, void *oldset)
-{
-	(void)regs;
-	(void)oldset;
-	clear_thread_flag(TIF_SIGPENDING);
-	clear_thread_flag(TIF_NOTIFY_RESUME);
-}
-
 /* System call tracing is not modelled: clear the bits so syscall_exit does not come back here. */
 fastcall void do_syscall_trace(struct pt_regs *regs, int entryexit);
 fastcall void do_syscall_trace(struct pt_regs *regs, int entryexit)
