@@ -245,8 +245,14 @@ Stub::Stub(Machine& m, Transport& t) : m_(m), ch_(t) {
 
 void Stub::on_instruction(std::uint32_t eip) {
   if (!attached_) return;
-  bool stop = stop_next_ || (!breakpoints_.empty() && breakpoints_.count(eip));
+  std::uint8_t kinds = 0;  // of the breakpoints at eip
+  if (!breakpoints_.empty()) [[unlikely]] {
+    auto it = breakpoints_.find(eip);
+    if (it != breakpoints_.end()) kinds = it->second;
+  }
+  bool stop = stop_next_ || kinds;
   signal_ = 5;  // SIGTRAP
+  stop_kinds_ = kinds;
   if (!stop && --poll_countdown_ == 0) {
     poll_countdown_ = kPollEvery;
     while (auto in = ch_.poll()) {
@@ -259,7 +265,7 @@ void Stub::on_instruction(std::uint32_t eip) {
         signal_ = kSigInt;
         break;
       }
-      // A packet while the guest runs (all-stop gdb sends none): answered after the next stop.
+      // A packet while the guest runs (all-stop gdb sends none): acknowledged and dropped.
     }
   }
   if (!stop) return;
@@ -291,7 +297,13 @@ void Stub::serve(bool announce) {
 }
 
 std::string Stub::stop_reply() const {
-  return fmt::format("T{:02x}thread:01;", signal_);
+  // swbreak/hwbreak (when gdb asked for them in qSupported) say EIP is the breakpoint's address
+  // already: without them gdb may move EIP back by one when EIP - 1 holds a breakpoint too, as it
+  // would after an int3.
+  std::string why;
+  if (signal_ == 5 && (stop_kinds_ & kSoftware) && swbreak_) why = "swbreak:;";
+  if (signal_ == 5 && why.empty() && (stop_kinds_ & kHardware) && hwbreak_) why = "hwbreak:;";
+  return fmt::format("T{:02x}{}thread:01;", signal_, why);
 }
 
 std::string Stub::read_registers() const {
@@ -403,19 +415,22 @@ Stub::Next Stub::handle(const std::string& p) {
     case 'z': {
       // Z0 software, Z1 hardware: both are forkscope's own address checks (open question 1).
       if (args.size() < 2 || (args[0] != '0' && args[0] != '1') || args[1] != ',')
-        return reply("");  // watchpoints: not supported
-      std::uint32_t addr, kind;
-      if (!parse_addr_len(args.substr(2), addr, kind)) return reply("E01");
-      if (cmd == 'Z')
-        breakpoints_.insert(addr);
-      else
-        breakpoints_.erase(addr);
+        return reply("");        // watchpoints: not supported
+      std::uint32_t addr, size;  // size: the instruction length gdb would patch (ignored)
+      if (!parse_addr_len(args.substr(2), addr, size)) return reply("E01");
+      const std::uint8_t kind = args[0] == '0' ? kSoftware : kHardware;
+      if (cmd == 'Z') {
+        breakpoints_[addr] |= kind;
+      } else if (auto it = breakpoints_.find(addr); it != breakpoints_.end()) {
+        it->second &= static_cast<std::uint8_t>(~kind);
+        if (!it->second) breakpoints_.erase(it);
+      }
       return reply("OK");
     }
     case 'k':
       // No reply (the manual's "kill request"): the run ends before this instruction.
-      m_.kill(fmt::format("killed by gdb at {:08x} <{}>", m_.reg(Reg::kEip),
-                          m_.describe(m_.reg(Reg::kEip))));
+      m_.kill(fmt::format("killed by gdb at {:04x}:{:08x} <{}>", m_.reg(Reg::kCs),
+                          m_.reg(Reg::kEip), m_.describe(m_.reg(Reg::kEip))));
       return Next::kGone;
     case 'D':
       reply("OK");
@@ -424,7 +439,12 @@ Stub::Next Stub::handle(const std::string& p) {
     case 'T':
       return reply("OK");  // one thread: every thread id is it
     case 'q':
-      if (p.starts_with("qSupported")) return reply("PacketSize=1000");
+      if (p.starts_with("qSupported")) {
+        swbreak_ = p.find("swbreak+") != std::string::npos;
+        hwbreak_ = p.find("hwbreak+") != std::string::npos;
+        return reply(fmt::format("PacketSize=1000{}{}", swbreak_ ? ";swbreak+" : "",
+                                 hwbreak_ ? ";hwbreak+" : ""));
+      }
       if (p == "qAttached") return reply("1");
       if (p == "qC") return reply("QC01");
       if (p == "qfThreadInfo") return reply("m01");

@@ -32,7 +32,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 namespace fs {
@@ -118,7 +118,10 @@ class Stub {
 
   Machine& m_;
   Channel ch_;
-  std::unordered_set<std::uint32_t> breakpoints_;
+  static constexpr std::uint8_t kSoftware = 1, kHardware = 2;    // Z0, Z1
+  std::unordered_map<std::uint32_t, std::uint8_t> breakpoints_;  // address -> kinds
+  std::uint8_t stop_kinds_ = 0;             // the breakpoint kinds at the last stop's EIP
+  bool swbreak_ = false, hwbreak_ = false;  // gdb understands these stop reasons (qSupported)
   bool attached_ = true;
   bool stop_next_ = true;    // the first instruction, or a step
   std::uint8_t signal_ = 5;  // of the last stop: SIGTRAP, or SIGINT after ^C
