@@ -26,6 +26,9 @@
 // 6. A step into a boundary where an interrupt is delivered stops at the handler's first
 //    instruction (QEMU's default masks interrupts while stepping; forkscope never changes when one
 //    is taken).
+// 7. gdb writes code: the write drops the CPU's translations of those bytes, but the block being
+//    executed (the instruction at EIP and the rest of its translated block) runs as it was
+//    translated; the new bytes run from the next fetch of their address.
 #pragma once
 
 #include <cstdint>
