@@ -69,6 +69,8 @@ int exit_status_for(StopReason r, std::uint32_t v) {
       return 5;
     case StopReason::kCycleLimit:
       return 124;
+    case StopReason::kKilled:
+      return 137;
   }
   return 1;
 }
@@ -85,6 +87,8 @@ const char* stop_reason_name(StopReason r) {
       return "guest error";
     case StopReason::kCycleLimit:
       return "cycle limit";
+    case StopReason::kKilled:
+      return "killed";
   }
   return "?";
 }
@@ -189,6 +193,23 @@ std::uint32_t Machine::read32(std::uint32_t addr) const {
   std::uint32_t v = 0;
   cpu_->read(addr, &v, 4);
   return v;
+}
+
+bool Machine::set_reg(Reg r, std::uint32_t v) {
+  if (r > Reg::kEflags || r == Reg::kEip) return false;
+  cpu_->set_reg(r, v);
+  return true;
+}
+
+bool Machine::write_physical(std::uint32_t phys, std::uint32_t linear, const void* data,
+                             std::size_t n) {
+  if (std::uint64_t{phys} + n > ram_.size()) return false;
+  std::memcpy(ram_.data() + phys, data, n);
+  // Unicorn keys translated code by the address it fetched (the linear one: no translation in
+  // 2.0.1); the physical range covers code run from an identity mapping or with paging off.
+  cpu_->invalidate_code(phys, static_cast<std::uint32_t>(phys + n));
+  if (linear != phys) cpu_->invalidate_code(linear, static_cast<std::uint32_t>(linear + n));
+  return true;
 }
 
 std::uint32_t Machine::tss_esp0() const {
@@ -516,6 +537,8 @@ void Machine::hook_insn(std::uint32_t addr, std::uint32_t size) {
   have_cur_insn_ = true;
   if (insn_fast_) insn_fast_(insn_fast_ctx_, addr, clock_.now);
   for (auto& f : insn_observers_) f(addr, clock_.now);
+  if (result_) [[unlikely]]
+    return;  // an observer ended the run (kill): the instruction never runs
   clock_.now += cur_insn_.cycles;
   ++stats_.instructions;
   remember(nullptr, 1, addr);

@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,7 @@ enum class StopReason : std::uint8_t {
   kHaltedNoIrq,  // HLT with IF=0, or with IF=1 and no device event ever due: status 4
   kGuestError,   // an access to unmapped memory, an unsupported state: status 5
   kCycleLimit,   // --max-cycles reached: status 124, like timeout(1)
+  kKilled,       // a debugger killed the run (gdb's `kill`): status 137, as a shell reports SIGKILL
 };
 int exit_status_for(StopReason r, std::uint32_t guest_value);
 const char* stop_reason_name(StopReason r);
@@ -104,6 +106,9 @@ class Machine {
   std::uint32_t reg(Reg r) const { return cpu_->reg(r); }
   bool read(std::uint32_t addr, void* out, std::size_t n) const { return cpu_->read(addr, out, n); }
   std::uint32_t read32(std::uint32_t addr) const;
+  // Guest RAM from physical 0, for a debugger that translates linear addresses itself
+  // (walk_page_tables): Unicorn's own view of an address above RAM exists only while aliased.
+  std::span<const std::uint8_t> ram() const { return ram_; }
   const Clock& clock() const { return clock_; }
   const MachineOptions& options() const { return opt_; }
   const MachineStats& stats() const { return stats_; }
@@ -113,6 +118,17 @@ class Machine {
   std::uint32_t tss_esp0() const;  // TSS.esp0 of the loaded TR (0 when none)
   std::string describe(std::uint32_t addr) const { return symbols_.describe(addr); }
   std::uint64_t unknown_cost_insns() const { return decoder_.unknown_cost_insns(); }
+
+  // Debugger control, valid inside an instruction observer (the instruction has not run yet).
+  // set_reg: EAX..EDI and EFLAGS only; EIP and the segment registers are refused (false), since
+  // Unicorn 2.0.1 leaves the current translated block when EIP is written from a hook, and a
+  // segment load needs a descriptor read the machine would have to model.
+  bool set_reg(Reg r, std::uint32_t v);
+  // Writes guest-physical RAM [phys, phys + n) and drops translated code there and at the linear
+  // address `linear` the debugger wrote through. False (nothing written) outside RAM.
+  bool write_physical(std::uint32_t phys, std::uint32_t linear, const void* data, std::size_t n);
+  // Ends the run before the current instruction: run() returns kKilled with `message`.
+  void kill(std::string message) { fatal(StopReason::kKilled, std::move(message), false); }
 
   // Observers. Breakpoints must be added before run(); they fire before the instruction executes.
   void add_breakpoint(std::uint32_t addr, std::function<void(Machine&)> fn);

@@ -12,6 +12,8 @@
 #include <optional>
 #include <vector>
 
+#include "emu/gdb_socket.hpp"
+#include "emu/gdb_stub.hpp"
 #include "emu/machine.hpp"
 #include "emu/trace_recorder.hpp"
 #include "loader/elf_image.hpp"
@@ -52,6 +54,12 @@ void setup_run(CLI::App& app, RunOptions& opt) {
   run->add_option("--trace", opt.trace_file,
                   "record every instruction and event into FILE (docs/trace-format.md); read it "
                   "with `forkscope trace`");
+  run->add_option("--gdb", opt.gdb_port,
+                  "wait for gdb on 127.0.0.1:PORT before the first instruction (0: any free port, "
+                  "printed), then serve the GDB remote protocol, like QEMU's -s -S (implies "
+                  "per-instruction). `gdb IMAGE -ex 'target remote :PORT'`")
+      ->type_name("PORT")
+      ->check(CLI::Range(0, 65535));
 }
 
 namespace {
@@ -114,7 +122,7 @@ int cmd_run(const RunOptions& opt) {
   mo.cpu_hz = opt.cpu_mhz * 1'000'000;
   mo.max_cycles = opt.max_cycles ? opt.max_cycles : 30 * mo.cpu_hz;
   mo.cmdline = opt.cmdline;
-  mo.per_instruction = opt.per_instruction || !opt.trace_file.empty();
+  mo.per_instruction = opt.per_instruction || !opt.trace_file.empty() || opt.gdb_port >= 0;
   if (!opt.serial_input_file.empty()) {
     mo.serial_input = read_serial_input(opt.serial_input_file);
     if (!mo.serial_input) return 2;
@@ -165,8 +173,27 @@ int cmd_run(const RunOptions& opt) {
       return 2;
     }
   }
+  // gdb: connected before the first instruction, which waits for its commands.
+  std::unique_ptr<gdb::SocketTransport> gdb_conn;
+  std::unique_ptr<gdb::Stub> gdb_stub;
+  if (opt.gdb_port >= 0) {
+    try {
+      gdb::Listener listener(static_cast<std::uint16_t>(opt.gdb_port));
+      fmt::print(stderr, "forkscope: waiting for gdb on 127.0.0.1:{} (target remote :{})\n",
+                 listener.port(), listener.port());
+      gdb_conn = listener.accept();
+    } catch (const gdb::SocketError& e) {
+      fmt::print(stderr, "forkscope: {}\n", e.what());
+      return 2;
+    }
+    gdb_stub = std::make_unique<gdb::Stub>(*m, *gdb_conn);
+  }
   const auto t0 = std::chrono::steady_clock::now();  // wall time for the summary only
   RunResult r = m->run();
+  if (gdb_stub) {
+    gdb_stub->finish(r);
+    gdb_conn->close_gracefully(2000);
+  }
   if (recorder) {
     try {
       recorder->finish(r);

@@ -1,4 +1,5 @@
-// `forkscope run [IMAGE]`: boot a multiboot image, stream its serial console, exit with its status.
+// `forkscope run [IMAGE]`: boot a multiboot image, stream its serial console, exit with its status;
+// with --gdb PORT, under gdb's control (emu/gdb_stub.hpp).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -18,6 +19,7 @@ struct RunOptions {
   bool quiet = false;
   bool per_instruction = false;
   std::string trace_file;  // --trace: record every instruction (implies per-instruction)
+  int gdb_port = -1;       // --gdb: serve gdb on 127.0.0.1:PORT (0: any free port), -1: no
 };
 
 void setup_run(CLI::App& app, RunOptions& opt);

@@ -1,0 +1,481 @@
+#include "emu/gdb_stub.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <stdexcept>
+
+#include "emu/machine.hpp"
+#include "emu/paging.hpp"
+
+namespace fs::gdb {
+
+namespace {
+
+constexpr std::uint8_t kEscape = '}';
+constexpr std::uint8_t kCtrlC = 0x03;
+constexpr std::size_t kMaxMemoryReply = 0x800;  // bytes per `m`: 4 KiB of hex, under PacketSize
+constexpr int kSigInt = 2, kSigBus = 10, kSigSegv = 11, kSigXcpu = 24;  // gdb's signal numbers
+
+bool needs_escape(char c) {
+  return c == '$' || c == '#' || c == '}' || c == '*';
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// A hex number (gdb sends addresses, lengths, register numbers in big-endian hex).
+std::optional<std::uint32_t> parse_hex(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  std::uint32_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 16);
+  if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+// "ADDR,LEN" (and what follows, after `stop`, into *rest).
+bool parse_addr_len(std::string_view s, std::uint32_t& addr, std::uint32_t& len,
+                    std::string_view* rest = nullptr, char stop = ':') {
+  const auto comma = s.find(',');
+  if (comma == std::string_view::npos) return false;
+  std::string_view len_s = s.substr(comma + 1);
+  if (rest) {
+    const auto colon = len_s.find(stop);
+    if (colon == std::string_view::npos) return false;
+    *rest = len_s.substr(colon + 1);
+    len_s = len_s.substr(0, colon);
+  }
+  auto a = parse_hex(s.substr(0, comma));
+  auto l = parse_hex(len_s);
+  if (!a || !l) return false;
+  addr = *a;
+  len = *l;
+  return true;
+}
+
+std::string hex32(std::uint32_t v) {
+  return to_hex(&v, 4);  // the target's byte order: little-endian
+}
+
+// The physical address behind `linear` under the current CR0/CR3/CR4, or nullopt (open question 4).
+std::optional<std::uint32_t> translate(const Machine& m, std::uint32_t linear) {
+  std::uint64_t phys = linear;
+  if (m.reg(Reg::kCr0) & kCr0PG) {
+    auto pm = walk_page_tables(m.ram(), m.reg(Reg::kCr3), linear, m.reg(Reg::kCr4) & kCr4PSE);
+    if (!pm) return std::nullopt;
+    phys = std::uint64_t{pm->frame} + (linear & (kPageSize - 1));
+  }
+  if (phys >= m.ram().size()) return std::nullopt;
+  return static_cast<std::uint32_t>(phys);
+}
+
+// The bytes [linear, linear + n) split at page boundaries: f(linear, phys, n) per piece, until it
+// returns false or a page is unmapped. True when every piece was done.
+template <typename F>
+bool for_each_piece(const Machine& m, std::uint32_t linear, std::size_t n, F&& f) {
+  std::uint64_t at = linear;
+  const std::uint64_t end = std::uint64_t{linear} + n;
+  while (at < end) {
+    if (at > 0xFFFFFFFFu) return false;
+    const auto a = static_cast<std::uint32_t>(at);
+    const std::uint64_t piece =
+        std::min<std::uint64_t>(end - at, kPageSize - (a & (kPageSize - 1)));
+    auto phys = translate(m, a);
+    if (!phys || std::uint64_t{*phys} + piece > m.ram().size()) return false;
+    if (!f(a, *phys, static_cast<std::size_t>(piece))) return false;
+    at += piece;
+  }
+  return true;
+}
+
+}  // namespace
+
+// ---- framing
+// ---------------------------------------------------------------------------------------
+
+std::uint8_t checksum(std::string_view payload) {
+  std::uint8_t sum = 0;
+  for (char c : payload) sum = static_cast<std::uint8_t>(sum + static_cast<std::uint8_t>(c));
+  return sum;
+}
+
+std::string escape(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  for (char c : raw) {
+    if (needs_escape(c)) {
+      out += static_cast<char>(kEscape);
+      out += static_cast<char>(c ^ 0x20);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string unescape(std::string_view escaped) {
+  std::string out;
+  out.reserve(escaped.size());
+  for (std::size_t i = 0; i < escaped.size(); ++i) {
+    if (static_cast<std::uint8_t>(escaped[i]) == kEscape && i + 1 < escaped.size())
+      out += static_cast<char>(escaped[++i] ^ 0x20);
+    else
+      out += escaped[i];
+  }
+  return out;
+}
+
+std::string frame(std::string_view payload) {
+  const std::string body = escape(payload);
+  return fmt::format("${}#{:02x}", body, checksum(body));
+}
+
+std::string to_hex(const void* data, std::size_t n) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  const auto* p = static_cast<const std::uint8_t*>(data);
+  std::string out(2 * n, '0');
+  for (std::size_t i = 0; i < n; ++i) {
+    out[2 * i] = kDigits[p[i] >> 4];
+    out[2 * i + 1] = kDigits[p[i] & 0xF];
+  }
+  return out;
+}
+
+std::optional<std::vector<std::uint8_t>> from_hex(std::string_view hex) {
+  if (hex.size() % 2) return std::nullopt;
+  std::vector<std::uint8_t> out(hex.size() / 2);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out[i] = static_cast<std::uint8_t>(hi << 4 | lo);
+  }
+  return out;
+}
+
+void Channel::send(std::string_view payload) {
+  last_ = frame(payload);
+  t_.write(last_);
+}
+
+std::optional<Incoming> Channel::read_packet() {
+  std::string body;
+  for (;;) {
+    auto b = t_.read();
+    if (!b) return Incoming{};
+    if (*b == '#') break;
+    body += static_cast<char>(*b);
+  }
+  auto h1 = t_.read();
+  if (!h1) return Incoming{};
+  auto h2 = t_.read();
+  if (!h2) return Incoming{};
+  const int hi = hex_digit(static_cast<char>(*h1)), lo = hex_digit(static_cast<char>(*h2));
+  if (hi < 0 || lo < 0 || checksum(body) != (hi << 4 | lo)) {
+    t_.write("-");  // gdb sends it again
+    return std::nullopt;
+  }
+  t_.write("+");
+  return Incoming{Incoming::Kind::kPacket, unescape(body)};
+}
+
+std::optional<Incoming> Channel::take(std::uint8_t b) {
+  if (b == kCtrlC) return Incoming{Incoming::Kind::kInterrupt, {}};
+  if (b == '-' && !last_.empty()) t_.write(last_);
+  if (b != '$') return std::nullopt;  // '+' (gdb's ack) or noise between packets
+  return read_packet();
+}
+
+Incoming Channel::next() {
+  for (;;) {
+    auto b = t_.read();
+    if (!b) return {};
+    if (auto in = take(*b)) return *in;
+  }
+}
+
+std::optional<Incoming> Channel::poll() {
+  while (t_.readable()) {
+    auto b = t_.read();
+    if (!b) return Incoming{};
+    if (auto in = take(*b)) return in;
+  }
+  return std::nullopt;
+}
+
+// ---- memory
+// ----------------------------------------------------------------------------------------
+
+std::vector<std::uint8_t> read_linear(const Machine& m, std::uint32_t linear, std::size_t n) {
+  std::vector<std::uint8_t> out;
+  out.reserve(n);
+  for_each_piece(m, linear, n, [&](std::uint32_t, std::uint32_t phys, std::size_t k) {
+    out.insert(out.end(), m.ram().begin() + phys, m.ram().begin() + phys + k);
+    return true;
+  });
+  return out;
+}
+
+bool write_linear(Machine& m, std::uint32_t linear, const std::vector<std::uint8_t>& bytes) {
+  // All or nothing: check every page first.
+  if (!for_each_piece(m, linear, bytes.size(),
+                      [](std::uint32_t, std::uint32_t, std::size_t) { return true; }))
+    return false;
+  std::size_t done = 0;
+  return for_each_piece(m, linear, bytes.size(),
+                        [&](std::uint32_t lin, std::uint32_t phys, std::size_t k) {
+                          const bool ok = m.write_physical(phys, lin, bytes.data() + done, k);
+                          done += k;
+                          return ok;
+                        });
+}
+
+// ---- the stub
+// --------------------------------------------------------------------------------------
+
+Stub::Stub(Machine& m, Transport& t) : m_(m), ch_(t) {
+  if (!m.options().per_instruction)
+    throw std::logic_error("gdb stub: the machine must run per instruction");
+  m.on_instruction([this](std::uint32_t eip, Cycles) { on_instruction(eip); });
+}
+
+void Stub::on_instruction(std::uint32_t eip) {
+  if (!attached_) return;
+  std::uint8_t kinds = 0;  // of the breakpoints at eip
+  if (!breakpoints_.empty()) [[unlikely]] {
+    auto it = breakpoints_.find(eip);
+    if (it != breakpoints_.end()) kinds = it->second;
+  }
+  bool stop = stop_next_ || kinds;
+  signal_ = 5;  // SIGTRAP
+  stop_kinds_ = kinds;
+  if (!stop && --poll_countdown_ == 0) {
+    poll_countdown_ = kPollEvery;
+    while (auto in = ch_.poll()) {
+      if (in->kind == Incoming::Kind::kClosed) {
+        attached_ = false;  // open question 5: the run goes on
+        return;
+      }
+      if (in->kind == Incoming::Kind::kInterrupt) {
+        stop = true;
+        signal_ = kSigInt;
+        break;
+      }
+      // A packet while the guest runs (all-stop gdb sends none): acknowledged and dropped.
+    }
+  }
+  if (!stop) return;
+  const bool announce = !(stop_next_ && stops_ == 0);  // gdb asks with `?` after connecting
+  stop_next_ = false;
+  ++stops_;
+  serve(announce);
+}
+
+void Stub::serve(bool announce) {
+  if (announce) ch_.send(stop_reply());
+  for (;;) {
+    Incoming in = ch_.next();
+    if (in.kind == Incoming::Kind::kClosed) {
+      attached_ = false;
+      return;
+    }
+    if (in.kind == Incoming::Kind::kInterrupt) continue;  // already stopped
+    switch (handle(in.payload)) {
+      case Next::kServe:
+        break;
+      case Next::kResume:
+        return;
+      case Next::kGone:
+        attached_ = false;
+        return;
+    }
+  }
+}
+
+std::string Stub::stop_reply() const {
+  // swbreak/hwbreak (when gdb asked for them in qSupported) say EIP is the breakpoint's address
+  // already: without them gdb may move EIP back by one when EIP - 1 holds a breakpoint too, as it
+  // would after an int3.
+  std::string why;
+  if (signal_ == 5 && (stop_kinds_ & kSoftware) && swbreak_) why = "swbreak:;";
+  if (signal_ == 5 && why.empty() && (stop_kinds_ & kHardware) && hwbreak_) why = "hwbreak:;";
+  return fmt::format("T{:02x}{}thread:01;", signal_, why);
+}
+
+std::string Stub::read_registers() const {
+  std::string out;
+  for (int r = 0; r <= static_cast<int>(Reg::kGs); ++r) out += hex32(m_.reg(static_cast<Reg>(r)));
+  return out;
+}
+
+std::string Stub::write_registers(std::string_view hex) {
+  auto bytes = from_hex(hex);
+  if (!bytes || bytes->size() % 4) return "E01";
+  const std::size_t n = std::min<std::size_t>(bytes->size() / 4, 16);
+  std::uint32_t v[16];
+  for (std::size_t i = 0; i < n; ++i)
+    v[i] = static_cast<std::uint32_t>((*bytes)[4 * i] | (*bytes)[4 * i + 1] << 8 |
+                                      (*bytes)[4 * i + 2] << 16 | (*bytes)[4 * i + 3] << 24);
+  // Refused whole if it would move EIP or load a segment register (open question 3).
+  for (std::size_t i = static_cast<std::size_t>(Reg::kEip); i < n; ++i) {
+    if (i != static_cast<std::size_t>(Reg::kEflags) && v[i] != m_.reg(static_cast<Reg>(i)))
+      return "E01";
+  }
+  for (std::size_t i = 0; i < n && i <= static_cast<std::size_t>(Reg::kEflags); ++i) {
+    if (i != static_cast<std::size_t>(Reg::kEip)) m_.set_reg(static_cast<Reg>(i), v[i]);
+  }
+  return "OK";
+}
+
+std::string Stub::write_register(std::string_view args) {
+  const auto eq = args.find('=');
+  if (eq == std::string_view::npos) return "E01";
+  auto r = parse_hex(args.substr(0, eq));
+  auto bytes = from_hex(args.substr(eq + 1));
+  if (!r || *r > static_cast<std::uint32_t>(Reg::kGs) || !bytes || bytes->size() != 4) return "E01";
+  const std::uint32_t v = static_cast<std::uint32_t>((*bytes)[0] | (*bytes)[1] << 8 |
+                                                     (*bytes)[2] << 16 | (*bytes)[3] << 24);
+  const Reg reg = static_cast<Reg>(*r);
+  if (v == m_.reg(reg)) return "OK";  // gdb rewrites unchanged values too
+  return m_.set_reg(reg, v) ? "OK" : "E01";
+}
+
+std::string Stub::resume(std::string_view addr, bool step) {
+  if (!addr.empty()) {
+    auto a = parse_hex(addr);
+    if (!a || *a != m_.reg(Reg::kEip)) return "E01";  // would move EIP (open question 3)
+  }
+  stop_next_ = step;
+  return {};
+}
+
+Stub::Next Stub::handle(const std::string& p) {
+  const char cmd = p.empty() ? '\0' : p[0];
+  const std::string_view args = std::string_view(p).substr(1);
+  auto reply = [&](std::string_view r) {
+    ch_.send(r);
+    return Next::kServe;
+  };
+  switch (cmd) {
+    case '?':
+      return reply(stop_reply());
+    case 'g':
+      return reply(read_registers());
+    case 'G':
+      return reply(write_registers(args));
+    case 'p': {
+      auto r = parse_hex(args);
+      if (!r || *r > static_cast<std::uint32_t>(Reg::kGs)) return reply("E01");
+      return reply(hex32(m_.reg(static_cast<Reg>(*r))));
+    }
+    case 'P':
+      return reply(write_register(args));
+    case 'm': {
+      std::uint32_t addr, len;
+      if (!parse_addr_len(args, addr, len)) return reply("E01");
+      auto bytes = read_linear(m_, addr, std::min<std::size_t>(len, kMaxMemoryReply));
+      if (bytes.empty() && len) return reply("E14");
+      return reply(to_hex(bytes.data(), bytes.size()));
+    }
+    case 'M':
+    case 'X': {
+      std::uint32_t addr, len;
+      std::string_view data;
+      if (!parse_addr_len(args, addr, len, &data)) return reply("E01");
+      std::vector<std::uint8_t> bytes;
+      if (cmd == 'M') {
+        auto b = from_hex(data);
+        if (!b) return reply("E01");
+        bytes = std::move(*b);
+      } else {
+        bytes.assign(data.begin(), data.end());  // already unescaped by the channel
+      }
+      if (bytes.size() != len) return reply("E01");
+      return reply(write_linear(m_, addr, bytes) ? "OK" : "E14");
+    }
+    case 'c':
+    case 's':
+    case 'C':
+    case 'S': {
+      // C/S SIG[;ADDR]: the signal means nothing to a machine; continue or step.
+      std::string_view addr = args;
+      if (cmd == 'C' || cmd == 'S') {
+        const auto semi = args.find(';');
+        addr = semi == std::string_view::npos ? std::string_view{} : args.substr(semi + 1);
+      }
+      const std::string err = resume(addr, cmd == 's' || cmd == 'S');
+      if (!err.empty()) return reply(err);
+      return Next::kResume;
+    }
+    case 'Z':
+    case 'z': {
+      // Z0 software, Z1 hardware: both are forkscope's own address checks (open question 1).
+      if (args.size() < 2 || (args[0] != '0' && args[0] != '1') || args[1] != ',')
+        return reply("");        // watchpoints: not supported
+      std::uint32_t addr, size;  // size: the instruction length gdb would patch (ignored)
+      if (!parse_addr_len(args.substr(2), addr, size)) return reply("E01");
+      const std::uint8_t kind = args[0] == '0' ? kSoftware : kHardware;
+      if (cmd == 'Z') {
+        breakpoints_[addr] |= kind;
+      } else if (auto it = breakpoints_.find(addr); it != breakpoints_.end()) {
+        it->second &= static_cast<std::uint8_t>(~kind);
+        if (!it->second) breakpoints_.erase(it);
+      }
+      return reply("OK");
+    }
+    case 'k':
+      // No reply (the manual's "kill request"): the run ends before this instruction.
+      m_.kill(fmt::format("killed by gdb at {:04x}:{:08x} <{}>", m_.reg(Reg::kCs),
+                          m_.reg(Reg::kEip), m_.describe(m_.reg(Reg::kEip))));
+      return Next::kGone;
+    case 'D':
+      reply("OK");
+      return Next::kGone;
+    case 'H':
+    case 'T':
+      return reply("OK");  // one thread: every thread id is it
+    case 'q':
+      if (p.starts_with("qSupported")) {
+        swbreak_ = p.find("swbreak+") != std::string::npos;
+        hwbreak_ = p.find("hwbreak+") != std::string::npos;
+        return reply(fmt::format("PacketSize=1000{}{}", swbreak_ ? ";swbreak+" : "",
+                                 hwbreak_ ? ";hwbreak+" : ""));
+      }
+      if (p == "qAttached") return reply("1");
+      if (p == "qC") return reply("QC01");
+      if (p == "qfThreadInfo") return reply("m01");
+      if (p == "qsThreadInfo") return reply("l");
+      return reply("");
+    default:
+      return reply("");  // unknown: the empty reply says so (vCont? included)
+  }
+}
+
+void Stub::finish(const RunResult& r) {
+  if (!attached_ || r.reason == StopReason::kKilled) return;
+  if (!r.message.empty()) {
+    const std::string line = "forkscope: " + r.message + "\n";
+    ch_.send("O" + to_hex(line.data(), line.size()));
+  }
+  switch (r.reason) {
+    case StopReason::kTripleFault:
+      ch_.send(fmt::format("X{:02x}", kSigSegv));
+      break;
+    case StopReason::kGuestError:
+      ch_.send(fmt::format("X{:02x}", kSigBus));
+      break;
+    case StopReason::kCycleLimit:
+      ch_.send(fmt::format("X{:02x}", kSigXcpu));
+      break;
+    default:
+      ch_.send(fmt::format("W{:02x}", r.exit_status & 0xFF));
+      break;
+  }
+  attached_ = false;
+}
+
+}  // namespace fs::gdb

@@ -1,0 +1,136 @@
+// A GDB Remote Serial Protocol stub for the machine (`forkscope run --gdb PORT`): gdb attaches as
+// to `qemu -s -S`, the guest waits at its first instruction, and gdb reads and writes registers and
+// memory, sets breakpoints, steps and continues. The protocol's reference is the GDB manual,
+// appendix E "Remote Serial Protocol"; the socket is emu/gdb_socket's, behind Transport, so the
+// tests drive the stub with scripted bytes.
+//
+// Open questions and the answers chosen:
+// 1. How does the guest pause? The stub is an instruction observer (the machine runs per
+//    instruction); when it decides to stop (a breakpoint address, a step done, gdb's ^C), it serves
+//    packets right there, inside the observer, until gdb continues. The instruction at EIP has not
+//    run yet. Breakpoints are addresses the observer compares EIP with: the guest's memory is never
+//    patched with 0xCC, and Z1 (hardware) breakpoints are the same thing.
+// 2. Does attaching change the run? No: the observer reads no host time and changes nothing unless
+//    gdb writes a register or memory; a run continued under gdb retires the same instructions at
+//    the same cycles as `run --per-instruction`. ^C is looked for every kPollEvery instructions, so
+//    where it lands depends on the host; what the guest does does not.
+// 3. Which registers may gdb write? EAX..EDI and EFLAGS. EIP and the segment registers are refused
+//    with an error reply (Machine::set_reg says why); a `G` packet that would change one of them is
+//    refused whole. `c ADDR`/`s ADDR` (resume elsewhere) are refused likewise.
+// 4. Addresses are linear: memory is read and written through the page tables at CR3 when CR0.PG
+//    is set (walk_page_tables), so `x/4i $eip` works in the kernel and in a user process. Access
+//    rights are not checked (a debugger may read supervisor pages from ring 3, as with QEMU);
+//    unmapped addresses get `E14` (QEMU's reply, EFAULT).
+// 5. gdb goes away (`detach`, or the connection closes): the run continues to its end without it,
+//    as QEMU's does. `kill` ends the run at once (Machine::kill, status 137).
+// 6. A step into a boundary where an interrupt is delivered stops at the handler's first
+//    instruction (QEMU's default masks interrupts while stepping; forkscope never changes when one
+//    is taken).
+// 7. gdb writes code: the write drops the CPU's translations of those bytes, but the block being
+//    executed (the instruction at EIP and the rest of its translated block) runs as it was
+//    translated; the new bytes run from the next fetch of their address.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace fs {
+
+class Machine;
+struct RunResult;
+
+namespace gdb {
+
+// The byte stream to and from gdb.
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  // The next byte from gdb, waiting for it; nullopt once gdb has gone.
+  virtual std::optional<std::uint8_t> read() = 0;
+  // True when read() would not wait (a byte is there, or the connection has closed). Never waits.
+  virtual bool readable() = 0;
+  virtual void write(std::string_view bytes) = 0;
+};
+
+// Packet framing: $payload#xx, xx the modulo-256 sum of the payload's bytes as sent, in hex.
+std::uint8_t checksum(std::string_view payload);
+// '$', '#', '}' and '*' become '}' followed by the byte XOR 0x20.
+std::string escape(std::string_view raw);
+std::string unescape(std::string_view escaped);
+std::string frame(std::string_view payload);  // "$" + escape(payload) + "#xx"
+std::string to_hex(const void* data, std::size_t n);
+std::optional<std::vector<std::uint8_t>> from_hex(std::string_view hex);
+
+// What arrives from gdb.
+struct Incoming {
+  enum class Kind : std::uint8_t { kPacket, kInterrupt, kClosed } kind = Kind::kClosed;
+  std::string payload;  // kPacket: unescaped
+};
+
+// Framing over a Transport: acknowledges each packet ('+', or '-' for a bad checksum), resends the
+// last packet on '-', skips gdb's acks.
+class Channel {
+ public:
+  explicit Channel(Transport& t) : t_(t) {}
+  void send(std::string_view payload);
+  Incoming next();                 // waits
+  std::optional<Incoming> poll();  // nullopt when nothing has arrived; never waits for a first byte
+ private:
+  // After '$': the rest of the packet, waiting for it; nullopt (and '-' sent) for a bad checksum.
+  std::optional<Incoming> read_packet();
+  std::optional<Incoming> take(std::uint8_t b);  // one byte between packets
+  Transport& t_;
+  std::string last_;  // framed, for a resend
+};
+
+// The guest's memory at linear addresses, as gdb sees it (open question 4).
+// Reads up to n bytes from `linear`; stops at the first unmapped byte (possibly returning none).
+std::vector<std::uint8_t> read_linear(const Machine& m, std::uint32_t linear, std::size_t n);
+// Writes all the bytes or none (false when any is unmapped).
+bool write_linear(Machine& m, std::uint32_t linear, const std::vector<std::uint8_t>& bytes);
+
+class Stub {
+ public:
+  // ^C is looked for (without waiting) every this many instructions while the guest runs.
+  static constexpr unsigned kPollEvery = 4096;
+
+  // Installs the instruction observer on `m` (which must run per instruction); the guest stops at
+  // its first instruction and waits for gdb's commands.
+  Stub(Machine& m, Transport& t);
+  // After Machine::run() returned: tells a still-connected gdb how the run ended: W (exit status)
+  // for a guest exit or a final HLT, X (a signal) for a triple fault, guest error or cycle limit,
+  // after an O packet with forkscope's message. Nothing after a kill.
+  void finish(const RunResult& r);
+  bool attached() const { return attached_; }
+  std::uint64_t stops() const { return stops_; }
+
+ private:
+  enum class Next : std::uint8_t { kServe, kResume, kGone };
+  void on_instruction(std::uint32_t eip);
+  void serve(bool announce);
+  Next handle(const std::string& p);
+  std::string stop_reply() const;
+  std::string read_registers() const;
+  std::string write_registers(std::string_view hex);
+  std::string write_register(std::string_view args);
+  std::string resume(std::string_view addr, bool step);
+
+  Machine& m_;
+  Channel ch_;
+  static constexpr std::uint8_t kSoftware = 1, kHardware = 2;    // Z0, Z1
+  std::unordered_map<std::uint32_t, std::uint8_t> breakpoints_;  // address -> kinds
+  std::uint8_t stop_kinds_ = 0;             // the breakpoint kinds at the last stop's EIP
+  bool swbreak_ = false, hwbreak_ = false;  // gdb understands these stop reasons (qSupported)
+  bool attached_ = true;
+  bool stop_next_ = true;    // the first instruction, or a step
+  std::uint8_t signal_ = 5;  // of the last stop: SIGTRAP, or SIGINT after ^C
+  unsigned poll_countdown_ = kPollEvery;
+  std::uint64_t stops_ = 0;
+};
+
+}  // namespace gdb
+}  // namespace fs

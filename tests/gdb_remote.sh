@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# gdb_remote.sh FORKSCOPE KERNEL EXPECTED SPIN_GUEST WORKDIR: `forkscope run --gdb 0` under a real
+# gdb in batch mode, as a user attaches it: break at ret_from_fork, read EIP and the code there,
+# stepi, delete the breakpoint and continue to the end. gdb must stop at the address nm gives, stepi
+# must move to the next instruction, and the guest must end as without gdb: status 0, the console
+# EXPECTED, the instruction and cycle counts of `run --per-instruction`. Then raw packets on the
+# socket: ^C stops a spinning guest with SIGINT, `k` ends the run with status 137.
+# Every wait is bounded, so a hang fails the test instead of blocking CI; no gdb: skipped (77).
+set -u
+fs=$1 kernel=$2 expected=$3 spin=$4 work=$5
+command -v gdb >/dev/null || { echo "gdb not installed: skipped"; exit 77; }
+mkdir -p "$work" && cd "$work" || exit 1
+rm -f console.txt stderr.txt gdb.txt
+fail=0
+check() {  # check NAME CONDITION-COMMAND...
+  local name=$1; shift
+  if ! "$@"; then echo "FAIL: $name"; fail=1; fi
+}
+
+# waits_on FILE: the port forkscope names on stderr once it listens (empty if it never does).
+waits_on() {
+  local port= _
+  for _ in $(seq 100); do
+    port=$(sed -n 's/^forkscope: waiting for gdb on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$1")
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  echo "$port"
+}
+
+# Port 0: forkscope takes a free port and names it on stderr, so parallel runs never collide.
+timeout 120 "$fs" run --gdb 0 --cmdline init=forktest "$kernel" > console.txt 2> stderr.txt &
+fs_pid=$!
+port=$(waits_on stderr.txt)
+if [ -z "$port" ]; then
+  echo "FAIL: no 'waiting for gdb' line on stderr:"; cat stderr.txt
+  kill $fs_pid 2>/dev/null; exit 1
+fi
+
+# Bad input while it waits: the same port again is one line and status 2.
+err=$(timeout 10 "$fs" run --gdb "$port" "$kernel" 2>&1 >/dev/null); st=$?
+check "a port in use is status 2 (got $st)" test $st = 2
+check "a port in use is one line (got '$err')" test "$err" = \
+  "forkscope: cannot listen for gdb on 127.0.0.1:$port: Address already in use"
+
+timeout 120 gdb -batch -nx "$kernel" -ex "target remote :$port" -ex 'break ret_from_fork' \
+  -ex 'continue' -ex 'info registers eip' -ex 'x/2i $pc' -ex 'stepi' -ex 'info registers eip' \
+  -ex 'delete' -ex 'continue' > gdb.txt 2>&1
+gdb_st=$?
+wait $fs_pid
+fs_st=$?
+
+rff=$(nm "$kernel" | awk '$3 == "ret_from_fork" { print $1 }' | sed 's/^0*//')
+eips=$(sed -n 's/^eip  *0x\([0-9a-f]*\) .*/\1/p' gdb.txt)
+next=$(grep -A1 '^=> 0x' gdb.txt | sed -n '2s/^ *0x\([0-9a-f]*\) .*/\1/p')
+check "gdb exits 0 (status $gdb_st)" test $gdb_st = 0
+check "gdb stops at ret_from_fork (0x$rff)" test "$(sed -n 1p <<<"$eips")" = "$rff"
+check "x/2i shows ret_from_fork's code" grep -qE '^=> 0x0*'"$rff"' <ret_from_fork>:' gdb.txt
+check "stepi moves to the next instruction (0x$next)" test -n "$next" -a "$(sed -n 2p <<<"$eips")" = "$next"
+check "gdb sees the guest exit normally" grep -q 'exited normally' gdb.txt
+check "forkscope exits 0 (status $fs_st)" test $fs_st = 0
+check "the console is forktest's" diff console.txt "$expected"
+counts() { grep -oE '^  instructions [0-9]+  cycles [0-9]+' "$1"; }
+timeout 120 "$fs" run --per-instruction --cmdline init=forktest "$kernel" > /dev/null 2> alone.txt
+check "the same instructions and cycles as without gdb: $(counts stderr.txt)" \
+  test -n "$(counts alone.txt)" -a "$(counts stderr.txt)" = "$(counts alone.txt)"
+
+# ^C and kill over the socket itself (bash's /dev/tcp), on a guest that spins for ever.
+timeout 60 "$fs" run --gdb 0 --max-cycles 100000000000 "$spin" > /dev/null 2> spin_stderr.txt &
+spin_pid=$!
+port=$(waits_on spin_stderr.txt)
+if [ -n "$port" ] && exec 3<>/dev/tcp/127.0.0.1/"$port"; then
+  printf '$c#63' >&3
+  sleep 0.3
+  printf '\003' >&3
+  reply=
+  read -r -t 10 -u 3 -d '#' reply
+  check "^C stops the guest with SIGINT (got '$reply')" test "$reply" = '+$T02thread:01;'
+  printf '+$k#6b' >&3
+  exec 3>&-
+else
+  check "forkscope listens for the ^C test" false
+fi
+wait $spin_pid
+spin_st=$?
+check "k ends the run with status 137 (got $spin_st)" test $spin_st = 137
+check "k is reported on stderr" grep -q '^forkscope: killed by gdb at 0008:' spin_stderr.txt
+[ $fail = 0 ] || { echo "--- gdb:"; cat gdb.txt; echo "--- forkscope stderr:"; cat stderr.txt spin_stderr.txt; }
+exit $fail
