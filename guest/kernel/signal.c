@@ -76,8 +76,8 @@ asmlinkage long sys_kill(int pid, int sig)
 	if (pid <= 0)
 		return -EINVAL;	/* process groups and "everyone" (pid 0, -1, -pgrp): not modelled */
 	t = find_task_by_pid(pid);
-	if (!t || t == &init_task || t->exit_state)
-		return -ESRCH;
+	if (!t || t == &init_task)
+		return -ESRCH;	/* a zombie still exists until it is reaped: 0, and nothing happens */
 	err = check_kill_permission(sig, t);
 	if (err || !sig)
 		return err;

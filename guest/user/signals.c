@@ -7,7 +7,9 @@
  *      sleeping grandchild (now init's) is left to init;
  *   3. a child gets SIGCHLD, whose default action is to ignore it: it sleeps on and exits with 42;
  *   4. a child that made itself uid 1000 tries to signal init (root): EPERM, exits with 7;
- *   5. the parent's own child signals itself with SIGUSR1: kill() never returns to it.
+ *   5. a child that has exited but is not reaped yet (a zombie) gets SIGTERM: kill() returns 0 and
+ *      the exit status stays the child's own;
+ *   6. a child signals itself with SIGUSR1: kill() never returns to it.
  * Children print nothing (a child may be signalled before or after it reaches its sleep, depending
  * on timing; either way it ends the same): every line comes from the parent, so the output does not
  * depend on timing (tests/user_timing.sh, tests/peer_qemu.sh).
@@ -117,7 +119,15 @@ int main(int argc, char **argv)
 	}
 	reap("uid 1000's kill(1, SIGTERM) got EPERM", child, 0, 7);
 
-	/* 5. A process may signal itself: the signal acts on the way out of kill(). */
+	/* 5. A zombie still exists until it is reaped: kill() succeeds and changes nothing. */
+	child = fork();
+	if (child == 0)
+		exit(5);
+	nap(0, 20000000);	/* the child has exited by now: a zombie */
+	check("kill(zombie child, SIGTERM) -> 0", kill(child, SIGTERM) == 0);
+	reap("the zombie keeps its exit status", child, 0, 5);
+
+	/* 6. A process may signal itself: the signal acts on the way out of kill(). */
 	child = fork();
 	if (child == 0) {
 		kill(getpid(), SIGUSR1);
