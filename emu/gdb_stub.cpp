@@ -284,7 +284,15 @@ void Stub::serve(bool announce) {
       return;
     }
     if (in.kind == Incoming::Kind::kInterrupt) continue;  // already stopped
-    switch (handle(in.payload)) {
+    Next next = Next::kServe;
+    try {
+      next = handle(in.payload);
+    } catch (const std::exception&) {
+      // A packet the parsers did not expect (a missing argument, say): the debugger's mistake,
+      // answered as an error, never the end of the guest's run.
+      ch_.send("E00");
+    }
+    switch (next) {
       case Next::kServe:
         break;
       case Next::kResume:
@@ -355,7 +363,7 @@ std::string Stub::resume(std::string_view addr, bool step) {
 
 Stub::Next Stub::handle(const std::string& p) {
   const char cmd = p.empty() ? '\0' : p[0];
-  const std::string_view args = std::string_view(p).substr(1);
+  const std::string_view args = p.empty() ? std::string_view{} : std::string_view(p).substr(1);
   auto reply = [&](std::string_view r) {
     ch_.send(r);
     return Next::kServe;

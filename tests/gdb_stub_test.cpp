@@ -199,6 +199,35 @@ TEST_CASE("gdb stub: the guest waits at its first instruction, g is i386 order",
   CHECK(first_eip == m.symbols().address_of("_start"));
 }
 
+TEST_CASE("gdb stub: malformed packets get an error reply and the run goes on", "[gdb_stub]") {
+  MachineOptions o = options();
+  o.max_cycles = 200'000;
+  Machine m(o);
+  m.load(guest("spin"));
+  ScriptTransport t;
+  gdb::Stub stub(m, t);
+  t.steps = {
+      [&](ScriptTransport& s) {
+        // An empty packet, arguments missing or not hex: the parsers' problem, not the guest's.
+        for (const char* p : {"", "Z0", "z", "m", "mzz,4", "M0", "X", "P", "p", "Gzz", "?"})
+          s.send(p);
+      },
+      [&](ScriptTransport& s) {
+        auto r = s.replies();
+        REQUIRE(r.size() == 11);
+        for (std::size_t i = 1; i < 10; ++i) {
+          INFO("reply " << i);
+          CHECK((r[i].empty() || r[i][0] == 'E'));
+        }
+        CHECK(r[10] == "T05thread:01;");  // still stopped where it was, still serving
+        CHECK(m.stats().instructions == 0);
+        s.send("D");
+      },
+  };
+  RunResult r = m.run();
+  CHECK(r.reason == StopReason::kCycleLimit);  // detached: the run went on to its end
+}
+
 TEST_CASE("gdb stub: general registers and EFLAGS are writable, EIP and segments refused",
           "[gdb_stub]") {
   MachineOptions o = options();
