@@ -16,6 +16,9 @@
  *   7. a signal whose frame does not fit (esp pointing at unmapped memory) ends the task with SIGSEGV;
  *   8. exec resets caught signals to SIG_DFL but keeps ignored ones: a child that catches SIGUSR1 and
  *      ignores SIGTERM execs this program, which sends itself both and dies of SIGUSR1.
+ * Run as pid 1 with the argument as-init (init=/bin/sighandler -- as-init), it checks instead that
+ * init takes only the signals it has a handler for: SIGTERM to itself with SIG_DFL does nothing, with a
+ * handler the handler runs.
  * Every line is printed by the parent, by a handler running in the parent because of its own kill(),
  * or by a child while the parent waits for it: the output does not depend on timing
  * (tests/user_timing.sh, tests/peer_qemu.sh).
@@ -133,6 +136,24 @@ static int exec_side(void)
 	return 1;	/* not reached */
 }
 
+/* As pid 1: a signal init has no handler for is dropped (2.6.12); one it catches is delivered. */
+static int as_init(void)
+{
+	struct sigaction sa;
+	int r;
+
+	printf("sighandler: as pid %d\n", getpid());
+	r = kill(getpid(), SIGTERM);
+	check("init: kill(1, SIGTERM) with SIG_DFL -> 0, dropped: still running", r == 0 && getpid() == 1);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sigaction(SIGTERM, &sa, NULL);
+	r = kill(getpid(), SIGTERM);
+	check("init: kill(1, SIGTERM) with a handler -> 0, the handler ran", r == 0 && handled[SIGTERM] == 1);
+	printf("sighandler: %s\n", failed ? "FAILED" : "ok");
+	return failed ? 19 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sigaction sa, old;
@@ -142,6 +163,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "exec-side"))
 		return exec_side();
+	if (argc > 1 && !strcmp(argv[1], "as-init"))
+		return as_init();
 	me = getpid();
 	printf("sighandler: %s running as pid %d\n", argv[0], me);
 
