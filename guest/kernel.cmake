@@ -15,6 +15,7 @@ forkscope_guest_image(NAME guest_kernel
     ${FS_GUEST}/arch/i386/kernel/time.c
     ${FS_GUEST}/arch/i386/kernel/process.c
     ${FS_GUEST}/arch/i386/kernel/sys_i386.c
+    ${FS_GUEST}/arch/i386/kernel/signal.c
     ${FS_GUEST}/init/main.c
     ${FS_GUEST}/init/scenarios.c
     ${FS_GUEST}/init/user_scenarios.c

@@ -11,6 +11,7 @@
 #include <linux/mm.h>
 #include <linux/string.h>
 #include <linux/binfmts.h>
+#include <linux/signal.h>
 #include <asm/mmu_context.h>
 #include <asm/system.h>
 #include <asm/uaccess.h>
@@ -82,11 +83,14 @@ static void exec_mmap(struct mm_struct *mm)
 	mmdrop(active_mm);
 }
 
-/* flush_old_exec: leave the old program behind: its address space, its name, "forked, no exec". */
+/* flush_old_exec: leave the old program behind: its address space, its signal handlers (caught
+ * signals go back to SIG_DFL; ignored ones, the blocked mask and pending signals stay), its name,
+ * "forked, no exec". */
 int flush_old_exec(struct linux_binprm *bprm)
 {
 	exec_mmap(bprm->mm);
 	bprm->mm = NULL;
+	flush_signal_handlers(current, 0);
 	current->flags &= ~PF_FORKNOEXEC;
 	current->did_exec = 1;
 	set_task_comm(current, bprm->prog->name);
@@ -127,6 +131,9 @@ int do_execve(const char __user *filename, char __user *const __user *argv,
 	if (retval < 0)
 		goto out;
 	bprm.envc = retval;
+	retval = unshare_sighand(current);	/* 2.6.12: de_thread, before the point of no return */
+	if (retval < 0)
+		goto out;
 	retval = load_elf_binary(&bprm, regs);
 	if (bprm.mm)		/* failed before the point of no return */
 		mmput(bprm.mm);

@@ -113,7 +113,20 @@
 #define TASK_THREAD_ESP0	0xD8
 #define TASK_THREAD_EIP		0xE0
 #define TASK_THREAD_ESP		0xE4
-#define TASK_STRUCT_SIZE	0x108
+#define TASK_SIGHAND		0x108	/* struct sighand_struct * (linux/signal.h) */
+#define TASK_BLOCKED		0x10C	/* unsigned long: blocked signals, bit sig - 1 */
+#define TASK_STRUCT_SIZE	0x110
+
+/* ---- signal handlers (linux/signal.h: struct sighand_struct, struct k_sigaction) ---- */
+#define SIGHAND_COUNT		0x00
+#define SIGHAND_ACTION		0x04	/* action[sig - 1], K_SIGACTION_SIZE bytes each */
+#define K_SIGACTION_SIZE	0x10
+#define KSA_HANDLER		0x00
+#define KSA_FLAGS		0x04
+#define KSA_RESTORER		0x08
+#define KSA_MASK		0x0C
+#define SA_RESTORER_FLAG	0x04000000
+#define SA_NODEFER_FLAG		0x40000000
 
 /* task->state and task->exit_state values */
 #define TASK_RUNNING		0

@@ -10,6 +10,7 @@
 #include <linux/init.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/signal.h>
 #include <linux/mm.h>
 #include <linux/string.h>
 #include <linux/multiboot.h>
@@ -46,6 +47,7 @@ static const struct scenario scenarios[] = {
 	{ "forkloop", scenario_forkloop, "10000 fork+exit+wait cycles from user mode, no page or object leaked" },
 	{ "lines", scenario_lines, "a user program reads console lines (--serial-input FILE) until end of file" },
 	{ "signals", scenario_signals, "kill() and default actions: sleepers ended with -EINTR, SIGCHLD ignored, EPERM" },
+	{ "sighandler", scenario_sighandler, "signal handlers: sigaction, sigprocmask, the signal frame, sigreturn, EINTR" },
 };
 static const struct scenario *chosen;
 
@@ -58,7 +60,7 @@ void read_mm_counts(struct mm_counts *c)
 	c->task_objs = task_struct_cache.active_objs;
 	c->stack_objs = thread_info_cache.active_objs;
 	c->slabs = task_struct_cache.num_slabs + thread_info_cache.num_slabs + mm_cache.num_slabs +
-		   vm_area_cache.num_slabs + uid_cache.num_slabs;
+		   vm_area_cache.num_slabs + uid_cache.num_slabs + sighand_cache.num_slabs;
 }
 
 int same_mm_counts(const struct mm_counts *a, const struct mm_counts *b)

@@ -21,6 +21,7 @@ int scenario_schedmix(void);
 int scenario_forkloop(void);
 int scenario_lines(void);
 int scenario_signals(void);
+int scenario_sighandler(void);
 int scenario_exec(void);		/* init=/path: exec it with the words after "--" */
 extern const char *execute_command;	/* main.c: that path */
 

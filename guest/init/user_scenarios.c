@@ -84,6 +84,14 @@ int scenario_signals(void)
 	return run_under_init("signals");
 }
 
+/* sighandler: guest/user/sighandler.c - handlers: sigaction, signal, sigprocmask, the signal frame and
+ * sigreturn, a nanosleep interrupted with EINTR, SIG_IGN, a blocked signal delivered when unblocked, a
+ * frame that does not fit (SIGSEGV), exec resetting handlers. */
+int scenario_sighandler(void)
+{
+	return run_under_init("sighandler");
+}
+
 /*
  * lines: guest/user/lines.c - reads console lines (forkscope run --serial-input FILE) until end of
  * file, as pid 1 itself (no /sbin/init: its argument is passed straight on). "lines.pause=MS" on the

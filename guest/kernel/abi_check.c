@@ -4,6 +4,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/mm.h>
+#include <linux/signal.h>
 #include <asm/ptrace.h>
 #include <asm/thread_info.h>
 #include <asm/processor.h>
@@ -72,7 +73,18 @@ ABI(struct task_struct, thread, TASK_THREAD);
 ABI(struct task_struct, thread.esp0, TASK_THREAD_ESP0);
 ABI(struct task_struct, thread.eip, TASK_THREAD_EIP);
 ABI(struct task_struct, thread.esp, TASK_THREAD_ESP);
+ABI(struct task_struct, sighand, TASK_SIGHAND);
+ABI(struct task_struct, blocked, TASK_BLOCKED);
 _Static_assert(sizeof(struct task_struct) == TASK_STRUCT_SIZE, "task_struct size");
+ABI(struct sighand_struct, count, SIGHAND_COUNT);
+ABI(struct sighand_struct, action, SIGHAND_ACTION);
+_Static_assert(sizeof(struct k_sigaction) == K_SIGACTION_SIZE, "k_sigaction size");
+ABI(struct k_sigaction, sa.sa_handler, KSA_HANDLER);
+ABI(struct k_sigaction, sa.sa_flags, KSA_FLAGS);
+ABI(struct k_sigaction, sa.sa_restorer, KSA_RESTORER);
+ABI(struct k_sigaction, sa.sa_mask, KSA_MASK);
+_Static_assert(SA_RESTORER == SA_RESTORER_FLAG, "SA_RESTORER");
+_Static_assert(SA_NODEFER == SA_NODEFER_FLAG, "SA_NODEFER");
 _Static_assert(sizeof(((struct task_struct *)0)->comm) == TASK_COMM_LEN, "comm size");
 
 ABI(struct mm_struct, mmap, MM_MMAP);

@@ -7,6 +7,7 @@
  * Whichever comes second frees the task_struct and the stack.
  */
 #include <linux/sched.h>
+#include <linux/signal.h>
 #include <linux/slab.h>
 #include <linux/interrupt.h>
 #include <asm/mmu_context.h>
@@ -53,8 +54,8 @@ static void forget_original_parent(struct task_struct *father, struct task_struc
 	}
 }
 
-/* do_notify_parent: tell the parent a child died. No signals exist yet, so this is the wake-up of a
- * parent sleeping in do_wait() (2.6.12 sends exit_signal and wakes wait_chldexit). */
+/* do_notify_parent: tell the parent a child died: the wake-up of a parent sleeping in do_wait()
+ * (2.6.12 also sends exit_signal, SIGCHLD; not modelled - without a handler it is ignored anyway). */
 static void do_notify_parent(struct task_struct *tsk)
 {
 	wake_up_interruptible_sync(&tsk->parent->wait_chldexit);
@@ -117,6 +118,7 @@ fastcall void do_exit(long code)
 		printk(KERN_INFO "exit: pid %d (%s) parent %d prio %d slice %u code %ld jiffies %lu\n", tsk->pid,
 		       tsk->comm, tsk->parent->pid, tsk->prio, tsk->time_slice, code, jiffies);
 	exit_mm(tsk);
+	exit_sighand(tsk);
 	exit_notify(tsk);
 	local_irq_disable();
 	tsk->flags |= PF_DEAD;

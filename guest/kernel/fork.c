@@ -7,13 +7,16 @@
  * copy_mm() gives a forked process its own copy of the parent's address space, its pages shared
  * copy-on-write as in 2.6.12 (mm/memory.c copy_page_range, do_wp_page); CLONE_VM shares the address
  * space itself, and a kernel thread has none.
- * Not modelled (no files, signals or namespaces yet): copy_files, copy_fs, copy_sighand,
- * copy_signal, copy_namespace - their clone_flags checks are kept.
+ * copy_sighand() shares the parent's signal handlers with CLONE_SIGHAND and copies them otherwise; the
+ * blocked mask is inherited, the pending set starts empty.
+ * Not modelled (no files or namespaces yet): copy_files, copy_fs, copy_signal, copy_namespace - their
+ * clone_flags checks are kept.
  */
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/mm.h>
+#include <linux/signal.h>
 #include <asm/mmu_context.h>
 #include <asm/system.h>
 #include <abi.h>
@@ -81,6 +84,7 @@ void fork_init(unsigned long mempages)
 	kmem_cache_create(&thread_info_cache, "thread_info", THREAD_SIZE, THREAD_SIZE);
 	kmem_cache_create(&mm_cache, "mm_struct", sizeof(struct mm_struct), 32);
 	kmem_cache_create(&vm_area_cache, "vm_area_struct", sizeof(struct vm_area_struct), 32);
+	signals_init();
 	max_threads = mempages / (8 * THREAD_SIZE / PAGE_SIZE);
 	if (max_threads < 20)
 		max_threads = 20;
@@ -237,6 +241,8 @@ static void reset_child_state(struct task_struct *p, unsigned long clone_flags, 
 	INIT_LIST_HEAD(&p->tasks);
 	init_waitqueue_head(&p->wait_chldexit);
 	clear_ti_thread_flag(p->thread_info, TIF_SIGPENDING);
+	p->pending = 0;		/* 2.6.12: init_sigpending; blocked stays the parent's */
+	p->sighand = NULL;
 	p->utime = p->stime = 0;
 	p->nvcsw = p->nivcsw = 0;
 	p->lock_depth = -1;
@@ -254,7 +260,7 @@ static void reset_child_state(struct task_struct *p, unsigned long clone_flags, 
 /*
  * copy_process: create the new task, fully linked but not yet runnable (wake_up_new_task() does that).
  * The order is 2.6.12's: flag checks, dup_task_struct, the RLIMIT_NPROC and max_threads limits
- * (-EAGAIN), copy_mm, copy_thread, sched_fork, family links, nr_threads++. Returns the task or
+ * (-EAGAIN), copy_sighand, copy_mm, copy_thread, sched_fork, family links, nr_threads++. Returns the task or
  * ERR_PTR(-errno).
  */
 static struct task_struct *copy_process(unsigned long clone_flags, unsigned long stack_start,
@@ -280,9 +286,12 @@ static struct task_struct *copy_process(unsigned long clone_flags, unsigned long
 	if (nr_threads >= max_threads)
 		goto bad_fork_cleanup_count;
 	reset_child_state(p, clone_flags, pid);
+	retval = copy_sighand(clone_flags, p);
+	if (retval)
+		goto bad_fork_cleanup_sighand;
 	retval = copy_mm(clone_flags, p);
 	if (retval)
-		goto bad_fork_cleanup_count;
+		goto bad_fork_cleanup_sighand;
 	retval = copy_thread(0, clone_flags, stack_start, stack_size, p, regs);
 	if (retval)
 		goto bad_fork_cleanup_mm;
@@ -297,6 +306,8 @@ static struct task_struct *copy_process(unsigned long clone_flags, unsigned long
 bad_fork_cleanup_mm:
 	if (p->mm)
 		mmput(p->mm);
+bad_fork_cleanup_sighand:
+	exit_sighand(p);
 bad_fork_cleanup_count:
 	atomic_dec(&p->user->processes);
 	free_uid(p->user);

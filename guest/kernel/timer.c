@@ -171,8 +171,9 @@ asmlinkage long sys_nanosleep(struct timespec __user *rqtp, struct timespec __us
 	expire = (unsigned long)schedule_timeout((signed long)expire);
 	if (expire && signal_pending(current)) {
 		/* Woken by a signal (kernel/signal.c): what is left goes to *rmtp, and the call fails
-		 * with -EINTR (2.6.12 returns -ERESTART_RESTARTBLOCK, which only a handler could see;
-		 * with no handlers the signal ends the task on its way out). */
+		 * with -EINTR - seen by the program after a handler has run, or never, when the
+		 * signal's default action ends the task on its way out (2.6.12 returns
+		 * -ERESTART_RESTARTBLOCK, which do_signal turns into -EINTR for a handler). */
 		if (rmtp) {
 			struct timespec left = { (long)(expire / HZ), (long)(expire % HZ) * NSEC_PER_JIFFY };
 

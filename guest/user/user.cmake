@@ -8,7 +8,7 @@ set(FS_USER_LIB
   ${FS_USER}/lib/syscalls.c
   ${FS_USER}/lib/printf.c
   ${FS_USER}/lib/string.c)
-set(FS_USER_PROGRAMS init forktest isolation faults forkbomb schedmix forkloop orphan lines signals)
+set(FS_USER_PROGRAMS init forktest isolation faults forkbomb schedmix forkloop orphan lines signals sighandler)
 set(FS_USER_PROGRAM_DEFINES)
 set(FS_USER_PROGRAM_FILES)
 foreach(p ${FS_USER_PROGRAMS})

@@ -43,6 +43,9 @@ user_programs:
 #ifdef USER_PROGRAM_signals
 	.long signals_name, signals_image, signals_end - signals_image
 #endif
+#ifdef USER_PROGRAM_sighandler
+	.long sighandler_name, sighandler_image, sighandler_end - sighandler_image
+#endif
 	.long 0, 0, 0
 	.size user_programs, . - user_programs
 
@@ -133,4 +136,13 @@ signals_name:
 signals_image:
 	.incbin USER_PROGRAM_signals
 signals_end:
+#endif
+
+#ifdef USER_PROGRAM_sighandler
+sighandler_name:
+	.asciz "sighandler"
+	.p2align 4
+sighandler_image:
+	.incbin USER_PROGRAM_sighandler
+sighandler_end:
 #endif

@@ -15,12 +15,16 @@
 #define __NR_getuid		24
 #define __NR_nice		34
 #define __NR_kill		37
+#define __NR_signal		48
 #define __NR_times		43
 #define __NR_getppid		64
+#define __NR_sigaction		67
 #define __NR_setrlimit		75
 #define __NR_getrlimit		76
 #define __NR_wait4		114
+#define __NR_sigreturn		119
 #define __NR_clone		120
+#define __NR_sigprocmask	126
 #define __NR_sched_yield	158
 #define __NR_nanosleep		162
 #define __NR_vfork		190

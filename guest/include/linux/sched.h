@@ -65,6 +65,7 @@
 
 struct pt_regs;
 struct prio_array;
+struct sighand_struct;
 struct vm_area_struct;
 
 /*
@@ -156,6 +157,8 @@ struct task_struct {
 					 * offsets above stay put) */
 	unsigned long pending;		/* kernel/signal.c: signals 1..31 sent, bit sig - 1 (2.6.12:
 					 * pending.signal) */
+	struct sighand_struct *sighand;	/* its handlers (linux/signal.h), NULL once it has exited */
+	unsigned long blocked;		/* signals held pending, bit sig - 1; inherited by fork and exec */
 };
 typedef struct task_struct task_t;
 

@@ -52,6 +52,94 @@ int kill(pid_t pid, int sig)
 	return (int)syscall(__NR_kill, pid, sig, 0);
 }
 
+/* __restore: where a handler installed by sigaction() returns (sa_restorer): the handler's ret has
+ * popped the return address, so esp points at the frame's signal number - pop it, as the kernel's own
+ * trampoline does, and call sigreturn(119), which does not return here. */
+__asm__(".text\n"
+	".globl __restore\n"
+	".type __restore, @function\n"
+	"__restore:\n\t"
+	"popl %eax\n\t"
+	"movl $" "119" ", %eax\n\t"
+	"int $0x80\n"
+	".size __restore, . - __restore\n");
+_Static_assert(__NR_sigreturn == 119, "__restore's system call number");
+
+/* sigaction: glibc's way - the kernel returns from the handler through __restore (SA_RESTORER). */
+int sigaction(int sig, const struct sigaction *act, struct sigaction *oact)
+{
+	struct sigaction k;
+
+	if (act) {
+		k = *act;
+		k.sa_flags |= SA_RESTORER;
+		k.sa_restorer = __restore;
+		act = &k;
+	}
+	return (int)syscall(__NR_sigaction, sig, (long)act, (long)oact);
+}
+
+/* signal: the kernel's signal(48), System V semantics (one-shot, not blocked while it runs). */
+sighandler_t signal(int sig, sighandler_t handler)
+{
+	long r = raw_syscall3(__NR_signal, sig, (long)handler, 0);
+
+	if ((unsigned long)r >= (unsigned long)-MAX_ERRNO) {
+		errno = (int)-r;
+		return SIG_ERR;
+	}
+	return (sighandler_t)r;
+}
+
+int sigprocmask(int how, const sigset_t *set, sigset_t *oset)
+{
+	return (int)syscall(__NR_sigprocmask, how, (long)set, (long)oset);
+}
+
+static int bad_signal(int sig)
+{
+	if (sig < 1 || sig > 31) {
+		errno = EINVAL;
+		return 1;
+	}
+	return 0;
+}
+
+int sigemptyset(sigset_t *set)
+{
+	*set = 0;
+	return 0;
+}
+
+int sigfillset(sigset_t *set)
+{
+	*set = 0x7fffffffUL;
+	return 0;
+}
+
+int sigaddset(sigset_t *set, int sig)
+{
+	if (bad_signal(sig))
+		return -1;
+	*set |= 1UL << (sig - 1);
+	return 0;
+}
+
+int sigdelset(sigset_t *set, int sig)
+{
+	if (bad_signal(sig))
+		return -1;
+	*set &= ~(1UL << (sig - 1));
+	return 0;
+}
+
+int sigismember(const sigset_t *set, int sig)
+{
+	if (bad_signal(sig))
+		return -1;
+	return (*set >> (sig - 1)) & 1;
+}
+
 uid_t getuid(void)
 {
 	return (uid_t)syscall(__NR_getuid, 0, 0, 0);

@@ -2,6 +2,7 @@
  * Nothing here is allocated: fork copies these into every later task. */
 #include <linux/sched.h>
 #include <linux/string.h>
+#include <linux/signal.h>
 #include <asm/processor.h>
 #include <abi.h>
 
@@ -63,6 +64,8 @@ struct task_struct init_task = {
 	.user = &root_user,
 	.rlim_nproc = 0,		/* fork_init() sets it to max_threads / 2 */
 	.comm = "swapper",
+	.sighand = &init_sighand,
+	.blocked = 0,
 	.thread = {
 		.esp0 = (unsigned long)&init_thread_union + THREAD_SIZE,
 		.sysenter_cs = __KERNEL_CS,

@@ -53,6 +53,10 @@ asmlinkage ssize_t sys_read(unsigned int fd, char __user *buf, size_t count);	/*
 asmlinkage ssize_t sys_write(unsigned int fd, const char __user *buf, size_t count);	/* fs/ */
 asmlinkage long sys_nice(int increment);						/* kernel/sched.c */
 asmlinkage long sys_kill(int pid, int sig);						/* kernel/signal.c */
+asmlinkage long sys_sigaction(int sig, const void __user *act, void __user *oact);
+asmlinkage long sys_signal(int sig, void *handler);
+asmlinkage long sys_sigprocmask(int how, const void __user *set, void __user *oset);
+asmlinkage int sys_sigreturn(struct pt_regs regs);					/* arch/i386/kernel/signal.c */
 asmlinkage long sys_setuid(uid_t uid);							/* kernel/sys.c */
 asmlinkage long sys_getuid(void);
 struct rlimit;
@@ -106,6 +110,10 @@ const syscall_fn sys_call_table[NR_syscalls] = {
 	SYS(__NR_times, sys_times),
 	SYS(__NR_nice, sys_nice),
 	SYS(__NR_kill, sys_kill),
+	SYS(__NR_signal, sys_signal),
+	SYS(__NR_sigaction, sys_sigaction),
+	SYS(__NR_sigreturn, sys_sigreturn),
+	SYS(__NR_sigprocmask, sys_sigprocmask),
 	SYS(__NR_getppid, sys_getppid),
 	SYS(__NR_setrlimit, sys_setrlimit),
 	SYS(__NR_getrlimit, sys_getrlimit),

@@ -88,8 +88,9 @@ static void __noreturn die(int trapnr, struct pt_regs *regs, long err)
 #define SIGSEGV	11
 
 /*
- * do_trap: an exception in user mode kills the process (2.6.12 sends the signal; with no handlers
- * and no signal delivery here, the default action is the end: do_exit(signr)). One line on the
+ * do_trap: an exception in user mode kills the process (2.6.12 sends the signal with force_sig, and a
+ * handler may catch it; here faults are not delivered as signals - whatever handler the process has,
+ * the default action is the end: do_exit(signr)). One line on the
  * console: pid, vector, EIP, CR2. In the kernel it is an oops (die()).
  */
 void do_trap(int trapnr, int signr, struct pt_regs *regs, long error_code);
