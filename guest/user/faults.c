@@ -9,13 +9,12 @@
  * runs again.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define SIGFPE		8
-#define SIGSEGV		11
 #define KERNEL_ADDRESS	0x00100000	/* the kernel's text: mapped, supervisor only */
 #define NOSYS_STATUS	38		/* the unknown-syscall child's exit status when it saw ENOSYS */
 

@@ -55,7 +55,7 @@
 #define CLONE_CHILD_SETTID	0x01000000
 #define CLONE_STOPPED		0x02000000
 
-#define SIGCHLD		17
+#include <asm/signal.h>	/* SIGCHLD, the usual exit signal */
 
 /* wait options. */
 #define WNOHANG		0x00000001

@@ -7,32 +7,8 @@
 #define _LINUX_SIGNAL_H
 
 #include <linux/types.h>
+#include <asm/signal.h>
 
-#define SIGHUP		1
-#define SIGINT		2
-#define SIGQUIT		3
-#define SIGILL		4
-#define SIGTRAP		5
-#define SIGABRT		6
-#define SIGBUS		7
-#define SIGFPE		8
-#define SIGKILL		9
-#define SIGUSR1		10
-#define SIGSEGV		11
-#define SIGUSR2		12
-#define SIGPIPE		13
-#define SIGALRM		14
-#define SIGTERM		15
-#ifndef SIGCHLD
-#define SIGCHLD		17
-#endif
-#define SIGCONT		18
-#define SIGSTOP		19
-#define SIGTSTP		20
-#define SIGTTIN		21
-#define SIGTTOU		22
-#define SIGURG		23
-#define SIGWINCH	28
 #define _NSIG_CLASSIC	31	/* 1..31; the real-time signals 32..64 are not modelled (-EINVAL) */
 
 typedef unsigned long sigset_t;	/* bit sig - 1; 2.6.12's old_sigset_t */
@@ -45,23 +21,6 @@ typedef void (*__sighandler_t)(int);
 typedef void (*__sigrestore_t)(void);
 #define SIG_DFL	((__sighandler_t)0)
 #define SIG_IGN	((__sighandler_t)1)
-
-/* sa_flags (asm-i386/signal.h) */
-#define SA_NOCLDSTOP	0x00000001
-#define SA_NOCLDWAIT	0x00000002
-#define SA_SIGINFO	0x00000004
-#define SA_RESTORER	0x04000000
-#define SA_ONSTACK	0x08000000
-#define SA_RESTART	0x10000000
-#define SA_NODEFER	0x40000000
-#define SA_RESETHAND	0x80000000
-#define SA_NOMASK	SA_NODEFER
-#define SA_ONESHOT	SA_RESETHAND
-
-/* sigprocmask's how */
-#define SIG_BLOCK	0
-#define SIG_UNBLOCK	1
-#define SIG_SETMASK	2
 
 /* The kernel's copy of a handler (2.6.12's struct sigaction inside struct k_sigaction). */
 struct sigaction {

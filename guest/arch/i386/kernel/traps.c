@@ -79,13 +79,8 @@ static void __noreturn die(int trapnr, struct pt_regs *regs, long err)
 	machine_exit(FS_EXIT_OOPS);
 }
 
-/* Signal numbers (asm-i386/signal.h) for the exceptions 2.6.12 turns into signals. No signals are
- * delivered yet: the process simply ends as if killed by it. */
-#define SIGILL	4
-#define SIGTRAP	5
-#define SIGBUS	7
-#define SIGFPE	8
-#define SIGSEGV	11
+/* The exceptions 2.6.12 turns into signals (asm/signal.h's numbers): the process simply ends as if
+ * killed by it - a handler cannot catch these here. */
 
 /*
  * do_trap: an exception in user mode kills the process (2.6.12 sends the signal with force_sig, and a

@@ -10,6 +10,7 @@
 #include <linux/sched.h>
 #include <linux/mm.h>
 #include <asm/ptrace.h>
+#include <asm/signal.h>
 #include <asm/system.h>
 #include <asm/pgtable.h>
 #include <abi.h>
@@ -18,9 +19,6 @@
 #define PF_PROT		0x1	/* 1: protection violation on a present page, 0: not present */
 #define PF_WRITE	0x2	/* 1: the access was a write */
 #define PF_USER		0x4	/* 1: it came from CPL 3 */
-
-#define SIGKILL		9
-#define SIGSEGV		11
 
 void do_trap(int trapnr, int signr, struct pt_regs *regs, long error_code);	/* traps.c */
 
