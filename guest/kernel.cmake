@@ -46,6 +46,7 @@ forkscope_guest_image(NAME guest_kernel
     ${FS_GUEST}/drivers/serial.c
     ${FS_GUEST}/drivers/n_tty.c
     ${FS_GUEST}/lib/string.c
+    ${FS_GUEST}/lib/cmdline.c
     ${FS_GUEST}/lib/vsprintf.c
     ${FS_GUEST}/lib/libgcc.c
     ${FS_GUEST}/usr/user_programs.S

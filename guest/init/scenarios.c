@@ -2,6 +2,7 @@
  * init/scenarios.c: the three scenarios init runs. Each logs what it does on the console (fork/exit/
  * reap lines come from the kernel itself) and checks its own claims at the end.
  */
+#include <linux/init.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/mm.h>
@@ -174,19 +175,12 @@ static int sched_report(void)
 	return ok ? FS_EXIT_OK : FS_EXIT_SCENARIO;
 }
 
-extern char saved_command_line[];
-
 /* "sched.ticks=N" on the kernel command line (N > 0), else SCHED_RUN_TICKS. */
 static unsigned long sched_run_ticks(void)
 {
-	const char *opt = strstr(saved_command_line, "sched.ticks=");
-	unsigned long n = 0;
+	long n = cmdline_number(saved_command_line, "sched.ticks");
 
-	if (!opt)
-		return SCHED_RUN_TICKS;
-	for (opt += sizeof("sched.ticks=") - 1; *opt >= '0' && *opt <= '9'; opt++)
-		n = n * 10 + (unsigned long)(*opt - '0');
-	return n ? n : SCHED_RUN_TICKS;
+	return n > 0 ? (unsigned long)n : SCHED_RUN_TICKS;
 }
 
 int scenario_sched(void)

@@ -103,14 +103,11 @@ int scenario_lines(void)
 {
 	static char pause[12];
 	const char *argv[] = { "/bin/lines", NULL, NULL };
-	const char *opt = strstr(saved_command_line, "lines.pause=");
-	unsigned int i = 0;
+	long ms = cmdline_number(saved_command_line, "lines.pause");
 	long err;
 
-	if (opt) {
-		for (opt += sizeof("lines.pause=") - 1; *opt >= '0' && *opt <= '9' && i < 10; opt++)
-			pause[i++] = *opt;
-		pause[i] = '\0';
+	if (ms >= 0) {
+		snprintf(pause, sizeof(pause), "%ld", ms);
 		argv[1] = pause;
 	}
 	err = run_init_process(argv);

@@ -75,48 +75,15 @@ int printk(const char *fmt, ...)
 	return n;
 }
 
-/* The value after "name=" in cmdline as a small decimal number, or -1 if the option is absent. */
-static int cmdline_number(const char *cmdline, const char *name)
-{
-	size_t len = strlen(name);
-	const char *p;
-	int v = -1;
-
-	for (p = cmdline; (p = strstr(p, name)) != NULL; p += len)
-		if ((p == cmdline || p[-1] == ' ') && p[len] == '=' && p[len + 1] >= '0' && p[len + 1] <= '9')
-			for (v = 0, p += len + 1; *p >= '0' && *p <= '9' && v < 100; p++)
-				v = v * 10 + (*p - '0');
-	return v;
-}
-
-/* Whether cmdline has the word `word` (blank-separated, before any "--"). */
-static int cmdline_word(const char *cmdline, const char *word)
-{
-	size_t len = strlen(word);
-	const char *p = cmdline;
-
-	while (*p) {
-		while (*p == ' ')
-			p++;
-		if (!strncmp(p, "--", 2) && (p[2] == ' ' || !p[2]))
-			return 0;
-		if (!strncmp(p, word, len) && (p[len] == ' ' || !p[len]))
-			return 1;
-		while (*p && *p != ' ')
-			p++;
-	}
-	return 0;
-}
-
 /* console_loglevel from the command line: 2.6.12's "quiet" (4), "debug" (10) and "loglevel=N". */
 void parse_console_loglevel(const char *cmdline)
 {
-	int level = cmdline_number(cmdline, "loglevel");
+	long level = cmdline_number(cmdline, "loglevel");
 
 	if (cmdline_word(cmdline, "debug"))
 		console_loglevel = 10;
 	if (cmdline_word(cmdline, "quiet"))
 		console_loglevel = 4;
 	if (level >= 0)
-		console_loglevel = level;
+		console_loglevel = (int)level;
 }

@@ -26,6 +26,9 @@
 extern int console_loglevel;
 extern int default_message_loglevel;
 void parse_console_loglevel(const char *cmdline);
+/* lib/cmdline.c: "name=N" (the last one; -1 if absent) and a bare word (before any "--"). */
+long cmdline_number(const char *cmdline, const char *name);
+int cmdline_word(const char *cmdline, const char *word);
 
 int printk(const char *fmt, ...) __printf(1, 2);
 int vprintk(const char *fmt, va_list args);
