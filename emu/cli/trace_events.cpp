@@ -18,14 +18,14 @@ int cmd_trace_events(const TraceEventsOptions& opt) {
   // A page fault's line names the faulting address, CR2, which the trace holds in the register
   // file of the handler's first instruction: the line (and any after it) waits for that step.
   std::vector<std::string> held;
-  std::size_t cr2_line = 0, cr2_at = std::string::npos;  // held[cr2_line], where CR2 goes
+  std::size_t cr2_at = std::string::npos;  // where CR2 goes in held.front(), the #PF's line
   std::string pf_bits;  // the error code spelled out (Intel SDM vol. 3A 4.7: P, W/R, U/S, RSVD)
   auto flush = [&](std::optional<std::uint32_t> cr2) {
     if (cr2_at != std::string::npos) {
-      held[cr2_line].insert(cr2_at,
-                            cr2 ? (opt.in.json ? fmt::format(",\"cr2\":{}", *cr2)
-                                               : fmt::format(" ({}), CR2 {}", pf_bits, hex32(*cr2)))
-                                : std::string());
+      held.front().insert(cr2_at,
+                          cr2 ? (opt.in.json ? fmt::format(",\"cr2\":{}", *cr2)
+                                             : fmt::format(" ({}), CR2 {}", pf_bits, hex32(*cr2)))
+                              : std::string());
       cr2_at = std::string::npos;
     }
     for (const auto& l : held) std::fputs(l.c_str(), stdout);
@@ -55,7 +55,6 @@ int cmd_trace_events(const TraceEventsOptions& opt) {
     if (d && d->is_exception() && d->vector == 14 && cr2_at == std::string::npos) {
       flush(std::nullopt);
       held.push_back(line);
-      cr2_line = 0;
       pf_bits = fmt::format("{}, {}, {}{}", d->error_code & 1 ? "present" : "not present",
                             d->error_code & 2 ? "write" : "read",
                             d->error_code & 4 ? "user" : "supervisor",
