@@ -410,13 +410,9 @@ RunResult Machine::run() {
 // ---- hooks
 // ----------------------------------------------------------------------------------------
 
-void Machine::settle_pending_transfer(std::uint32_t next_eip) {
-  if (pending_ == Pending::kBranch) {
-    if (next_eip != pending_fallthrough_) clock_.now += pending_extra_;
-  } else if (pending_ == Pending::kIret) {
-    const bool to_outer = cpu_->cpl() > pending_cpl_;
-    clock_.now += cycle_table::iret_cycles(to_outer);
-  }
+void Machine::settle_iret() {
+  const bool to_outer = cpu_->cpl() > pending_cpl_;
+  clock_.now += cycle_table::iret_cycles(to_outer);
   pending_ = Pending::kNone;
 }
 
@@ -426,17 +422,50 @@ void Machine::remember(const Block* b, std::uint32_t executed, std::uint32_t add
 }
 
 void Machine::hook_block(std::uint32_t addr, std::uint32_t size) {
-  if (result_) return;  // the run has ended; Unicorn is only winding down
+  if (result_) [[unlikely]]
+    return;  // the run has ended; Unicorn is only winding down
   if (pending_ != Pending::kNone) settle_pending_transfer(addr);
-  const Block& b = blocks_.get(addr, size, code_bytes(addr, size));
+  // The hot path reads the block's summary only; the Block itself when it must stop inside it.
+  const BlockCache::Hit hit = blocks_.get(addr, size, code_bytes(addr, size));
+  const BlockCache::Summary& sum = *hit.summary;
   const Cycles base = clock_.now;
+  // RDTSC sites get their fix-up hooks before the block first runs; an interrupt waiting for IF
+  // (IF changes only at the end of a translated block: STI, POPF and IRET end one in QEMU, so block
+  // starts are the boundaries to look at); a device deadline at or inside the block.
+  if (sum.has_rdtsc || (irq_line_ && (cpu_->reg(Reg::kEflags) & kIF)) ||
+      deadline_ < base + sum.total) [[unlikely]] {
+    if (stop_in_block(addr, *hit.block, base)) return;
+  }
+  // A CR0/CR3/CR4 load or INVLPG ends its translated block in QEMU: it is the block's last
+  // instruction, and it retires when the block does (hook_stop_point and the fault paths take it
+  // back when it does not).
+  if (sum.flushes_tlb) count_tlb_flush();
+  block_ = hit.block;
+  block_base_ = base;
+  block_base_insns_ = stats_.instructions;
+  block_io_seen_ = 0;
+  clock_.now = base + sum.total;
+  stats_.instructions += sum.insns;
+  ++stats_.blocks;
+  remember(hit.block, sum.insns, addr);
+  if (sum.end == BlockCache::Summary::End::kBranch) {
+    pending_ = Pending::kBranch;
+    pending_fallthrough_ = sum.fallthrough;
+    pending_extra_ = sum.taken_extra;
+  } else if (sum.end == BlockCache::Summary::End::kIret) {
+    pending_ = Pending::kIret;
+    pending_cpl_ = cpu_->cpl();
+  }
+}
+
+bool Machine::stop_in_block(std::uint32_t addr, const Block& b, Cycles base) {
   auto stop_here = [&](StopKind k) {
     stop_block_addr_ = addr;
     stopped_from_block_hook_ = true;
     block_ = nullptr;
     request_stop(k);
+    return true;
   };
-  // RDTSC sites get their fix-up hooks before the block first runs.
   if (b.has_rdtsc) {
     bool all = true;
     for (const auto& in : b.insns) {
@@ -449,8 +478,6 @@ void Machine::hook_block(std::uint32_t addr, std::uint32_t size) {
     }
     if (!all) return stop_here(StopKind::kBoundary);
   }
-  // An interrupt waiting for IF: IF changes only at the end of a translated block (STI, POPF and
-  // IRET end one in QEMU), so block starts are the boundaries to look at.
   if (irq_line_ && (cpu_->reg(Reg::kEflags) & kIF)) {
     if (!cpu_->interrupt_shadow()) return stop_here(StopKind::kBoundary);
     if (b.insns.size() > 1 && armed_addr_ != b.insns[1].addr) {
@@ -469,29 +496,7 @@ void Machine::hook_block(std::uint32_t addr, std::uint32_t size) {
       return stop_here(StopKind::kArm);
     }
   }
-  // A CR0/CR3/CR4 load or INVLPG ends its translated block in QEMU: it is the block's last
-  // instruction, and it retires when the block does (hook_stop_point and the fault paths take it
-  // back when it does not).
-  if (b.flushes_tlb) ++tlb_flushes_;
-  block_ = &b;
-  block_base_ = base;
-  block_base_insns_ = stats_.instructions;
-  block_io_seen_ = 0;
-  clock_.now = base + b.total();
-  stats_.instructions += b.insns.size();
-  ++stats_.blocks;
-  remember(&b, static_cast<std::uint32_t>(b.insns.size()), addr);
-  if (!b.insns.empty()) {
-    const DecodedInsn& last = b.insns.back();
-    if (last.cls == InsnClass::kCondBranch) {
-      pending_ = Pending::kBranch;
-      pending_fallthrough_ = last.addr + last.len;
-      pending_extra_ = last.taken_extra;
-    } else if (last.cls == InsnClass::kIret) {
-      pending_ = Pending::kIret;
-      pending_cpl_ = cpu_->cpl();
-    }
-  }
+  return false;
 }
 
 void Machine::hook_stop_point(std::uint32_t addr) {
@@ -523,7 +528,7 @@ void Machine::hook_insn(std::uint32_t addr, std::uint32_t size) {
     cpu_->set_reg(Reg::kEax, static_cast<std::uint32_t>(rdtsc_value_));
     cpu_->set_reg(Reg::kEdx, static_cast<std::uint32_t>(rdtsc_value_ >> 32));
   }
-  if (have_cur_insn_ && cur_insn_.flushes_tlb) ++tlb_flushes_;  // it retired
+  if (have_cur_insn_ && cur_insn_.flushes_tlb) count_tlb_flush();  // it retired
   have_cur_insn_ = false;
   if (clock_.now >= deadline_ ||
       (irq_line_ && (cpu_->reg(Reg::kEflags) & kIF) && !cpu_->interrupt_shadow())) {
@@ -710,14 +715,11 @@ void Machine::hook_unmapped(std::uint32_t addr) {
           : fmt::format("no RAM at physical {:#010x} ({} MiB of RAM)", addr, ram_.size() >> 20);
 }
 
-const std::uint8_t* Machine::code_bytes(std::uint32_t addr, std::uint32_t size) {
-  // Callers may read 16 bytes from the result whatever `size` is (the trace-mode decode cache).
-  const std::uint32_t want = std::max<std::uint32_t>(size, 16);
+const std::uint8_t* Machine::code_bytes_slow(std::uint32_t addr, std::uint32_t size) {
+  // Callers may read kCodeBytes bytes from the result whatever `size` is (the block cache's words,
+  // the trace-mode decode cache).
+  const std::uint32_t want = std::max<std::uint32_t>(size, kCodeBytes);
   const PagingRegs& regs = code_regs();
-  if (code_page_valid_ && (addr & ~(kPageSize - 1)) == code_page_linear_ &&
-      (addr & (kPageSize - 1)) + want <= kPageSize) [[likely]] {
-    return ram_.data() + code_page_phys_ + (addr & (kPageSize - 1));
-  }
   auto phys = linear_to_physical(ram_, regs, addr);
   if (phys && (addr & (kPageSize - 1)) + want <= kPageSize &&
       std::uint64_t{*phys & ~(kPageSize - 1)} + kPageSize <= ram_.size()) {
@@ -742,9 +744,8 @@ const std::uint8_t* Machine::code_bytes(std::uint32_t addr, std::uint32_t size) 
 const PagingRegs& Machine::code_regs() {
   // The paging registers change only through instructions that end their translated block (CR0/
   // CR3/CR4 loads): re-read them at the block (or instruction) after one, not at every block.
-  if (tlb_flushes_ != code_regs_flushes_ || !code_regs_valid_) {
+  if (!code_regs_valid_) {
     code_regs_ = paging_regs();
-    code_regs_flushes_ = tlb_flushes_;
     code_regs_valid_ = true;
     code_page_valid_ = false;
   }

@@ -183,6 +183,9 @@ class Machine {
 
   // Hooks (called from inside the CPU run).
   void hook_block(std::uint32_t addr, std::uint32_t size);
+  // The rare cases of hook_block: an RDTSC not yet watched, an interrupt waiting, a deadline at or
+  // inside block `b` starting at cycle `base`. True when it stopped the CPU.
+  bool stop_in_block(std::uint32_t addr, const Block& b, Cycles base);
   void hook_insn(std::uint32_t addr, std::uint32_t size);
   void hook_stop_point(std::uint32_t addr);
   void hook_interrupt(std::uint32_t vector);
@@ -191,12 +194,39 @@ class Machine {
   void hook_port_out(std::uint16_t port, unsigned size, std::uint32_t value);
   void hook_rdtsc(std::uint32_t addr);
   void hook_unmapped(std::uint32_t addr);
-  // The live bytes of code about to run at linear `addr`: in RAM when its pages are contiguous
-  // frames, else copied together into code_scratch_ (zeros where a page is not mapped).
-  const std::uint8_t* code_bytes(std::uint32_t addr, std::uint32_t size);
+  // The live bytes of code about to run at linear `addr`, readable to max(size, kCodeBytes): in RAM
+  // when they lie in one page, else copied together into code_scratch_ (zeros where a page is not
+  // mapped). The hot path is the last code page's translation.
+  static constexpr std::uint32_t kCodeBytes = BlockCache::kLiveBytes;
+  const std::uint8_t* code_bytes(std::uint32_t addr, std::uint32_t size) {
+    const std::uint32_t off = addr & (kPageSize - 1);
+    if (code_page_valid_ && (addr & ~(kPageSize - 1)) == code_page_linear_ &&
+        off + std::max(size, kCodeBytes) <= kPageSize) [[likely]] {
+      return ram_.data() + code_page_phys_ + off;
+    }
+    return code_bytes_slow(addr, size);
+  }
+  const std::uint8_t* code_bytes_slow(std::uint32_t addr, std::uint32_t size);
+  // A TLB-flushing instruction retires (or is about to, with its block): the paging registers code
+  // is fetched under may change, so they are read again at the next fetch.
+  void count_tlb_flush() {
+    ++tlb_flushes_;
+    code_regs_valid_ = false;
+    code_page_valid_ = false;
+  }
 
   // Boundary work (outside the CPU run, or from a hook that then stops).
-  void settle_pending_transfer(std::uint32_t next_eip);
+  // The variable cost of the conditional branch or IRET that ended the last block (or was the last
+  // instruction), now that the next one is known.
+  void settle_pending_transfer(std::uint32_t next_eip) {
+    if (pending_ == Pending::kBranch) {
+      if (next_eip != pending_fallthrough_) clock_.now += pending_extra_;
+      pending_ = Pending::kNone;
+    } else if (pending_ == Pending::kIret) {
+      settle_iret();
+    }
+  }
+  void settle_iret();
   void service_devices();
   bool irq_deliverable() const;
   void deliver(Event ev, std::uint32_t return_eip);
@@ -225,7 +255,6 @@ class Machine {
   // (code_regs()), and the last code page translated.
   const PagingRegs& code_regs();
   PagingRegs code_regs_;
-  std::uint64_t code_regs_flushes_ = 0;
   bool code_regs_valid_ = false;
   bool code_page_valid_ = false;
   std::uint32_t code_page_linear_ = 0;
