@@ -54,6 +54,9 @@ struct Block {
   int index_of(std::uint32_t a) const;
 };
 
+// The Capstone release linked in, asked of the library at run time ("4.0").
+std::string capstone_version();
+
 // Capstone in CS_MODE_32 with details on; one per machine (not thread-safe).
 class Decoder {
  public:

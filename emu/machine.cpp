@@ -183,7 +183,7 @@ Machine::Machine(MachineOptions opt)
   h.on_port_in = [this](std::uint16_t p, unsigned s) { return hook_port_in(p, s); };
   h.on_port_out = [this](std::uint16_t p, unsigned s, std::uint32_t v) { hook_port_out(p, s, v); };
   h.on_rdtsc_site = [this](std::uint32_t a) { hook_rdtsc(a); };
-  h.on_unmapped = [this](std::uint32_t a) { hook_unmapped(a); };
+  h.on_unmapped = [this](std::uint32_t a, bool fetch) { hook_unmapped(a, fetch); };
   cpu_ = std::make_unique<UnicornCpu>(std::span<std::uint8_t>(ram_), opt_.per_instruction,
                                       std::move(h));
 }
@@ -358,6 +358,18 @@ RunResult Machine::run() {
       deliver(Event{kUD, EventKind::kException, std::nullopt}, cpu_->reg(Reg::kEip));
       continue;
     }
+    if (r.exit == CpuExit::kUnmapped && unmapped_fetch_ && fetch_limit_ == 0) {
+      // Unicorn translates a block before running any of it, so a fetch that finds no RAM ends the
+      // run at the block's start, wherever the block started: the instructions before the hole,
+      // all in RAM, never ran. Run them, up to the first instruction that cannot be fetched.
+      const std::uint32_t at = cpu_->reg(Reg::kEip);
+      const std::uint32_t limit = first_unfetchable(at);
+      if (limit != at) {
+        fetch_limit_ = limit;
+        cpu_->set_fetch_limit(limit);
+        continue;
+      }
+    }
     if (r.exit != CpuExit::kStopped) {
       fatal(StopReason::kGuestError,
             fmt::format(
@@ -367,6 +379,11 @@ RunResult Machine::run() {
       break;
     }
     if (stop_kind_ != StopKind::kNone) continue;  // one of ours: boundary work at the loop top
+    if (fetch_limit_ != 0 && cpu_->reg(Reg::kEip) == fetch_limit_) {
+      fatal(StopReason::kGuestError,
+            fmt::format("guest error: {} at {}", unmapped_why_, where(fetch_limit_)));
+      break;
+    }
     // Otherwise Unicorn returned by itself, which it does for HLT (EIP is past it) and nothing
     // else.
     const std::uint32_t after = cpu_->reg(Reg::kEip);
@@ -704,7 +721,8 @@ void Machine::hook_interrupt(std::uint32_t vector) {
   if (result_) request_stop(StopKind::kFatal);
 }
 
-void Machine::hook_unmapped(std::uint32_t addr) {
+void Machine::hook_unmapped(std::uint32_t addr, bool fetch) {
+  unmapped_fetch_ = fetch;
   // Unicorn reports the physical address: with paging on it came from a page table entry.
   unmapped_why_ =
       paging_regs().enabled()
@@ -713,6 +731,30 @@ void Machine::hook_unmapped(std::uint32_t addr) {
                 "table names a frame past the end of RAM)",
                 addr, ram_.size() >> 20)
           : fmt::format("no RAM at physical {:#010x} ({} MiB of RAM)", addr, ram_.size() >> 20);
+}
+
+std::uint32_t Machine::first_unfetchable(std::uint32_t eip) {
+  // The first page from EIP's with no RAM behind it, then the instructions up to it: the first
+  // whose bytes reach into it cannot be fetched.
+  const PagingRegs regs = paging_regs();
+  auto backed = [&](std::uint32_t page) {
+    auto p = linear_to_physical(ram_, regs, page);
+    return p && std::uint64_t{*p} + kPageSize <= ram_.size();
+  };
+  std::uint64_t hole = eip & ~(kPageSize - 1);
+  while (hole <= 0xFFFFFFFFu && backed(static_cast<std::uint32_t>(hole)) &&
+         hole < std::uint64_t{eip} + 2 * kPageSize)
+    hole += kPageSize;
+  std::uint64_t a = eip;
+  while (a < hole) {
+    std::uint8_t bytes[16] = {};
+    const std::uint32_t n = static_cast<std::uint32_t>(std::min<std::uint64_t>(16, hole - a));
+    read(static_cast<std::uint32_t>(a), bytes, n);
+    const DecodedInsn in = decoder_.decode_one(static_cast<std::uint32_t>(a), bytes, sizeof bytes);
+    if (in.len == 0 || a + in.len > hole) break;
+    a += in.len;
+  }
+  return static_cast<std::uint32_t>(std::min<std::uint64_t>(a, 0xFFFFFFFFu));
 }
 
 const std::uint8_t* Machine::code_bytes_slow(std::uint32_t addr, std::uint32_t size) {

@@ -193,7 +193,10 @@ class Machine {
   std::uint32_t hook_port_in(std::uint16_t port, unsigned size);
   void hook_port_out(std::uint16_t port, unsigned size, std::uint32_t value);
   void hook_rdtsc(std::uint32_t addr);
-  void hook_unmapped(std::uint32_t addr);
+  void hook_unmapped(std::uint32_t addr, bool fetch);
+  // The first instruction from `eip` on whose bytes reach a linear page with no RAM behind it
+  // (`eip` itself when it is such an instruction).
+  std::uint32_t first_unfetchable(std::uint32_t eip);
   // The live bytes of code about to run at linear `addr`, readable to max(size, kCodeBytes): in RAM
   // when they lie in one page, else copied together into code_scratch_ (zeros where a page is not
   // mapped). The hot path is the last code page's translation.
@@ -260,6 +263,8 @@ class Machine {
   std::uint32_t code_page_linear_ = 0;
   std::uint32_t code_page_phys_ = 0;
   std::string unmapped_why_;                // what the unmapped access was (for the report)
+  bool unmapped_fetch_ = false;             // ...and whether it was an instruction fetch
+  std::uint32_t fetch_limit_ = 0;           // runs end before this instruction (first_unfetchable)
   std::vector<std::uint8_t> code_scratch_;  // code bytes when they straddle discontiguous frames
 
   std::uint32_t boot_eip_ = 0;
