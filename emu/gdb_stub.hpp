@@ -31,6 +31,7 @@
 //    translated; the new bytes run from the next fetch of their address.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -75,6 +76,11 @@ struct Incoming {
 // last packet on '-', skips gdb's acks.
 class Channel {
  public:
+  // The PacketSize qSupported advertises (GDB manual E.4, in hex there): the most payload bytes,
+  // as sent (escaped), a packet from gdb may carry. A longer one is read to its end without being
+  // kept, acknowledged and answered "E22" (gdb never sends one: it honours PacketSize).
+  static constexpr std::size_t kMaxPacket = 0x1000;
+
   explicit Channel(Transport& t) : t_(t) {}
   void send(std::string_view payload);
   Incoming next();                 // waits
