@@ -22,7 +22,7 @@
 //    rights are not checked (a debugger may read supervisor pages from ring 3, as with QEMU);
 //    unmapped addresses get `E14` (QEMU's reply, EFAULT).
 // 5. gdb goes away (`detach`, or the connection closes): the run continues to its end without it,
-//    as QEMU's does. `kill` ends the run at once (Machine::kill, status 137).
+//    as QEMU's does. `kill` ends the run at once (Machine::kill, status 130).
 // 6. A step into a boundary where an interrupt is delivered stops at the handler's first
 //    instruction (QEMU's default masks interrupts while stepping; forkscope never changes when one
 //    is taken).

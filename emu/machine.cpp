@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "emu/cycle_table.hpp"
+#include "emu/ram_size.hpp"
 #include "loader/multiboot.hpp"
 
 namespace fs {
@@ -57,23 +58,7 @@ class MachineMemory : public GuestMemory {
 
 }  // namespace
 
-int exit_status_for(StopReason r, std::uint32_t v) {
-  switch (r) {
-    case StopReason::kGuestExit:
-      return static_cast<int>(v & 0xFF);
-    case StopReason::kTripleFault:
-      return 3;
-    case StopReason::kHaltedNoIrq:
-      return 4;
-    case StopReason::kGuestError:
-      return 5;
-    case StopReason::kCycleLimit:
-      return 124;
-    case StopReason::kKilled:
-      return 137;
-  }
-  return 1;
-}
+// exit_status_for: emu/exit_status.cpp, with the scheme it belongs to.
 
 const char* stop_reason_name(StopReason r) {
   switch (r) {
@@ -102,7 +87,7 @@ std::vector<std::uint8_t> serial_input_with_eof(std::vector<std::uint8_t> input)
 
 Machine::Machine(MachineOptions opt)
     : opt_(std::move(opt)),
-      ram_(opt_.ram_bytes, 0),
+      ram_(checked_ram_size(opt_.ram_bytes), 0),  // checked before it is allocated
       pit_(opt_.cpu_hz),
       uart_(
           [this](std::uint8_t b) {
@@ -128,10 +113,6 @@ Machine::Machine(MachineOptions opt)
         result_ = r;
         request_stop(StopKind::kExit);
       }) {
-  if (opt_.ram_bytes < (2u << 20) || opt_.ram_bytes > (3ull << 30) || opt_.ram_bytes % 4096) {
-    throw std::invalid_argument(fmt::format(
-        "RAM size {} bytes: must be a multiple of 4 KiB between 2 MiB and 3 GiB", opt_.ram_bytes));
-  }
   if (opt_.cpu_hz < 1'000'000) throw std::invalid_argument("CPU clock must be at least 1 MHz");
   clock_.cpu_hz = opt_.cpu_hz;
   pit_.set_out_handler(0, [this](bool level) { pic_.set_irq(0, level); });

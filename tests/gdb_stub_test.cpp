@@ -313,7 +313,7 @@ TEST_CASE("gdb stub: general registers and EFLAGS are writable, EIP and segments
   };
   RunResult r = m.run();
   CHECK(r.reason == StopReason::kKilled);
-  CHECK(r.exit_status == 137);
+  CHECK(r.exit_status == 130);
   CHECK(m.stats().instructions == 0);  // the first instruction never ran
   CHECK(t.replies().empty());          // no reply to k, no W after it
 }
