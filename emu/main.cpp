@@ -51,20 +51,21 @@ int parse_error(const CLI::ParseError& e) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"forkscope: a deterministic, cycle-counted i386 PC emulator"};
+  CLI::App app{"forkscope: a deterministic, cycle-counted i386 PC emulator", "forkscope"};
   app.require_subcommand(1);
   app.set_version_flag("--version", [] {
     std::string v = fs::cli::version_text();
     if (v.ends_with('\n')) v.pop_back();  // CLI11 ends the line itself
     return v;
   });
-  app.footer(fs::exit_status::table() +
-             "QEMU's -kernel, -append, -m, -serial, -s and -S are understood (forkscope run "
-             "--help).\n");
   fs::cli::RunOptions run;
   fs::cli::setup_run(app, run);
   fs::cli::TraceOptions trace;
   fs::cli::setup_trace(app, trace);
+  // After the subcommands, which would inherit it (trace's statuses are its own).
+  app.footer(fs::exit_status::table() +
+             "QEMU's -kernel, -append, -m, -serial, -s and -S are understood (forkscope run "
+             "--help).\n");
   std::vector<std::string> args(argv + 1, argv + argc);
   if (auto bad = fs::cli::translate_qemu_args(args)) {
     fmt::print(stderr, "forkscope: {}\n", *bad);

@@ -54,7 +54,7 @@ void setup_trace(CLI::App& app, TraceOptions& opt) {
       ->add_option("--kind", opt.events.kinds,
                    fmt::format("only these kinds, comma-separated: {} (docs/trace-format.md)",
                                event_kind_list()))
-      ->type_name("KIND,...")
+      ->type_name("KIND")
       ->delimiter(',');
   events->add_option("--pid", opt.events.pid, "only events while this task runs");
 
