@@ -259,6 +259,9 @@ TEST_CASE("cli: QEMU's -kernel, -append, -m, -serial, -S answered or understood"
   CHECK(r.status == 2);
   CHECK(r.one_line() ==
         "forkscope: -S without -s: forkscope waits for gdb only with --gdb PORT (QEMU's -s -S)");
+  r = f.run({"-kernel", exit_value, "-S", "--gdb", "70000"});  // -S with forkscope's --gdb
+  CHECK(r.status == 2);
+  CHECK_THAT(r.one_line(), Catch::StartsWith("forkscope: --gdb: Value 70000 not in range"));
   r = f.run({"-kernel", exit_value, "-gdb", "tcp::70000"});
   CHECK(r.status == 2);
   CHECK_THAT(r.one_line(), Catch::StartsWith("forkscope: --gdb: Value 70000 not in range"));

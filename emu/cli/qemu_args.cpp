@@ -86,14 +86,13 @@ bool takes_value(std::string_view arg) {
 }  // namespace
 
 std::optional<std::string> translate_qemu_args(std::vector<std::string>& args) {
-  if (args.empty() || !find_option(args[0])) {
-    if (args.empty() || args[0] != "run") return std::nullopt;
-  }
+  if (args.empty() || (args[0] != "run" && !find_option(args[0]))) return std::nullopt;
   std::vector<std::string> out;
   bool gdb = false, wait = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const QemuOption* o = find_option(args[i]);
     if (!o) {
+      gdb = gdb || args[i] == "--gdb" || args[i].starts_with("--gdb=");
       out.push_back(args[i]);
       // A forkscope option's value is never a QEMU option: `--cmdline -s` stays.
       if (takes_value(args[i]) && i + 1 < args.size()) out.push_back(args[++i]);
