@@ -1,4 +1,4 @@
-// The guest RAM sizes forkscope accepts, checked before anything is allocated (`--ram 6G` used to
+// The guest RAM sizes forkscope accepts, checked before anything is reserved (`--ram 6G` used to
 // zero 6 GiB before saying no; `--ram 5T` ended in std::bad_alloc).
 #pragma once
 
@@ -8,8 +8,11 @@
 namespace fs {
 
 constexpr std::uint64_t kMinRamBytes = 2ull << 20;  // the kernel image, its page tables and a stack
-constexpr std::uint64_t kMaxRamBytes = 3ull << 30;  // below the 4 GiB linear space, with room above
-constexpr std::uint64_t kRamGranule = 4096;         // RAM is mapped in whole pages
+// The largest --ram: 3 GiB, below the 32-bit top where a PC keeps its ROMs and devices. RAM is
+// reserved, not written, up front (emu/guest_ram.hpp), so a large size costs only what the guest
+// uses.
+constexpr std::uint64_t kMaxRamBytes = 3ull << 30;
+constexpr std::uint64_t kRamGranule = 4096;  // RAM is mapped in whole pages
 
 // `bytes` when it is a RAM size the machine can have; otherwise throws std::invalid_argument with
 // one line ("RAM size 5 TiB: must be a multiple of 4 KiB between 2 MiB and 3 GiB").
