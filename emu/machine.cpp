@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "emu/cycle_table.hpp"
+#include "emu/ram_size.hpp"
 #include "loader/multiboot.hpp"
 
 namespace fs {
@@ -74,34 +75,9 @@ class MachineMemory : public GuestMemory {
   PagingRegs regs_;
 };
 
-// The RAM size, checked before anything is reserved.
-std::uint64_t checked_ram_bytes(std::uint64_t bytes) {
-  if (bytes < (2u << 20) || bytes > kMaxRamBytes || bytes % 4096) {
-    throw std::invalid_argument(fmt::format(
-        "RAM size {} bytes: must be a multiple of 4 KiB between 2 MiB and 3 GiB", bytes));
-  }
-  return bytes;
-}
-
 }  // namespace
 
-int exit_status_for(StopReason r, std::uint32_t v) {
-  switch (r) {
-    case StopReason::kGuestExit:
-      return static_cast<int>(v & 0xFF);
-    case StopReason::kTripleFault:
-      return 3;
-    case StopReason::kHaltedNoIrq:
-      return 4;
-    case StopReason::kGuestError:
-      return 5;
-    case StopReason::kCycleLimit:
-      return 124;
-    case StopReason::kKilled:
-      return 137;
-  }
-  return 1;
-}
+// exit_status_for: emu/exit_status.cpp, with the scheme it belongs to.
 
 const char* stop_reason_name(StopReason r) {
   switch (r) {
@@ -130,7 +106,7 @@ std::vector<std::uint8_t> serial_input_with_eof(std::vector<std::uint8_t> input)
 
 Machine::Machine(MachineOptions opt)
     : opt_(std::move(opt)),
-      ram_(checked_ram_bytes(opt_.ram_bytes)),
+      ram_(checked_ram_size(opt_.ram_bytes)),  // emu/ram_size.hpp, before anything is reserved
       pit_(opt_.cpu_hz),
       uart_(
           [this](std::uint8_t b) {

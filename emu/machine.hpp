@@ -29,6 +29,7 @@
 #include "emu/guest_ram.hpp"
 #include "emu/interrupt.hpp"
 #include "emu/paging.hpp"
+#include "emu/ram_size.hpp"
 #include "emu/reg_writes.hpp"
 #include "emu/unicorn_cpu.hpp"
 #include "loader/elf_image.hpp"
@@ -36,10 +37,7 @@
 
 namespace fs {
 
-// The largest --ram: 3 GiB, below the 32-bit top where a PC keeps its ROMs and devices. RAM is
-// reserved, not written, up front (emu/guest_ram.hpp), so a large size costs only what the guest
-// uses.
-inline constexpr std::uint64_t kMaxRamBytes = 3ull << 30;
+// The RAM sizes --ram accepts (kMinRamBytes, kMaxRamBytes): emu/ram_size.hpp.
 
 struct MachineOptions {
   std::uint64_t ram_bytes = 64ull << 20;
@@ -58,14 +56,14 @@ struct MachineOptions {
 // What COM1's far end sends for `input`: the bytes, then ^D (two when the last line is unended).
 std::vector<std::uint8_t> serial_input_with_eof(std::vector<std::uint8_t> input);
 
-// Why a run ended, and the process exit status each maps to (README "Exit status").
+// Why a run ended, and the process exit status each maps to (emu/exit_status.hpp).
 enum class StopReason : std::uint8_t {
-  kGuestExit,    // the guest wrote v to the debug-exit port: status v
-  kTripleFault,  // status 3
+  kGuestExit,    // the guest wrote v to the debug-exit port: 0 for 0, else ((v << 1) | 1) & 0xff
+  kTripleFault,  // status 6
   kHaltedNoIrq,  // HLT with IF=0, or with IF=1 and no device event ever due: status 4
-  kGuestError,   // an access to unmapped memory, an unsupported state: status 5
+  kGuestError,   // an access to unmapped memory, an unsupported state: status 8
   kCycleLimit,   // --max-cycles reached: status 124, like timeout(1)
-  kKilled,       // a debugger killed the run (gdb's `kill`): status 137, as a shell reports SIGKILL
+  kKilled,       // a debugger killed the run (gdb's `kill`): status 130, as a shell reports ^C
 };
 int exit_status_for(StopReason r, std::uint32_t guest_value);
 const char* stop_reason_name(StopReason r);
