@@ -19,6 +19,7 @@ using fs::testing::CliRun;
 using fs::testing::has_line;
 
 const std::string kKernel = std::string(FS_BUILD_DIR) + "/guest/kernel.elf";
+const std::string kGuests = std::string(FS_BUILD_DIR) + "/tests/machine";
 
 // process1 as tests/golden/scenarios.txt runs it (init=process1), whole and cut by --max-cycles.
 struct DiffFixture : CliFixture {
@@ -56,7 +57,7 @@ struct DiffFixture : CliFixture {
 }  // namespace
 
 TEST_CASE_METHOD(DiffFixture, "trace diff: the same trace is the same history, with its count",
-                 "[trace_diff_cli]") {
+                 "[trace_diff]") {
   CliRun r = diff({"p1.fst", "p1.fst"});
   CHECK(r.status == 0);
   CHECK(has_line(r.out, "agree on [0-9]+ instructions and every event$"));
@@ -75,7 +76,7 @@ TEST_CASE_METHOD(DiffFixture, "trace diff: the same trace is the same history, w
 // The traces part where the cut one stops (its stop event, at seq n), and the header's run options
 // are noted.
 TEST_CASE_METHOD(DiffFixture, "trace diff: a run cut short parts at its stop event",
-                 "[trace_diff_cli]") {
+                 "[trace_diff]") {
   const std::uint64_t n = cut_instructions;
   CliRun r = diff({"p1.fst", "cut.fst"});
   INFO(r.out);
@@ -97,7 +98,7 @@ TEST_CASE_METHOD(DiffFixture, "trace diff: a run cut short parts at its stop eve
 }
 
 TEST_CASE_METHOD(DiffFixture, "trace diff: the result depends on neither threads nor shortcuts",
-                 "[trace_diff_cli]") {
+                 "[trace_diff]") {
   const std::string ref = diff({"p1.fst", "cut.fst", "--json", "--jobs", "1", "--decode-all"}).out;
   for (const auto& j : std::vector<std::vector<std::string>>{
            {"--jobs", "1"}, {"--jobs", "3"}, {"--jobs", "4", "--decode-all"}}) {
@@ -111,7 +112,7 @@ TEST_CASE_METHOD(DiffFixture, "trace diff: the result depends on neither threads
 // A higher zstd level is compared payload by payload, another chunk size record by record; both
 // are the same history.
 TEST_CASE_METHOD(DiffFixture, "trace diff: the same records in other bytes are the same history",
-                 "[trace_diff_cli]") {
+                 "[trace_diff]") {
   rewrite("z19.fst", {"--zstd-level", "19"});
   rewrite("c5000.fst", {"--chunk", "5000"});
   CliRun r = diff({"p1.fst", "z19.fst", "--timing"});
@@ -125,7 +126,7 @@ TEST_CASE_METHOD(DiffFixture, "trace diff: the same records in other bytes are t
 // Known divergences in events (trace_rewrite changes one): each is reported at the event's seq,
 // naming the field or the frame word.
 TEST_CASE_METHOD(DiffFixture, "trace diff: an event divergence names the event, field and word",
-                 "[trace_diff_cli]") {
+                 "[trace_diff]") {
   rewrite("word.fst", {"--frame-word", "delivery:0:0:0x12345"});
   CliRun r = diff({"p1.fst", "word.fst"});
   INFO(r.out);
@@ -164,8 +165,7 @@ TEST_CASE_METHOD(DiffFixture, "trace diff: an event divergence names the event, 
   CHECK(has_line(r.out, "ignoring eflags"));
 }
 
-TEST_CASE_METHOD(DiffFixture, "trace diff: bad input is one line and status 2",
-                 "[trace_diff_cli]") {
+TEST_CASE_METHOD(DiffFixture, "trace diff: bad input is one line and status 2", "[trace_diff]") {
   for (const auto& [args, re] : std::vector<std::pair<std::vector<std::string>, std::string>>{
            {{"p1.fst", "cut.fst", "--ignore-reg", "eaxx"},
             "^forkscope: no register 'eaxx' \\(known: eax, ecx,"},
@@ -180,4 +180,58 @@ TEST_CASE_METHOD(DiffFixture, "trace diff: bad input is one line and status 2",
     CHECK(has_line(r.out, re));
     CHECK(fs::testing::lines_of(r.out).size() == 1);
   }
+}
+
+TEST_CASE("trace diff: the header records --serial-input's length and hash, and diff names it",
+          "[trace_diff]") {
+  CliFixture f;
+  std::ofstream(f.path("in_a.txt")) << "a\n";
+  std::ofstream(f.path("in_b.txt")) << "b\n";
+  const std::string spin = kGuests + "/spin.elf";
+  for (const char* side : {"a", "b"})
+    f.run({"run", "-q", "--max-cycles", "2000000", "--serial-input",
+           std::string("in_") + side + ".txt", "--trace", std::string("in_") + side + ".fst",
+           spin});
+  const CliRun r = f.run({"trace", "diff", "in_a.fst", "in_b.fst"});
+  INFO(r.out);
+  CHECK(has_line(r.out, "run option serial_input differs: \"2 bytes fnv1a64 "));
+}
+
+// diff names and disassembles the records around a divergence as dump does, user code included:
+// the kernel image up to its end, then the program the task runs (init:..., isolation:...).
+// A divergence in user space: the first delivery from ring 3 (an int 0x80) with one frame word
+// changed (tests/golden/trace_rewrite.cpp), so A's context is the user instructions before it.
+TEST_CASE("trace diff: the context names user code by program, as trace dump does",
+          "[trace_diff]") {
+  CliFixture f;
+  REQUIRE(f.run({"run", "--quiet", "--cmdline", "init=isolation", "--trace", "iso.fst", kKernel})
+              .status == 0);
+  const CliRun ev = f.run({"trace", "events", "iso.fst", "--kind", "delivery"});
+  const auto deliveries = fs::testing::lines_of(ev.out);
+  std::size_t k = 0;
+  while (k < deliveries.size() && deliveries[k].find(" from 0073:") == std::string::npos) ++k;
+  REQUIRE(k < deliveries.size());
+  const CliRun rw = f.run_program(FS_TRACE_REWRITE, {"iso.fst", "word.fst", "--frame-word",
+                                                     fmt::format("delivery:{}:0:0x5", k)});
+  REQUIRE(rw.status == 0);
+  const CliRun d = f.run({"trace", "diff", "iso.fst", "word.fst"});
+  INFO(d.out);
+  REQUIRE(d.status == 1);
+  // A's context: the lines between "A (...)" and "B (...)" after the column header.
+  const auto lines = fs::testing::lines_of(d.out);
+  std::size_t at = 0;
+  while (at < lines.size() && lines[at].rfind("A (iso.fst)", 0) != 0) ++at;
+  std::size_t user = 0;
+  for (at += 2; at < lines.size() && lines[at].rfind("B (", 0) != 0; ++at) {
+    const std::string& l = lines[at];
+    if (l.find("   event ") != std::string::npos) continue;
+    const std::string seq = l.substr(2, 10);
+    const CliRun dump = f.run({"trace", "dump", "iso.fst", "--from", seq, "--to", seq});
+    const auto dumped = fs::testing::lines_of(dump.out);  // the column headers, the instruction
+    INFO("diff: " << l << "\ndump: " << dump.out);
+    REQUIRE(dumped.size() == 2);
+    CHECK(dumped[1].rfind(l.substr(2), 0) == 0);
+    user += has_line(l, " 3 (init|isolation):[a-z_]+\\+0x[0-9a-f]+ +[0-9a-f]{8}  [0-9a-f]") ? 1 : 0;
+  }
+  CHECK(user == 5);
 }
