@@ -131,6 +131,28 @@ TEST_CASE("trace json: events, stats, dump, inspect and diff --json have the doc
   check_members(same[0],
                 {"result", "a", "b", "from_seq", "instructions_compared", "ignoring", "notes"});
   CHECK(same[0]["result"] == "same");
+
+  // Diverged: the same run cut short (its stop event is only in B).
+  REQUIRE(f.run({"run", "--quiet", "--cmdline", "init=isolation", "--max-cycles", "4000000",
+                 "--trace", "cut.fst", kKernel})
+              .status == 124);
+  r = f.run({"trace", "diff", "iso.fst", "cut.fst", "--json"});
+  REQUIRE(r.status == 1);
+  const auto diverged = parse_lines(r.out);
+  REQUIRE(diverged.size() == 1);
+  const json& d = diverged[0];
+  check_members(
+      d, {"result", "a", "b", "from_seq", "first_divergent_seq", "cycle", "cycle_a", "cycle_b",
+          "instructions_matched", "differences", "context", "ignoring", "notes"});
+  CHECK(d["result"] == "diverged");
+  REQUIRE(d["differences"].size() == 1);
+  CHECK(d["differences"][0]["what"] == "event_only");
+  CHECK(d["differences"][0]["event"] == "stop");
+  REQUIRE(d["context"]["a"].size() >= 6);  // five instructions (and events), the divergent one
+  for (const json& c : d["context"]["a"]) {
+    check_members(c, {"seq", "cycle", "pid", "divergent"});
+    if (!c.contains("event")) check_address(c, "eip");
+  }
 }
 
 // A comm is whatever bytes the guest's task_struct holds: a program name that is not UTF-8 must
