@@ -26,7 +26,9 @@ struct CtxLine {
 
 // The records shown for one trace: the kContext instructions before the divergent seq and the
 // events among them, the events of that seq that matched, and the divergent record `div`. Walks t
-// from the start, following the running pid (when `kernel`) and each task's program.
+// from the start, following the running pid (when `kernel`) and each task's program: which
+// program a task runs depends on every exec and fork before it. So the records up to the
+// divergence are decoded once per report (tens of millions a second), never per compared chunk.
 std::vector<CtxLine> context(OpenTrace& t, bool kernel, const Mismatch& mm, const Rec& div,
                              const Masks& m);
 // The symbols for what a trace did at its divergence: those of the program its last context line
