@@ -17,13 +17,13 @@ std::string event_kind_list() {
   return out;
 }
 
-void add_input(CLI::App* sub, TraceInput& in, bool with_json) {
+void add_input(CLI::App* sub, TraceInput& in) {
   sub->add_option("file", in.file, "the trace (written by `forkscope run --trace FILE`)")
       ->required();
   sub->add_option("--image", in.image,
                   "the guest image it was recorded from, for symbols and code (default: the "
                   "kernel beside forkscope, for traces of kernel.elf)");
-  if (with_json) sub->add_flag("--json", in.json, "one JSON object a line");
+  sub->add_flag("--json", in.json, "one JSON object a line (docs/json.md)");
 }
 
 }  // namespace
@@ -35,7 +35,7 @@ void setup_trace(CLI::App& app, TraceOptions& opt) {
   auto* dump = trace->add_subcommand("dump",
                                      "one line per instruction: seq, cycle, pid, CPL, "
                                      "function+offset, address, bytes, text, changes");
-  add_input(dump, opt.dump.in, false);
+  add_input(dump, opt.dump.in);
   dump->add_option("--from", opt.dump.from_seq,
                    "first sequence number (past the last instruction: status 2)")
       ->type_name("SEQ");
@@ -49,7 +49,7 @@ void setup_trace(CLI::App& app, TraceOptions& opt) {
       ->check(CLI::Range(0, 3));
 
   auto* events = trace->add_subcommand("events", "one line per event");
-  add_input(events, opt.events.in, true);
+  add_input(events, opt.events.in);
   events
       ->add_option("--kind", opt.events.kinds,
                    fmt::format("only these kinds, comma-separated: {} (docs/trace-format.md)",
@@ -60,7 +60,7 @@ void setup_trace(CLI::App& app, TraceOptions& opt) {
 
   auto* inspect = trace->add_subcommand(
       "inspect", "explain every new task's first run (--ret-from-fork) or every iret (--iret)");
-  add_input(inspect, opt.inspect.in, true);
+  add_input(inspect, opt.inspect.in);
   auto* rff = inspect->add_flag("--ret-from-fork", opt.inspect.ret_from_fork,
                                 "each new task: its fork, its pt_regs, its path to its first "
                                 "iret, with the invariants checked");
@@ -71,7 +71,7 @@ void setup_trace(CLI::App& app, TraceOptions& opt) {
 
   auto* stats = trace->add_subcommand(
       "stats", "instructions, cycles, per-pid CPU time, interrupts, switches, forks");
-  add_input(stats, opt.stats.in, true);
+  add_input(stats, opt.stats.in);
 
   auto& df = opt.diff;
   auto* diff = trace->add_subcommand(

@@ -1,5 +1,6 @@
-// `forkscope trace dump FILE`: one line per instruction -
+// `forkscope trace dump FILE`: a line of column headers, then one line per instruction -
 //   seq cycle pid CPL function+offset address bytes text changes
+// and for an int 0x80, "# name" of the system call EAX asks for.
 // Disassembly comes from the guest image the trace was recorded from (the trace itself stores no
 // code), decoded by Capstone once per address.
 #include <fmt/format.h>
@@ -23,7 +24,9 @@ namespace {
 // address is inside the --symbol function.
 struct Decoded {
   std::string columns;
+  std::string where, bytes, text;  // the same one by one, for --json
   bool in_symbol = true;
+  bool syscall = false;  // int 0x80: the line names the system call EAX asks for
 };
 
 // Appends v in decimal, right-aligned in `width` columns (fmt's "{:>W}" for an integer).
@@ -67,6 +70,20 @@ std::string why_empty(const TraceDumpOptions& opt, const std::set<std::int64_t>&
     return fmt::format("trace dump: --from {} is past the trace's last instruction{}",
                        *opt.from_seq, last_seq ? fmt::format(" (seq {})", *last_seq) : "");
   return {};
+}
+
+// One instruction as JSON (docs/json.md "trace dump --json").
+Json insn_json(const trace::Instruction& in, std::int64_t pid, const Decoded& d) {
+  Json j{{"seq", in.seq}, {"cycle", in.cycle}, {"pid", pid}, {"cpl", in.before.cpl()}};
+  put_address(j, "eip", in.eip);
+  j["symbol"] = d.where;
+  j["bytes"] = d.bytes;
+  j["text"] = d.text;
+  Json changes = Json::object();
+  for (const auto& c : in.changes) changes[trace::reg_name(c.reg)] = c.value;
+  j["changes"] = std::move(changes);
+  if (d.syscall) j["syscall"] = syscall_text(in.before[trace::Reg::EAX]);
+  return j;
 }
 
 }  // namespace
@@ -114,6 +131,8 @@ int cmd_trace_dump(const TraceDumpOptions& opt) {
       if (text.empty()) text = "(no code: pass the image with --image)";
       Decoded d;
       d.columns = fmt::format("{:<28} {:08x}  {:<20} {:<36}", syms.describe(eip), eip, bytes, text);
+      if (opt.in.json) d.where = syms.describe(eip), d.bytes = bytes, d.text = text;
+      d.syscall = bytes == "cd 80";
       if (!opt.symbol.empty()) {
         auto r = syms.lookup(eip);
         d.in_symbol = r && r->name == opt.symbol;
@@ -136,6 +155,8 @@ int cmd_trace_dump(const TraceDumpOptions& opt) {
   std::set<std::int64_t> pids{pid.pid()};  // the tasks that ran, for why_empty
   std::optional<std::uint64_t> last_seq;
   bool to_the_end = true;
+  // The column header goes before the first line: a dump that prints nothing prints nothing.
+  bool header = opt.in.json;
   while (const trace::Step* s = t.reader.next()) {
     if (s->event) {
       const std::int64_t before = pid.pid();
@@ -155,8 +176,20 @@ int cmd_trace_dump(const TraceDumpOptions& opt) {
     if (opt.cpl && in.before.cpl() != *opt.cpl) continue;
     const Decoded& d = decoded(in.eip, in.len, pid.pid());
     if (!d.in_symbol) continue;
+    if (opt.in.json) {
+      flush();
+      fmt::print("{}\n", json_text(insn_json(in, pid.pid(), d)));
+      ++lines;
+      continue;
+    }
+    if (!header) {
+      fmt::print("{:>10} {:>12} {:>4} {} {:<28} {:<8}  {:<20} {:<36} {}\n", "seq", "cycle", "pid",
+                 "L", "where", "address", "bytes", "text", "changes");
+      header = true;
+    }
     // "{:>10} {:>12} {:>4} {} <columns>" then " reg=value" per change.
-    const std::size_t need = 64 + d.columns.size() + 16 * in.changes.size();
+    // (A system call's name: "  # " and at most 32 more.)
+    const std::size_t need = 64 + d.columns.size() + 16 * in.changes.size() + (d.syscall ? 40 : 0);
     if (out.size() - used < need) out.resize(used + need);
     char* p = out.data() + used;
     p = put_dec(p, in.seq, 10);
@@ -182,6 +215,11 @@ int cmd_trace_dump(const TraceDumpOptions& opt) {
       p += n;
       *p++ = '=';
       p = put_hex(p, c.value);
+    }
+    if (d.syscall) {
+      const std::string call = "  # " + syscall_text(in.before[trace::Reg::EAX]);
+      std::memcpy(p, call.data(), call.size());
+      p += call.size();
     }
     *p++ = '\n';
     used = static_cast<std::size_t>(p - out.data());
