@@ -58,6 +58,21 @@ void setup_trace(CLI::App& app, TraceOptions& opt) {
       "stats", "instructions, cycles, per-pid CPU time, interrupts, switches, forks");
   add_input(stats, opt.stats.in, true);
 
+  auto& tl = opt.timeline;
+  auto* timeline = trace->add_subcommand(
+      "timeline",
+      "a picture of the tasks over guest time: running slices from context switches, system "
+      "calls, interrupts, irets and forks (docs/timeline.md)");
+  add_input(timeline, tl.in, false);
+  timeline
+      ->add_option("-o,--output", tl.out,
+                   "the file to write; its extension picks the format: .json (Chrome trace "
+                   "events, for Perfetto and chrome://tracing), .svg, .html (the SVG, zoomable)")
+      ->required();
+  timeline->add_option("--from-us", tl.from_us,
+                       "the SVG/HTML picture starts at this guest microsecond (JSON: whole run)");
+  timeline->add_option("--to-us", tl.to_us, "the SVG/HTML picture ends at this guest microsecond");
+
   auto& df = opt.diff;
   auto* diff = trace->add_subcommand(
       "diff",
@@ -96,6 +111,7 @@ int cmd_trace(CLI::App& app, const TraceOptions& opt) {
     if (trace->got_subcommand("dump")) return cmd_trace_dump(opt.dump);
     if (trace->got_subcommand("events")) return cmd_trace_events(opt.events);
     if (trace->got_subcommand("stats")) return cmd_trace_stats(opt.stats);
+    if (trace->got_subcommand("timeline")) return cmd_trace_timeline(opt.timeline);
     if (trace->got_subcommand("diff")) return cmd_trace_diff(opt.diff);
     if (trace->got_subcommand("inspect")) {
       if (!opt.inspect.ret_from_fork && !opt.inspect.iret)
