@@ -256,7 +256,27 @@ TEST_CASE("trace timeline: slices are in time order, inside the run, and cover i
     covered += dur;
     ++slices;
   }
-  CHECK(slices == 33);                             // 32 switches
+  CHECK(slices == 33);  // 32 switches
+  // Perfetto nests X slices per thread: on each (pid, tid) any two are disjoint or one holds the
+  // other (the idle task's HLT waits inside its running slices; a task's calls one after another).
+  std::map<std::pair<std::int64_t, std::int64_t>,
+           std::vector<std::pair<std::uint64_t, std::uint64_t>>>
+      spans;
+  for (const json& e : doc["traceEvents"])
+    if (e["ph"] == "X")
+      spans[{e["pid"], e["tid"]}].push_back({e["args"]["begin_cycle"], e["args"]["end_cycle"]});
+  for (auto& [thread, list] : spans) {
+    std::sort(list.begin(), list.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first < b.first : a.second > b.second;
+    });
+    std::vector<std::uint64_t> ends;  // the open slices' ends
+    for (const auto& [b, e] : list) {
+      while (!ends.empty() && ends.back() <= b) ends.pop_back();
+      INFO("pid " << thread.first << " tid " << thread.second << " slice " << b << "-" << e);
+      CHECK((ends.empty() || e <= ends.back()));
+      ends.push_back(e);
+    }
+  }
   CHECK(covered == Approx(end_us).epsilon(1e-9));  // one task at a time, from start to stop
 }
 
