@@ -18,7 +18,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -260,9 +262,12 @@ PictureWindow window_of(const TraceTimelineOptions& opt, const Timeline& t) {
 }
 
 void write_file(const std::string& path, const std::string& bytes) {
+  errno = 0;
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (out) out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!out || !out.flush()) throw CliError(fmt::format("trace timeline: cannot write {}", path));
+  if (!out || !out.flush())
+    throw CliError(fmt::format("trace timeline: cannot write {}{}", path,
+                               errno ? fmt::format(": {}", std::strerror(errno)) : ""));
 }
 
 }  // namespace
