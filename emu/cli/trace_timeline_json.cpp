@@ -34,7 +34,6 @@ class JsonWriter {
     for (std::size_t k = 0; k < t_.forks.size(); ++k) fork(t_.forks[k], k + 1);
     Json doc;
     doc["traceEvents"] = std::move(events_);
-    doc["displayTimeUnit"] = "ns";
     doc["otherData"] = {{"generator", "forkscope trace timeline"},
                         {"trace", t_.trace_name},
                         {"image", t_.image_name},
@@ -71,32 +70,38 @@ class JsonWriter {
     Json programs = Json::array();
     for (const std::string& p : task.programs) programs.push_back(p);
     events_.push_back({{"ph", "M"},
+                       {"ts", 0},
                        {"name", "process_name"},
                        {"pid", task.pid},
                        {"tid", task.pid},
                        {"args", {{"name", process_name(task)}}}});
     if (task.parent >= 0)
       events_.push_back({{"ph", "M"},
+                         {"ts", 0},
                          {"name", "process_labels"},
                          {"pid", task.pid},
                          {"tid", task.pid},
                          {"args", {{"labels", "forked by pid " + std::to_string(task.parent)}}}});
     events_.push_back({{"ph", "M"},
+                       {"ts", 0},
                        {"name", "process_sort_index"},
                        {"pid", task.pid},
                        {"tid", task.pid},
                        {"args", {{"sort_index", task.pid}}}});
     events_.push_back({{"ph", "M"},
+                       {"ts", 0},
                        {"name", "thread_name"},
                        {"pid", task.pid},
                        {"tid", task.pid},
                        {"args", {{"name", "running"}, {"programs", programs}}}});
     events_.push_back({{"ph", "M"},
+                       {"ts", 0},
                        {"name", "thread_name"},
                        {"pid", task.pid},
                        {"tid", sys},
                        {"args", {{"name", "system calls"}}}});
     events_.push_back({{"ph", "M"},
+                       {"ts", 0},
                        {"name", "thread_sort_index"},
                        {"pid", task.pid},
                        {"tid", sys},
