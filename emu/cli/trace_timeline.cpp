@@ -67,9 +67,10 @@ class TimelineBuilder {
  public:
   TimelineBuilder(OpenTrace& trace, const std::string& path) : tr_(trace), pid_(trace.kernel) {
     const tr::Header& h = trace.reader.header();
-    t_.trace_name = std::filesystem::path(path).filename().string();
-    t_.image_name = h.image_name;
-    if (const std::string* c = h.option("cmdline")) t_.cmdline = *c;
+    // Host strings too may hold any bytes (a file name, an option): made printable like a comm.
+    t_.trace_name = printable_comm(std::filesystem::path(path).filename().string());
+    t_.image_name = printable_comm(h.image_name);
+    if (const std::string* c = h.option("cmdline")) t_.cmdline = printable_comm(*c);
     if (const std::string* m = h.option("cpu_mhz")) {
       try {
         t_.cpu_mhz = std::stoull(*m);
