@@ -203,7 +203,7 @@ TEST_CASE("cli: an unknown command, no command, --version", "[cli]") {
   CHECK(r.status == 2);
   CHECK(r.one_line() ==
         "forkscope: no command 'dumpp' in forkscope trace (commands: dump, events, inspect, stats, "
-        "diff); see forkscope trace --help");
+        "timeline, diff); see forkscope trace --help");
   r = f.run({});
   CHECK(r.status == 2);
   CHECK(r.one_line() == "forkscope: a command is required: run or trace; see forkscope --help");

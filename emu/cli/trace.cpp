@@ -17,13 +17,14 @@ std::string event_kind_list() {
   return out;
 }
 
-void add_input(CLI::App* sub, TraceInput& in) {
+// with_json: the reader prints lines, so --json can make them JSON objects (not timeline: -o).
+void add_input(CLI::App* sub, TraceInput& in, bool with_json = true) {
   sub->add_option("file", in.file, "the trace (written by `forkscope run --trace FILE`)")
       ->required();
   sub->add_option("--image", in.image,
                   "the guest image it was recorded from, for symbols and code (default: the "
                   "kernel beside forkscope, for traces of kernel.elf)");
-  sub->add_flag("--json", in.json, "one JSON object a line (docs/json.md)");
+  if (with_json) sub->add_flag("--json", in.json, "one JSON object a line (docs/json.md)");
 }
 
 }  // namespace
@@ -73,6 +74,21 @@ void setup_trace(CLI::App& app, TraceOptions& opt) {
       "stats", "instructions, cycles, per-pid CPU time, interrupts, switches, forks");
   add_input(stats, opt.stats.in);
 
+  auto& tl = opt.timeline;
+  auto* timeline = trace->add_subcommand(
+      "timeline",
+      "a picture of the tasks over guest time: running slices from context switches, system "
+      "calls, interrupts, irets and forks (docs/timeline.md)");
+  add_input(timeline, tl.in, false);
+  timeline
+      ->add_option("-o,--output", tl.out,
+                   "the file to write; its extension picks the format: .json (Chrome trace "
+                   "events, for Perfetto and chrome://tracing), .svg, .html (the SVG, zoomable)")
+      ->required();
+  timeline->add_option("--from-us", tl.from_us,
+                       "the SVG/HTML picture starts at this guest microsecond (JSON: whole run)");
+  timeline->add_option("--to-us", tl.to_us, "the SVG/HTML picture ends at this guest microsecond");
+
   auto& df = opt.diff;
   auto* diff = trace->add_subcommand(
       "diff",
@@ -111,6 +127,7 @@ int cmd_trace(CLI::App& app, const TraceOptions& opt) {
     if (trace->got_subcommand("dump")) return cmd_trace_dump(opt.dump);
     if (trace->got_subcommand("events")) return cmd_trace_events(opt.events);
     if (trace->got_subcommand("stats")) return cmd_trace_stats(opt.stats);
+    if (trace->got_subcommand("timeline")) return cmd_trace_timeline(opt.timeline);
     if (trace->got_subcommand("diff")) return cmd_trace_diff(opt.diff);
     if (trace->got_subcommand("inspect")) {
       if (!opt.inspect.ret_from_fork && !opt.inspect.iret)
