@@ -1,6 +1,7 @@
 #include "emu/cli/run.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -21,17 +22,30 @@
 
 namespace fs::cli {
 
+std::vector<std::string> default_image_candidates() {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return {"guest/kernel.elf"};
+  const auto dir = exe.parent_path();
+  // The build tree first (build/forkscope beside build/guest/kernel.elf), then the installed tree
+  // (<prefix>/bin/forkscope and <prefix>/share/forkscope/kernel.elf, FS_DATADIR_FROM_BINDIR set by
+  // emu/CMakeLists.txt), both from the binary's own place so an installed tree can be moved.
+  return {(dir / "guest" / "kernel.elf").string(),
+          (dir / FS_DATADIR_FROM_BINDIR / "kernel.elf").lexically_normal().string()};
+}
+
 std::string default_image() {
   std::error_code ec;
-  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) return "guest/kernel.elf";
-  return (exe.parent_path() / "guest" / "kernel.elf").string();
+  for (const auto& path : default_image_candidates())
+    if (std::filesystem::is_regular_file(path, ec)) return path;
+  return {};
 }
 
 void setup_run(CLI::App& app, RunOptions& opt) {
   auto* run = app.add_subcommand("run", "boot a multiboot image and stream its serial console");
   run->add_option("image", opt.image,
-                  "multiboot ELF image (default: guest/kernel.elf beside forkscope)");
+                  "multiboot ELF image (default: guest/kernel.elf beside forkscope, or the "
+                  "installed ../share/forkscope/kernel.elf)");
   run->add_option("--ram", opt.ram_bytes, "guest RAM, e.g. 64M or 128MiB (default 64 MiB)")
       ->transform(CLI::AsSizeValue(false));
   run->add_option("--cpu-mhz", opt.cpu_mhz, "CPU clock relating cycles to seconds (default 100)")
@@ -138,6 +152,12 @@ int cmd_run(const RunOptions& opt) {
     mo.serial_out = [f](std::uint8_t b) { std::fputc(b, f); };
   }
   const std::string image = opt.image.empty() ? default_image() : opt.image;
+  if (image.empty()) {
+    fmt::print(stderr,
+               "forkscope: no kernel image given and none found at {}: pass one (run IMAGE)\n",
+               fmt::join(default_image_candidates(), " or "));
+    return 2;
+  }
   std::unique_ptr<Machine> m;
   try {
     m = std::make_unique<Machine>(mo);
