@@ -37,7 +37,7 @@ struct DecodedInsn {
   std::uint16_t taken_extra = 0;  // kCondBranch only
   std::uint8_t soft_vector = 0;   // kSoftInt: the vector INT n raises
   bool writes_system = false;     // may load a segment register, CRn or TR (or transfer far)
-  bool flushes_tlb = false;       // MOV to CR0/CR3/CR4 or INVLPG: paging aliases must go
+  bool flushes_tlb = false;       // MOV to CR0/CR3/CR4 or INVLPG: paging registers re-read
 };
 
 struct Block {
