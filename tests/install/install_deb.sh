@@ -37,11 +37,17 @@ version=$(sed -n 's/^set(CPACK_PACKAGE_VERSION "\(.*\)")$/\1/p' "$build/CPackCon
 depends=$(field Depends)
 names=$(sed 's/ *([^)]*)//g; s/ *[|,] */\n/g' <<<"$depends")
 for soname in $(readelf -d "$build/forkscope" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
-  path=$(ldd "$build/forkscope" | sed -n "s|^[[:space:]]*$soname => \([^ ]*\) .*|\1|p")
+  # ldd's "soname => /path (...)", or "/path (...)" for the dynamic loader.
+  path=$(ldd "$build/forkscope" | awk -v so="$soname" '
+    $1 == so && $2 == "=>" { print $3; exit }
+    $1 ~ /^\// { n = split($1, part, "/"); if (part[n] == so) { print $1; exit } }')
   owner=""
-  for p in "$path" "$(readlink -f "$path")" "/usr$path" "${path#/usr}"; do
-    owner=$(dpkg -S "$p" 2>/dev/null | head -1 | sed 's/[:,].*//') && [ -n "$owner" ] && break
-  done
+  if [ -n "$path" ]; then
+    # usrmerge: dpkg may know the file as /lib/... or /usr/lib/...
+    for p in "$path" "$(readlink -f "$path")" "/usr$path" "${path#/usr}"; do
+      owner=$(dpkg -S "$p" 2>/dev/null | head -1 | sed 's/[:,].*//') && [ -n "$owner" ] && break
+    done
+  fi
   if [ -z "$owner" ]; then
     echo "$soname ($path) is in no Debian package: the .deb cannot depend on it"
     fail=1
