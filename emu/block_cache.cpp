@@ -1,5 +1,7 @@
 #include "emu/block_cache.hpp"
 
+#include <fmt/format.h>
+
 #include <stdexcept>
 
 #include "emu/cycle_table.hpp"
@@ -59,6 +61,12 @@ bool writes_system_state(const cs_insn& in) {
 }
 
 }  // namespace
+
+std::string capstone_version() {
+  int major = 0, minor = 0;
+  cs_version(&major, &minor);
+  return fmt::format("{}.{}", major, minor);
+}
 
 Decoder::Decoder() {
   if (cs_open(CS_ARCH_X86, CS_MODE_32, &cs_) != CS_ERR_OK)
@@ -150,6 +158,37 @@ std::string Decoder::disassemble(std::uint32_t addr, const std::uint8_t* bytes, 
     s += insn_->op_str;
   }
   return s;
+}
+
+void BlockCache::fill(Slot& s, const Block& b, const std::uint8_t* live) {
+  s.addr = b.addr;
+  s.size = b.size;
+  s.block = &b;
+  for (unsigned i = 0; i < 4; ++i) {
+    const std::uint32_t from = 8 * i;
+    s.masks[i] = b.size >= from + 8 ? ~0ull
+                 : b.size <= from   ? 0
+                                    : (1ull << (8 * (b.size - from))) - 1;
+    std::uint64_t w;
+    std::memcpy(&w, live + from, 8);
+    s.words[i] = w & s.masks[i];
+  }
+  Summary& m = s.summary;
+  m = Summary{};
+  m.total = b.total();
+  m.insns = static_cast<std::uint16_t>(b.insns.size());
+  m.has_rdtsc = b.has_rdtsc;
+  m.flushes_tlb = b.flushes_tlb;
+  if (!b.insns.empty()) {
+    const DecodedInsn& last = b.insns.back();
+    if (last.cls == InsnClass::kCondBranch) {
+      m.end = Summary::End::kBranch;
+      m.fallthrough = last.addr + last.len;
+      m.taken_extra = last.taken_extra;
+    } else if (last.cls == InsnClass::kIret) {
+      m.end = Summary::End::kIret;
+    }
+  }
 }
 
 const Block& BlockCache::get_slow(std::uint32_t addr, std::uint32_t size,

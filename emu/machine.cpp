@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "emu/cycle_table.hpp"
+#include "emu/ram_size.hpp"
 #include "loader/multiboot.hpp"
 
 namespace fs {
@@ -74,34 +75,9 @@ class MachineMemory : public GuestMemory {
   PagingRegs regs_;
 };
 
-// The RAM size, checked before anything is reserved.
-std::uint64_t checked_ram_bytes(std::uint64_t bytes) {
-  if (bytes < (2u << 20) || bytes > kMaxRamBytes || bytes % 4096) {
-    throw std::invalid_argument(fmt::format(
-        "RAM size {} bytes: must be a multiple of 4 KiB between 2 MiB and 3 GiB", bytes));
-  }
-  return bytes;
-}
-
 }  // namespace
 
-int exit_status_for(StopReason r, std::uint32_t v) {
-  switch (r) {
-    case StopReason::kGuestExit:
-      return static_cast<int>(v & 0xFF);
-    case StopReason::kTripleFault:
-      return 3;
-    case StopReason::kHaltedNoIrq:
-      return 4;
-    case StopReason::kGuestError:
-      return 5;
-    case StopReason::kCycleLimit:
-      return 124;
-    case StopReason::kKilled:
-      return 137;
-  }
-  return 1;
-}
+// exit_status_for: emu/exit_status.cpp, with the scheme it belongs to.
 
 const char* stop_reason_name(StopReason r) {
   switch (r) {
@@ -130,7 +106,7 @@ std::vector<std::uint8_t> serial_input_with_eof(std::vector<std::uint8_t> input)
 
 Machine::Machine(MachineOptions opt)
     : opt_(std::move(opt)),
-      ram_(checked_ram_bytes(opt_.ram_bytes)),
+      ram_(checked_ram_size(opt_.ram_bytes)),  // emu/ram_size.hpp, before anything is reserved
       pit_(opt_.cpu_hz),
       uart_(
           [this](std::uint8_t b) {
@@ -183,7 +159,7 @@ Machine::Machine(MachineOptions opt)
   h.on_port_in = [this](std::uint16_t p, unsigned s) { return hook_port_in(p, s); };
   h.on_port_out = [this](std::uint16_t p, unsigned s, std::uint32_t v) { hook_port_out(p, s, v); };
   h.on_rdtsc_site = [this](std::uint32_t a) { hook_rdtsc(a); };
-  h.on_unmapped = [this](std::uint32_t a) { hook_unmapped(a); };
+  h.on_unmapped = [this](std::uint32_t a, bool fetch) { hook_unmapped(a, fetch); };
   cpu_ = std::make_unique<UnicornCpu>(std::span<std::uint8_t>(ram_), opt_.per_instruction,
                                       std::move(h));
 }
@@ -358,6 +334,18 @@ RunResult Machine::run() {
       deliver(Event{kUD, EventKind::kException, std::nullopt}, cpu_->reg(Reg::kEip));
       continue;
     }
+    if (r.exit == CpuExit::kUnmapped && unmapped_fetch_ && fetch_limit_ == 0) {
+      // Unicorn translates a block before running any of it, so a fetch that finds no RAM ends the
+      // run at the block's start, wherever the block started: the instructions before the hole,
+      // all in RAM, never ran. Run them, up to the first instruction that cannot be fetched.
+      const std::uint32_t at = cpu_->reg(Reg::kEip);
+      const std::uint32_t limit = first_unfetchable(at);
+      if (limit != at) {
+        fetch_limit_ = limit;
+        cpu_->set_fetch_limit(limit);
+        continue;
+      }
+    }
     if (r.exit != CpuExit::kStopped) {
       fatal(StopReason::kGuestError,
             fmt::format(
@@ -367,6 +355,11 @@ RunResult Machine::run() {
       break;
     }
     if (stop_kind_ != StopKind::kNone) continue;  // one of ours: boundary work at the loop top
+    if (fetch_limit_ != 0 && cpu_->reg(Reg::kEip) == fetch_limit_) {
+      fatal(StopReason::kGuestError,
+            fmt::format("guest error: {} at {}", unmapped_why_, where(fetch_limit_)));
+      break;
+    }
     // Otherwise Unicorn returned by itself, which it does for HLT (EIP is past it) and nothing
     // else.
     const std::uint32_t after = cpu_->reg(Reg::kEip);
@@ -410,13 +403,9 @@ RunResult Machine::run() {
 // ---- hooks
 // ----------------------------------------------------------------------------------------
 
-void Machine::settle_pending_transfer(std::uint32_t next_eip) {
-  if (pending_ == Pending::kBranch) {
-    if (next_eip != pending_fallthrough_) clock_.now += pending_extra_;
-  } else if (pending_ == Pending::kIret) {
-    const bool to_outer = cpu_->cpl() > pending_cpl_;
-    clock_.now += cycle_table::iret_cycles(to_outer);
-  }
+void Machine::settle_iret() {
+  const bool to_outer = cpu_->cpl() > pending_cpl_;
+  clock_.now += cycle_table::iret_cycles(to_outer);
   pending_ = Pending::kNone;
 }
 
@@ -426,17 +415,50 @@ void Machine::remember(const Block* b, std::uint32_t executed, std::uint32_t add
 }
 
 void Machine::hook_block(std::uint32_t addr, std::uint32_t size) {
-  if (result_) return;  // the run has ended; Unicorn is only winding down
+  if (result_) [[unlikely]]
+    return;  // the run has ended; Unicorn is only winding down
   if (pending_ != Pending::kNone) settle_pending_transfer(addr);
-  const Block& b = blocks_.get(addr, size, code_bytes(addr, size));
+  // The hot path reads the block's summary only; the Block itself when it must stop inside it.
+  const BlockCache::Hit hit = blocks_.get(addr, size, code_bytes(addr, size));
+  const BlockCache::Summary& sum = *hit.summary;
   const Cycles base = clock_.now;
+  // RDTSC sites get their fix-up hooks before the block first runs; an interrupt waiting for IF
+  // (IF changes only at the end of a translated block: STI, POPF and IRET end one in QEMU, so block
+  // starts are the boundaries to look at); a device deadline at or inside the block.
+  if (sum.has_rdtsc || (irq_line_ && (cpu_->reg(Reg::kEflags) & kIF)) ||
+      deadline_ < base + sum.total) [[unlikely]] {
+    if (stop_in_block(addr, *hit.block, base)) return;
+  }
+  // A CR0/CR3/CR4 load or INVLPG ends its translated block in QEMU: it is the block's last
+  // instruction, and it retires when the block does (hook_stop_point and the fault paths take it
+  // back when it does not).
+  if (sum.flushes_tlb) count_tlb_flush();
+  block_ = hit.block;
+  block_base_ = base;
+  block_base_insns_ = stats_.instructions;
+  block_io_seen_ = 0;
+  clock_.now = base + sum.total;
+  stats_.instructions += sum.insns;
+  ++stats_.blocks;
+  remember(hit.block, sum.insns, addr);
+  if (sum.end == BlockCache::Summary::End::kBranch) {
+    pending_ = Pending::kBranch;
+    pending_fallthrough_ = sum.fallthrough;
+    pending_extra_ = sum.taken_extra;
+  } else if (sum.end == BlockCache::Summary::End::kIret) {
+    pending_ = Pending::kIret;
+    pending_cpl_ = cpu_->cpl();
+  }
+}
+
+bool Machine::stop_in_block(std::uint32_t addr, const Block& b, Cycles base) {
   auto stop_here = [&](StopKind k) {
     stop_block_addr_ = addr;
     stopped_from_block_hook_ = true;
     block_ = nullptr;
     request_stop(k);
+    return true;
   };
-  // RDTSC sites get their fix-up hooks before the block first runs.
   if (b.has_rdtsc) {
     bool all = true;
     for (const auto& in : b.insns) {
@@ -449,8 +471,6 @@ void Machine::hook_block(std::uint32_t addr, std::uint32_t size) {
     }
     if (!all) return stop_here(StopKind::kBoundary);
   }
-  // An interrupt waiting for IF: IF changes only at the end of a translated block (STI, POPF and
-  // IRET end one in QEMU), so block starts are the boundaries to look at.
   if (irq_line_ && (cpu_->reg(Reg::kEflags) & kIF)) {
     if (!cpu_->interrupt_shadow()) return stop_here(StopKind::kBoundary);
     if (b.insns.size() > 1 && armed_addr_ != b.insns[1].addr) {
@@ -469,29 +489,7 @@ void Machine::hook_block(std::uint32_t addr, std::uint32_t size) {
       return stop_here(StopKind::kArm);
     }
   }
-  // A CR0/CR3/CR4 load or INVLPG ends its translated block in QEMU: it is the block's last
-  // instruction, and it retires when the block does (hook_stop_point and the fault paths take it
-  // back when it does not).
-  if (b.flushes_tlb) ++tlb_flushes_;
-  block_ = &b;
-  block_base_ = base;
-  block_base_insns_ = stats_.instructions;
-  block_io_seen_ = 0;
-  clock_.now = base + b.total();
-  stats_.instructions += b.insns.size();
-  ++stats_.blocks;
-  remember(&b, static_cast<std::uint32_t>(b.insns.size()), addr);
-  if (!b.insns.empty()) {
-    const DecodedInsn& last = b.insns.back();
-    if (last.cls == InsnClass::kCondBranch) {
-      pending_ = Pending::kBranch;
-      pending_fallthrough_ = last.addr + last.len;
-      pending_extra_ = last.taken_extra;
-    } else if (last.cls == InsnClass::kIret) {
-      pending_ = Pending::kIret;
-      pending_cpl_ = cpu_->cpl();
-    }
-  }
+  return false;
 }
 
 void Machine::hook_stop_point(std::uint32_t addr) {
@@ -523,7 +521,7 @@ void Machine::hook_insn(std::uint32_t addr, std::uint32_t size) {
     cpu_->set_reg(Reg::kEax, static_cast<std::uint32_t>(rdtsc_value_));
     cpu_->set_reg(Reg::kEdx, static_cast<std::uint32_t>(rdtsc_value_ >> 32));
   }
-  if (have_cur_insn_ && cur_insn_.flushes_tlb) ++tlb_flushes_;  // it retired
+  if (have_cur_insn_ && cur_insn_.flushes_tlb) count_tlb_flush();  // it retired
   have_cur_insn_ = false;
   if (clock_.now >= deadline_ ||
       (irq_line_ && (cpu_->reg(Reg::kEflags) & kIF) && !cpu_->interrupt_shadow())) {
@@ -699,7 +697,8 @@ void Machine::hook_interrupt(std::uint32_t vector) {
   if (result_) request_stop(StopKind::kFatal);
 }
 
-void Machine::hook_unmapped(std::uint32_t addr) {
+void Machine::hook_unmapped(std::uint32_t addr, bool fetch) {
+  unmapped_fetch_ = fetch;
   // Unicorn reports the physical address: with paging on it came from a page table entry.
   unmapped_why_ =
       paging_regs().enabled()
@@ -710,14 +709,35 @@ void Machine::hook_unmapped(std::uint32_t addr) {
           : fmt::format("no RAM at physical {:#010x} ({} MiB of RAM)", addr, ram_.size() >> 20);
 }
 
-const std::uint8_t* Machine::code_bytes(std::uint32_t addr, std::uint32_t size) {
-  // Callers may read 16 bytes from the result whatever `size` is (the trace-mode decode cache).
-  const std::uint32_t want = std::max<std::uint32_t>(size, 16);
-  const PagingRegs& regs = code_regs();
-  if (code_page_valid_ && (addr & ~(kPageSize - 1)) == code_page_linear_ &&
-      (addr & (kPageSize - 1)) + want <= kPageSize) [[likely]] {
-    return ram_.data() + code_page_phys_ + (addr & (kPageSize - 1));
+std::uint32_t Machine::first_unfetchable(std::uint32_t eip) {
+  // The first page from EIP's with no RAM behind it, then the instructions up to it: the first
+  // whose bytes reach into it cannot be fetched.
+  const PagingRegs regs = paging_regs();
+  auto backed = [&](std::uint32_t page) {
+    auto p = linear_to_physical(ram_, regs, page);
+    return p && std::uint64_t{*p} + kPageSize <= ram_.size();
+  };
+  std::uint64_t hole = eip & ~(kPageSize - 1);
+  while (hole <= 0xFFFFFFFFu && backed(static_cast<std::uint32_t>(hole)) &&
+         hole < std::uint64_t{eip} + 2 * kPageSize)
+    hole += kPageSize;
+  std::uint64_t a = eip;
+  while (a < hole) {
+    std::uint8_t bytes[16] = {};
+    const std::uint32_t n = static_cast<std::uint32_t>(std::min<std::uint64_t>(16, hole - a));
+    read(static_cast<std::uint32_t>(a), bytes, n);
+    const DecodedInsn in = decoder_.decode_one(static_cast<std::uint32_t>(a), bytes, sizeof bytes);
+    if (in.len == 0 || a + in.len > hole) break;
+    a += in.len;
   }
+  return static_cast<std::uint32_t>(std::min<std::uint64_t>(a, 0xFFFFFFFFu));
+}
+
+const std::uint8_t* Machine::code_bytes_slow(std::uint32_t addr, std::uint32_t size) {
+  // Callers may read kCodeBytes bytes from the result whatever `size` is (the block cache's words,
+  // the trace-mode decode cache).
+  const std::uint32_t want = std::max<std::uint32_t>(size, kCodeBytes);
+  const PagingRegs& regs = code_regs();
   auto phys = linear_to_physical(ram_, regs, addr);
   if (phys && (addr & (kPageSize - 1)) + want <= kPageSize &&
       std::uint64_t{*phys & ~(kPageSize - 1)} + kPageSize <= ram_.size()) {
@@ -742,9 +762,8 @@ const std::uint8_t* Machine::code_bytes(std::uint32_t addr, std::uint32_t size) 
 const PagingRegs& Machine::code_regs() {
   // The paging registers change only through instructions that end their translated block (CR0/
   // CR3/CR4 loads): re-read them at the block (or instruction) after one, not at every block.
-  if (tlb_flushes_ != code_regs_flushes_ || !code_regs_valid_) {
+  if (!code_regs_valid_) {
     code_regs_ = paging_regs();
-    code_regs_flushes_ = tlb_flushes_;
     code_regs_valid_ = true;
     code_page_valid_ = false;
   }

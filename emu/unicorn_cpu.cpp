@@ -157,10 +157,12 @@ struct UnicornCpu::Impl {
     });
   }
 
-  static bool unmapped_cb(uc_engine*, uc_mem_type, uint64_t addr, int, int64_t, void* self) {
+  static bool unmapped_cb(uc_engine*, uc_mem_type type, uint64_t addr, int, int64_t, void* self) {
     Impl* m = static_cast<Impl*>(self);
     if (m->hooks.on_unmapped)
-      m->guarded([&] { m->hooks.on_unmapped(static_cast<std::uint32_t>(addr)); });
+      m->guarded([&] {
+        m->hooks.on_unmapped(static_cast<std::uint32_t>(addr), type == UC_MEM_FETCH_UNMAPPED);
+      });
     return false;  // nothing is mapped on demand: the run ends with UC_ERR_*_UNMAPPED
   }
 
@@ -435,6 +437,13 @@ void UnicornCpu::add_address_hook(std::uint32_t addr, std::function<void(std::ui
   uc_ctl_remove_cache(impl_->uc, addr, addr + 1);
 }
 
+void UnicornCpu::set_fetch_limit(std::uint32_t addr) {
+  std::uint64_t exit = addr;
+  check(uc_ctl_set_exits(impl_->uc, &exit, addr ? 1 : 0), "set exits");
+  // The translation that ran into `addr` failed and left nothing behind; code translated before
+  // (a block ending earlier) needs no limit. Nothing to drop.
+}
+
 void UnicornCpu::invalidate_code(std::uint32_t begin, std::uint32_t end) {
   // uc_ctl_remove_cache translates `begin` once (get_page_addr_code) and drops the physical range
   // from there, so a range that spans pages (perhaps discontiguous frames) goes a page at a time.
@@ -573,6 +582,14 @@ ContextLayout calibrate() {
 }
 
 }  // namespace
+
+std::string unicorn_version() {
+  unsigned major = 0, minor = 0;
+  const unsigned v = uc_version(&major, &minor);
+  // uc_version's full form: major << 24 | minor << 16 | patch << 8 | extra (unicorn.h
+  // UC_MAKE_VERSION).
+  return fmt::format("{}.{}.{}", major, minor, (v >> 8) & 0xFF);
+}
 
 const ContextLayout& context_layout() {
   static const ContextLayout layout = calibrate();

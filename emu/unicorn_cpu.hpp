@@ -79,7 +79,7 @@ struct CpuHooks {
   // An access (fetch, read or write) of a physical address with no RAM behind it (a page table
   // naming a frame beyond RAM, or paging off and an address beyond RAM): the run ends with
   // CpuExit::kUnmapped; `addr` is the address Unicorn reports, for the message.
-  std::function<void(std::uint32_t addr)> on_unmapped;
+  std::function<void(std::uint32_t addr, bool fetch)> on_unmapped;
 };
 
 class UnicornCpu {
@@ -141,6 +141,10 @@ class UnicornCpu {
   void watch_rdtsc(std::uint32_t addr, std::uint32_t len);
   // Breakpoint-style observers (tests, inspectors): persistent code hook at one address.
   void add_address_hook(std::uint32_t addr, std::function<void(std::uint32_t)> fn);
+  // Ends every run before the instruction at linear `addr` (0: no such limit): translation stops
+  // there without fetching it (uc_ctl_set_exits), so the code before an address with no RAM behind
+  // it runs. Drops translated code around `addr` so that the limit applies.
+  void set_fetch_limit(std::uint32_t addr);
   // Drop translated code for the linear range [begin, end): the frames the current page tables map
   // it to, whatever linear address the code was run at.
   void invalidate_code(std::uint32_t begin, std::uint32_t end);
@@ -164,5 +168,8 @@ struct ContextLayout {
 };
 // Calibrates on a scratch engine; throws std::runtime_error with a one-line message if it cannot.
 const ContextLayout& context_layout();
+
+// The Unicorn release linked in, asked of the library at run time ("2.1.1").
+std::string unicorn_version();
 
 }  // namespace fs

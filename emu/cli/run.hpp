@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -22,6 +23,10 @@ struct RunOptions {
   std::string trace_file;  // --trace: record every instruction (implies per-instruction)
   int gdb_port = -1;       // --gdb: serve gdb on 127.0.0.1:PORT (0: any free port), -1: no
 };
+
+// --serial-input is read whole before the run (its timing must not depend on the host): at most
+// this much, so /dev/zero is refused rather than read until memory runs out.
+constexpr std::size_t kMaxSerialInput = 16u << 20;
 
 void setup_run(CLI::App& app, RunOptions& opt);
 int cmd_run(const RunOptions& opt);

@@ -8,6 +8,15 @@ namespace fs::cli {
 
 namespace {
 
+// "fork, switch, ...": every kind --kind accepts, from the trace format's own table.
+std::string event_kind_list() {
+  std::string out;
+  for (std::size_t i = 0; i < trace::kEventKindCount; ++i)
+    out += fmt::format("{}{}", i ? ", " : "",
+                       trace::event_kind_name(static_cast<trace::EventKind>(i)));
+  return out;
+}
+
 void add_input(CLI::App* sub, TraceInput& in, bool with_json) {
   sub->add_option("file", in.file, "the trace (written by `forkscope run --trace FILE`)")
       ->required();
@@ -27,11 +36,15 @@ void setup_trace(CLI::App& app, TraceOptions& opt) {
                                      "one line per instruction: seq, cycle, pid, CPL, "
                                      "function+offset, address, bytes, text, changes");
   add_input(dump, opt.dump.in, false);
-  dump->add_option("--from", opt.dump.from_seq, "first sequence number");
-  dump->add_option("--to", opt.dump.to_seq, "last sequence number");
+  dump->add_option("--from", opt.dump.from_seq,
+                   "first sequence number (past the last instruction: status 2)")
+      ->type_name("SEQ");
+  dump->add_option("--to", opt.dump.to_seq, "last sequence number (before --from: status 2)")
+      ->type_name("SEQ");
   dump->add_option("--count", opt.dump.count, "at most N lines");
   dump->add_option("--symbol", opt.dump.symbol, "only instructions inside this function");
-  dump->add_option("--pid", opt.dump.pid, "only instructions of this task");
+  dump->add_option("--pid", opt.dump.pid,
+                   "only instructions of this task (a pid that never runs: status 2)");
   dump->add_option("--cpl", opt.dump.cpl, "only instructions at this privilege level")
       ->check(CLI::Range(0, 3));
 
@@ -39,7 +52,9 @@ void setup_trace(CLI::App& app, TraceOptions& opt) {
   add_input(events, opt.events.in, true);
   events
       ->add_option("--kind", opt.events.kinds,
-                   "only these kinds, e.g. fork,switch,iret (see docs/trace-format.md)")
+                   fmt::format("only these kinds, comma-separated: {} (docs/trace-format.md)",
+                               event_kind_list()))
+      ->type_name("KIND")
       ->delimiter(',');
   events->add_option("--pid", opt.events.pid, "only events while this task runs");
 

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -48,9 +49,33 @@ char* put_hex(char* p, std::uint32_t v) {
   return p;
 }
 
+// Why a dump printed nothing, when the options asked for what the trace cannot have (status 2, as
+// for an unknown --symbol): a pid that never runs, a --from past the end. "" when nothing is wrong.
+std::string why_empty(const TraceDumpOptions& opt, const std::set<std::int64_t>& pids,
+                      std::optional<std::uint64_t> last_seq, bool to_the_end) {
+  if (opt.pid && !pids.count(*opt.pid)) {
+    std::string ran;
+    for (auto p : pids)
+      if (p >= 0) ran += fmt::format("{}{}", ran.empty() ? "" : " ", p);
+    return fmt::format(
+        "trace dump: pid {} does not run {} ({})", *opt.pid,
+        to_the_end || !last_seq ? std::string("in this trace")
+                                : fmt::format("up to seq {}", opt.to_seq ? *opt.to_seq : *last_seq),
+        ran.empty() ? "it records no task switches" : fmt::format("pids that do: {}", ran));
+  }
+  if (opt.from_seq && to_the_end && (!last_seq || *last_seq < *opt.from_seq))
+    return fmt::format("trace dump: --from {} is past the trace's last instruction{}",
+                       *opt.from_seq, last_seq ? fmt::format(" (seq {})", *last_seq) : "");
+  return {};
+}
+
 }  // namespace
 
 int cmd_trace_dump(const TraceDumpOptions& opt) {
+  if (opt.from_seq && opt.to_seq && *opt.from_seq > *opt.to_seq)
+    throw CliError(
+        fmt::format("trace dump: --from {} is after --to {}: no instruction is in between",
+                    *opt.from_seq, *opt.to_seq));
   OpenTrace t = open_trace(opt.in);
   if (!opt.symbol.empty()) {
     bool known = t.symbols.address_of(opt.symbol).has_value();
@@ -108,16 +133,24 @@ int cmd_trace_dump(const TraceDumpOptions& opt) {
     used = 0;
   };
   std::uint64_t lines = 0;
+  std::set<std::int64_t> pids{pid.pid()};  // the tasks that ran, for why_empty
+  std::optional<std::uint64_t> last_seq;
+  bool to_the_end = true;
   while (const trace::Step* s = t.reader.next()) {
     if (s->event) {
+      const std::int64_t before = pid.pid();
       pid.on_event(*s->event);
+      if (pid.pid() != before) pids.insert(pid.pid());
       t.track(*s->event);
       continue;
     }
     const auto& in = s->insn;
+    last_seq = in.seq;
     if (opt.from_seq && in.seq < *opt.from_seq) continue;
-    if (opt.to_seq && in.seq > *opt.to_seq) break;
-    if (opt.count && lines >= *opt.count) break;
+    if ((opt.to_seq && in.seq > *opt.to_seq) || (opt.count && lines >= *opt.count)) {
+      to_the_end = false;
+      break;
+    }
     if (opt.pid && pid.pid() != *opt.pid) continue;
     if (opt.cpl && in.before.cpl() != *opt.cpl) continue;
     const Decoded& d = decoded(in.eip, in.len, pid.pid());
@@ -156,6 +189,9 @@ int cmd_trace_dump(const TraceDumpOptions& opt) {
     if (used >= kBlock) flush();
   }
   flush();
+  if (lines == 0) {
+    if (auto why = why_empty(opt, pids, last_seq, to_the_end); !why.empty()) throw CliError(why);
+  }
   return 0;
 }
 
