@@ -473,7 +473,11 @@ void Stub::finish(const RunResult& r) {
   if (!attached_ || r.reason == StopReason::kKilled) return;
   if (!r.message.empty()) {
     const std::string line = "forkscope: " + r.message + "\n";
-    ch_.send("O" + to_hex(line.data(), line.size()));
+    // Appended, not "O" + to_hex(...): GCC 12 at -O3 reports a false -Wrestrict on a literal
+    // prepended to a temporary string (GCC bug 105329).
+    std::string packet = "O";
+    packet += to_hex(line.data(), line.size());
+    ch_.send(packet);
   }
   switch (r.reason) {
     case StopReason::kTripleFault:

@@ -1,6 +1,7 @@
 #include "emu/cli/run.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -27,11 +28,23 @@
 
 namespace fs::cli {
 
+std::vector<std::string> default_image_candidates() {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return {"guest/kernel.elf"};
+  const auto dir = exe.parent_path();
+  // The build tree first (build/forkscope beside build/guest/kernel.elf), then the installed tree
+  // (<prefix>/bin/forkscope and <prefix>/share/forkscope/kernel.elf, FS_DATADIR_FROM_BINDIR set by
+  // emu/CMakeLists.txt), both from the binary's own place so an installed tree can be moved.
+  return {(dir / "guest" / "kernel.elf").string(),
+          (dir / FS_DATADIR_FROM_BINDIR / "kernel.elf").lexically_normal().string()};
+}
+
 std::string default_image() {
   std::error_code ec;
-  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) return "guest/kernel.elf";
-  return (exe.parent_path() / "guest" / "kernel.elf").string();
+  for (const auto& path : default_image_candidates())
+    if (std::filesystem::is_regular_file(path, ec)) return path;
+  return {};
 }
 
 namespace {
@@ -61,7 +74,8 @@ void setup_run(CLI::App& app, RunOptions& opt) {
       "  -s              --gdb 1234 (forkscope always waits for gdb, as QEMU's -s -S)\n"
       "  -S, -nographic, -no-reboot   what forkscope does anyway; -gdb tcp::PORT: --gdb PORT\n");
   run->add_option("image", opt.image,
-                  "multiboot ELF image (default: guest/kernel.elf beside forkscope)")
+                  "multiboot ELF image (default: guest/kernel.elf beside forkscope, or the "
+                  "installed ../share/forkscope/kernel.elf)")
       ->type_name("IMAGE");
   run->add_option("--ram", opt.ram_bytes,
                   fmt::format("guest RAM, e.g. 64M or 128MiB, a multiple of 4 KiB from {} to {} "
@@ -203,6 +217,9 @@ int cmd_run(const RunOptions& opt) {
   MachineOptions mo;
   if (auto bad = machine_options(opt, mo); !bad.empty()) return bad_input(bad);
   const std::string image = opt.image.empty() ? default_image() : opt.image;
+  if (image.empty())
+    return bad_input(fmt::format("no kernel image given and none found at {}: pass one (run IMAGE)",
+                                 fmt::join(default_image_candidates(), " or ")));
   if (auto bad = same_file_problem({image, opt.serial_input_file, opt.serial_file, opt.trace_file});
       !bad.empty())
     return bad_input(bad);
