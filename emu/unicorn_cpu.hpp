@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <span>
@@ -57,13 +58,16 @@ struct CpuRunResult {
 
 // Callbacks the machine installs. Each is called from inside uc_emu_start.
 struct CpuHooks {
-  // Start of every translated-block execution (fast mode): address and size in bytes. A plain
-  // function pointer, not std::function: it runs on every block.
-  void (*on_block)(void* ctx, std::uint32_t addr, std::uint32_t size) = nullptr;
+  // Start of every translated-block execution (fast mode), and every instruction (trace mode, when
+  // `per_instruction` was requested at creation): address and size in bytes. These run on every
+  // block or instruction, so Unicorn calls them directly, with Unicorn's own callback signature
+  // (`engine` is the uc_engine, `ctx` the *_ctx below), not through a wrapper: they must not throw
+  // (report a failure with UnicornCpu::fail instead).
+  using HotHook = void (*)(void* engine, std::uint64_t addr, std::uint32_t size,
+                           void* ctx) noexcept;
+  HotHook on_block = nullptr;
   void* on_block_ctx = nullptr;
-  // Every instruction (only when `per_instruction` was requested at creation). A plain function
-  // pointer too: it runs on every instruction in trace mode.
-  void (*on_insn)(void* ctx, std::uint32_t addr, std::uint32_t size) = nullptr;
+  HotHook on_insn = nullptr;
   void* on_insn_ctx = nullptr;
   // A one-shot stop point fired (see arm_stop_at).
   std::function<void(std::uint32_t addr)> on_stop_point;
@@ -92,6 +96,11 @@ class UnicornCpu {
   UnicornCpu& operator=(const UnicornCpu&) = delete;
 
   CpuRunResult run(std::uint32_t start_eip);
+  // From inside a hook that must not throw (on_block, on_insn): stop, and have run() rethrow `e`.
+  // Until run() returns, failed() is true: Unicorn may still call the hooks for the rest of the
+  // translated block, and they should do nothing.
+  void fail(std::exception_ptr e);
+  bool failed() const { return failed_; }
   void
   stop();  // from inside a hook: stop before the current instruction (code/stop hooks) or block
 
@@ -152,6 +161,7 @@ class UnicornCpu {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  bool failed_ = false;
   std::size_t stop_hook_ = 0;
   std::uint32_t stop_addr_ = 0;
   friend struct UnicornCpuAccess;
