@@ -6,6 +6,8 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "emu/gdb_monitor.hpp"
+#include "emu/gdb_target_xml.hpp"
 #include "emu/machine.hpp"
 #include "emu/paging.hpp"
 
@@ -56,10 +58,6 @@ bool parse_addr_len(std::string_view s, std::uint32_t& addr, std::uint32_t& len,
   addr = *a;
   len = *l;
   return true;
-}
-
-std::string hex32(std::uint32_t v) {
-  return to_hex(&v, 4);  // the target's byte order: little-endian
 }
 
 // The physical address behind `linear` under the current CR0/CR3/CR4, or nullopt (open question 4).
@@ -322,26 +320,45 @@ std::string Stub::stop_reply() const {
 
 std::string Stub::read_registers() const {
   std::string out;
-  for (int r = 0; r <= static_cast<int>(Reg::kGs); ++r) out += hex32(m_.reg(static_cast<Reg>(r)));
+  out.reserve(2 * kGBytes);
+  for (unsigned r = 0; r < kNumRegs; ++r) out += register_hex(m_, r);
   return out;
 }
 
+// Whether register `r` may take `v` (its bytes in target order): the writable ones always, the
+// others when unchanged (open question 3), the unavailable x87 ones never.
+bool Stub::may_write(unsigned r, const std::uint8_t* v) const {
+  if (r <= static_cast<unsigned>(Reg::kEflags) && r != static_cast<unsigned>(Reg::kEip))
+    return true;
+  auto now = register_bytes(m_, r);
+  return now && std::equal(now->begin(), now->end(), v);
+}
+
+void Stub::write(unsigned r, const std::uint8_t* v) {
+  const std::uint32_t value =
+      static_cast<std::uint32_t>(v[0] | v[1] << 8 | v[2] << 16 | v[3] << 24);
+  if (r <= static_cast<unsigned>(Reg::kEflags) && value != m_.reg(static_cast<Reg>(r)))
+    m_.set_reg(static_cast<Reg>(r), value);
+}
+
 std::string Stub::write_registers(std::string_view hex) {
-  auto bytes = from_hex(hex);
-  if (!bytes || bytes->size() % 4) return "E01";
-  const std::size_t n = std::min<std::size_t>(bytes->size() / 4, 16);
-  std::uint32_t v[16];
-  for (std::size_t i = 0; i < n; ++i)
-    v[i] = static_cast<std::uint32_t>((*bytes)[4 * i] | (*bytes)[4 * i + 1] << 8 |
-                                      (*bytes)[4 * i + 2] << 16 | (*bytes)[4 * i + 3] << 24);
-  // Refused whole if it would move EIP or load a segment register (open question 3).
-  for (std::size_t i = static_cast<std::size_t>(Reg::kEip); i < n; ++i) {
-    if (i != static_cast<std::size_t>(Reg::kEflags) && v[i] != m_.reg(static_cast<Reg>(i)))
-      return "E01";
+  // The registers in target_xml()'s order; a shorter G covers the first ones it holds whole.
+  // Refused whole if it would move EIP, load a segment register or change a system register.
+  // The x87 registers may come back as the `x` digits `g` sent for them (unavailable).
+  std::string digits(hex);
+  const std::size_t x87_begin = 2 * 4 * kFirstX87, x87_end = x87_begin + 2 * (8 * 10 + 8 * 4);
+  for (std::size_t i = x87_begin; i < std::min(x87_end, digits.size()); ++i)
+    if (digits[i] == 'x') digits[i] = '0';
+  auto bytes = from_hex(digits);
+  if (!bytes) return "E01";
+  std::size_t at = 0;
+  unsigned n = 0;
+  for (; n < kNumRegs && at + register_size(n) <= bytes->size(); at += register_size(n++)) {
+    const bool x87 = n >= kFirstX87 && n < kFirstSystem;  // unavailable: whatever gdb holds
+    if (!x87 && !may_write(n, bytes->data() + at)) return "E01";
   }
-  for (std::size_t i = 0; i < n && i <= static_cast<std::size_t>(Reg::kEflags); ++i) {
-    if (i != static_cast<std::size_t>(Reg::kEip)) m_.set_reg(static_cast<Reg>(i), v[i]);
-  }
+  at = 0;
+  for (unsigned r = 0; r < n; at += register_size(r++)) write(r, bytes->data() + at);
   return "OK";
 }
 
@@ -350,12 +367,27 @@ std::string Stub::write_register(std::string_view args) {
   if (eq == std::string_view::npos) return "E01";
   auto r = parse_hex(args.substr(0, eq));
   auto bytes = from_hex(args.substr(eq + 1));
-  if (!r || *r > static_cast<std::uint32_t>(Reg::kGs) || !bytes || bytes->size() != 4) return "E01";
-  const std::uint32_t v = static_cast<std::uint32_t>((*bytes)[0] | (*bytes)[1] << 8 |
-                                                     (*bytes)[2] << 16 | (*bytes)[3] << 24);
-  const Reg reg = static_cast<Reg>(*r);
-  if (v == m_.reg(reg)) return "OK";  // gdb rewrites unchanged values too
-  return m_.set_reg(reg, v) ? "OK" : "E01";
+  if (!r || *r >= kNumRegs || !bytes || bytes->size() != register_size(*r)) return "E01";
+  if (!may_write(*r, bytes->data())) return "E01";
+  write(*r, bytes->data());
+  return "OK";
+}
+
+// qRcmd,HEX: the command's output as O packets (GDB manual E.4), then OK.
+void Stub::monitor_command(std::string_view hex) {
+  auto cmd = from_hex(hex);
+  if (!cmd) {
+    ch_.send("E01");
+    return;
+  }
+  const std::string out = monitor(m_, std::string(cmd->begin(), cmd->end()));
+  constexpr std::size_t kChunk = 512;  // text bytes per O packet, well under PacketSize in hex
+  for (std::size_t i = 0; i < out.size(); i += kChunk) {
+    std::string packet = "O";
+    packet += to_hex(out.data() + i, std::min(kChunk, out.size() - i));
+    ch_.send(packet);
+  }
+  ch_.send("OK");
 }
 
 std::string Stub::resume(std::string_view addr, bool step) {
@@ -383,8 +415,8 @@ Stub::Next Stub::handle(const std::string& p) {
       return reply(write_registers(args));
     case 'p': {
       auto r = parse_hex(args);
-      if (!r || *r > static_cast<std::uint32_t>(Reg::kGs)) return reply("E01");
-      return reply(hex32(m_.reg(static_cast<Reg>(*r))));
+      if (!r || *r >= kNumRegs) return reply("E01");
+      return reply(register_hex(m_, *r));
     }
     case 'P':
       return reply(write_register(args));
@@ -456,8 +488,14 @@ Stub::Next Stub::handle(const std::string& p) {
       if (p.starts_with("qSupported")) {
         swbreak_ = p.find("swbreak+") != std::string::npos;
         hwbreak_ = p.find("hwbreak+") != std::string::npos;
-        return reply(fmt::format("PacketSize={:x}{}{}", Channel::kMaxPacket,
+        return reply(fmt::format("PacketSize={:x};qXfer:features:read+{}{}", Channel::kMaxPacket,
                                  swbreak_ ? ";swbreak+" : "", hwbreak_ ? ";hwbreak+" : ""));
+      }
+      if (p.starts_with("qXfer:features:read:"))
+        return reply(features_read(std::string_view(p).substr(20)));
+      if (p.starts_with("qRcmd,")) {
+        monitor_command(std::string_view(p).substr(6));
+        return Next::kServe;
       }
       if (p == "qAttached") return reply("1");
       if (p == "qC") return reply("QC01");

@@ -14,9 +14,12 @@
 //    gdb writes a register or memory; a run continued under gdb retires the same instructions at
 //    the same cycles as `run --per-instruction`. ^C is looked for every kPollEvery instructions, so
 //    where it lands depends on the host; what the guest does does not.
-// 3. Which registers may gdb write? EAX..EDI and EFLAGS. EIP and the segment registers are refused
-//    with an error reply (Machine::set_reg says why); a `G` packet that would change one of them is
-//    refused whole. `c ADDR`/`s ADDR` (resume elsewhere) are refused likewise.
+// 3. Which registers may gdb write? EAX..EDI and EFLAGS. EIP, the segment and the system
+//    registers are refused with an error reply (Machine::set_reg says why); a `G` packet that would
+//    change one of them is refused whole. `c ADDR`/`s ADDR` (resume elsewhere) are refused
+//    likewise. The registers and their numbers are the target description's
+//    (emu/gdb_target_xml.hpp), which gdb reads with qXfer:features:read; `monitor` commands are
+//    emu/gdb_monitor.hpp's.
 // 4. Addresses are linear: memory is read and written through the page tables at CR3 when CR0.PG
 //    is set (walk_page_tables), so `x/4i $eip` works in the kernel and in a user process. Access
 //    rights are not checked (a debugger may read supervisor pages from ring 3, as with QEMU);
@@ -123,6 +126,9 @@ class Stub {
   std::string read_registers() const;
   std::string write_registers(std::string_view hex);
   std::string write_register(std::string_view args);
+  bool may_write(unsigned r, const std::uint8_t* v) const;
+  void write(unsigned r, const std::uint8_t* v);
+  void monitor_command(std::string_view hex);
   std::string resume(std::string_view addr, bool step);
 
   Machine& m_;

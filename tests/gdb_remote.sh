@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gdb_remote.sh FORKSCOPE KERNEL EXPECTED SPIN_GUEST WORKDIR: `forkscope run --gdb 0` under a real
 # gdb in batch mode, as a user attaches it: break at ret_from_fork, read EIP and the code there,
-# stepi, delete the breakpoint and continue to the end. gdb must stop at the address nm gives, stepi
+# CR0 by name (the target description) and the TSS (`monitor info tss`), stepi, delete the breakpoint and continue to the end. gdb must stop at the address nm gives, stepi
 # must move to the next instruction, and the guest must end as without gdb: status 0, the console
 # EXPECTED, the instruction and cycle counts of `run --per-instruction`. Then raw packets on the
 # socket: ^C stops a spinning guest with SIGINT, `k` ends the run with status 130.
@@ -44,7 +44,8 @@ check "a port in use is one line (got '$err')" test "$err" = \
   "forkscope: cannot listen for gdb on 127.0.0.1:$port: Address already in use"
 
 timeout 120 gdb -batch -nx "$kernel" -ex "target remote :$port" -ex 'break ret_from_fork' \
-  -ex 'continue' -ex 'info registers eip' -ex 'x/2i $pc' -ex 'stepi' -ex 'info registers eip' \
+  -ex 'continue' -ex 'info registers eip' -ex 'x/2i $pc' -ex 'info registers cr0' \
+  -ex 'monitor info tss' -ex 'stepi' -ex 'info registers eip' \
   -ex 'delete' -ex 'continue' > gdb.txt 2>&1
 gdb_st=$?
 wait $fs_pid
@@ -57,6 +58,10 @@ check "gdb exits 0 (status $gdb_st)" test $gdb_st = 0
 check "gdb stops at ret_from_fork (0x$rff)" test "$(sed -n 1p <<<"$eips")" = "$rff"
 check "x/2i shows ret_from_fork's code" grep -qE '^=> 0x0*'"$rff"' <ret_from_fork>:' gdb.txt
 check "stepi moves to the next instruction (0x$next)" test -n "$next" -a "$(sed -n 2p <<<"$eips")" = "$next"
+# The target description (qXfer:features:read) names CR0 and its flags; the monitor reads the TSS.
+check "info registers cr0 shows PE and PG by name" grep -qE '^cr0 +0x8[0-9a-f]{7} +\[ PE .*PG \]' gdb.txt
+check "monitor info tss shows TR (0x80) and esp0" grep -qE '^tr 0x0080 base 0x[0-9a-f]{8} ' gdb.txt
+check "monitor info tss shows esp0" grep -qE '^  esp0 0x[0-9a-f]{8} ss0 0x0068 ' gdb.txt
 check "gdb sees the guest exit normally" grep -q 'exited normally' gdb.txt
 check "forkscope exits 0 (status $fs_st)" test $fs_st = 0
 check "the console is forktest's" diff console.txt "$expected"

@@ -4,13 +4,17 @@
 #include "emu/gdb_stub.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <deque>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "emu/gdb_target_xml.hpp"
 #include "emu/machine.hpp"
 
 using namespace fs;
@@ -219,7 +223,7 @@ TEST_CASE("gdb stub: the guest waits at its first instruction, g is i386 order",
       [&](ScriptTransport& s) {
         auto r = s.replies();
         REQUIRE(r.size() == 13);
-        CHECK(r[0] == "PacketSize=1000;swbreak+");  // hex: Channel::kMaxPacket
+        CHECK(r[0] == "PacketSize=1000;qXfer:features:read+;swbreak+");  // hex: kMaxPacket
         CHECK(r[1] == "OK");
         CHECK(r[2] == "1");
         CHECK(r[3] == "QC01");
@@ -229,12 +233,13 @@ TEST_CASE("gdb stub: the guest waits at its first instruction, g is i386 order",
         CHECK(r[7].empty());
         CHECK(r[8] == "T05thread:01;");
         // eax ecx edx ebx esp ebp esi edi eip eflags cs ss ds es fs gs: Reg's own order.
-        REQUIRE(r[9].size() == 16 * 8);
+        // Then the x87 registers (unavailable) and the system registers: emu/gdb_target_xml.hpp.
+        REQUIRE(r[9].size() == 2 * gdb::kGBytes);
         for (int i = 0; i < 16; ++i) CHECK(reg_of_g(r[9], i) == m.reg(static_cast<Reg>(i)));
         CHECK(reg_of_g(r[9], 8) == first_eip);
         CHECK(r[10] == hex32(first_eip));
         CHECK(r[11] == hex32(m.reg(Reg::kEflags)));
-        CHECK(r[12] == "E01");  // no register 0x10 in this layout
+        CHECK(r[12] == std::string(20, 'x'));  // st0: unavailable, 80 bits
         s.send("D");
       },
   };
@@ -390,8 +395,9 @@ TEST_CASE("gdb stub: a breakpoint stops before the instruction and s steps one i
       },
       [&](ScriptTransport& s) {
         // hwbreak: EIP is the breakpoint's own address, gdb must not move it back.
-        CHECK(s.replies() == std::vector<std::string>{"PacketSize=1000;swbreak+;hwbreak+", "OK",
-                                                      "T05hwbreak:;thread:01;"});
+        CHECK(s.replies() ==
+              std::vector<std::string>{"PacketSize=1000;qXfer:features:read+;swbreak+;hwbreak+",
+                                       "OK", "T05hwbreak:;thread:01;"});
         CHECK(m.reg(Reg::kEip) == rff);
         seq = m.stats().instructions;
         len = m.current_instruction().len;
@@ -539,4 +545,285 @@ TEST_CASE("gdb stub: code written by gdb runs, even where the CPU had translated
   // fetches the new byte (open question 7).
   CHECK(m.stats().instructions == at + 2);
   CHECK(m.reg(Reg::kEip) == spin + 1);
+}
+
+namespace {
+
+// A small well-formedness check of the XML the stub serves: every element closed in order, every
+// attribute quoted. Returns the <reg> elements' attributes in document order.
+std::vector<std::map<std::string, std::string>> xml_regs(const std::string& xml) {
+  std::vector<std::map<std::string, std::string>> regs;
+  std::vector<std::string> open;
+  std::size_t i = 0;
+  while ((i = xml.find('<', i)) != std::string::npos) {
+    const std::size_t end = xml.find('>', i);
+    REQUIRE(end != std::string::npos);
+    std::string tag = xml.substr(i + 1, end - i - 1);
+    i = end + 1;
+    if (tag.starts_with("?") || tag.starts_with("!")) continue;
+    if (tag.starts_with("/")) {
+      REQUIRE_FALSE(open.empty());
+      CHECK(open.back() == tag.substr(1));
+      open.pop_back();
+      continue;
+    }
+    const bool empty = tag.ends_with("/");
+    if (empty) tag.pop_back();
+    const std::string name = tag.substr(0, tag.find(' '));
+    std::map<std::string, std::string> attrs;
+    std::size_t a = name.size();
+    while ((a = tag.find('=', a)) != std::string::npos) {
+      const std::size_t key = tag.rfind(' ', a) + 1;
+      REQUIRE(tag.at(a + 1) == '"');
+      const std::size_t close = tag.find('"', a + 2);
+      REQUIRE(close != std::string::npos);
+      attrs[tag.substr(key, a - key)] = tag.substr(a + 2, close - a - 2);
+      a = close;
+    }
+    if (name == "reg") regs.push_back(attrs);
+    if (!empty) open.push_back(name);
+  }
+  CHECK(open.empty());
+  return regs;
+}
+
+std::string hex_of(const std::string& text) {
+  return gdb::to_hex(text.data(), text.size());
+}
+
+// The text of the O packets in `r` (the monitor's output), and whether OK ended them.
+std::string o_text(const std::vector<std::string>& r) {
+  std::string text;
+  for (const auto& p : r) {
+    if (p == "OK" || p.empty() || p[0] != 'O') continue;
+    auto b = gdb::from_hex(p.substr(1));
+    REQUIRE(b.has_value());
+    text.append(b->begin(), b->end());
+  }
+  REQUIRE_FALSE(r.empty());
+  CHECK(r.back() == "OK");
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("gdb stub: target.xml is served in pieces, its registers are g's in g's order",
+          "[gdb_stub]") {
+  MachineOptions o = options();
+  o.max_cycles = 100'000;
+  Machine m(o);
+  m.load(guest("spin"));
+  ScriptTransport t;
+  gdb::Stub stub(m, t);
+  std::string xml, g;
+  std::function<void(ScriptTransport&)> fetch = [&](ScriptTransport& s) {
+    auto r = s.replies();
+    if (!r.empty()) {
+      REQUIRE(r.size() == 1);
+      REQUIRE((r[0][0] == 'm' || r[0][0] == 'l'));
+      xml += r[0].substr(1);
+      if (r[0][0] == 'l') {
+        s.send("g");
+        return;
+      }
+    }
+    s.send(fmt::format("qXfer:features:read:target.xml:{:x},100", xml.size()));
+    s.steps.push_back(fetch);
+  };
+  t.steps = {
+      [&](ScriptTransport& s) {
+        s.send("qSupported:xmlRegisters=i386");
+        s.send("qXfer:features:read:other.xml:0,100");
+        s.send("qXfer:features:read:target.xml:zz,100");
+        s.send(fmt::format("qXfer:features:read:target.xml:{:x},100", gdb::target_xml().size()));
+      },
+      [&](ScriptTransport& s) {
+        CHECK(s.replies() ==
+              std::vector<std::string>{"PacketSize=1000;qXfer:features:read+", "E00", "E00", "l"});
+        fetch(s);
+      },
+  };
+  t.steps.reserve(64);
+  RunResult r = m.run();
+  (void)r;
+  // The last step asked for g; its reply is what is left.
+  auto replies = t.replies();
+  REQUIRE_FALSE(replies.empty());
+  g = replies.back();
+  CHECK(xml == gdb::target_xml());
+  CHECK(xml.size() > 0x100);  // it took more than one piece
+  const auto regs = xml_regs(xml);
+  REQUIRE(regs.size() == gdb::kNumRegs);
+  // regnum, where given, is the running count: gdb numbers the others after the one before.
+  std::size_t bytes = 0;
+  for (unsigned n = 0; n < regs.size(); ++n) {
+    INFO("register " << n << " " << regs[n].at("name"));
+    if (regs[n].count("regnum")) CHECK(std::stoul(regs[n].at("regnum")) == n);
+    CHECK(std::stoul(regs[n].at("bitsize")) == 8 * gdb::register_size(n));
+    bytes += gdb::register_size(n);
+  }
+  CHECK(bytes == gdb::kGBytes);
+  CHECK(g.size() == 2 * gdb::kGBytes);
+  CHECK(regs[8].at("name") == "eip");
+  CHECK(regs[9].at("type") == "i386_eflags");
+  CHECK(regs[15].at("name") == "gs");
+  CHECK(regs[gdb::kRegCr0].at("name") == "cr0");
+  CHECK(regs[gdb::kRegCr3].at("name") == "cr3");
+  CHECK(regs[gdb::kRegTr].at("name") == "tr");
+}
+
+TEST_CASE("gdb stub: the system registers are read by number and never written", "[gdb_stub]") {
+  std::string console;
+  MachineOptions o = options(&console);
+  o.cmdline = "init=process1";
+  Machine m(o);
+  m.load(kernel());
+  const std::uint32_t rff = sym(m, "ret_from_fork");
+  ScriptTransport t;
+  gdb::Stub stub(m, t);
+  t.steps = {
+      [&](ScriptTransport& s) {
+        s.send(fmt::format("Z0,{:x},1", rff));
+        s.send("c");
+      },
+      [&](ScriptTransport& s) {
+        s.replies();
+        REQUIRE(m.reg(Reg::kEip) == rff);
+        for (const char* p : {"p20", "p21", "p22", "p23", "p24", "p26", "p28", "p29", "p2a", "g"})
+          s.send(p);
+      },
+      [&](ScriptTransport& s) {
+        auto r = s.replies();
+        REQUIRE(r.size() == 10);
+        CHECK((m.reg(Reg::kCr0) & 0x80000001u) == 0x80000001u);  // PG and PE: paging is on
+        CHECK(r[0] == hex32(m.reg(Reg::kCr0)));
+        CHECK(r[1] == hex32(m.reg(Reg::kCr2)));
+        CHECK(r[2] == hex32(m.reg(Reg::kCr3)));
+        CHECK(r[3] == hex32(m.reg(Reg::kCr4)));
+        CHECK(r[4] == hex32(m.cpu().gdtr().base));
+        CHECK(r[5] == hex32(m.cpu().idtr().base));
+        CHECK(r[6] == hex32(0x80));  // __TSS_SEL
+        CHECK(r[7] == hex32(m.cpu().tr_base()));
+        CHECK(r[8] == "E01");  // no register 42
+        const std::string& g = r[9];
+        CHECK(g.substr(16 * 8, 8 * 20 + 8 * 8) == std::string(8 * 20 + 8 * 8, 'x'));
+        CHECK(g.substr(2 * (gdb::kGBytes - 40)) == r[0] + r[1] + r[2] + r[3] + r[4] +
+                                                       hex32(m.cpu().gdtr().limit) + r[5] +
+                                                       hex32(m.cpu().idtr().limit) + r[6] + r[7]);
+        s.send("P20=" + hex32(m.reg(Reg::kCr0) & ~0x80000000u));  // paging off: refused
+        s.send("P20=" + r[0]);                                    // unchanged: fine
+        s.send("P10=" + std::string(20, '0'));                    // st0: not held
+        s.send("P20=00");                                         // the wrong size
+        // A whole G: the x87 bytes are gdb's to fill (zeros here); ebx changes, all else as is.
+        std::string whole = g;
+        whole.replace(8 * 3, 8, hex32(0x600df00d));
+        for (auto& c : whole) c = c == 'x' ? '0' : c;
+        s.send("G" + whole);
+        std::string bad = whole;
+        bad.replace(2 * (gdb::kGBytes - 40) + 24, 8, hex32(0x1000));  // cr3
+        bad.replace(8 * 1, 8, hex32(0x11111111));
+        s.send("G" + bad);
+      },
+      [&](ScriptTransport& s) {
+        CHECK(s.replies() == std::vector<std::string>{"E01", "OK", "E01", "E01", "OK", "E01"});
+        CHECK(m.reg(Reg::kCr0) & 0x80000000u);
+        CHECK(m.reg(Reg::kEbx) == 0x600df00d);
+        CHECK(m.reg(Reg::kEcx) != 0x11111111);
+        s.send("k");
+      },
+  };
+  RunResult r = m.run();
+  CHECK(r.reason == StopReason::kKilled);
+}
+
+TEST_CASE("gdb stub: monitor commands show the TSS, GDT, IDT, a page walk and the current task",
+          "[gdb_stub]") {
+  std::string console;
+  MachineOptions o = options(&console);
+  o.cmdline = "init=process1";
+  Machine m(o);
+  m.load(kernel());
+  const std::uint32_t rff = sym(m, "ret_from_fork"), syscall = sym(m, "system_call");
+  ScriptTransport t;
+  gdb::Stub stub(m, t);
+  auto rcmd = [](ScriptTransport& s, const std::string& cmd) { s.send("qRcmd," + hex_of(cmd)); };
+  const std::vector<std::string> cmds = {"info tss",
+                                         "info gdt",
+                                         "info idt 0x80",
+                                         "info idt 0 2",
+                                         "info tlb ret_from_fork",
+                                         "info tlb 0xfffff000",
+                                         "info task",
+                                         "info bogus",
+                                         "",
+                                         "info tlb"};
+  std::vector<std::string> out;
+  t.steps = {
+      [&](ScriptTransport& s) {
+        s.send(fmt::format("Z0,{:x},1", rff));
+        s.send("c");
+      },
+      [&](ScriptTransport& s) {
+        s.replies();
+        REQUIRE(m.reg(Reg::kEip) == rff);
+        rcmd(s, cmds[0]);
+      },
+  };
+  // One command per step: each step takes the last command's output and sends the next.
+  for (std::size_t i = 1; i <= cmds.size(); ++i) {
+    t.steps.push_back([&, i](ScriptTransport& s) {
+      out.push_back(o_text(s.replies()));
+      if (i < cmds.size()) {
+        rcmd(s, cmds[i]);
+      } else {
+        s.send("qRcmd,zz");  // not hex
+        s.send("k");
+      }
+    });
+  }
+  RunResult r = m.run();
+  CHECK(t.replies() == std::vector<std::string>{"E01"});
+  CHECK(r.reason == StopReason::kKilled);
+  REQUIRE(out.size() == 10);
+  INFO(fmt::format("{}", fmt::join(out, "---\n")));
+  const std::uint32_t tr_base = m.cpu().tr_base();
+  // info tss: TR is __TSS_SEL, and esp0/ss0 are what the next interrupt from ring 3 loads.
+  CHECK(out[0].starts_with(fmt::format("tr 0x0080 base {:#010x} link 0x0000\n", tr_base)));
+  CHECK(out[0].find(fmt::format("\n  esp0 {:#010x} ss0 0x0068 ", m.tss_esp0())) !=
+        std::string::npos);
+  // info gdt: head.S's cpu_gdt_table, the flat segments at 12-15 and cpu_init()'s TSS at 16.
+  CHECK(out[1].starts_with(
+      fmt::format("gdtr base {:#010x} limit 0x00ff\n", sym(m, "cpu_gdt_table"))));
+  CHECK(out[1].find("  [12] sel 0x0060  base 0x00000000 limit 0xffffffff dpl 0 32-bit code, "
+                    "readable\n  [13] sel 0x0068  base 0x00000000 limit 0xffffffff dpl 0 32-bit "
+                    "data, writable\n  [14] sel 0x0070  base 0x00000000 limit 0xffffffff dpl 3 "
+                    "32-bit code, readable\n  [15] sel 0x0078  base 0x00000000 limit 0xffffffff "
+                    "dpl 3 32-bit data, writable\n") != std::string::npos);
+  CHECK(out[1].find(fmt::format("  [16] sel 0x0080  base {:#010x} ", tr_base)) !=
+        std::string::npos);
+  CHECK(out[1].find("32-bit TSS (busy)\n") != std::string::npos);  // ltr marked it busy
+  // info idt: int $0x80 is a DPL-3 trap gate to system_call; 0 and 1 are kernel gates.
+  CHECK(out[2].ends_with(fmt::format("  0x80 32-bit trap gate 0060:{:08x} <{}> dpl 3\n", syscall,
+                                     m.describe(syscall))));
+  CHECK(std::count(out[3].begin(), out[3].end(), '\n') == 3);
+  CHECK(out[3].find("\n  0x00 32-bit ") != std::string::npos);
+  CHECK(out[3].find("\n  0x01 32-bit ") != std::string::npos);
+  // info tlb: the walk ends at the frame the machine itself translates to.
+  const auto phys = m.physical(rff);
+  REQUIRE(phys.has_value());
+  CHECK(out[4].starts_with(fmt::format("linear {:#010x}: cr3 {:#010x}", rff, m.reg(Reg::kCr3))));
+  CHECK(out[4].find(fmt::format("  pde[{:#05x}] at {:#010x} = ", rff >> 22,
+                                (m.reg(Reg::kCr3) & ~0xFFFu) + (rff >> 22) * 4)) !=
+        std::string::npos);
+  CHECK(out[4].ends_with(fmt::format(", physical {:#010x}, supervisor read/write\n", *phys)));
+  CHECK(out[5].ends_with("  not mapped\n"));
+  // info task: at the first ret_from_fork the child is pid 1, init, about to run.
+  CHECK(out[6].starts_with("pid 1 comm \""));
+  CHECK(out[6].find("state 0 (running)") != std::string::npos);
+  const std::string help =
+      "monitor commands: info tss | info gdt | info idt [VECTOR [COUNT]] | info tlb ADDR | "
+      "info task\n";
+  CHECK(out[7] == help);
+  CHECK(out[8] == help);
+  CHECK(out[9] == help);
 }
