@@ -818,7 +818,8 @@ TEST_CASE("gdb stub: monitor commands show the TSS, GDT, IDT, a page walk and th
   CHECK(out[4].ends_with(fmt::format(", physical {:#010x}, supervisor read/write\n", *phys)));
   CHECK(out[5].ends_with("  not mapped\n"));
   // info task: at the first ret_from_fork the child is pid 1, init, about to run.
-  CHECK(out[6].starts_with("pid 1 comm \""));
+  CHECK(out[6].starts_with("pid 1 comm \"init\" state 0 (running) task "));
+  CHECK(out[6].ends_with(" cpl 0\n"));
   CHECK(out[6].find("state 0 (running)") != std::string::npos);
   const std::string help =
       "monitor commands: info tss | info gdt | info idt [VECTOR [COUNT]] | info tlb ADDR | "
@@ -826,4 +827,46 @@ TEST_CASE("gdb stub: monitor commands show the TSS, GDT, IDT, a page walk and th
   CHECK(out[7] == help);
   CHECK(out[8] == help);
   CHECK(out[9] == help);
+}
+
+TEST_CASE("gdb stub: in ring 3, info task is the process's and info tlb shows a user page",
+          "[gdb_stub]") {
+  MachineOptions o = options();
+  o.cmdline = "init=forktest";
+  Machine m(o);
+  m.load(kernel());
+  constexpr std::uint32_t kUserEntry = 0x08048000;  // guest/user programs' link address
+  ScriptTransport t;
+  gdb::Stub stub(m, t);
+  std::vector<std::string> out;
+  t.steps = {
+      [&](ScriptTransport& s) {
+        s.send(fmt::format("Z0,{:x},1", kUserEntry));
+        s.send("c");
+      },
+      [&](ScriptTransport& s) {
+        s.replies();
+        REQUIRE(m.reg(Reg::kEip) == kUserEntry);
+        CHECK((m.reg(Reg::kCs) & 3) == 3);
+        s.send("qRcmd," + hex_of("info task"));
+      },
+      [&](ScriptTransport& s) {
+        out.push_back(o_text(s.replies()));
+        s.send("qRcmd," + hex_of(fmt::format("info tlb {:#x}", kUserEntry)));
+      },
+      [&](ScriptTransport& s) {
+        out.push_back(o_text(s.replies()));
+        s.send("k");
+      },
+  };
+  RunResult r = m.run();
+  CHECK(r.reason == StopReason::kKilled);
+  REQUIRE(out.size() == 2);
+  INFO(out[0] + out[1]);
+  // The task is found from TSS.esp0 (ESP is the user stack): pid 1, init (exec keeps comm here).
+  CHECK(out[0].starts_with("pid 1 comm \"init\" state 0 (running) "));
+  CHECK(out[0].ends_with(" cpl 3\n"));
+  const auto phys = m.physical(kUserEntry);
+  REQUIRE(phys.has_value());
+  CHECK(out[1].find(fmt::format(", physical {:#010x}, user ", *phys)) != std::string::npos);
 }
