@@ -756,7 +756,8 @@ TEST_CASE("gdb stub: monitor commands show the TSS, GDT, IDT, a page walk and th
                                          "info task",
                                          "info bogus",
                                          "",
-                                         "info tlb"};
+                                         "info tlb",
+                                         "info idt"};
   std::vector<std::string> out;
   t.steps = {
       [&](ScriptTransport& s) {
@@ -784,7 +785,7 @@ TEST_CASE("gdb stub: monitor commands show the TSS, GDT, IDT, a page walk and th
   RunResult r = m.run();
   CHECK(t.replies() == std::vector<std::string>{"E01"});
   CHECK(r.reason == StopReason::kKilled);
-  REQUIRE(out.size() == 10);
+  REQUIRE(out.size() == 11);
   INFO(fmt::format("{}", fmt::join(out, "---\n")));
   const std::uint32_t tr_base = m.cpu().tr_base();
   // info tss: TR is __TSS_SEL, and esp0/ss0 are what the next interrupt from ring 3 loads.
@@ -827,6 +828,11 @@ TEST_CASE("gdb stub: monitor commands show the TSS, GDT, IDT, a page walk and th
   CHECK(out[7] == help);
   CHECK(out[8] == help);
   CHECK(out[9] == help);
+  // info idt alone: every present gate, the exceptions, the IRQs and int $0x80 among them.
+  CHECK(out[10].starts_with(out[3]));  // its first two gates, as asked for by number
+  CHECK(out[10].find(out[2].substr(out[2].find('\n') + 1)) != std::string::npos);
+  CHECK(out[10].find("\n  0x20 32-bit interrupt gate 0060:") != std::string::npos);
+  CHECK(out[10].find("not present") == std::string::npos);
 }
 
 TEST_CASE("gdb stub: in ring 3, info task is the process's and info tlb shows a user page",
