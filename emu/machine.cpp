@@ -296,6 +296,7 @@ RunResult Machine::run() {
             false);
       break;
     }
+    if (progress_observer_) progress_observer_();
     service_devices();
     if (irq_deliverable()) {
       std::uint8_t vec = pic_.acknowledge();

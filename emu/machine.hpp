@@ -173,6 +173,10 @@ class Machine {
   std::uint64_t tlb_flushes() const { return tlb_flushes_; }
   // A HLT that waited: the idle cycles skipped until the interrupt that ends it.
   void on_halt(std::function<void(Cycles idle)> fn) { halt_observers_.push_back(std::move(fn)); }
+  // At every pass of the run loop (each device event, interrupt, stop point or HLT: thousands of
+  // times a guest second when a timer runs), for a display of progress; it must not change the
+  // machine (the CLI's progress line on a terminal).
+  void on_progress(std::function<void()> fn) { progress_observer_ = std::move(fn); }
   // The cpu itself, for observers that read many registers at once (the trace recorder).
   const UnicornCpu& cpu() const { return *cpu_; }
 
@@ -334,6 +338,7 @@ class Machine {
   std::vector<std::function<void(std::uint32_t, Cycles)>> insn_observers_;
   std::vector<std::function<void(std::uint16_t, unsigned, bool, std::uint32_t)>> port_observers_;
   std::vector<std::function<void(Cycles)>> halt_observers_;
+  std::function<void()> progress_observer_;
   std::vector<std::pair<std::uint32_t, std::function<void(Machine&)>>> breakpoints_;
 };
 

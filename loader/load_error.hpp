@@ -1,6 +1,6 @@
 // The one error type of loader/: bad input (a missing file, a broken ELF image, a multiboot header
 // we cannot honour, a boot area that does not fit). The message is one line, "file: problem", with
-// no trailing newline, so the CLI can print it after "forkscope: " as it is (README "Exit status").
+// no trailing newline, so the CLI can print it after "forkscope: " as it is (docs/exit-status.md).
 #pragma once
 
 #include <stdexcept>

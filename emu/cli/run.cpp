@@ -15,6 +15,7 @@
 #include <optional>
 #include <vector>
 
+#include "emu/cli/progress_line.hpp"
 #include "emu/cli/run_files.hpp"
 #include "emu/cli/serial_output.hpp"
 #include "emu/exit_status.hpp"
@@ -231,7 +232,9 @@ int cmd_run(const RunOptions& opt) {
   if (!serial.ok()) return bad_input(serial.error());
   // A failed console write ends the run there (the guest would go on printing into nothing).
   Machine* running = nullptr;
-  mo.serial_out = [&serial, &running](std::uint8_t b) {
+  std::unique_ptr<ProgressLine> progress;
+  mo.serial_out = [&serial, &running, &progress](std::uint8_t b) {
+    if (progress) progress->erase();  // the console's bytes never land after the progress line
     if (!serial.put(b) && running) running->kill(serial.error());
   };
   std::unique_ptr<Machine> m;
@@ -281,8 +284,12 @@ int cmd_run(const RunOptions& opt) {
     }
     gdb_stub = std::make_unique<gdb::Stub>(*m, *gdb_conn);
   }
+  progress =
+      std::make_unique<ProgressLine>(*m, !opt.quiet && !gdb_stub && isatty(STDERR_FILENO) == 1);
+  m->on_progress([&progress] { progress->tick(); });
   const auto t0 = std::chrono::steady_clock::now();  // wall time for the summary only
   RunResult r = m->run();
+  progress->erase();
   if (gdb_stub) {
     gdb_stub->finish(r);
     gdb_conn->close_gracefully(2000);
