@@ -171,6 +171,7 @@ io_bitmap:	.space 8192 + 1
 	.space 8192
 kernel_stack_top:
 	.space 8192
+	.globl trap_stack_top
 trap_stack_top:
 	.space 4096
 	.globl user_stack_top

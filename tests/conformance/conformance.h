@@ -40,6 +40,7 @@ void reset_gate(unsigned vector); /* back to the start-up gate */
 /* The I/O permission bitmap that follows the TSS (boot.S), and the TSS fields the checks change. */
 extern u8 io_bitmap[];
 extern u8 tss[];
+extern char trap_stack_top[]; /* TSS.esp0: where a vector from ring 3 pushes its frame */
 void tss_set_limit(u32 limit); /* the TSS descriptor's limit; reloads TR */
 u32 ring3_eflags(unsigned iopl);
 
