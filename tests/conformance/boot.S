@@ -10,7 +10,8 @@
  *
  * Selectors (Intel SDM vol. 3A 3.4.2): 0x08 ring-0 code, 0x10 ring-0 data, 0x1B ring-3 code, 0x23
  * ring-3 data, 0x28 the TSS (base patched at start, limit set by tss_set_limit), 0x30 a ring-0 code
- * segment marked not present, 0x38 a ring-0 data segment (not code). */
+ * segment marked not present, 0x38 a ring-0 data segment (not code), 0x40 a ring-0 data segment
+ * marked not present. */
 	.section .multiboot, "a"
 	.align 4
 	.long 0x1BADB002
@@ -138,6 +139,7 @@ gdt:	.quad 0
 	.quad 0x0000890000000067   /* 0x28 32-bit TSS, limit 0x67 (patched), base patched */
 	.quad 0x00CF1A000000FFFF   /* 0x30 ring-0 code, not present */
 	.quad 0x00CF92000000FFFF   /* 0x38 ring-0 data */
+	.quad 0x00CF12000000FFFF   /* 0x40 ring-0 data, not present */
 gdt_end:
 gdt_desc:
 	.word gdt_end - gdt - 1

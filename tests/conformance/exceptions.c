@@ -4,9 +4,9 @@
  * the next one (a trap) (Intel SDM vol. 3A 6.3-6.15, table 6-1). */
 #include "conformance.h"
 
-extern char de_insn[], of_after[], br_insn[], ud_insn[], np_insn[], gp_insn[], u_de_insn[],
+extern char ss_insn[], de_insn[], of_after[], br_insn[], ud_insn[], np_insn[], gp_insn[], u_de_insn[],
 	u_cli_insn[], u_hlt_insn[], u_ud_insn[], u_bp_after[], u_gp_insn[];
-void k_de(void), k_of(void), k_br(void), k_ud(void), k_np(void), k_gp(void);
+void k_ss(void), k_df(void), k_de(void), k_of(void), k_br(void), k_ud(void), k_np(void), k_gp(void);
 void u_de(void), u_cli(void), u_hlt(void), u_ud(void), u_bp(void), u_gp(void);
 volatile u32 bounds[2] = {10, 20};
 __asm__(".text\n"
@@ -16,8 +16,10 @@ __asm__(".text\n"
 	"k_ud: ud_insn: ud2\n ret\n"
 	/* 0x30: a readable code segment marked not present */
 	"k_np: mov $0x30, %ax\n np_insn: mov %ax, %ds\n ret\n"
-	/* 0x40: past the GDT limit (0x3f) */
-	"k_gp: mov $0x43, %ax\n gp_insn: mov %ax, %ds\n ret\n"
+	/* 0x48: past the GDT limit (0x47) */
+	"k_gp: mov $0x4b, %ax\n gp_insn: mov %ax, %ds\n ret\n"
+	/* 0x40: a data segment marked not present, loaded into SS: #SS, not #NP */
+	"k_ss: mov $0x40, %ax\n ss_insn: mov %ax, %ss\n ret\n"
 	"u_de: xor %ecx, %ecx\n mov $1, %eax\n xor %edx, %edx\n u_de_insn: div %ecx\n int $0x30\n"
 	"u_cli: u_cli_insn: cli\n int $0x30\n"
 	"u_hlt: u_hlt_insn: hlt\n int $0x30\n"
@@ -57,8 +59,18 @@ int conformance_main(void) {
 			      (u32)np_insn);
 	failed += frame0("  error code, then the 3-word frame", 1);
 	try_call(k_gp);
-	failed += check_fault("#GP (mov to ds past the GDT limit): #GP(0x40)", 13, 1, 0x40,
+	failed += check_fault("#GP (mov to ds past the GDT limit): #GP(0x48)", 13, 1, 0x48,
 			      (u32)gp_insn);
+	try_call(k_ss);
+	failed += check_fault("#SS (mov to ss of a not-present segment): #SS(0x40)", 12, 1, 0x40,
+			      (u32)ss_insn);
+	/* #NP while delivering #NP (its gate not present): both contributory, so #DF with error code
+	 * 0 (table 6-5); the saved EIP of a #DF is undefined (6.15, interrupt 8). */
+	set_gate(11, 0x08, GATE_INT32, 0, 0);
+	try_call(k_np);
+	reset_gate(11);
+	failed += check("#NP while delivering #NP: #DF", trap.vector, 8);
+	failed += check("  with error code 0", trap.w[0], 0);
 	try_user(u_de, user);
 	failed += check_fault("#DE at ring 3: fault", 0, 0, 0, (u32)u_de_insn);
 	failed += frame3("  5-word frame with the ring-3 SS:ESP", 0);
