@@ -27,7 +27,7 @@
 namespace fs {
 namespace {
 
-constexpr std::uint32_t kRF = 1u << 16;  // EFLAGS.RF (SDM vol. 3B 17.3.1.1)
+constexpr std::uint32_t kTF = 1u << 8, kRF = 1u << 16;  // EFLAGS (SDM vol. 3B 17.3.1)
 constexpr std::uint32_t kCr4DE = 1u << 3;
 
 bool is_mov_dr(const std::uint8_t* bytes) {
@@ -180,6 +180,13 @@ bool Machine::run_intercept() {
   clock_.now += in.insn.cycles;
   ++stats_.instructions;
   cpu_->set_reg(Reg::kEip, eip + in.insn.len);
+  // The instruction completed: RF clears, and TF set at its start makes it a single step (SDM vol.
+  // 3B 17.3.1.1, 17.3.1.4), which Unicorn cannot raise for an instruction it did not run.
+  if (eflags & kRF) cpu_->set_reg(Reg::kEflags, eflags & ~kRF);
+  if (eflags & kTF) {
+    dr_.dr6 = (dr_.dr6 & ~0xFu) | kDr6BS;
+    deliver(Event{kDB, EventKind::kException, std::nullopt}, eip + in.insn.len);
+  }
   return true;
 }
 

@@ -6,9 +6,9 @@
 
 volatile u32 watched __attribute__((aligned(4)));
 extern char bp_target[], rf_target[], user_bp_target[], write_after[], read_after[], step_after[],
-	user_mov_dr[];
+	user_mov_dr[], step_dr_after[];
 void ring0_bp(void), ring0_rf(void), user_bp(void), ring0_write(void), ring0_read(void),
-	ring0_step(void), user_dr(void);
+	ring0_step(void), ring0_step_dr(void), user_dr(void);
 __asm__(".text\n"
 	"ring0_bp: nop\n bp_target: nop\n ret\n"
 	/* IRET to rf_target with RF set: its breakpoint is suppressed once; int $0x31 marks success */
@@ -18,6 +18,7 @@ __asm__(".text\n"
 	"ring0_write: movl $0x1234, watched\n write_after: nop\n ret\n"
 	"ring0_read: mov watched, %eax\n read_after: nop\n ret\n"
 	"ring0_step: pushf\n orl $0x100, (%esp)\n popf\n nop\n step_after: nop\n ret\n"
+	"ring0_step_dr: pushf\n orl $0x100, (%esp)\n popf\n mov %dr7, %eax\n step_dr_after: nop\n ret\n"
 	"user_dr: user_mov_dr: mov %dr7, %eax\n int $0x30\n");
 
 static void set_dr(unsigned n, u32 v) {
@@ -101,6 +102,11 @@ int conformance_main(void) {
 	try_call(ring0_step);
 	failed += check_fault("single step (TF): #DB after the instruction that follows popf", 1, 0, 0,
 			      (u32)step_after);
+	failed += check("  DR6.BS", trap.dr6 & 0x400F, 0x4000);
+	set_dr(6, 0);
+	try_call(ring0_step_dr);
+	failed += check_fault("single step over a mov from DR7: #DB after it", 1, 0, 0,
+			      (u32)step_dr_after);
 	failed += check("  DR6.BS", trap.dr6 & 0x400F, 0x4000);
 	return failed;
 }
