@@ -128,6 +128,9 @@ Block Decoder::decode_block(std::uint32_t addr, const std::uint8_t* bytes, std::
     if (d.len == 0) break;
     b.has_rdtsc |= d.cls == InsnClass::kRdtsc;
     b.flushes_tlb |= d.flushes_tlb;
+    b.checked_at_boundary |=
+        d.cls == InsnClass::kIo || (d.len >= 3 && bytes[off] == 0x0F &&
+                                    (bytes[off + 1] == 0x21 || bytes[off + 1] == 0x23));  // MOV DRn
     b.insns.push_back(d);
     b.before.push_back(b.before.back() + d.cycles);
     off += d.len;
@@ -150,6 +153,38 @@ std::string Decoder::disassemble(std::uint32_t addr, const std::uint8_t* bytes, 
     s += insn_->op_str;
   }
   return s;
+}
+
+void BlockCache::fill(Slot& s, const Block& b, const std::uint8_t* live) {
+  s.addr = b.addr;
+  s.size = b.size;
+  s.block = &b;
+  for (unsigned i = 0; i < 4; ++i) {
+    const std::uint32_t from = 8 * i;
+    s.masks[i] = b.size >= from + 8 ? ~0ull
+                 : b.size <= from   ? 0
+                                    : (1ull << (8 * (b.size - from))) - 1;
+    std::uint64_t w;
+    std::memcpy(&w, live + from, 8);
+    s.words[i] = w & s.masks[i];
+  }
+  Summary& m = s.summary;
+  m = Summary{};
+  m.total = b.total();
+  m.insns = static_cast<std::uint16_t>(b.insns.size());
+  m.has_rdtsc = b.has_rdtsc;
+  m.flushes_tlb = b.flushes_tlb;
+  m.checked_at_boundary = b.checked_at_boundary;
+  if (!b.insns.empty()) {
+    const DecodedInsn& last = b.insns.back();
+    if (last.cls == InsnClass::kCondBranch) {
+      m.end = Summary::End::kBranch;
+      m.fallthrough = last.addr + last.len;
+      m.taken_extra = last.taken_extra;
+    } else if (last.cls == InsnClass::kIret) {
+      m.end = Summary::End::kIret;
+    }
+  }
 }
 
 const Block& BlockCache::get_slow(std::uint32_t addr, std::uint32_t size,

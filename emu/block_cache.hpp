@@ -37,7 +37,7 @@ struct DecodedInsn {
   std::uint16_t taken_extra = 0;  // kCondBranch only
   std::uint8_t soft_vector = 0;   // kSoftInt: the vector INT n raises
   bool writes_system = false;     // may load a segment register, CRn or TR (or transfer far)
-  bool flushes_tlb = false;       // MOV to CR0/CR3/CR4 or INVLPG: paging aliases must go
+  bool flushes_tlb = false;       // MOV to CR0/CR3/CR4 or INVLPG: paging registers re-read
 };
 
 struct Block {
@@ -49,6 +49,9 @@ struct Block {
       before;  // before[i]: cycles of insns[0..i) ; before[n] = total static cost
   bool has_rdtsc = false;
   bool flushes_tlb = false;  // some instruction flushes the TLB (it ends the block in QEMU)
+  // Some instruction is I/O or MOV to/from DRn: the machine checks or runs it itself at the
+  // boundary before it (emu/machine_intercept.cpp, issue 12).
+  bool checked_at_boundary = false;
   std::uint32_t total() const { return before.back(); }
   // Index of the instruction starting at `addr`, or -1.
   int index_of(std::uint32_t a) const;
@@ -84,18 +87,36 @@ class Decoder {
 class BlockCache {
  public:
   explicit BlockCache(Decoder& dec) : dec_(dec) {}
-  // The block Unicorn is about to run, whose code is `live` (size bytes of guest memory). Decoded
-  // on first sight. The hot path is one direct-mapped probe and a memcmp (this runs on every block
-  // execution in fast mode).
-  const Block& get(std::uint32_t addr, std::uint32_t size, const std::uint8_t* live) {
+  // What fast mode needs of a block on every execution, kept beside the lookup key so that the hot
+  // path reads one slot and not the Block's vectors.
+  struct Summary {
+    std::uint32_t total = 0;        // static cycles of the whole block
+    std::uint32_t fallthrough = 0;  // kBranch: the address after the conditional branch
+    std::uint16_t insns = 0;
+    std::uint16_t taken_extra = 0;  // kBranch: cycles added when it is taken
+    enum class End : std::uint8_t { kPlain, kBranch, kIret } end = End::kPlain;
+    bool has_rdtsc = false;
+    bool flushes_tlb = false;
+    bool checked_at_boundary = false;  // Block::checked_at_boundary
+  };
+  struct Hit {
+    const Block* block;
+    const Summary* summary;
+  };
+  // The block Unicorn is about to run, whose code is `live` (size bytes of guest memory, readable
+  // to at least kLiveBytes). Decoded on first sight. The hot path is one direct-mapped probe and a
+  // compare of the first 32 bytes as four masked words kept in the slot, a memcmp only for longer
+  // blocks (this runs on every block execution in fast mode).
+  static constexpr std::uint32_t kLiveBytes = 32;
+  Hit get(std::uint32_t addr, std::uint32_t size, const std::uint8_t* live) {
     Slot& s = front_[(addr ^ (addr >> 13)) & (kFrontSize - 1)];
-    if (s.block && s.addr == addr && s.size == size &&
-        std::memcmp(s.block->bytes.data(), live, size) == 0) {
-      return *s.block;
+    if (s.addr == addr && s.size == size && s.block && same_words(s, live) &&
+        (size <= kLiveBytes || std::memcmp(s.block->bytes.data() + kLiveBytes, live + kLiveBytes,
+                                           size - kLiveBytes) == 0)) [[likely]] {
+      return {s.block, &s.summary};
     }
-    const Block& b = get_slow(addr, size, live);
-    s = Slot{addr, size, &b};
-    return b;
+    fill(s, get_slow(addr, size, live), live);
+    return {s.block, &s.summary};
   }
   void clear() {
     map_.clear();
@@ -106,10 +127,20 @@ class BlockCache {
 
  private:
   static constexpr std::size_t kFrontSize = 1u << 14;
-  struct Slot {
+  struct alignas(64) Slot {
     std::uint32_t addr = 0, size = 0;
     const Block* block = nullptr;
+    Summary summary;
+    std::uint64_t words[4] = {};  // the first 32 code bytes, zero past `size`
+    std::uint64_t masks[4] = {};  // which of their bytes are the block's
   };
+  static bool same_words(const Slot& s, const std::uint8_t* live) {
+    std::uint64_t w[4];
+    std::memcpy(w, live, sizeof w);
+    return (((w[0] & s.masks[0]) ^ s.words[0]) | ((w[1] & s.masks[1]) ^ s.words[1]) |
+            ((w[2] & s.masks[2]) ^ s.words[2]) | ((w[3] & s.masks[3]) ^ s.words[3])) == 0;
+  }
+  static void fill(Slot& s, const Block& b, const std::uint8_t* live);
   const Block& get_slow(std::uint32_t addr, std::uint32_t size, const std::uint8_t* live);
   Decoder& dec_;
   // Every version seen at (addr, size), newest last.

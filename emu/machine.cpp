@@ -16,44 +16,72 @@ namespace {
 
 constexpr std::uint32_t kIF = 1u << 9;
 // Guest memory for delivery: linear addresses checked against the guest's page tables when CR0.PG
-// is set (emu/paging.cpp's walk, the one forkscope has: 4 MiB pages when CR4.PSE, the #PF error
-// code of Intel SDM vol. 3A 4.6/4.7, CR0.WP for supervisor writes), then accessed at the address
-// Unicorn 2.0.1 itself uses for them (linear == physical, UNICORN-NOTES.md "Paging"), so frames
-// land where the guest will read them.
+// is set (emu/paging.cpp's walk: 4 MiB pages when CR4.PSE, the #PF error code of Intel SDM vol. 3A
+// 4.6/4.7, CR0.WP for supervisor writes), the accessed/dirty bits set as the CPU sets them (4.8),
+// then read or written in RAM at the frame.
 class MachineMemory : public GuestMemory {
  public:
-  MachineMemory(UnicornCpu& cpu, std::span<const std::uint8_t> ram) : cpu_(cpu), ram_(ram) {}
+  MachineMemory(std::span<std::uint8_t> ram, PagingRegs regs) : ram_(ram), regs_(regs) {}
 
   std::optional<MemFault> read(std::uint32_t lin, void* out, unsigned n, bool sup) override {
-    if (auto f = check(lin, n, false, sup)) return f;
-    if (!cpu_.read(lin, out, n)) return MemFault{kGP, 0, lin};
-    return std::nullopt;
+    return access(lin, n, false, sup, [&](std::uint32_t phys, unsigned off, unsigned k) {
+      std::memcpy(static_cast<std::uint8_t*>(out) + off, ram_.data() + phys, k);
+      return true;
+    });
   }
+  // Frames land on stacks, never on code, so no translated code is dropped (the guest's own
+  // stores are Unicorn's to track).
   std::optional<MemFault> write(std::uint32_t lin, const void* in, unsigned n, bool sup) override {
-    if (auto f = check(lin, n, true, sup)) return f;
-    if (!cpu_.write(lin, in, n)) return MemFault{kSS, 0, lin};
-    return std::nullopt;
+    return access(lin, n, true, sup, [&](std::uint32_t phys, unsigned off, unsigned k) {
+      std::memcpy(ram_.data() + phys, static_cast<const std::uint8_t*>(in) + off, k);
+      return true;
+    });
   }
 
  private:
   // Every page the access touches, in order: the first that faults is the #PF (CR2 = the first
-  // byte of the access in that page).
-  std::optional<MemFault> check(std::uint32_t lin, unsigned n, bool write, bool sup) {
-    const std::uint32_t cr0 = cpu_.reg(Reg::kCr0);
-    if (!(cr0 & kCr0PG)) return std::nullopt;
-    const std::uint32_t cr3 = cpu_.reg(Reg::kCr3);
-    const bool pse = (cpu_.reg(Reg::kCr4) & kCr4PSE) != 0, wp = (cr0 & kCr0WP) != 0;
-    for (std::uint32_t page = lin & ~0xFFFu; page <= ((lin + n - 1) & ~0xFFFu); page += 0x1000) {
-      const std::uint32_t addr = page < lin ? lin : page;
-      if (auto code = page_fault_error(walk_page_tables(ram_, cr3, addr, pse), write, !sup, wp))
-        return MemFault{kPF, *code, addr};
-      if (page == 0xFFFFF000u) break;
+  // byte of the access in that page). All pages are checked before any byte moves. A frame beyond
+  // RAM is #GP for a read and #SS for a write (the frame write's stack), as before paging.
+  template <typename Move>
+  std::optional<MemFault> access(std::uint32_t lin, unsigned n, bool write, bool sup, Move move) {
+    std::uint32_t phys[2] = {lin, lin};
+    unsigned pieces = 0;
+    for (std::uint32_t off = 0; off < n; ++pieces) {
+      const std::uint32_t addr = lin + off;
+      const unsigned k = std::min<std::uint32_t>(n - off, kPageSize - (addr & (kPageSize - 1)));
+      if (regs_.enabled()) {
+        auto m = walk_page_tables(ram_, regs_.cr3, addr, regs_.pse());
+        if (auto code = page_fault_error(m, write, !sup, regs_.wp()))
+          return MemFault{kPF, *code, addr};
+        phys[pieces] = m->frame | (addr & (kPageSize - 1));
+      } else {
+        phys[pieces] = addr;
+      }
+      if (std::uint64_t{phys[pieces]} + k > ram_.size())
+        return MemFault{write ? kSS : kGP, 0, addr};
+      off += k;
+    }
+    for (std::uint32_t off = 0, i = 0; off < n; ++i) {
+      const std::uint32_t addr = lin + off;
+      const unsigned k = std::min<std::uint32_t>(n - off, kPageSize - (addr & (kPageSize - 1)));
+      mark_accessed(ram_, regs_, addr, write);
+      move(phys[i], off, k);
+      off += k;
     }
     return std::nullopt;
   }
-  UnicornCpu& cpu_;
-  std::span<const std::uint8_t> ram_;
+  std::span<std::uint8_t> ram_;
+  PagingRegs regs_;
 };
+
+// The RAM size, checked before anything is reserved.
+std::uint64_t checked_ram_bytes(std::uint64_t bytes) {
+  if (bytes < (2u << 20) || bytes > kMaxRamBytes || bytes % 4096) {
+    throw std::invalid_argument(fmt::format(
+        "RAM size {} bytes: must be a multiple of 4 KiB between 2 MiB and 3 GiB", bytes));
+  }
+  return bytes;
+}
 
 }  // namespace
 
@@ -102,7 +130,7 @@ std::vector<std::uint8_t> serial_input_with_eof(std::vector<std::uint8_t> input)
 
 Machine::Machine(MachineOptions opt)
     : opt_(std::move(opt)),
-      ram_(opt_.ram_bytes, 0),
+      ram_(checked_ram_bytes(opt_.ram_bytes)),
       pit_(opt_.cpu_hz),
       uart_(
           [this](std::uint8_t b) {
@@ -128,10 +156,6 @@ Machine::Machine(MachineOptions opt)
         result_ = r;
         request_stop(StopKind::kExit);
       }) {
-  if (opt_.ram_bytes < (2u << 20) || opt_.ram_bytes > (3ull << 30) || opt_.ram_bytes % 4096) {
-    throw std::invalid_argument(fmt::format(
-        "RAM size {} bytes: must be a multiple of 4 KiB between 2 MiB and 3 GiB", opt_.ram_bytes));
-  }
   if (opt_.cpu_hz < 1'000'000) throw std::invalid_argument("CPU clock must be at least 1 MHz");
   clock_.cpu_hz = opt_.cpu_hz;
   pit_.set_out_handler(0, [this](bool level) { pic_.set_irq(0, level); });
@@ -159,15 +183,9 @@ Machine::Machine(MachineOptions opt)
   h.on_port_in = [this](std::uint16_t p, unsigned s) { return hook_port_in(p, s); };
   h.on_port_out = [this](std::uint16_t p, unsigned s, std::uint32_t v) { hook_port_out(p, s, v); };
   h.on_rdtsc_site = [this](std::uint32_t a) { hook_rdtsc(a); };
-  h.on_unmapped = [this](std::uint32_t a) { return hook_unmapped(a); };
+  h.on_unmapped = [this](std::uint32_t a) { hook_unmapped(a); };
   cpu_ = std::make_unique<UnicornCpu>(std::span<std::uint8_t>(ram_), opt_.per_instruction,
                                       std::move(h));
-  aliases_ = std::make_unique<LinearAliases>(
-      std::span<std::uint8_t>(ram_),
-      LinearAliases::Backend{[this](std::uint32_t linear, std::uint8_t* host) {
-                               return cpu_->map_alias(linear, host);
-                             },
-                             [this](std::uint32_t linear) { cpu_->unmap_alias(linear); }});
 }
 
 Machine::~Machine() = default;
@@ -189,9 +207,31 @@ void Machine::load(const std::string& path) {
   loaded_ = true;
 }
 
-std::uint32_t Machine::read32(std::uint32_t addr) const {
+PagingRegs Machine::paging_regs() const {
+  return PagingRegs{cpu_->reg(Reg::kCr0), cpu_->reg(Reg::kCr3), cpu_->reg(Reg::kCr4)};
+}
+
+std::optional<std::uint32_t> Machine::physical(std::uint32_t linear) const {
+  return linear_to_physical(ram_, paging_regs(), linear);
+}
+
+bool Machine::read(std::uint32_t linear, void* out, std::size_t n) const {
+  const PagingRegs regs = paging_regs();
+  auto* dst = static_cast<std::uint8_t*>(out);
+  for (std::size_t off = 0; off < n;) {
+    const std::uint32_t addr = linear + static_cast<std::uint32_t>(off);
+    const std::size_t k = std::min<std::size_t>(n - off, kPageSize - (addr & (kPageSize - 1)));
+    auto phys = linear_to_physical(ram_, regs, addr);
+    if (!phys || std::uint64_t{*phys} + k > ram_.size()) return false;
+    std::memcpy(dst + off, ram_.data() + *phys, k);
+    off += k;
+  }
+  return true;
+}
+
+std::uint32_t Machine::read32(std::uint32_t linear) const {
   std::uint32_t v = 0;
-  cpu_->read(addr, &v, 4);
+  read(linear, &v, 4);
   return v;
 }
 
@@ -205,10 +245,9 @@ bool Machine::write_physical(std::uint32_t phys, std::uint32_t linear, const voi
                              std::size_t n) {
   if (std::uint64_t{phys} + n > ram_.size()) return false;
   std::memcpy(ram_.data() + phys, data, n);
-  // Unicorn keys translated code by the address it fetched (the linear one: no translation in
-  // 2.0.1); the physical range covers code run from an identity mapping or with paging off.
-  cpu_->invalidate_code(phys, static_cast<std::uint32_t>(phys + n));
-  if (linear != phys) cpu_->invalidate_code(linear, static_cast<std::uint32_t>(linear + n));
+  // Translated code is found by physical page, but the only way to drop it is through the linear
+  // address the debugger wrote at (UnicornCpu::invalidate_code), which names the same frames.
+  cpu_->invalidate_code(linear, static_cast<std::uint32_t>(linear + n));
   return true;
 }
 
@@ -265,10 +304,6 @@ RunResult Machine::run() {
             false);
       break;
     }
-    if (tlb_flush_pending_) {
-      flush_tlb();
-      if (result_) break;
-    }
     // Issue 12: a data breakpoint's #DB, a trap of the instruction that just ran, comes before an
     // interrupt at this boundary (SDM vol. 3A table 6-2).
     if (data_hits_) [[unlikely]] {
@@ -301,7 +336,7 @@ RunResult Machine::run() {
     for (std::uint32_t a : rdtsc_to_watch_) {
       std::uint8_t len = 0;
       std::uint8_t bytes[16] = {};
-      cpu_->read(a, bytes, sizeof bytes);
+      read(a, bytes, sizeof bytes);
       decoder_.disassemble(a, bytes, sizeof bytes, &len);
       cpu_->watch_rdtsc(a, len);
       rdtsc_watched_.push_back(a);
@@ -322,10 +357,10 @@ RunResult Machine::run() {
       fatal(StopReason::kGuestError, fmt::format("guest error: {} at {}", e.what(), where(at)));
       break;
     }
-    // WORKAROUND(unicorn 2.0.1): after uc_emu_stop from a block hook, EIP is stale when any code
-    // hook exists (it holds the last code-hooked address) although the CPU stopped exactly at the
-    // block's start; restore it. Pinned by "unicorn: block-hook stop leaves EIP stale when a code
-    // hook exists".
+    // WORKAROUND(unicorn 2.0.1-2.1.1): after uc_emu_stop from a block hook, EIP is stale when any
+    // code hook exists (it holds the last code-hooked address) although the CPU stopped exactly at
+    // the block's start; restore it. Pinned by "unicorn: block-hook stop leaves EIP stale when a
+    // code hook exists".
     if (stopped_from_block_hook_) cpu_->set_reg(Reg::kEip, stop_block_addr_);
     if (armed_addr_ != 0 && stop_kind_ != StopKind::kArm) {
       cpu_->disarm_stop();
@@ -350,7 +385,7 @@ RunResult Machine::run() {
     // else.
     const std::uint32_t after = cpu_->reg(Reg::kEip);
     std::uint8_t op = 0;
-    if (!cpu_->read(after - 1, &op, 1) || op != 0xF4) {
+    if (!read(after - 1, &op, 1) || op != 0xF4) {
       fatal(StopReason::kGuestError,
             fmt::format("internal: Unicorn stopped without a reason at {}", where(after)));
       break;
@@ -389,13 +424,9 @@ RunResult Machine::run() {
 // ---- hooks
 // ----------------------------------------------------------------------------------------
 
-void Machine::settle_pending_transfer(std::uint32_t next_eip) {
-  if (pending_ == Pending::kBranch) {
-    if (next_eip != pending_fallthrough_) clock_.now += pending_extra_;
-  } else if (pending_ == Pending::kIret) {
-    const bool to_outer = cpu_->cpl() > pending_cpl_;
-    clock_.now += cycle_table::iret_cycles(to_outer);
-  }
+void Machine::settle_iret() {
+  const bool to_outer = cpu_->cpl() > pending_cpl_;
+  clock_.now += cycle_table::iret_cycles(to_outer);
   pending_ = Pending::kNone;
 }
 
@@ -405,26 +436,52 @@ void Machine::remember(const Block* b, std::uint32_t executed, std::uint32_t add
 }
 
 void Machine::hook_block(std::uint32_t addr, std::uint32_t size) {
-  if (result_) return;  // the run has ended; Unicorn is only winding down
+  if (result_) [[unlikely]]
+    return;  // the run has ended; Unicorn is only winding down
   if (pending_ != Pending::kNone) settle_pending_transfer(addr);
-  // The block before this one loaded CR0/CR3/CR4 or ran INVLPG (each ends its block in QEMU):
-  // drop the paging aliases before anything here touches memory through a stale one.
-  if (tlb_flush_pending_) {
-    stop_block_addr_ = addr;
-    stopped_from_block_hook_ = true;
-    block_ = nullptr;
-    return request_stop(StopKind::kBoundary);
-  }
-  const Block& b = blocks_.get(addr, size, code_bytes(addr, size));
-  tlb_flush_pending_ = b.flushes_tlb;
+  // The hot path reads the block's summary only; the Block itself when it must stop inside it.
+  const BlockCache::Hit hit = blocks_.get(addr, size, code_bytes(addr, size));
+  const BlockCache::Summary& sum = *hit.summary;
   const Cycles base = clock_.now;
+  // RDTSC sites get their fix-up hooks before the block first runs; an interrupt waiting for IF
+  // (IF changes only at the end of a translated block: STI, POPF and IRET end one in QEMU, so block
+  // starts are the boundaries to look at); a device deadline at or inside the block.
+  // Issue 12: also a block with an instruction forkscope checks or runs itself, or any block while
+  // an instruction breakpoint is enabled (emu/machine_intercept.cpp).
+  if (sum.has_rdtsc || (irq_line_ && (cpu_->reg(Reg::kEflags) & kIF)) ||
+      deadline_ < base + sum.total || sum.checked_at_boundary || insn_breakpoints_) [[unlikely]] {
+    if (stop_in_block(addr, *hit.block, base)) return;
+  }
+  // A CR0/CR3/CR4 load or INVLPG ends its translated block in QEMU: it is the block's last
+  // instruction, and it retires when the block does (hook_stop_point and the fault paths take it
+  // back when it does not).
+  if (sum.flushes_tlb) count_tlb_flush();
+  block_ = hit.block;
+  block_base_ = base;
+  block_base_insns_ = stats_.instructions;
+  block_io_seen_ = 0;
+  clock_.now = base + sum.total;
+  stats_.instructions += sum.insns;
+  ++stats_.blocks;
+  remember(hit.block, sum.insns, addr);
+  if (sum.end == BlockCache::Summary::End::kBranch) {
+    pending_ = Pending::kBranch;
+    pending_fallthrough_ = sum.fallthrough;
+    pending_extra_ = sum.taken_extra;
+  } else if (sum.end == BlockCache::Summary::End::kIret) {
+    pending_ = Pending::kIret;
+    pending_cpl_ = cpu_->cpl();
+  }
+}
+
+bool Machine::stop_in_block(std::uint32_t addr, const Block& b, Cycles base) {
   auto stop_here = [&](StopKind k) {
     stop_block_addr_ = addr;
     stopped_from_block_hook_ = true;
     block_ = nullptr;
     request_stop(k);
+    return true;
   };
-  // RDTSC sites get their fix-up hooks before the block first runs.
   if (b.has_rdtsc) {
     bool all = true;
     for (const auto& in : b.insns) {
@@ -437,8 +494,6 @@ void Machine::hook_block(std::uint32_t addr, std::uint32_t size) {
     }
     if (!all) return stop_here(StopKind::kBoundary);
   }
-  // An interrupt waiting for IF: IF changes only at the end of a translated block (STI, POPF and
-  // IRET end one in QEMU), so block starts are the boundaries to look at.
   if (irq_line_ && (cpu_->reg(Reg::kEflags) & kIF)) {
     if (!cpu_->interrupt_shadow()) return stop_here(StopKind::kBoundary);
     if (b.insns.size() > 1 && armed_addr_ != b.insns[1].addr) {
@@ -465,33 +520,15 @@ void Machine::hook_block(std::uint32_t addr, std::uint32_t size) {
   }
   // Issue 12: an instruction forkscope checks or runs itself (I/O above IOPL, MOV DRn, an
   // instruction breakpoint; emu/machine_intercept.cpp) stops the CPU right before it.
-  if (const int k = first_intercept(b); k >= 0) [[unlikely]] {
+  if (const int k = first_intercept(b); k >= 0) {
     if (k == 0) return stop_here(StopKind::kBoundary);
     if (!armed_by(static_cast<std::size_t>(k))) {
       arm_addr_ = b.insns[k].addr;
       return stop_here(StopKind::kArm);
     }
   }
-  intercept_pass_ = ~0u;
-  block_ = &b;
-  block_base_ = base;
-  block_base_insns_ = stats_.instructions;
-  block_io_seen_ = 0;
-  clock_.now = base + b.total();
-  stats_.instructions += b.insns.size();
-  ++stats_.blocks;
-  remember(&b, static_cast<std::uint32_t>(b.insns.size()), addr);
-  if (!b.insns.empty()) {
-    const DecodedInsn& last = b.insns.back();
-    if (last.cls == InsnClass::kCondBranch) {
-      pending_ = Pending::kBranch;
-      pending_fallthrough_ = last.addr + last.len;
-      pending_extra_ = last.taken_extra;
-    } else if (last.cls == InsnClass::kIret) {
-      pending_ = Pending::kIret;
-      pending_cpl_ = cpu_->cpl();
-    }
-  }
+  intercept_pass_ = ~0u;  // the block runs: an instruction let pass at its start runs now
+  return false;
 }
 
 void Machine::hook_stop_point(std::uint32_t addr) {
@@ -499,6 +536,7 @@ void Machine::hook_stop_point(std::uint32_t addr) {
   const int k = block_->index_of(addr);
   if (k < 0) return;
   // The block was charged in full at its start; only the first k instructions retired.
+  if (block_->flushes_tlb) --tlb_flushes_;
   clock_.now = block_base_ + block_->before[k];
   stats_.instructions = block_base_insns_ + k;
   recent_[(recent_pos_ - 1) % recent_.size()].executed = static_cast<std::uint32_t>(k);
@@ -525,24 +563,16 @@ void Machine::hook_insn(std::uint32_t addr, std::uint32_t size) {
     cpu_->set_reg(Reg::kEax, static_cast<std::uint32_t>(rdtsc_value_));
     cpu_->set_reg(Reg::kEdx, static_cast<std::uint32_t>(rdtsc_value_ >> 32));
   }
-  // The instruction that just retired flushed the TLB: drop the paging aliases first.
-  if (have_cur_insn_ && cur_insn_.flushes_tlb) tlb_flush_pending_ = true;
+  if (have_cur_insn_ && cur_insn_.flushes_tlb) count_tlb_flush();  // it retired
   have_cur_insn_ = false;
-  if (tlb_flush_pending_ || clock_.now >= deadline_ ||
+  if (clock_.now >= deadline_ ||
       (irq_line_ && (cpu_->reg(Reg::kEflags) & kIF) && !cpu_->interrupt_shadow())) {
     return request_stop(StopKind::kBoundary);
   }
-  // The instruction's bytes, straight from guest RAM when they lie inside it (code is fetched at
-  // the linear address, which inside RAM is the physical one), else through Unicorn.
+  // The instruction's bytes, from the frames its linear address maps to (16 readable bytes).
   const std::uint32_t n = size < 16 ? size : 16;
   std::uint8_t bytes[16];
-  const std::uint8_t* code = bytes;
-  if (std::uint64_t{addr} + 16 <= ram_.size()) [[likely]] {
-    code = ram_.data() + addr;
-  } else {
-    std::memset(bytes, 0, sizeof bytes);
-    cpu_->read(addr, bytes, n);
-  }
+  const std::uint8_t* code = code_bytes(addr, n);
   std::uint64_t lo, hi;
   std::memcpy(&lo, code, 8);
   std::memcpy(&hi, code + 8, 8);
@@ -695,6 +725,7 @@ void Machine::hook_interrupt(std::uint32_t vector) {
     pending_ = Pending::kNone;
     have_cur_insn_ = false;
   } else if (block_) {
+    if (block_->flushes_tlb) --tlb_flushes_;  // the fault or INT n is before the block's end
     // INT n and INT3 end their translated block; INTO does not (QEMU raises #OF from a helper
     // mid-block), so the software interrupt is the instruction just before EIP, wherever it is.
     const auto& insns = block_->insns;
@@ -722,96 +753,64 @@ void Machine::hook_interrupt(std::uint32_t vector) {
     ev.error_code = cpu_->pending_error_code();
   }
   if (ev.kind == EventKind::kException) note_cpu_exception(vector);  // DR6 (issue 12)
-  if (ev.vector == kPF && ev.kind == EventKind::kException) aliases_->drop_guards();
   deliver(ev, return_eip);
   if (result_) request_stop(StopKind::kFatal);
 }
 
-bool Machine::hook_unmapped(std::uint32_t addr) {
-  const std::uint32_t cr0 = cpu_->reg(Reg::kCr0);
-  if (!(cr0 & kCr0PG)) return false;  // no paging: there is simply no RAM there
-  const std::uint32_t cr3 = cpu_->reg(Reg::kCr3);
-  PageMapping m;
-  switch (aliases_->on_unmapped(cr3, addr, &m, (cpu_->reg(Reg::kCr4) & kCr4PSE) != 0)) {
-    case LinearAliases::Result::kAliased:
-    case LinearAliases::Result::kGuarded:
-      return true;
-    case LinearAliases::Result::kNotPresent:
-      unmapped_why_ = fmt::format(
-          "paging: linear {:#010x} is not mapped by the page tables at CR3 {:#010x} and no guard "
-          "page could stand there to raise #PF",
-          addr, cr3);
-      return false;
-    case LinearAliases::Result::kFrameOutsideRam:
-      unmapped_why_ =
-          fmt::format("paging: linear {:#010x} maps frame {:#010x}, beyond {} MiB of RAM", addr,
-                      m.frame, ram_.size() >> 20);
-      return false;
-    case LinearAliases::Result::kInsideRam:
-      return false;
-  }
-  return false;
+void Machine::hook_unmapped(std::uint32_t addr) {
+  // Unicorn reports the physical address: with paging on it came from a page table entry.
+  unmapped_why_ =
+      paging_regs().enabled()
+          ? fmt::format(
+                "paging: an access reached physical {:#010x}, beyond {} MiB of RAM (a page "
+                "table names a frame past the end of RAM)",
+                addr, ram_.size() >> 20)
+          : fmt::format("no RAM at physical {:#010x} ({} MiB of RAM)", addr, ram_.size() >> 20);
 }
 
-void Machine::flush_tlb() {
-  tlb_flush_pending_ = false;
-  aliases_->drop_all();
-  // The new tables must map every linear page inside RAM to itself: Unicorn 2.0.1 uses such an
-  // address as the physical one whatever the tables say (emu/paging.hpp).
-  if (!(cpu_->reg(Reg::kCr0) & kCr0PG)) return;
-  const std::uint32_t cr3 = cpu_->reg(Reg::kCr3);
-  if (auto bad = first_unaliasable(ram_, cr3, (cpu_->reg(Reg::kCr4) & kCr4PSE) != 0)) {
-    fatal(
-        StopReason::kGuestError,
-        fmt::format("guest error: paging: the tables at CR3 {:#010x} map linear page {:#010x} "
-                    "to frame {:#010x}; forkscope can only honour identity mappings of linear "
-                    "addresses inside guest RAM (0-{} MiB) and any mapping above it (Unicorn "
-                    "2.0.1 takes linear addresses for physical) at {}",
-                    cr3, bad->linear, bad->frame, ram_.size() >> 20, where(cpu_->reg(Reg::kEip))));
+const std::uint8_t* Machine::code_bytes_slow(std::uint32_t addr, std::uint32_t size) {
+  // Callers may read kCodeBytes bytes from the result whatever `size` is (the block cache's words,
+  // the trace-mode decode cache).
+  const std::uint32_t want = std::max<std::uint32_t>(size, kCodeBytes);
+  const PagingRegs& regs = code_regs();
+  auto phys = linear_to_physical(ram_, regs, addr);
+  if (phys && (addr & (kPageSize - 1)) + want <= kPageSize &&
+      std::uint64_t{*phys & ~(kPageSize - 1)} + kPageSize <= ram_.size()) {
+    code_page_valid_ = true;
+    code_page_linear_ = addr & ~(kPageSize - 1);
+    code_page_phys_ = *phys & ~(kPageSize - 1);
+    return ram_.data() + *phys;
   }
-}
-
-const std::uint8_t* Machine::code_bytes(std::uint32_t addr, std::uint32_t size) {
-  if (addr < ram_.size() && ram_.size() - addr >= size) return ram_.data() + addr;
-  // Code in aliased pages: one page, or copied together from the pages it spans.
-  const std::uint32_t in_page = kPageSize - (addr & (kPageSize - 1));
-  const std::uint8_t* first = aliases_->host(addr);
-  if (first && size <= in_page) return first;
-  code_scratch_.assign(size, 0);
-  for (std::uint32_t off = 0; off < size;) {
+  // Across a page boundary (or beyond RAM): copy page by page, zeros where nothing is mapped.
+  code_scratch_.assign(want, 0);
+  for (std::uint32_t off = 0; off < want;) {
     const std::uint32_t a = addr + off;
-    const std::uint32_t n = std::min(size - off, kPageSize - (a & (kPageSize - 1)));
-    if (const std::uint8_t* p = a < ram_.size() ? ram_.data() + a : aliases_->host(a))
-      std::memcpy(code_scratch_.data() + off, p, n);
-    off += n;
+    const std::uint32_t k = std::min(want - off, kPageSize - (a & (kPageSize - 1)));
+    auto p = linear_to_physical(ram_, regs, a);
+    if (p && std::uint64_t{*p} + k <= ram_.size())
+      std::memcpy(code_scratch_.data() + off, ram_.data() + *p, k);
+    off += k;
   }
   return code_scratch_.data();
 }
 
+const PagingRegs& Machine::code_regs() {
+  // The paging registers change only through instructions that end their translated block (CR0/
+  // CR3/CR4 loads): re-read them at the block (or instruction) after one, not at every block.
+  if (!code_regs_valid_) {
+    code_regs_ = paging_regs();
+    code_regs_valid_ = true;
+    code_page_valid_ = false;
+  }
+  return code_regs_;
+}
+
+// WORKAROUND(unicorn 2.1.1): an invalid opcode reaches UC_HOOK_INSN_INVALID first; when the hook
+// returns true (claims it), Unicorn raises #UD as an ordinary exception through UC_HOOK_INTR with
+// EIP on the instruction, so hook_interrupt delivers it like any fault. (Without the hook,
+// uc_emu_start returns UC_ERR_INSN_INVALID; 2.0.1 raised nothing after a claim.) Pinned by
+// "unicorn: a claimed invalid opcode comes back as #UD through the interrupt hook".
 bool Machine::hook_invalid_insn() {
-  const std::uint32_t eip = cpu_->reg(Reg::kEip);
-  if (opt_.per_instruction && have_cur_insn_) {
-    clock_.now = cur_insn_clock_;
-    --stats_.instructions;
-    have_cur_insn_ = false;
-  } else if (block_) {
-    const int k = block_->index_of(eip);
-    if (k >= 0) {
-      clock_.now = block_base_ + block_->before[k];
-      stats_.instructions = block_base_insns_ + k;
-    }
-    block_ = nullptr;
-  }
-  pending_ = Pending::kNone;
-  deliver(Event{kUD, EventKind::kException, std::nullopt}, eip);
-  if (result_) {
-    request_stop(StopKind::kFatal);
-    return false;
-  }
-  // WORKAROUND(unicorn 2.0.1): after UC_HOOK_INSN_INVALID returns true, uc_emu_start returns
-  // instead of continuing at the EIP the hook wrote; a boundary stop makes the run loop restart
-  // there. Pinned by the exceptions guest (tests/machine/exceptions.S, "#UD eip ok").
-  request_stop(StopKind::kBoundary);
   return true;
 }
 
@@ -819,7 +818,7 @@ bool Machine::hook_invalid_insn() {
 // -------------------------------------------------------------------------------------
 
 void Machine::deliver(Event ev, std::uint32_t return_eip) {
-  MachineMemory mem(*cpu_, ram_);
+  MachineMemory mem(ram_, paging_regs());
   std::vector<std::string> chain;
   for (int attempt = 0; attempt < 4; ++attempt) {
     CpuSnapshot s;
@@ -921,7 +920,7 @@ std::vector<std::string> Machine::history() const {
   auto& dec = const_cast<Decoder&>(decoder_);
   for (auto it = addrs.rbegin(); it != addrs.rend(); ++it) {
     std::uint8_t bytes[16] = {};
-    cpu_->read(*it, bytes, sizeof bytes);
+    read(*it, bytes, sizeof bytes);
     out.push_back(fmt::format("{:08x} <{}> {}", *it, symbols_.describe(*it),
                               dec.disassemble(*it, bytes, sizeof bytes)));
   }

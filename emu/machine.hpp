@@ -27,6 +27,7 @@
 #include "emu/block_cache.hpp"
 #include "emu/clock.hpp"
 #include "emu/debug_registers.hpp"
+#include "emu/guest_ram.hpp"
 #include "emu/interrupt.hpp"
 #include "emu/paging.hpp"
 #include "emu/reg_writes.hpp"
@@ -35,6 +36,11 @@
 #include "loader/symbols.hpp"
 
 namespace fs {
+
+// The largest --ram: 3 GiB, below the 32-bit top where a PC keeps its ROMs and devices. RAM is
+// reserved, not written, up front (emu/guest_ram.hpp), so a large size costs only what the guest
+// uses.
+inline constexpr std::uint64_t kMaxRamBytes = 3ull << 30;
 
 struct MachineOptions {
   std::uint64_t ram_bytes = 64ull << 20;
@@ -105,10 +111,15 @@ class Machine {
 
   // Inspection (valid inside observers and after run()).
   std::uint32_t reg(Reg r) const { return cpu_->reg(r); }
-  bool read(std::uint32_t addr, void* out, std::size_t n) const { return cpu_->read(addr, out, n); }
-  std::uint32_t read32(std::uint32_t addr) const;
-  // Guest RAM from physical 0, for a debugger that translates linear addresses itself
-  // (walk_page_tables): Unicorn's own view of an address above RAM exists only while aliased.
+  // Guest memory by linear address, through the guest's page tables as they stand (emu/paging.hpp;
+  // no access check: an observer's view). False when a page of the range is not mapped or its
+  // frame lies beyond RAM.
+  bool read(std::uint32_t linear, void* out, std::size_t n) const;
+  std::uint32_t read32(std::uint32_t linear) const;
+  // The paging registers now, and where a linear address lands in RAM (nullopt: not mapped).
+  PagingRegs paging_regs() const;
+  std::optional<std::uint32_t> physical(std::uint32_t linear) const;
+  // Guest RAM from physical 0.
   std::span<const std::uint8_t> ram() const { return ram_; }
   const Clock& clock() const { return clock_; }
   const MachineOptions& options() const { return opt_; }
@@ -122,8 +133,8 @@ class Machine {
 
   // Debugger control, valid inside an instruction observer (the instruction has not run yet).
   // set_reg: EAX..EDI and EFLAGS only; EIP and the segment registers are refused (false), since
-  // Unicorn 2.0.1 leaves the current translated block when EIP is written from a hook, and a
-  // segment load needs a descriptor read the machine would have to model.
+  // Unicorn (2.0.1 and 2.1.1) leaves the current translated block when EIP is written from a hook,
+  // and a segment load needs a descriptor read the machine would have to model.
   bool set_reg(Reg r, std::uint32_t v);
   // Writes guest-physical RAM [phys, phys + n) and drops translated code there and at the linear
   // address `linear` the debugger wrote through. False (nothing written) outside RAM.
@@ -161,9 +172,8 @@ class Machine {
           fn) {
     port_observers_.push_back(std::move(fn));
   }
-  // Paging aliases mapped so far and TLB flushes (emu/paging.hpp).
-  std::uint64_t paging_aliases() const { return aliases_->aliased_total(); }
-  std::uint64_t tlb_flushes() const { return aliases_->flushes(); }
+  // Instructions retired that flush the TLB (CR0/CR3/CR4 loads, INVLPG).
+  std::uint64_t tlb_flushes() const { return tlb_flushes_; }
   // A HLT that waited: the idle cycles skipped until the interrupt that ends it.
   void on_halt(std::function<void(Cycles idle)> fn) { halt_observers_.push_back(std::move(fn)); }
   // The cpu itself, for observers that read many registers at once (the trace recorder).
@@ -174,6 +184,9 @@ class Machine {
 
   // Hooks (called from inside the CPU run).
   void hook_block(std::uint32_t addr, std::uint32_t size);
+  // The rare cases of hook_block: an RDTSC not yet watched, an interrupt waiting, a deadline at or
+  // inside block `b` starting at cycle `base`. True when it stopped the CPU.
+  bool stop_in_block(std::uint32_t addr, const Block& b, Cycles base);
   void hook_insn(std::uint32_t addr, std::uint32_t size);
   void hook_stop_point(std::uint32_t addr);
   void hook_interrupt(std::uint32_t vector);
@@ -181,13 +194,40 @@ class Machine {
   std::uint32_t hook_port_in(std::uint16_t port, unsigned size);
   void hook_port_out(std::uint16_t port, unsigned size, std::uint32_t value);
   void hook_rdtsc(std::uint32_t addr);
-  bool hook_unmapped(std::uint32_t addr);
-  void flush_tlb();
-  // The live bytes of a block about to run (RAM, or the frames aliased at its linear pages).
-  const std::uint8_t* code_bytes(std::uint32_t addr, std::uint32_t size);
+  void hook_unmapped(std::uint32_t addr);
+  // The live bytes of code about to run at linear `addr`, readable to max(size, kCodeBytes): in RAM
+  // when they lie in one page, else copied together into code_scratch_ (zeros where a page is not
+  // mapped). The hot path is the last code page's translation.
+  static constexpr std::uint32_t kCodeBytes = BlockCache::kLiveBytes;
+  const std::uint8_t* code_bytes(std::uint32_t addr, std::uint32_t size) {
+    const std::uint32_t off = addr & (kPageSize - 1);
+    if (code_page_valid_ && (addr & ~(kPageSize - 1)) == code_page_linear_ &&
+        off + std::max(size, kCodeBytes) <= kPageSize) [[likely]] {
+      return ram_.data() + code_page_phys_ + off;
+    }
+    return code_bytes_slow(addr, size);
+  }
+  const std::uint8_t* code_bytes_slow(std::uint32_t addr, std::uint32_t size);
+  // A TLB-flushing instruction retires (or is about to, with its block): the paging registers code
+  // is fetched under may change, so they are read again at the next fetch.
+  void count_tlb_flush() {
+    ++tlb_flushes_;
+    code_regs_valid_ = false;
+    code_page_valid_ = false;
+  }
 
   // Boundary work (outside the CPU run, or from a hook that then stops).
-  void settle_pending_transfer(std::uint32_t next_eip);
+  // The variable cost of the conditional branch or IRET that ended the last block (or was the last
+  // instruction), now that the next one is known.
+  void settle_pending_transfer(std::uint32_t next_eip) {
+    if (pending_ == Pending::kBranch) {
+      if (next_eip != pending_fallthrough_) clock_.now += pending_extra_;
+      pending_ = Pending::kNone;
+    } else if (pending_ == Pending::kIret) {
+      settle_iret();
+    }
+  }
+  void settle_iret();
   void service_devices();
   bool irq_deliverable() const;
   void deliver(Event ev, std::uint32_t return_eip);
@@ -198,7 +238,7 @@ class Machine {
   std::string where(std::uint32_t eip) const;
 
   MachineOptions opt_;
-  std::vector<std::uint8_t> ram_;
+  GuestRam ram_;
   Clock clock_;
   MachineStats stats_;
   SymbolTable symbols_;
@@ -211,12 +251,17 @@ class Machine {
   Uart16550 uart_;
   DebugExit debug_exit_;
   std::unique_ptr<UnicornCpu> cpu_;
-  // Paging: frames aliased at linear pages outside RAM (emu/paging.hpp); dropped at the boundary
-  // after a TLB flush.
-  std::unique_ptr<LinearAliases> aliases_;
-  bool tlb_flush_pending_ = false;
-  std::string unmapped_why_;  // why an unmapped access could not be aliased (for the report)
-  std::vector<std::uint8_t> code_scratch_;  // a block's bytes when they straddle alias pages
+  std::uint64_t tlb_flushes_ = 0;
+  // The paging registers code is fetched under, re-read after each TLB-flushing instruction
+  // (code_regs()), and the last code page translated.
+  const PagingRegs& code_regs();
+  PagingRegs code_regs_;
+  bool code_regs_valid_ = false;
+  bool code_page_valid_ = false;
+  std::uint32_t code_page_linear_ = 0;
+  std::uint32_t code_page_phys_ = 0;
+  std::string unmapped_why_;                // what the unmapped access was (for the report)
+  std::vector<std::uint8_t> code_scratch_;  // code bytes when they straddle discontiguous frames
 
   std::uint32_t boot_eip_ = 0;
   std::vector<std::uint8_t> build_id_;
@@ -292,10 +337,6 @@ class Machine {
     DecodedInsn insn;
     std::array<std::uint8_t, 16> bytes{};
   };
-  struct InterceptScan {  // per decoded block, found once: first I/O and first MOV DRn index
-    const Block* block = nullptr;
-    std::int16_t io = -1, mov_dr = -1;
-  };
   int first_intercept(const Block& b);
   bool needs_intercept(const DecodedInsn& in, const std::uint8_t* bytes, bool* cpl_read,
                        bool* above_iopl);
@@ -309,7 +350,6 @@ class Machine {
   std::uint32_t data_hits_ = 0;  // B0-B3 of data breakpoints hit by the current instruction
   Intercept intercept_;
   std::uint32_t intercept_pass_ = ~0u;  // checked and allowed: let the CPU run it once
-  std::vector<InterceptScan> intercept_scan_ = std::vector<InterceptScan>(1u << 12);
 
   std::vector<std::function<void(Machine&, const DeliveryRecord&)>> delivery_observers_;
   std::vector<std::function<void(std::uint32_t, Cycles)>> insn_observers_;

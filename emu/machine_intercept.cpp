@@ -12,7 +12,7 @@
 // stops
 //   after the accessing instruction and #DB, a trap, is delivered there.
 //
-// Fast mode finds these per decoded block (first_intercept, cached by block) and stops before the
+// Fast mode finds these in blocks that have one (Block::checked_at_boundary) and stops before the
 // instruction (at the block start, or at a stop point inside it); trace mode checks each
 // instruction in hook_insn. Either way the run loop calls run_intercept() with the CPU exactly
 // before it.
@@ -34,12 +34,13 @@ bool is_mov_dr(const std::uint8_t* bytes) {
   return bytes[0] == 0x0F && (bytes[1] == 0x21 || bytes[1] == 0x23);
 }
 
-// TSS reads for the I/O permission check, at the address Unicorn itself uses (as Machine::read).
-class CpuMemory : public GuestMemory {
+// TSS reads for the I/O permission check, by linear address through the guest's page tables
+// (Machine::read); a TSS page that is not mapped is reported as #GP(0), the check's own fault.
+class LinearReader : public GuestMemory {
  public:
-  explicit CpuMemory(const UnicornCpu& cpu) : cpu_(cpu) {}
+  explicit LinearReader(const Machine& m) : m_(m) {}
   std::optional<MemFault> read(std::uint32_t lin, void* out, unsigned n, bool) override {
-    if (!cpu_.read(lin, out, n)) return MemFault{kGP, 0, lin};
+    if (!m_.read(lin, out, n)) return MemFault{kGP, 0, lin};
     return std::nullopt;
   }
   std::optional<MemFault> write(std::uint32_t lin, const void*, unsigned, bool) override {
@@ -47,7 +48,7 @@ class CpuMemory : public GuestMemory {
   }
 
  private:
-  const UnicornCpu& cpu_;
+  const Machine& m_;
 };
 
 }  // namespace
@@ -68,36 +69,8 @@ bool Machine::needs_intercept(const DecodedInsn& in, const std::uint8_t* bytes, 
 }
 
 int Machine::first_intercept(const Block& b) {
-  // A block Unicorn reports with no instructions starts with one its translator turned into an
-  // exception (MOV DRn above CPL 0 is one): look at that instruction itself.
-  if (b.insns.empty()) [[unlikely]] {
-    std::uint8_t bytes[16] = {};
-    std::memcpy(bytes, code_bytes(b.addr, sizeof bytes), sizeof bytes);
-    const DecodedInsn in = decoder_.decode_one(b.addr, bytes, sizeof bytes);
-    bool cpl_read = false, above_iopl = false;
-    if (in.len == 0 || b.addr == intercept_pass_ ||
-        !needs_intercept(in, bytes, &cpl_read, &above_iopl))
-      return -1;
-    intercept_.addr = b.addr;
-    intercept_.insn = in;
-    std::memcpy(intercept_.bytes.data(), bytes, sizeof bytes);
-    return 0;
-  }
-  // The block's I/O and MOV DRn positions, found once per decoded block (a Block never changes).
-  const auto key = reinterpret_cast<std::uintptr_t>(&b);
-  InterceptScan& s = intercept_scan_[(key >> 6) & (intercept_scan_.size() - 1)];
-  if (s.block != &b) [[unlikely]] {
-    s = InterceptScan{&b, -1, -1};
-    for (std::size_t i = 0; i < b.insns.size(); ++i) {
-      const DecodedInsn& in = b.insns[i];
-      if (in.cls == InsnClass::kIo && s.io < 0) s.io = static_cast<std::int16_t>(i);
-      const std::size_t off = in.addr - b.addr;
-      if (s.mov_dr < 0 && in.len >= 3 && off + 3 <= b.bytes.size() && is_mov_dr(&b.bytes[off]))
-        s.mov_dr = static_cast<std::int16_t>(i);
-    }
-  }
-  if (s.io < 0 && s.mov_dr < 0 && !insn_breakpoints_) [[likely]]
-    return -1;
+  // Called for blocks with an I/O instruction or a MOV DRn (Block::checked_at_boundary), and for
+  // every block while an instruction breakpoint is enabled.
   bool cpl_read = false, above_iopl = false;
   for (std::size_t k = 0; k < b.insns.size(); ++k) {
     const DecodedInsn& in = b.insns[k];
@@ -154,7 +127,7 @@ bool Machine::run_intercept() {
     a.tr_limit = (cpu_->tr_selector() & ~3u) ? cpu_->tr_limit() : 0;
     a.port = io->port_in_dx ? static_cast<std::uint16_t>(cpu_->reg(Reg::kEdx)) : io->imm_port;
     a.width = io->width;
-    CpuMemory mem(*cpu_);
+    LinearReader mem(*this);
     if (auto f = check_io_permission(a, mem)) {
       fault = Event{f->vector, EventKind::kException, std::nullopt};
       if (pushes_error_code(f->vector)) fault->error_code = f->error_code;

@@ -55,60 +55,34 @@ std::optional<std::uint32_t> page_fault_error(const std::optional<PageMapping>& 
   return std::nullopt;
 }
 
-std::optional<PageMapping> first_unaliasable(std::span<const std::uint8_t> ram, std::uint32_t cr3,
-                                             bool pse) {
-  const std::uint64_t ram_size = ram.size();
-  for (std::uint32_t pdi = 0; pdi < 1024; ++pdi) {
-    const std::uint64_t base = std::uint64_t{pdi} << 22;
-    if (base >= ram_size) break;  // linear pages beyond RAM can always be aliased
-    std::uint32_t pde = 0;
-    if (!read_entry(ram, (cr3 & ~0xFFFu) + (pdi << 2), pde) || !(pde & kPresent)) continue;
-    if (pse && (pde & kPageSizeBit)) {  // one 4 MiB page: identity or not as a whole
-      if ((pde & kLargeFrameMask) != base)
-        return mapping_of(static_cast<std::uint32_t>(base), pde & kLargeFrameMask, pde, true);
-      continue;
-    }
-    for (std::uint32_t pti = 0; pti < 1024; ++pti) {
-      const std::uint64_t linear = base + (std::uint64_t{pti} << 12);
-      if (linear >= ram_size) break;
-      std::uint32_t pte = 0;
-      if (!read_entry(ram, (pde & ~0xFFFu) + (pti << 2), pte) || !(pte & kPresent)) continue;
-      if ((pte & ~0xFFFu) != linear)
-        return mapping_of(static_cast<std::uint32_t>(linear), pte & ~0xFFFu, pde & pte, false);
-    }
+std::optional<std::uint32_t> linear_to_physical(std::span<const std::uint8_t> ram,
+                                                const PagingRegs& regs, std::uint32_t linear) {
+  if (!regs.enabled()) return linear;
+  auto m = walk_page_tables(ram, regs.cr3, linear, regs.pse());
+  if (!m) return std::nullopt;
+  return m->frame | (linear & (kPageSize - 1));
+}
+
+void mark_accessed(std::span<std::uint8_t> ram, const PagingRegs& regs, std::uint32_t linear,
+                   bool write) {
+  if (!regs.enabled()) return;
+  constexpr std::uint32_t kAccessed = 0x20, kDirty = 0x40;
+  auto set = [&](std::uint32_t addr, std::uint32_t bits) {
+    std::uint32_t e = 0;
+    if (!read_entry(ram, addr, e) || !(e & kPresent)) return std::uint32_t{0};
+    e |= bits;
+    std::memcpy(ram.data() + addr, &e, 4);
+    return e;
+  };
+  const std::uint32_t pde_addr = (regs.cr3 & ~0xFFFu) + ((linear >> 22) << 2);
+  std::uint32_t pde = 0;
+  if (!read_entry(ram, pde_addr, pde) || !(pde & kPresent)) return;
+  if (regs.pse() && (pde & kPageSizeBit)) {  // a 4 MiB page: the PDE is the entry that maps it
+    set(pde_addr, kAccessed | (write ? kDirty : 0u));
+    return;
   }
-  return std::nullopt;
-}
-
-LinearAliases::Result LinearAliases::on_unmapped(std::uint32_t cr3, std::uint32_t linear,
-                                                 PageMapping* found, bool pse) {
-  const std::uint32_t page = linear & ~(kPageSize - 1);
-  if (page < ram_.size()) return Result::kInsideRam;
-  auto m = walk_page_tables(ram_, cr3, linear, pse);
-  if (!m) {
-    if (!backend_.map(page, guard_page_)) return Result::kNotPresent;
-    guards_.push_back(page);
-    return Result::kGuarded;
-  }
-  if (found) *found = *m;
-  if (m->frame >= ram_.size() || ram_.size() - m->frame < kPageSize)
-    return Result::kFrameOutsideRam;
-  if (!backend_.map(page, ram_.data() + m->frame)) return Result::kFrameOutsideRam;
-  frames_[page] = m->frame;
-  ++aliased_total_;
-  return Result::kAliased;
-}
-
-void LinearAliases::drop_all() {
-  ++flushes_;
-  for (const auto& [page, frame] : frames_) backend_.unmap(page);
-  frames_.clear();
-  drop_guards();
-}
-
-void LinearAliases::drop_guards() {
-  for (std::uint32_t page : guards_) backend_.unmap(page);
-  guards_.clear();
+  set(pde_addr, kAccessed);
+  set((pde & ~0xFFFu) + (((linear >> 12) & 0x3FF) << 2), kAccessed | (write ? kDirty : 0u));
 }
 
 }  // namespace fs

@@ -1,31 +1,18 @@
-// Paging that translates, on a Unicorn that does not.
+// i386 paging as forkscope itself needs it: the guest's own accesses are translated by Unicorn
+// 2.1.1 (UC_TLB_CPU: it walks the tables, sets accessed/dirty bits, checks U/S and R/W, raises #PF
+// and then uses the frame the tables name; ../shared/UNICORN-NOTES.md "Unicorn 2.1.x"), but the
+// accesses forkscope makes on the guest's behalf - interrupt frames, IDT/GDT/TSS reads, the trace
+// recorder, the gdb stub, the inspectors - name linear addresses too, and uc_mem_read/uc_mem_write
+// take physical ones. This file is the one translation those accesses go through: the same walk,
+// the same access rights and #PF error code as the CPU (Intel SDM vol. 3A 4.3, 4.6, 4.7), and the
+// same accessed/dirty bits (4.8).
 //
-// Unicorn 2.0.1 walks the guest's page tables, sets the accessed/dirty bits, checks U/S and R/W and
-// raises #PF with CR2 and the error code, and then uses the *linear* address as the physical one
-// (unicorn-engine/unicorn#1953, fixed in 2.1.0; ../shared/UNICORN-NOTES.md "Paging"). forkscope
-// gives the guest the frame its page tables name by aliasing: guest RAM is mapped at physical 0,
-// so a linear page outside RAM has no memory behind it, and Unicorn's first access there comes to
-// the machine as an unmapped access; LinearAliases walks the tables itself and maps the frame's
-// host memory at that linear page, and the access is retried. Every alias is dropped when the TLB
-// would be (a CR3 or CR0 or CR4 load, INVLPG), so the next address space faults its pages in
-// afresh.
-//
-// The limit, checked rather than assumed: a linear page *inside* guest RAM is used by Unicorn as
-// that same physical page, so the only mappings of those addresses forkscope can honour are
-// identity ones. first_unaliasable() finds any other (the machine checks each new set of page
-// tables and stops the run with a message naming the page), so the guest never silently reads the
-// wrong frame. Linux's user space starts at 0x08048000 (128 MiB + 288 KiB), above forkscope's
-// default 64 MiB of RAM; run with more than 128 MiB of RAM, such a guest gets the message instead.
-//
-// Nothing here knows Unicorn: the mapping itself is the caller's (Backend).
+// Nothing here knows Unicorn: it works on guest RAM as bytes from physical 0.
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <span>
-#include <unordered_map>
-#include <vector>
 
 namespace fs {
 
@@ -49,8 +36,7 @@ struct PageMapping {
 
 // Walks the two-level i386 tables at `cr3` for `linear`. With `pse` (CR4.PSE) a PDE with PS set
 // maps a 4 MiB page itself; without it PS is ignored, as on the 486. nullopt when a level is not
-// present or a table lies outside `ram`. The one walk forkscope does: aliasing (below) and the
-// access checks of interrupt delivery (the machine's GuestMemory) both use it.
+// present or a table lies outside `ram`. The one walk forkscope does.
 std::optional<PageMapping> walk_page_tables(std::span<const std::uint8_t> ram, std::uint32_t cr3,
                                             std::uint32_t linear, bool pse = false);
 
@@ -61,60 +47,25 @@ std::optional<PageMapping> walk_page_tables(std::span<const std::uint8_t> ram, s
 std::optional<std::uint32_t> page_fault_error(const std::optional<PageMapping>& m, bool write,
                                               bool user, bool wp);
 
-// The first present mapping of a linear page inside [0, ram.size()) to another frame, or nullopt:
-// what forkscope cannot honour (see above).
-std::optional<PageMapping> first_unaliasable(std::span<const std::uint8_t> ram, std::uint32_t cr3,
-                                             bool pse = false);
-
-class LinearAliases {
- public:
-  struct Backend {
-    std::function<bool(std::uint32_t linear, std::uint8_t* host)> map;  // one page
-    std::function<void(std::uint32_t linear)> unmap;                    // one page
-  };
-  enum class Result : std::uint8_t {
-    kAliased,          // the frame is now mapped at the page: retry the access
-    kGuarded,          // the tables do not map it: a guard page stands there so that Unicorn's
-                       // retry walks the tables and raises #PF itself (drop_guards() at delivery)
-    kNotPresent,       // the tables do not map it and no guard could be mapped
-    kInsideRam,        // the linear page is guest RAM itself: nothing to alias
-    kFrameOutsideRam,  // the tables name a frame beyond guest RAM
-  };
-
-  LinearAliases(std::span<std::uint8_t> ram, Backend backend)
-      : ram_(ram), backend_(std::move(backend)) {}
-
-  // Unicorn found no memory at `linear` with paging on and the tables at `cr3`. `found` receives
-  // the walk's result when there is one.
-  Result on_unmapped(std::uint32_t cr3, std::uint32_t linear, PageMapping* found = nullptr,
-                     bool pse = false);
-  // The TLB is flushed (CR3/CR0/CR4 load, INVLPG): forget every alias and guard.
-  void drop_all();
-  // A #PF is being delivered: the guard pages have done their work. They must go before the
-  // handler maps the page and the access is retried, or the retry would read the guard.
-  void drop_guards();
-  std::size_t guards() const { return guards_.size(); }
-
-  // Host memory behind `linear` when its page is aliased (nullptr otherwise).
-  const std::uint8_t* host(std::uint32_t linear) const {
-    auto it = frames_.find(linear & ~(kPageSize - 1));
-    return it == frames_.end() ? nullptr : ram_.data() + it->second + (linear & (kPageSize - 1));
-  }
-  std::size_t size() const { return frames_.size(); }
-  std::uint64_t aliased_total() const { return aliased_total_; }
-  std::uint64_t flushes() const { return flushes_; }
-
- private:
-  std::span<std::uint8_t> ram_;
-  Backend backend_;
-  std::unordered_map<std::uint32_t, std::uint32_t> frames_;  // linear page -> frame
-  // Unicorn 2.0.1 looks for memory at the linear address *before* it walks the page tables, so a
-  // not-present page above RAM would be reported as unmapped memory, never as #PF. A zero page
-  // mapped there (never written: the walk faults first) lets the walk run and raise #PF.
-  std::vector<std::uint32_t> guards_;
-  alignas(4096) std::uint8_t guard_page_[kPageSize] = {};
-  std::uint64_t aliased_total_ = 0;
-  std::uint64_t flushes_ = 0;
+// The paging registers a translation depends on, read from the CPU at the access.
+struct PagingRegs {
+  std::uint32_t cr0 = 0;
+  std::uint32_t cr3 = 0;
+  std::uint32_t cr4 = 0;
+  bool enabled() const { return (cr0 & kCr0PG) != 0; }
+  bool pse() const { return (cr4 & kCr4PSE) != 0; }
+  bool wp() const { return (cr0 & kCr0WP) != 0; }
 };
+
+// The physical address of `linear`, with no access check (a debugger's or inspector's view of what
+// the tables map): `linear` itself with paging off, nullopt when a level is not present.
+std::optional<std::uint32_t> linear_to_physical(std::span<const std::uint8_t> ram,
+                                                const PagingRegs& regs, std::uint32_t linear);
+
+// Sets the accessed bit of the directory and table entries the walk of `linear` used, and for a
+// write the dirty bit of the entry that maps the page, as the CPU does for its own accesses (Intel
+// SDM vol. 3A 4.8). Call it only for an access page_fault_error() allowed.
+void mark_accessed(std::span<std::uint8_t> ram, const PagingRegs& regs, std::uint32_t linear,
+                   bool write);
 
 }  // namespace fs

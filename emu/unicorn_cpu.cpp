@@ -1,4 +1,4 @@
-// Every uc_* call in forkscope. Each Unicorn 2.0.1 workaround is a named function or block headed
+// Every uc_* call in forkscope. Each Unicorn 2.1.1 workaround is a named function or block headed
 // WORKAROUND, saying what is missing and when it can go; tests/unicorn_quirks_test.cpp pins the
 // upstream behaviour each one relies on, so a Unicorn upgrade that changes it fails a test instead
 // of a guest.
@@ -72,9 +72,10 @@ void check(uc_err e, const char* what) {
     throw std::runtime_error(fmt::format("unicorn: {}: {}", what, uc_strerror(e)));
 }
 
-// The uc_context header in 2.0.1 (uc_priv.h): size_t context_size; uc_mode mode; uc_arch arch; then
-// the raw CPUX86State copy. Offsets in ContextLayout count from the start of that copy.
-constexpr std::size_t kContextHeader = 16;
+// The uc_context header in 2.1.1 (include/uc_priv.h): size_t context_size; uc_mode mode; uc_arch
+// arch; int snapshot_level; then `char data[]`, the raw CPUX86State copy, at offset 20 (2.0.1 had
+// no snapshot_level: 16). Offsets in ContextLayout count from the start of that copy.
+constexpr std::size_t kContextHeader = 20;
 
 std::uint8_t* blob(uc_context* ctx) {
   return reinterpret_cast<std::uint8_t*>(ctx) + kContextHeader;
@@ -158,8 +159,9 @@ struct UnicornCpu::Impl {
 
   static bool unmapped_cb(uc_engine*, uc_mem_type, uint64_t addr, int, int64_t, void* self) {
     Impl* m = static_cast<Impl*>(self);
-    if (!m->hooks.on_unmapped) return false;
-    return m->guarded([&] { return m->hooks.on_unmapped(static_cast<std::uint32_t>(addr)); });
+    if (m->hooks.on_unmapped)
+      m->guarded([&] { m->hooks.on_unmapped(static_cast<std::uint32_t>(addr)); });
+    return false;  // nothing is mapped on demand: the run ends with UC_ERR_*_UNMAPPED
   }
 
   // Data breakpoints (watch_data): the memory hooks and the every-instruction code hook.
@@ -191,11 +193,11 @@ UnicornCpu::UnicornCpu(std::span<std::uint8_t> ram, bool per_instruction, CpuHoo
   check(uc_open(UC_ARCH_X86, UC_MODE_32, &m.uc), "open");
   check(uc_context_alloc(m.uc, &m.ctx), "context_alloc");
   check(uc_mem_map_ptr(m.uc, 0, ram.size(), UC_PROT_ALL, ram.data()), "map RAM");
-  // WORKAROUND(unicorn 2.0.1): uc_emu_start translates its `until` address to drop code there;
-  // with paging on, that walk of ~0 fails and leaves CR2 = 0xfffffffe and a fault "in flight"
-  // (the guest's next exception then becomes #DF). With exits enabled and none set, `until` is
-  // ignored: run() stops only through hooks, HLT or errors, as it wants. Pinned by "unicorn: with
-  // paging on, uc_emu_start's until address clobbers CR2 unless exits are enabled".
+  // WORKAROUND(unicorn 2.0.1-2.1.1): uc_emu_start translates its `until` address to drop code
+  // there; with paging on, that walk of ~0 fails and leaves CR2 = 0xfffffffe and a fault "in
+  // flight" (the guest's next exception then becomes #DF). With exits enabled and none set, `until`
+  // is ignored: run() stops only through hooks, HLT or errors, as it wants. Pinned by "unicorn:
+  // with paging on, uc_emu_start's until address clobbers CR2 unless exits are enabled".
   check(uc_ctl_exits_enable(m.uc), "exits enable");
   uc_hook h;
   // Hooks must exist before the first translation (a hook added later is not called from code
@@ -221,18 +223,6 @@ UnicornCpu::UnicornCpu(std::span<std::uint8_t> ram, bool per_instruction, CpuHoo
   check(uc_hook_add(m.uc, &h, UC_HOOK_MEM_UNMAPPED, reinterpret_cast<void*>(&Impl::unmapped_cb), &m,
                     1, 0),
         "hook unmapped");
-}
-
-bool UnicornCpu::map_alias(std::uint32_t linear, std::uint8_t* host) {
-  // WORKAROUND(unicorn 2.0.1, issue #1953): paging uses the linear address as the physical one, so
-  // the frame is mapped where the linear page is (emu/paging.hpp). Mapping from inside the
-  // unmapped-access hook is Unicorn's documented demand-paging pattern; pinned by "unicorn: an
-  // alias mapped from the unmapped hook is retried, and unmapping it drops the stale TLB entry".
-  return uc_mem_map_ptr(impl_->uc, linear, 4096, UC_PROT_ALL, host) == UC_ERR_OK;
-}
-
-void UnicornCpu::unmap_alias(std::uint32_t linear) {
-  uc_mem_unmap(impl_->uc, linear, 4096);
 }
 
 UnicornCpu::~UnicornCpu() {
@@ -353,18 +343,20 @@ unsigned UnicornCpu::cpl() const {
   return reg(Reg::kCs) & 3u;
 }
 
-bool UnicornCpu::read(std::uint32_t addr, void* out, std::size_t n) const {
-  return uc_mem_read(impl_->uc, addr, out, n) == UC_ERR_OK;
+bool UnicornCpu::read(std::uint32_t phys, void* out, std::size_t n) const {
+  return uc_mem_read(impl_->uc, phys, out, n) == UC_ERR_OK;
 }
-bool UnicornCpu::write(std::uint32_t addr, const void* in, std::size_t n) {
-  return uc_mem_write(impl_->uc, addr, in, n) == UC_ERR_OK;
+bool UnicornCpu::write(std::uint32_t phys, const void* in, std::size_t n) {
+  // Does not drop translated code (pinned by "unicorn: uc_mem_write of physical RAM keeps code
+  // translated from it, and remove_cache at a linear address drops it"): invalidate_code does.
+  return uc_mem_write(impl_->uc, phys, in, n) == UC_ERR_OK;
 }
 
-// WORKAROUND(unicorn 2.0.1, no API to raise an interrupt): uc_reg_write of SS/CS is checked against
-// the current CPL like a guest MOV, so from ring 3 a ring-0 SS cannot be written. A raw CR0 store
-// with PE clear makes the next SS write a real-mode load (DPL 0, hence CPL 0); CR0 is then restored
-// and the real selectors loaded. Pinned by "unicorn: ring-0 SS can be loaded from CPL 3 through the
-// PE toggle".
+// WORKAROUND(unicorn 2.0.1-2.1.1, no API to raise an interrupt): uc_reg_write of SS/CS is checked
+// against the current CPL like a guest MOV, so from ring 3 a ring-0 SS cannot be written. A raw CR0
+// store with PE clear makes the next SS write a real-mode load (DPL 0, hence CPL 0); CR0 is then
+// restored and the real selectors loaded. Pinned by "unicorn: ring-0 SS can be loaded from CPL 3
+// through the PE toggle".
 void UnicornCpu::load_ring0(std::uint16_t cs, std::uint32_t eip, std::uint16_t ss,
                             std::uint32_t esp) {
   if (cpl() != 0) {
@@ -399,17 +391,17 @@ void UnicornCpu::load_flat_boot_segments() {
   set_reg(Reg::kCs, 0x08);
 }
 
-// WORKAROUND(unicorn 2.0.1): no API for an exception's error code; it is read from the context blob
-// at an offset calibrated at start-up (context_layout()). Can go when uc exposes it.
+// WORKAROUND(unicorn 2.0.1-2.1.1): no API for an exception's error code; it is read from the
+// context blob at an offset calibrated at start-up (context_layout()). Can go when uc exposes it.
 std::uint32_t UnicornCpu::pending_error_code() const {
   std::uint32_t v = 0;
   std::memcpy(&v, blob(impl_->saved()) + context_layout().error_code, 4);
   return v;
 }
 
-// WORKAROUND(unicorn 2.0.1): QEMU's old_exception is never reset, so the second exception of a run
-// is promoted to #DF and the third silently ends uc_emu_start. forkscope does its own #DF logic, so
-// every exception resets it to -1.
+// WORKAROUND(unicorn 2.0.1-2.1.1): QEMU's old_exception is never reset, so the second exception of
+// a run is promoted to #DF and the third silently ends uc_emu_start. forkscope does its own #DF
+// logic, so every exception resets it to -1.
 void UnicornCpu::clear_exception_in_flight() {
   uc_context* c = impl_->saved();
   const std::int32_t none = -1;
@@ -417,8 +409,8 @@ void UnicornCpu::clear_exception_in_flight() {
   check(uc_context_restore(impl_->uc, c), "context_restore");
 }
 
-// WORKAROUND(unicorn 2.0.1): the STI/MOV SS interrupt shadow (QEMU HF_INHIBIT_IRQ, hflags bit 3)
-// has no register; read it from the blob.
+// WORKAROUND(unicorn 2.0.1-2.1.1): the STI/MOV SS interrupt shadow (QEMU HF_INHIBIT_IRQ, hflags bit
+// 3) has no register; read it from the blob.
 bool UnicornCpu::interrupt_shadow() const {
   std::uint32_t hflags = 0;
   std::memcpy(&hflags, blob(impl_->saved()) + context_layout().hflags, 4);
@@ -465,7 +457,13 @@ void UnicornCpu::add_address_hook(std::uint32_t addr, std::function<void(std::ui
 }
 
 void UnicornCpu::invalidate_code(std::uint32_t begin, std::uint32_t end) {
-  uc_ctl_remove_cache(impl_->uc, begin, end);
+  // uc_ctl_remove_cache translates `begin` once (get_page_addr_code) and drops the physical range
+  // from there, so a range that spans pages (perhaps discontiguous frames) goes a page at a time.
+  for (std::uint64_t a = begin; a < end;) {
+    const std::uint64_t page_end = std::min<std::uint64_t>((a | 0xFFF) + 1, end);
+    uc_ctl_remove_cache(impl_->uc, a, page_end);
+    a = page_end;
+  }
 }
 
 void UnicornCpu::watch_data(const std::vector<std::pair<std::uint32_t, std::uint32_t>>& ranges,
@@ -535,7 +533,11 @@ ContextLayout calibrate() {
   Scratch s;
   check(uc_open(UC_ARCH_X86, UC_MODE_32, &s.uc), "calibrate: open");
   check(uc_context_alloc(s.uc, &s.ctx), "calibrate: context");
-  s.size = uc_context_size(s.uc);
+  // The CPU state's own size: the header's first field (uc_context_size() counts the header too,
+  // so copying that many bytes from the state's start would read past the allocation).
+  std::memcpy(&s.size, s.ctx, sizeof s.size);
+  if (s.size + kContextHeader > uc_context_size(s.uc))
+    throw std::runtime_error("unicorn: context calibration: unexpected uc_context layout");
   check(uc_mem_map(s.uc, 0, 0x10000, UC_PROT_ALL), "calibrate: map");
   const std::uint64_t gdt[3] = {0, 0x00CF9A000000FFFFull, 0x00CF92000000FFFFull};
   uc_mem_write(s.uc, 0x100, gdt, sizeof gdt);
@@ -582,13 +584,14 @@ ContextLayout calibrate() {
   if (s.snaps.size() != 4 || s.vectors.size() != 2 || s.vectors[0] != 13 || s.vectors[1] != 13) {
     throw std::runtime_error(fmt::format(
         "unicorn: context calibration failed ({} snapshots, {} exceptions); this Unicorn build is "
-        "not the 2.0.1 forkscope was written for",
+        "not the 2.1.1 forkscope was written for",
         s.snaps.size(), s.vectors.size()));
   }
   ContextLayout L;
   // hflags: bit 3 set in the STI shadow (at the nop), clear one instruction later. Prefer the
-  // offset measured on Debian's 2.0.1 when it qualifies (UNICORN-NOTES.md counts from the
-  // uc_context start, 16 bytes earlier: 192, 5368, 5480).
+  // offset measured when it qualifies (from the start of the CPU state: 176, 5352, 5464, the same
+  // in Debian's 2.0.1 and the pinned 2.1.1; UNICORN-NOTES.md counts them from the uc_context
+  // start).
   std::optional<std::size_t> hflags;
   for (std::size_t i = 0; i + 4 <= s.size; i += 4) {
     std::uint32_t a, b;
@@ -613,6 +616,7 @@ ContextLayout calibrate() {
         "unicorn: context calibration found no offset for hflags/error code/"
         "old_exception; this Unicorn build is not supported");
   }
+  L.header = kContextHeader;
   L.hflags = *hflags;
   L.error_code = *err;
   L.old_exception = *old;

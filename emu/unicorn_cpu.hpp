@@ -1,6 +1,7 @@
 // The one door to Unicorn. Nothing else in forkscope includes unicorn.h: every uc_* call, and every
-// workaround for what Unicorn 2.0.1 lacks, lives behind this class (see ../shared/UNICORN-NOTES.md
-// and tests/unicorn_quirks_test.cpp, which pins each workaround's upstream behaviour).
+// workaround for what Unicorn 2.1.1 (cmake/unicorn.cmake says why that release) lacks, lives behind
+// this class (see ../shared/UNICORN-NOTES.md and tests/unicorn_quirks_test.cpp, which pins each
+// workaround's upstream behaviour).
 #pragma once
 
 #include <cstddef>
@@ -76,9 +77,10 @@ struct CpuHooks {
   // Addresses around an RDTSC: called before it executes (at its address) and after (at the next
   // one).
   std::function<void(std::uint32_t addr)> on_rdtsc_site;
-  // An access (fetch, read or write) of an address with no memory behind it, after Unicorn's own
-  // page walk succeeded. Return true once memory was mapped there (map_alias): Unicorn retries.
-  std::function<bool(std::uint32_t addr)> on_unmapped;
+  // An access (fetch, read or write) of a physical address with no RAM behind it (a page table
+  // naming a frame beyond RAM, or paging off and an address beyond RAM): the run ends with
+  // CpuExit::kUnmapped; `addr` is the address Unicorn reports, for the message.
+  std::function<void(std::uint32_t addr)> on_unmapped;
 };
 
 class UnicornCpu {
@@ -111,10 +113,11 @@ class UnicornCpu {
   std::uint32_t tr_limit() const;  // and its limit (the I/O permission check, issue 12)
   unsigned cpl() const;            // from the hidden SS/CS state (QEMU hflags)
 
-  // Guest memory by the address Unicorn itself uses (linear == physical in 2.0.1, see paging
-  // notes).
-  bool read(std::uint32_t addr, void* out, std::size_t n) const;
-  bool write(std::uint32_t addr, const void* in, std::size_t n);
+  // Guest memory by physical address (uc_mem_read/uc_mem_write do not translate; emu/paging.hpp
+  // does, for the callers that hold linear addresses). write() keeps translated code it overwrites:
+  // invalidate_code drops it.
+  bool read(std::uint32_t phys, void* out, std::size_t n) const;
+  bool write(std::uint32_t phys, const void* in, std::size_t n);
 
   // Loads ring-0 CS:EIP and SS:ESP whatever the current CPL (the stack switch of an interrupt).
   void load_ring0(std::uint16_t cs, std::uint32_t eip, std::uint16_t ss, std::uint32_t esp);
@@ -140,12 +143,8 @@ class UnicornCpu {
   void watch_rdtsc(std::uint32_t addr, std::uint32_t len);
   // Breakpoint-style observers (tests, inspectors): persistent code hook at one address.
   void add_address_hook(std::uint32_t addr, std::function<void(std::uint32_t)> fn);
-  // Host memory `host` (one 4 KiB page) at address `linear`, next to RAM (paging aliases, see
-  // emu/paging.hpp). False if that range is already mapped. unmap_alias also drops the TLB entries
-  // and translated code of the page (Unicorn does that on unmap).
-  bool map_alias(std::uint32_t linear, std::uint8_t* host);
-  void unmap_alias(std::uint32_t linear);
-  // Drop translated code for [begin, end): after the guest's code changes under a host write.
+  // Drop translated code for the linear range [begin, end): the frames the current page tables map
+  // it to, whatever linear address the code was run at.
   void invalidate_code(std::uint32_t begin, std::uint32_t end);
   // Data breakpoints (emu/debug_registers.hpp, issue 12): `on_access` sees every read and write
   // that starts inside the inclusive ranges, before the access, and `on_boundary` runs before every
@@ -169,6 +168,8 @@ class UnicornCpu {
 // The offsets into Unicorn's context blob (see UNICORN-NOTES.md "Interrupts and exceptions"), found
 // at start-up by provoking known events, because they depend on the library build.
 struct ContextLayout {
+  std::size_t header =
+      0;  // where the CPU state starts in a uc_context (the offsets below add to it)
   std::size_t error_code = 0;
   std::size_t old_exception = 0;
   std::size_t hflags = 0;

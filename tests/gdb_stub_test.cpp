@@ -290,7 +290,7 @@ TEST_CASE("gdb stub: memory is read at linear addresses through the page tables 
       [&](ScriptTransport& s) {
         CHECK(m.reg(Reg::kEip) == under_a);
         CHECK(m.reg(Reg::kCr0) & kCr0PG);
-        // The guest has not touched USER yet: Unicorn has no alias there, the walk finds frame A.
+        // The guest has not touched USER yet: the stub's walk of A's tables finds frame A.
         s.send("m40000800,4");
         s.send("m40000000,6");
         s.send("m80000000,4");  // no page table for it

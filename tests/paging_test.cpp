@@ -1,11 +1,10 @@
-// Mirrors emu/paging.cpp: the page walk (4 KiB and 4 MiB pages), the #PF error codes, the in-RAM
-// limit, and the alias bookkeeping, without the CPU (the machine-level behaviour is
-// tests/machine/paging_alias.S, paging_in_ram.S, paging_fault.S and paging_cow.S).
+// Mirrors emu/paging.cpp: the page walk (4 KiB and 4 MiB pages), the #PF error codes, translation
+// and the accessed/dirty bits, without the CPU (the machine-level behaviour is
+// tests/machine/paging_alias.S, paging_in_ram.S, paging_fault.S, paging_cow.S and paging_high.S).
 #include "emu/paging.hpp"
 
 #include <catch2/catch.hpp>
 #include <cstring>
-#include <map>
 #include <optional>
 #include <vector>
 
@@ -47,57 +46,44 @@ TEST_CASE("paging: the walk follows both levels and ANDs U/S and R/W", "[paging]
   CHECK_FALSE(walk_page_tables(t.ram, 0x10000, 0x80000000));
 }
 
-TEST_CASE("paging: a non-identity mapping inside RAM is found, any mapping above RAM is fine",
+TEST_CASE("paging: linear_to_physical follows the tables, any mapping inside or above RAM",
           "[paging]") {
   Tables t;
-  t.put(0x12000, 0x200000 | 7);  // above RAM: aliasable
-  CHECK_FALSE(first_unaliasable(t.ram, 0x10000));
-  t.put(0x11000 + 0x300 * 4, 0x500000 | 3);  // 0x300000 -> 0x500000
-  auto bad = first_unaliasable(t.ram, 0x10000);
-  REQUIRE(bad);
-  CHECK(bad->linear == 0x300000);
-  CHECK(bad->frame == 0x500000);
-  t.put(0x11000 + 0x300 * 4, 0);  // not present is fine
-  CHECK_FALSE(first_unaliasable(t.ram, 0x10000));
+  const PagingRegs on{kCr0PG | 1, 0x10000, 0}, off{1, 0x10000, 0};
+  t.put(0x12000, 0x200000 | 7);              // 0x40000000 -> 0x200000
+  t.put(0x11000 + 0x300 * 4, 0x500000 | 3);  // 0x300000 (inside RAM) -> 0x500000
+  CHECK(linear_to_physical(t.ram, on, 0x40000abc) == 0x200abcu);
+  CHECK(linear_to_physical(t.ram, on, 0x300010) == 0x500010u);
+  CHECK(linear_to_physical(t.ram, on, 0x1234) == 0x1234u);       // identity table
+  CHECK_FALSE(linear_to_physical(t.ram, on, 0x40001000));        // PTE not present
+  CHECK_FALSE(linear_to_physical(t.ram, on, 0x80000000));        // PDE not present
+  CHECK(linear_to_physical(t.ram, off, 0x300010) == 0x300010u);  // paging off: the address itself
 }
 
-TEST_CASE("paging: aliases map the named frame, are dropped together, and say why they cannot be",
+TEST_CASE("paging: mark_accessed sets A on both levels and D on a write, as the CPU does",
           "[paging]") {
   Tables t;
-  t.put(0x12000, 0x200000 | 7);
-  t.put(0x12000 + 4, 0x7FFF000 | 7);  // a frame beyond the 8 MiB of RAM
-  std::map<std::uint32_t, std::uint8_t*> mapped;
-  std::vector<std::uint32_t> unmapped;
-  LinearAliases a(t.ram, {[&](std::uint32_t l, std::uint8_t* h) {
-                            mapped[l] = h;
-                            return true;
-                          },
-                          [&](std::uint32_t l) { unmapped.push_back(l); }});
-  PageMapping m;
-  CHECK(a.on_unmapped(0x10000, 0x40000abc, &m) == LinearAliases::Result::kAliased);
-  CHECK(m.frame == 0x200000);
-  REQUIRE(mapped.count(0x40000000));
-  CHECK(mapped[0x40000000] == t.ram.data() + 0x200000);
-  CHECK(a.host(0x40000010) == t.ram.data() + 0x200010);
-  CHECK(a.host(0x40002000) == nullptr);
-  CHECK(a.on_unmapped(0x10000, 0x40001000) == LinearAliases::Result::kFrameOutsideRam);
-  // Not present: a guard page stands there (for Unicorn's walk to raise #PF), until the #PF.
-  CHECK(a.on_unmapped(0x10000, 0x40002000) == LinearAliases::Result::kGuarded);
-  CHECK(mapped.count(0x40002000));
-  CHECK(a.host(0x40002000) == nullptr);
-  CHECK(a.guards() == 1);
-  a.drop_guards();
-  CHECK(unmapped == std::vector<std::uint32_t>{0x40002000});
-  unmapped.clear();
-  CHECK(a.guards() == 0);
-  CHECK(a.on_unmapped(0x10000, 0x1000) == LinearAliases::Result::kInsideRam);
-  CHECK(a.size() == 1);
-  a.drop_all();
-  CHECK(unmapped == std::vector<std::uint32_t>{0x40000000});
-  CHECK(a.size() == 0);
-  CHECK(a.host(0x40000010) == nullptr);
-  CHECK(a.aliased_total() == 1);
-  CHECK(a.flushes() == 1);
+  const PagingRegs on{kCr0PG | 1, 0x10000, 0};
+  auto entry = [&](std::uint32_t a) {
+    std::uint32_t v;
+    std::memcpy(&v, t.ram.data() + a, 4);
+    return v;
+  };
+  t.put(0x12000 + 4, 0x201000 | 7);  // 0x40001000
+  mark_accessed(t.ram, on, 0x40001010, false);
+  CHECK(entry(0x10000 + (0x40000000 >> 22) * 4) == (0x12000u | 7 | 0x20));
+  CHECK(entry(0x12000 + 4) == (0x201000u | 7 | 0x20));  // accessed, not dirty
+  mark_accessed(t.ram, on, 0x40001010, true);
+  CHECK(entry(0x12000 + 4) == (0x201000u | 7 | 0x60));                      // and dirty
+  CHECK(entry(0x10000 + (0x40000000 >> 22) * 4) == (0x12000u | 7 | 0x20));  // a PDE is never dirty
+  const std::uint32_t before = entry(0x12000 + 8);
+  mark_accessed(t.ram, on, 0x40002000, true);  // not present: nothing changes
+  CHECK(entry(0x12000 + 8) == before);
+  // A 4 MiB page (CR4.PSE): the PDE maps it and takes both bits.
+  const PagingRegs pse{kCr0PG | 1, 0x10000, kCr4PSE};
+  t.put(0x10000 + (0x80000000 >> 22) * 4, 0x400000 | 0x80 | 3);
+  mark_accessed(t.ram, pse, 0x80001234, true);
+  CHECK(entry(0x10000 + (0x80000000 >> 22) * 4) == (0x400000u | 0x80 | 3 | 0x60));
 }
 
 TEST_CASE("paging: with CR4.PSE a PDE with PS set maps a 4 MiB page, without it PS is ignored",
@@ -120,15 +106,9 @@ TEST_CASE("paging: with CR4.PSE a PDE with PS set maps a 4 MiB page, without it 
   CHECK_FALSE(small->large);
   CHECK(small->frame == 0x600000);
   CHECK_FALSE(small->writable);  // the PDE's R/W still counts
-  // In the in-RAM check: an identity 4 MiB page is fine, another frame is found.
-  t.put(0x10000 + 4, 0x400000 | 0x80 | 3);
-  CHECK_FALSE(first_unaliasable(t.ram, 0x10000, /*pse=*/true));
-  t.put(0x10000 + 4, 0x000000 | 0x80 | 3);
-  auto bad = first_unaliasable(t.ram, 0x10000, /*pse=*/true);
-  REQUIRE(bad);
-  CHECK(bad->linear == 0x400000);
-  CHECK(bad->frame == 0);
-  CHECK(bad->large);
+  // Translation through a 4 MiB page keeps the offset's low 22 bits.
+  const PagingRegs pse{kCr0PG | 1, 0x10000, kCr4PSE};
+  CHECK(linear_to_physical(t.ram, pse, 0x80123456) == 0x523456u);
 }
 
 TEST_CASE("paging: #PF error codes as Intel SDM vol. 3A 4.6-4.7 give them, CR0.WP included",

@@ -164,7 +164,7 @@ TEST_CASE(
   // preemption, the run queue) and forktest's ring-3 processes.
   for (const char* g :
        {"into", "rdtsc", "smc", "irq_boundary", "hlt_cli", "pit_mode1", "triple_fault",
-        "paging_alias", "paging_in_ram", "paging_fault", "paging_cow"})
+        "paging_alias", "paging_in_ram", "paging_high", "paging_fault", "paging_cow"})
     check_round_trip(machine_guest(g), "", 65536);
   check_round_trip(machine_guest("spin"), "", 65536, 2'000'000);
   check_round_trip(kernel(), "", 65536);

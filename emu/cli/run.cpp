@@ -108,9 +108,8 @@ void print_summary(const Machine& m, const RunResult& r, double wall_s) {
              c.now ? 100.0 * static_cast<double>(c.idle) / static_cast<double>(c.now) : 0.0,
              irqs.empty() ? "none" : irqs, st.hlts, m.bus().unclaimed_reads(),
              m.bus().unclaimed_writes(), st.stop_points, wall_s, mips);
-  if (m.tlb_flushes() || m.paging_aliases()) {
-    fmt::print(stderr, "  paging: {} TLB flushes, {} frames aliased at linear pages above RAM\n",
-               m.tlb_flushes(), m.paging_aliases());
+  if (m.tlb_flushes()) {
+    fmt::print(stderr, "  paging: {} TLB flushes\n", m.tlb_flushes());
   }
 }
 
