@@ -141,6 +141,7 @@ bool Machine::run_intercept() {
   // Trace mode: observers see the instruction as they see every other one.
   if (opt_.per_instruction) {
     cur_insn_ = in.insn;
+    cur_writes_ = kAllFastRegs;  // the recorder reads every register after it
     cur_insn_clock_ = clock_.now;
     if (insn_fast_) insn_fast_(insn_fast_ctx_, eip, clock_.now);
     for (auto& f : insn_observers_) f(eip, clock_.now);
