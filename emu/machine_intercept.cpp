@@ -94,6 +94,7 @@ bool Machine::run_intercept() {
   const std::uint32_t eflags = cpu_->reg(Reg::kEflags);
   std::optional<Event> fault;
   bool executed = false;
+  std::optional<std::pair<Reg, std::uint32_t>> gpr_write;
   // Priority (SDM vol. 3A table 6-2): a code breakpoint comes before the instruction's own faults.
   if (const std::uint32_t hits = instruction_breakpoint_hits(dr_, eip); hits && !(eflags & kRF)) {
     // B0-B3 report this exception's breakpoints only (as QEMU's check_hw_breakpoints).
@@ -106,7 +107,7 @@ bool Machine::run_intercept() {
     switch (execute_mov_dr(dr_, *m, v, cpu_->cpl(), de)) {
       case MovDrResult::kDone:
         executed = true;
-        if (!m->to_dr) cpu_->set_reg(gpr, v);
+        if (!m->to_dr) gpr_write = std::pair{gpr, v};  // after the observers saw the state before
         if (m->to_dr) sync_breakpoints();
         break;
       case MovDrResult::kGP:
@@ -151,6 +152,7 @@ bool Machine::run_intercept() {
     deliver(*fault, eip);
     return true;
   }
+  if (gpr_write) cpu_->set_reg(gpr_write->first, gpr_write->second);
   clock_.now += in.insn.cycles;
   ++stats_.instructions;
   cpu_->set_reg(Reg::kEip, eip + in.insn.len);
