@@ -6,7 +6,10 @@ find_program(GUEST_LD NAMES ld.lld ld.lld-14 REQUIRED)
 
 set(GUEST_CFLAGS --target=i386-pc-none-elf -march=i486 -ffreestanding -fno-pic -fno-pie -nostdlib
     -fno-stack-protector -fno-builtin -fno-omit-frame-pointer -mno-sse -mno-mmx -mno-80387 -O2 -g
-    -Wall -Wextra -Werror -std=gnu11)
+    -Wall -Wextra -std=gnu11)
+if(FORKSCOPE_WERROR)
+  list(APPEND GUEST_CFLAGS -Werror)
+endif()
 
 # forkscope_guest_image(NAME <target> OUTPUT <path.elf> LINKER_SCRIPT <ld> SOURCES <.c/.S...>
 #                       [INCLUDES <dirs...>] [DEFINES <-DX...>] [INCBIN <files...>])
@@ -39,7 +42,11 @@ function(forkscope_guest_image)
     list(APPEND objs ${obj})
   endforeach()
   get_filename_component(ld_abs ${G_LINKER_SCRIPT} ABSOLUTE)
+  # The output's folder is made here: Ninja creates the folders of a command's outputs, Unix
+  # Makefiles do not (ld.lld: cannot open output file).
+  get_filename_component(out_dir ${G_OUTPUT} DIRECTORY)
   add_custom_command(OUTPUT ${G_OUTPUT}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${out_dir}
     COMMAND ${GUEST_LD} -m elf_i386 -static -nostdlib -T ${ld_abs} -o ${G_OUTPUT} ${objs}
     DEPENDS ${objs} ${ld_abs}
     COMMENT "guest link: ${G_OUTPUT}"

@@ -2,9 +2,8 @@
 //
 // Open questions and the answers chosen:
 // 1. What ends the run? A write of any size (1, 2 or 4 bytes) at any of the 4 ports: on_exit gets
-//    the value as written (masked to the access size). QEMU exits with (v << 1) | 1; forkscope
-//    hands over v itself and scripts/peer-qemu maps QEMU's status back, so one image behaves the
-//    same under both.
+//    the value as written (masked to the access size). The device keeps no policy: the process
+//    status is made from v by emu/exit_status.hpp, QEMU's (v << 1) | 1 except 0 -> 0 (QEMU: 1).
 // 2. Reads: QEMU's debug_exit_read returns 0 (its only tell: a read gives zero), so ours do too.
 #pragma once
 

@@ -1,5 +1,7 @@
 #include "emu/block_cache.hpp"
 
+#include <fmt/format.h>
+
 #include <stdexcept>
 
 #include "emu/cycle_table.hpp"
@@ -59,6 +61,12 @@ bool writes_system_state(const cs_insn& in) {
 }
 
 }  // namespace
+
+std::string capstone_version() {
+  int major = 0, minor = 0;
+  cs_version(&major, &minor);
+  return fmt::format("{}.{}", major, minor);
+}
 
 Decoder::Decoder() {
   if (cs_open(CS_ARCH_X86, CS_MODE_32, &cs_) != CS_ERR_OK)

@@ -57,6 +57,9 @@ struct Block {
   int index_of(std::uint32_t a) const;
 };
 
+// The Capstone release linked in, asked of the library at run time ("4.0").
+std::string capstone_version();
+
 // Capstone in CS_MODE_32 with details on; one per machine (not thread-safe).
 class Decoder {
  public:
@@ -134,11 +137,19 @@ class BlockCache {
     std::uint64_t words[4] = {};  // the first 32 code bytes, zero past `size`
     std::uint64_t masks[4] = {};  // which of their bytes are the block's
   };
+  static std::uint64_t load64(const std::uint8_t* p) {
+    std::uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+  }
+  // Four separate 8-byte loads: one 32-byte copy to the stack read back in halves made the compiler
+  // spill through a 16-byte store, and each 8-byte reload of its upper half missed store
+  // forwarding.
   static bool same_words(const Slot& s, const std::uint8_t* live) {
-    std::uint64_t w[4];
-    std::memcpy(w, live, sizeof w);
-    return (((w[0] & s.masks[0]) ^ s.words[0]) | ((w[1] & s.masks[1]) ^ s.words[1]) |
-            ((w[2] & s.masks[2]) ^ s.words[2]) | ((w[3] & s.masks[3]) ^ s.words[3])) == 0;
+    return (((load64(live) & s.masks[0]) ^ s.words[0]) |
+            ((load64(live + 8) & s.masks[1]) ^ s.words[1]) |
+            ((load64(live + 16) & s.masks[2]) ^ s.words[2]) |
+            ((load64(live + 24) & s.masks[3]) ^ s.words[3])) == 0;
   }
   static void fill(Slot& s, const Block& b, const std::uint8_t* live);
   const Block& get_slow(std::uint32_t addr, std::uint32_t size, const std::uint8_t* live);

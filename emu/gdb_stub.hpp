@@ -22,7 +22,7 @@
 //    rights are not checked (a debugger may read supervisor pages from ring 3, as with QEMU);
 //    unmapped addresses get `E14` (QEMU's reply, EFAULT).
 // 5. gdb goes away (`detach`, or the connection closes): the run continues to its end without it,
-//    as QEMU's does. `kill` ends the run at once (Machine::kill, status 137).
+//    as QEMU's does. `kill` ends the run at once (Machine::kill, status 130).
 // 6. A step into a boundary where an interrupt is delivered stops at the handler's first
 //    instruction (QEMU's default masks interrupts while stepping; forkscope never changes when one
 //    is taken).
@@ -31,6 +31,7 @@
 //    translated; the new bytes run from the next fetch of their address.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -75,6 +76,11 @@ struct Incoming {
 // last packet on '-', skips gdb's acks.
 class Channel {
  public:
+  // The PacketSize qSupported advertises (GDB manual E.4, in hex there): the most payload bytes,
+  // as sent (escaped), a packet from gdb may carry. A longer one is read to its end without being
+  // kept, acknowledged and answered "E22" (gdb never sends one: it honours PacketSize).
+  static constexpr std::size_t kMaxPacket = 0x1000;
+
   explicit Channel(Transport& t) : t_(t) {}
   void send(std::string_view payload);
   Incoming next();                 // waits

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "emu/cycle_table.hpp"
+#include "emu/ram_size.hpp"
 #include "loader/multiboot.hpp"
 
 namespace fs {
@@ -74,34 +75,9 @@ class MachineMemory : public GuestMemory {
   PagingRegs regs_;
 };
 
-// The RAM size, checked before anything is reserved.
-std::uint64_t checked_ram_bytes(std::uint64_t bytes) {
-  if (bytes < (2u << 20) || bytes > kMaxRamBytes || bytes % 4096) {
-    throw std::invalid_argument(fmt::format(
-        "RAM size {} bytes: must be a multiple of 4 KiB between 2 MiB and 3 GiB", bytes));
-  }
-  return bytes;
-}
-
 }  // namespace
 
-int exit_status_for(StopReason r, std::uint32_t v) {
-  switch (r) {
-    case StopReason::kGuestExit:
-      return static_cast<int>(v & 0xFF);
-    case StopReason::kTripleFault:
-      return 3;
-    case StopReason::kHaltedNoIrq:
-      return 4;
-    case StopReason::kGuestError:
-      return 5;
-    case StopReason::kCycleLimit:
-      return 124;
-    case StopReason::kKilled:
-      return 137;
-  }
-  return 1;
-}
+// exit_status_for: emu/exit_status.cpp, with the scheme it belongs to.
 
 const char* stop_reason_name(StopReason r) {
   switch (r) {
@@ -130,7 +106,7 @@ std::vector<std::uint8_t> serial_input_with_eof(std::vector<std::uint8_t> input)
 
 Machine::Machine(MachineOptions opt)
     : opt_(std::move(opt)),
-      ram_(checked_ram_bytes(opt_.ram_bytes)),
+      ram_(checked_ram_size(opt_.ram_bytes)),  // emu/ram_size.hpp, before anything is reserved
       pit_(opt_.cpu_hz),
       uart_(
           [this](std::uint8_t b) {
@@ -169,12 +145,28 @@ Machine::Machine(MachineOptions opt)
   bus_.attach(0x3F8, 8, &uart_);
 
   CpuHooks h;
-  h.on_block = [](void* self, std::uint32_t a, std::uint32_t s) {
-    static_cast<Machine*>(self)->hook_block(a, s);
+  // The hot hooks: called by Unicorn directly; an exception (a decoder out of memory, an
+  // observer's) is handed to the CPU, which stops and rethrows it from run().
+  h.on_block = [](void*, std::uint64_t a, std::uint32_t s, void* self) noexcept {
+    auto* m = static_cast<Machine*>(self);
+    if (m->cpu_->failed()) [[unlikely]]
+      return;
+    try {
+      m->hook_block(static_cast<std::uint32_t>(a), s);
+    } catch (...) {
+      m->cpu_->fail(std::current_exception());
+    }
   };
   h.on_block_ctx = this;
-  h.on_insn = [](void* self, std::uint32_t a, std::uint32_t s) {
-    static_cast<Machine*>(self)->hook_insn(a, s);
+  h.on_insn = [](void*, std::uint64_t a, std::uint32_t s, void* self) noexcept {
+    auto* m = static_cast<Machine*>(self);
+    if (m->cpu_->failed()) [[unlikely]]
+      return;
+    try {
+      m->hook_insn(static_cast<std::uint32_t>(a), s);
+    } catch (...) {
+      m->cpu_->fail(std::current_exception());
+    }
   };
   h.on_insn_ctx = this;
   h.on_stop_point = [this](std::uint32_t a) { hook_stop_point(a); };
@@ -183,7 +175,7 @@ Machine::Machine(MachineOptions opt)
   h.on_port_in = [this](std::uint16_t p, unsigned s) { return hook_port_in(p, s); };
   h.on_port_out = [this](std::uint16_t p, unsigned s, std::uint32_t v) { hook_port_out(p, s, v); };
   h.on_rdtsc_site = [this](std::uint32_t a) { hook_rdtsc(a); };
-  h.on_unmapped = [this](std::uint32_t a) { hook_unmapped(a); };
+  h.on_unmapped = [this](std::uint32_t a, bool fetch) { hook_unmapped(a, fetch); };
   cpu_ = std::make_unique<UnicornCpu>(std::span<std::uint8_t>(ram_), opt_.per_instruction,
                                       std::move(h));
 }
@@ -372,6 +364,18 @@ RunResult Machine::run() {
       deliver(Event{kUD, EventKind::kException, std::nullopt}, cpu_->reg(Reg::kEip));
       continue;
     }
+    if (r.exit == CpuExit::kUnmapped && unmapped_fetch_ && fetch_limit_ == 0) {
+      // Unicorn translates a block before running any of it, so a fetch that finds no RAM ends the
+      // run at the block's start, wherever the block started: the instructions before the hole,
+      // all in RAM, never ran. Run them, up to the first instruction that cannot be fetched.
+      const std::uint32_t at = cpu_->reg(Reg::kEip);
+      const std::uint32_t limit = first_unfetchable(at);
+      if (limit != at) {
+        fetch_limit_ = limit;
+        cpu_->set_fetch_limit(limit);
+        continue;
+      }
+    }
     if (r.exit != CpuExit::kStopped) {
       fatal(StopReason::kGuestError,
             fmt::format(
@@ -381,6 +385,11 @@ RunResult Machine::run() {
       break;
     }
     if (stop_kind_ != StopKind::kNone) continue;  // one of ours: boundary work at the loop top
+    if (fetch_limit_ != 0 && cpu_->reg(Reg::kEip) == fetch_limit_) {
+      fatal(StopReason::kGuestError,
+            fmt::format("guest error: {} at {}", unmapped_why_, where(fetch_limit_)));
+      break;
+    }
     // Otherwise Unicorn returned by itself, which it does for HLT (EIP is past it) and nothing
     // else.
     const std::uint32_t after = cpu_->reg(Reg::kEip);
@@ -757,7 +766,8 @@ void Machine::hook_interrupt(std::uint32_t vector) {
   if (result_) request_stop(StopKind::kFatal);
 }
 
-void Machine::hook_unmapped(std::uint32_t addr) {
+void Machine::hook_unmapped(std::uint32_t addr, bool fetch) {
+  unmapped_fetch_ = fetch;
   // Unicorn reports the physical address: with paging on it came from a page table entry.
   unmapped_why_ =
       paging_regs().enabled()
@@ -766,6 +776,30 @@ void Machine::hook_unmapped(std::uint32_t addr) {
                 "table names a frame past the end of RAM)",
                 addr, ram_.size() >> 20)
           : fmt::format("no RAM at physical {:#010x} ({} MiB of RAM)", addr, ram_.size() >> 20);
+}
+
+std::uint32_t Machine::first_unfetchable(std::uint32_t eip) {
+  // The first page from EIP's with no RAM behind it, then the instructions up to it: the first
+  // whose bytes reach into it cannot be fetched.
+  const PagingRegs regs = paging_regs();
+  auto backed = [&](std::uint32_t page) {
+    auto p = linear_to_physical(ram_, regs, page);
+    return p && std::uint64_t{*p} + kPageSize <= ram_.size();
+  };
+  std::uint64_t hole = eip & ~(kPageSize - 1);
+  while (hole <= 0xFFFFFFFFu && backed(static_cast<std::uint32_t>(hole)) &&
+         hole < std::uint64_t{eip} + 2 * kPageSize)
+    hole += kPageSize;
+  std::uint64_t a = eip;
+  while (a < hole) {
+    std::uint8_t bytes[16] = {};
+    const std::uint32_t n = static_cast<std::uint32_t>(std::min<std::uint64_t>(16, hole - a));
+    read(static_cast<std::uint32_t>(a), bytes, n);
+    const DecodedInsn in = decoder_.decode_one(static_cast<std::uint32_t>(a), bytes, sizeof bytes);
+    if (in.len == 0 || a + in.len > hole) break;
+    a += in.len;
+  }
+  return static_cast<std::uint32_t>(std::min<std::uint64_t>(a, 0xFFFFFFFFu));
 }
 
 const std::uint8_t* Machine::code_bytes_slow(std::uint32_t addr, std::uint32_t size) {

@@ -30,6 +30,7 @@
 #include "emu/guest_ram.hpp"
 #include "emu/interrupt.hpp"
 #include "emu/paging.hpp"
+#include "emu/ram_size.hpp"
 #include "emu/reg_writes.hpp"
 #include "emu/unicorn_cpu.hpp"
 #include "loader/elf_image.hpp"
@@ -37,10 +38,7 @@
 
 namespace fs {
 
-// The largest --ram: 3 GiB, below the 32-bit top where a PC keeps its ROMs and devices. RAM is
-// reserved, not written, up front (emu/guest_ram.hpp), so a large size costs only what the guest
-// uses.
-inline constexpr std::uint64_t kMaxRamBytes = 3ull << 30;
+// The RAM sizes --ram accepts (kMinRamBytes, kMaxRamBytes): emu/ram_size.hpp.
 
 struct MachineOptions {
   std::uint64_t ram_bytes = 64ull << 20;
@@ -59,14 +57,14 @@ struct MachineOptions {
 // What COM1's far end sends for `input`: the bytes, then ^D (two when the last line is unended).
 std::vector<std::uint8_t> serial_input_with_eof(std::vector<std::uint8_t> input);
 
-// Why a run ended, and the process exit status each maps to (README "Exit status").
+// Why a run ended, and the process exit status each maps to (emu/exit_status.hpp).
 enum class StopReason : std::uint8_t {
-  kGuestExit,    // the guest wrote v to the debug-exit port: status v
-  kTripleFault,  // status 3
+  kGuestExit,    // the guest wrote v to the debug-exit port: 0 for 0, else ((v << 1) | 1) & 0xff
+  kTripleFault,  // status 6
   kHaltedNoIrq,  // HLT with IF=0, or with IF=1 and no device event ever due: status 4
-  kGuestError,   // an access to unmapped memory, an unsupported state: status 5
+  kGuestError,   // an access to unmapped memory, an unsupported state: status 8
   kCycleLimit,   // --max-cycles reached: status 124, like timeout(1)
-  kKilled,       // a debugger killed the run (gdb's `kill`): status 137, as a shell reports SIGKILL
+  kKilled,       // a debugger killed the run (gdb's `kill`): status 130, as a shell reports ^C
 };
 int exit_status_for(StopReason r, std::uint32_t guest_value);
 const char* stop_reason_name(StopReason r);
@@ -194,7 +192,10 @@ class Machine {
   std::uint32_t hook_port_in(std::uint16_t port, unsigned size);
   void hook_port_out(std::uint16_t port, unsigned size, std::uint32_t value);
   void hook_rdtsc(std::uint32_t addr);
-  void hook_unmapped(std::uint32_t addr);
+  void hook_unmapped(std::uint32_t addr, bool fetch);
+  // The first instruction from `eip` on whose bytes reach a linear page with no RAM behind it
+  // (`eip` itself when it is such an instruction).
+  std::uint32_t first_unfetchable(std::uint32_t eip);
   // The live bytes of code about to run at linear `addr`, readable to max(size, kCodeBytes): in RAM
   // when they lie in one page, else copied together into code_scratch_ (zeros where a page is not
   // mapped). The hot path is the last code page's translation.
@@ -261,6 +262,8 @@ class Machine {
   std::uint32_t code_page_linear_ = 0;
   std::uint32_t code_page_phys_ = 0;
   std::string unmapped_why_;                // what the unmapped access was (for the report)
+  bool unmapped_fetch_ = false;             // ...and whether it was an instruction fetch
+  std::uint32_t fetch_limit_ = 0;           // runs end before this instruction (first_unfetchable)
   std::vector<std::uint8_t> code_scratch_;  // code bytes when they straddle discontiguous frames
 
   std::uint32_t boot_eip_ = 0;

@@ -100,26 +100,18 @@ struct UnicornCpu::Impl {
       return f();
     } catch (...) {
       if (!failure) failure = std::current_exception();
+      if (failed_flag) *failed_flag = true;
       uc_emu_stop(uc);
       if constexpr (!std::is_void_v<decltype(f())>) return {};
     }
   }
   uc_context* ctx = nullptr;
+  bool* failed_flag = nullptr;  // UnicornCpu::failed_, which the hot hooks read inline
   CpuHooks hooks;
   std::deque<std::function<void(std::uint32_t)>>
       address_fns;               // stable addresses for hook user_data
   std::uint32_t rdtsc_next = 0;  // the address after the RDTSC being watched, while it executes
 
-  static void block_cb(uc_engine*, uint64_t addr, uint32_t size, void* self) {
-    Impl* m = static_cast<Impl*>(self);
-    m->guarded(
-        [&] { m->hooks.on_block(m->hooks.on_block_ctx, static_cast<std::uint32_t>(addr), size); });
-  }
-  static void code_cb(uc_engine*, uint64_t addr, uint32_t size, void* self) {
-    Impl* m = static_cast<Impl*>(self);
-    m->guarded(
-        [&] { m->hooks.on_insn(m->hooks.on_insn_ctx, static_cast<std::uint32_t>(addr), size); });
-  }
   static void stop_cb(uc_engine*, uint64_t addr, uint32_t, void* self) {
     Impl* m = static_cast<Impl*>(self);
     m->guarded([&] { m->hooks.on_stop_point(static_cast<std::uint32_t>(addr)); });
@@ -157,10 +149,12 @@ struct UnicornCpu::Impl {
     });
   }
 
-  static bool unmapped_cb(uc_engine*, uc_mem_type, uint64_t addr, int, int64_t, void* self) {
+  static bool unmapped_cb(uc_engine*, uc_mem_type type, uint64_t addr, int, int64_t, void* self) {
     Impl* m = static_cast<Impl*>(self);
     if (m->hooks.on_unmapped)
-      m->guarded([&] { m->hooks.on_unmapped(static_cast<std::uint32_t>(addr)); });
+      m->guarded([&] {
+        m->hooks.on_unmapped(static_cast<std::uint32_t>(addr), type == UC_MEM_FETCH_UNMAPPED);
+      });
     return false;  // nothing is mapped on demand: the run ends with UC_ERR_*_UNMAPPED
   }
 
@@ -190,6 +184,7 @@ UnicornCpu::UnicornCpu(std::span<std::uint8_t> ram, bool per_instruction, CpuHoo
     : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
   m.hooks = std::move(hooks);
+  m.failed_flag = &failed_;
   check(uc_open(UC_ARCH_X86, UC_MODE_32, &m.uc), "open");
   check(uc_context_alloc(m.uc, &m.ctx), "context_alloc");
   check(uc_mem_map_ptr(m.uc, 0, ram.size(), UC_PROT_ALL, ram.data()), "map RAM");
@@ -203,10 +198,12 @@ UnicornCpu::UnicornCpu(std::span<std::uint8_t> ram, bool per_instruction, CpuHoo
   // Hooks must exist before the first translation (a hook added later is not called from code
   // already translated), so the mode is fixed at construction.
   if (per_instruction) {
-    check(uc_hook_add(m.uc, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&Impl::code_cb), &m, 1, 0),
+    check(uc_hook_add(m.uc, &h, UC_HOOK_CODE, reinterpret_cast<void*>(m.hooks.on_insn),
+                      m.hooks.on_insn_ctx, 1, 0),
           "hook code");
   } else {
-    check(uc_hook_add(m.uc, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&Impl::block_cb), &m, 1, 0),
+    check(uc_hook_add(m.uc, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(m.hooks.on_block),
+                      m.hooks.on_block_ctx, 1, 0),
           "hook block");
   }
   check(uc_hook_add(m.uc, &h, UC_HOOK_INTR, reinterpret_cast<void*>(&Impl::intr_cb), &m, 1, 0),
@@ -234,6 +231,7 @@ CpuRunResult UnicornCpu::run(std::uint32_t start_eip) {
   // `until` is a 64-bit address no 32-bit EIP can equal: we stop only through hooks, HLT or errors.
   // (Never the `timeout` argument: it starts a host thread and reads host time.)
   uc_err e = uc_emu_start(impl_->uc, start_eip, ~0ull, 0, 0);
+  failed_ = false;
   if (impl_->failure) std::rethrow_exception(std::exchange(impl_->failure, nullptr));
   CpuRunResult r;
   switch (e) {
@@ -254,6 +252,12 @@ CpuRunResult UnicornCpu::run(std::uint32_t start_eip) {
   }
   r.error = uc_strerror(e);
   return r;
+}
+
+void UnicornCpu::fail(std::exception_ptr e) {
+  failed_ = true;
+  if (!impl_->failure) impl_->failure = std::move(e);
+  uc_emu_stop(impl_->uc);
 }
 
 void UnicornCpu::stop() {
@@ -456,6 +460,13 @@ void UnicornCpu::add_address_hook(std::uint32_t addr, std::function<void(std::ui
   uc_ctl_remove_cache(impl_->uc, addr, addr + 1);
 }
 
+void UnicornCpu::set_fetch_limit(std::uint32_t addr) {
+  std::uint64_t exit = addr;
+  check(uc_ctl_set_exits(impl_->uc, &exit, addr ? 1 : 0), "set exits");
+  // The translation that ran into `addr` failed and left nothing behind; code translated before
+  // (a block ending earlier) needs no limit. Nothing to drop.
+}
+
 void UnicornCpu::invalidate_code(std::uint32_t begin, std::uint32_t end) {
   // uc_ctl_remove_cache translates `begin` once (get_page_addr_code) and drops the physical range
   // from there, so a range that spans pages (perhaps discontiguous frames) goes a page at a time.
@@ -624,6 +635,14 @@ ContextLayout calibrate() {
 }
 
 }  // namespace
+
+std::string unicorn_version() {
+  unsigned major = 0, minor = 0;
+  const unsigned v = uc_version(&major, &minor);
+  // uc_version's full form: major << 24 | minor << 16 | patch << 8 | extra (unicorn.h
+  // UC_MAKE_VERSION).
+  return fmt::format("{}.{}.{}", major, minor, (v >> 8) & 0xFF);
+}
 
 const ContextLayout& context_layout() {
   static const ContextLayout layout = calibrate();

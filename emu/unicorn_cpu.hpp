@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <span>
@@ -58,13 +59,16 @@ struct CpuRunResult {
 
 // Callbacks the machine installs. Each is called from inside uc_emu_start.
 struct CpuHooks {
-  // Start of every translated-block execution (fast mode): address and size in bytes. A plain
-  // function pointer, not std::function: it runs on every block.
-  void (*on_block)(void* ctx, std::uint32_t addr, std::uint32_t size) = nullptr;
+  // Start of every translated-block execution (fast mode), and every instruction (trace mode, when
+  // `per_instruction` was requested at creation): address and size in bytes. These run on every
+  // block or instruction, so Unicorn calls them directly, with Unicorn's own callback signature
+  // (`engine` is the uc_engine, `ctx` the *_ctx below), not through a wrapper: they must not throw
+  // (report a failure with UnicornCpu::fail instead).
+  using HotHook = void (*)(void* engine, std::uint64_t addr, std::uint32_t size,
+                           void* ctx) noexcept;
+  HotHook on_block = nullptr;
   void* on_block_ctx = nullptr;
-  // Every instruction (only when `per_instruction` was requested at creation). A plain function
-  // pointer too: it runs on every instruction in trace mode.
-  void (*on_insn)(void* ctx, std::uint32_t addr, std::uint32_t size) = nullptr;
+  HotHook on_insn = nullptr;
   void* on_insn_ctx = nullptr;
   // A one-shot stop point fired (see arm_stop_at).
   std::function<void(std::uint32_t addr)> on_stop_point;
@@ -80,7 +84,7 @@ struct CpuHooks {
   // An access (fetch, read or write) of a physical address with no RAM behind it (a page table
   // naming a frame beyond RAM, or paging off and an address beyond RAM): the run ends with
   // CpuExit::kUnmapped; `addr` is the address Unicorn reports, for the message.
-  std::function<void(std::uint32_t addr)> on_unmapped;
+  std::function<void(std::uint32_t addr, bool fetch)> on_unmapped;
 };
 
 class UnicornCpu {
@@ -93,6 +97,11 @@ class UnicornCpu {
   UnicornCpu& operator=(const UnicornCpu&) = delete;
 
   CpuRunResult run(std::uint32_t start_eip);
+  // From inside a hook that must not throw (on_block, on_insn): stop, and have run() rethrow `e`.
+  // Until run() returns, failed() is true: Unicorn may still call the hooks for the rest of the
+  // translated block, and they should do nothing.
+  void fail(std::exception_ptr e);
+  bool failed() const { return failed_; }
   void
   stop();  // from inside a hook: stop before the current instruction (code/stop hooks) or block
 
@@ -143,6 +152,10 @@ class UnicornCpu {
   void watch_rdtsc(std::uint32_t addr, std::uint32_t len);
   // Breakpoint-style observers (tests, inspectors): persistent code hook at one address.
   void add_address_hook(std::uint32_t addr, std::function<void(std::uint32_t)> fn);
+  // Ends every run before the instruction at linear `addr` (0: no such limit): translation stops
+  // there without fetching it (uc_ctl_set_exits), so the code before an address with no RAM behind
+  // it runs. Drops translated code around `addr` so that the limit applies.
+  void set_fetch_limit(std::uint32_t addr);
   // Drop translated code for the linear range [begin, end): the frames the current page tables map
   // it to, whatever linear address the code was run at.
   void invalidate_code(std::uint32_t begin, std::uint32_t end);
@@ -160,6 +173,7 @@ class UnicornCpu {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  bool failed_ = false;
   std::size_t stop_hook_ = 0;
   std::uint32_t stop_addr_ = 0;
   friend struct UnicornCpuAccess;
@@ -176,5 +190,8 @@ struct ContextLayout {
 };
 // Calibrates on a scratch engine; throws std::runtime_error with a one-line message if it cannot.
 const ContextLayout& context_layout();
+
+// The Unicorn release linked in, asked of the library at run time ("2.1.1").
+std::string unicorn_version();
 
 }  // namespace fs

@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "loader/elf_handle.hpp"
+#include "trace/fnv1a.hpp"
 
 namespace fs {
 namespace {
@@ -279,20 +280,19 @@ LoadedImage load_elf_bytes(std::span<const std::uint8_t> f, std::string_view nam
 
 std::vector<std::uint8_t> image_build_id(const LoadedImage& img,
                                          std::span<const std::uint8_t> ram) {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  auto byte = [&h](std::uint8_t b) {
-    h ^= b;
-    h *= 0x100000001b3ull;
-  };
-  auto word = [&byte](std::uint32_t v) {
-    for (int i = 0; i < 4; ++i) byte(static_cast<std::uint8_t>(v >> (8 * i)));
+  // FNV-1a over the entry, then each segment's address, size (little-endian words) and bytes.
+  std::uint64_t h = trace::kFnv1aBasis;
+  auto word = [&h](std::uint32_t v) {
+    std::uint8_t le[4];
+    for (int i = 0; i < 4; ++i) le[i] = static_cast<std::uint8_t>(v >> (8 * i));
+    h = trace::fnv1a64(le, sizeof le, h);
   };
   word(img.entry);
   for (const LoadedSegment& s : img.segments) {
     word(s.paddr);
     word(s.memsz);
-    for (std::uint64_t a = s.paddr; a < std::uint64_t{s.paddr} + s.memsz && a < ram.size(); ++a)
-      byte(ram[a]);
+    const std::uint64_t end = std::min<std::uint64_t>(std::uint64_t{s.paddr} + s.memsz, ram.size());
+    if (s.paddr < end) h = trace::fnv1a64(ram.data() + s.paddr, end - s.paddr, h);
   }
   std::vector<std::uint8_t> id(8);
   for (int i = 0; i < 8; ++i) id[i] = static_cast<std::uint8_t>(h >> (56 - 8 * i));

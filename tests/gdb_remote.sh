@@ -4,7 +4,7 @@
 # stepi, delete the breakpoint and continue to the end. gdb must stop at the address nm gives, stepi
 # must move to the next instruction, and the guest must end as without gdb: status 0, the console
 # EXPECTED, the instruction and cycle counts of `run --per-instruction`. Then raw packets on the
-# socket: ^C stops a spinning guest with SIGINT, `k` ends the run with status 137.
+# socket: ^C stops a spinning guest with SIGINT, `k` ends the run with status 130.
 # Every wait is bounded, so a hang fails the test instead of blocking CI; no gdb: skipped (77).
 set -u
 fs=$1 kernel=$2 expected=$3 spin=$4 work=$5
@@ -83,7 +83,7 @@ else
 fi
 wait $spin_pid
 spin_st=$?
-check "k ends the run with status 137 (got $spin_st)" test $spin_st = 137
+check "k ends the run with status 130 (got $spin_st)" test $spin_st = 130
 check "k is reported on stderr" grep -q '^forkscope: killed by gdb at 0008:' spin_stderr.txt
 [ $fail = 0 ] || { echo "--- gdb:"; cat gdb.txt; echo "--- forkscope stderr:"; cat stderr.txt spin_stderr.txt; }
 exit $fail

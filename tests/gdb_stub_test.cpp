@@ -153,6 +153,52 @@ TEST_CASE("gdb stub: the channel acks packets, rejects bad checksums and resends
   CHECK(ch.next().kind == gdb::Incoming::Kind::kClosed);
 }
 
+// Issue 12 item 10: a 512 MiB unterminated packet grew the stub's memory by 525 MB although it
+// advertises PacketSize=1000 (hex). Bytes past the size are not kept; the packet is answered E22.
+namespace {
+class Flood : public gdb::Transport {
+ public:
+  std::uint64_t left;  // payload bytes still to send after '$'
+  std::string tail, out;
+  explicit Flood(std::uint64_t n, std::string after) : left(n), tail(std::move(after)) {}
+  std::optional<std::uint8_t> read() override {
+    if (!started_) return started_ = true, std::uint8_t{'$'};
+    if (left) return --left, std::uint8_t{'a'};
+    if (pos_ == tail.size()) return std::nullopt;
+    return static_cast<std::uint8_t>(tail[pos_++]);
+  }
+  bool readable() override { return true; }
+  void write(std::string_view b) override { out += b; }
+
+ private:
+  bool started_ = false;
+  std::size_t pos_ = 0;
+};
+}  // namespace
+
+TEST_CASE("gdb stub: a packet longer than PacketSize is answered E22, the next one is served",
+          "[gdb_stub]") {
+  const std::size_t max = gdb::Channel::kMaxPacket;
+  SECTION("at PacketSize it is a packet") {
+    Flood t(max, fmt::format("#{:02x}", static_cast<unsigned>(max * 'a' % 256)));
+    gdb::Channel ch(t);
+    const gdb::Incoming in = ch.next();
+    CHECK(in.kind == gdb::Incoming::Kind::kPacket);
+    CHECK(in.payload == std::string(max, 'a'));
+    CHECK(t.out == "+");
+  }
+  SECTION("one byte more, or 16 MiB more, is read to its '#' and refused") {
+    for (std::uint64_t n : {std::uint64_t{max + 1}, std::uint64_t{16} << 20}) {
+      Flood t(n, "#00$qC#b4");
+      gdb::Channel ch(t);
+      const gdb::Incoming in = ch.next();
+      CHECK(in.kind == gdb::Incoming::Kind::kPacket);
+      CHECK(in.payload == "qC");
+      CHECK(t.out == "+" + gdb::frame("E22") + "+");
+    }
+  }
+}
+
 TEST_CASE("gdb stub: the guest waits at its first instruction, g is i386 order", "[gdb_stub]") {
   MachineOptions o = options();
   o.max_cycles = 200'000;
@@ -173,7 +219,7 @@ TEST_CASE("gdb stub: the guest waits at its first instruction, g is i386 order",
       [&](ScriptTransport& s) {
         auto r = s.replies();
         REQUIRE(r.size() == 13);
-        CHECK(r[0] == "PacketSize=1000;swbreak+");
+        CHECK(r[0] == "PacketSize=1000;swbreak+");  // hex: Channel::kMaxPacket
         CHECK(r[1] == "OK");
         CHECK(r[2] == "1");
         CHECK(r[3] == "QC01");
@@ -267,7 +313,7 @@ TEST_CASE("gdb stub: general registers and EFLAGS are writable, EIP and segments
   };
   RunResult r = m.run();
   CHECK(r.reason == StopReason::kKilled);
-  CHECK(r.exit_status == 137);
+  CHECK(r.exit_status == 130);
   CHECK(m.stats().instructions == 0);  // the first instruction never ran
   CHECK(t.replies().empty());          // no reply to k, no W after it
 }

@@ -3,7 +3,8 @@
 # its multiboot loader, the serial console on stdout, isa-debug-exit on forkscope's port 0xf4) must
 # print exactly what forkscope prints (EXPECTED_DIR/PROGRAM.expected, the files tests/user_timing.sh
 # holds forkscope to) for each user program started by /sbin/init with "quiet", and exit with 0.
-# QEMU's isa-debug-exit exits with (v << 1) | 1 for a guest write of v. Status 77 (CTest's skip) when
+# QEMU's isa-debug-exit exits with (v << 1) | 1 for a guest write of v (this checks v = 0: QEMU's
+# status 1; forkscope's is 0, docs/exit-status.md). Status 77 (CTest's skip) when
 # QEMU is not installed: ./scripts/test installs it.
 set -u
 kernel=$1 dir=$2

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "trace/fnv1a.hpp"
 #include "trace/trace_format.hpp"
 
 namespace fs::trace::codec {
@@ -47,15 +48,7 @@ constexpr bool xor_coded(Reg r) {
   return r == Reg::EFLAGS || r == Reg::CR0;
 }
 
-inline std::uint64_t fnv1a64(const void* data, std::size_t n,
-                             std::uint64_t h = 0xcbf29ce484222325ull) {
-  const auto* p = static_cast<const std::uint8_t*>(data);
-  for (std::size_t i = 0; i < n; ++i) {
-    h ^= p[i];
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
+using ::fs::trace::fnv1a64;  // trace/fnv1a.hpp
 
 constexpr std::uint32_t zigzag32(std::int32_t v) {
   return (static_cast<std::uint32_t>(v) << 1) ^ static_cast<std::uint32_t>(v >> 31);

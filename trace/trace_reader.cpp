@@ -11,6 +11,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <limits>
@@ -186,6 +187,9 @@ struct Reader::Impl {
   std::vector<std::uint8_t> comp;
   std::vector<std::uint8_t> raw;
   ZSTD_DCtx* dctx = nullptr;
+  // raw_chunk()/chunk_payload()'s own buffers, so that they leave the decoded chunk alone.
+  std::array<std::uint8_t, kChunkHeaderBytes> side_header{};
+  std::vector<std::uint8_t> side_comp, side_raw;
 
   // The cursor: in chunk `chunk`, the next instruction is insns[i], the next event events[j], and
   // cur is the register file before insns[i].
@@ -357,13 +361,14 @@ struct Reader::Impl {
     fail(fmt::format("corrupt chunk {} (first seq {}): {}", k, chunks[k].first_seq, why));
   }
 
-  void load(std::size_t k) {
-    if (loaded == k) return;
-    loaded = kNone;
+  // Chunk k's header (into hb and h) and compressed payload (into comp_out), with every check but
+  // the payload's own: the header's checksum, its agreement with the index, the sizes, the payload
+  // checksum and the zstd frame.
+  void read_chunk(std::size_t k, std::uint8_t* hb, ChunkHeader& h,
+                  std::vector<std::uint8_t>& comp_out) const {
     const ChunkInfo& info = chunks[k];
-    std::uint8_t hb[kChunkHeaderBytes];
-    if (!read_at(info.offset, hb, sizeof hb)) corrupt(k, "file shorter than the index says");
-    ChunkHeader h;
+    if (!read_at(info.offset, hb, kChunkHeaderBytes))
+      corrupt(k, "file shorter than the index says");
     if (!decode_chunk_header(hb, h)) corrupt(k, "chunk header damaged");
     if (h.first_seq != info.first_seq || h.first_cycle != info.first_cycle ||
         h.instructions != info.instructions || h.events != info.events ||
@@ -374,21 +379,36 @@ struct Reader::Impl {
       corrupt(k, "compressed size does not match the chunk's extent");
     if (h.uncompressed_size > kMaxChunkPayload || h.uncompressed_size < kPayloadPrefixBytes)
       corrupt(k, "bad uncompressed size");
-    comp.resize(h.compressed_size);
-    if (!read_at(info.offset + kChunkHeaderBytes, comp.data(), comp.size()))
+    comp_out.resize(h.compressed_size);
+    if (!read_at(info.offset + kChunkHeaderBytes, comp_out.data(), comp_out.size()))
       corrupt(k, "file shorter than the chunk");
-    if (fnv1a64(comp.data(), comp.size()) != h.payload_checksum)
+    if (fnv1a64(comp_out.data(), comp_out.size()) != h.payload_checksum)
       corrupt(k, "payload checksum mismatch");
-    if (ZSTD_getFrameContentSize(comp.data(), comp.size()) != h.uncompressed_size ||
-        ZSTD_findFrameCompressedSize(comp.data(), comp.size()) != comp.size())
+    if (ZSTD_getFrameContentSize(comp_out.data(), comp_out.size()) != h.uncompressed_size ||
+        ZSTD_findFrameCompressedSize(comp_out.data(), comp_out.size()) != comp_out.size())
       corrupt(k, "zstd frame does not match the chunk header");
-    raw.resize(h.uncompressed_size);
+  }
+
+  // comp_in (chunk k's checked compressed payload) decompressed into raw_out.
+  void decompress(std::size_t k, const ChunkHeader& h, const std::vector<std::uint8_t>& comp_in,
+                  std::vector<std::uint8_t>& raw_out) {
+    raw_out.resize(h.uncompressed_size);
     if (!dctx) dctx = ZSTD_createDCtx();
     if (!dctx) fail("zstd: cannot create a decompression context");
     const std::size_t got =
-        ZSTD_decompressDCtx(dctx, raw.data(), raw.size(), comp.data(), comp.size());
+        ZSTD_decompressDCtx(dctx, raw_out.data(), raw_out.size(), comp_in.data(), comp_in.size());
     if (ZSTD_isError(got)) corrupt(k, ZSTD_getErrorName(got));
-    if (got != raw.size()) corrupt(k, "zstd: short payload");
+    if (got != raw_out.size()) corrupt(k, "zstd: short payload");
+  }
+
+  void load(std::size_t k) {
+    if (loaded == k) return;
+    loaded = kNone;
+    const ChunkInfo& info = chunks[k];
+    std::uint8_t hb[kChunkHeaderBytes];
+    ChunkHeader h;
+    read_chunk(k, hb, h, comp);
+    decompress(k, h, comp, raw);
     try {
       decode(info);
     } catch (const Malformed& m) {
@@ -663,6 +683,21 @@ std::uint64_t Reader::seek_cycle(std::uint64_t cycle) {
 }
 void Reader::rewind() {
   impl_->positioned = false;
+}
+
+Reader::RawChunk Reader::raw_chunk(std::size_t k) {
+  Impl& r = *impl_;
+  ChunkHeader h;
+  r.read_chunk(k, r.side_header.data(), h, r.side_comp);
+  return RawChunk{r.side_header, r.side_comp};
+}
+
+std::span<const std::uint8_t> Reader::chunk_payload(std::size_t k) {
+  Impl& r = *impl_;
+  ChunkHeader h;
+  r.read_chunk(k, r.side_header.data(), h, r.side_comp);
+  r.decompress(k, h, r.side_comp, r.side_raw);
+  return r.side_raw;
 }
 
 void Reader::verify() {

@@ -75,6 +75,18 @@ class Reader {
   std::uint64_t seek_cycle(std::uint64_t cycle);
   void rewind();  // back to the first record
 
+  // Chunk k below the record level, for telling whether two files' chunks hold the same records
+  // without decoding them (trace/chunk_match.hpp): its 56-byte header and its compressed payload,
+  // or the payload decompressed, each checked as next() checks them (a TraceError names a corrupt
+  // chunk). The read position is left alone; what they return stays valid until the next call of
+  // either.
+  struct RawChunk {
+    std::span<const std::uint8_t> header;
+    std::span<const std::uint8_t> compressed;
+  };
+  RawChunk raw_chunk(std::size_t k);
+  std::span<const std::uint8_t> chunk_payload(std::size_t k);
+
   // Decodes every chunk and checks it (checksums, sizes, counts). Throws the first error.
   void verify();
 

@@ -1,59 +1,122 @@
 #include "emu/cli/run.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <vector>
 
+#include "emu/cli/run_files.hpp"
+#include "emu/cli/serial_output.hpp"
+#include "emu/exit_status.hpp"
 #include "emu/gdb_socket.hpp"
 #include "emu/gdb_stub.hpp"
 #include "emu/machine.hpp"
+#include "emu/ram_size.hpp"
 #include "emu/trace_recorder.hpp"
 #include "loader/elf_image.hpp"
 #include "trace/trace_codec.hpp"
 
 namespace fs::cli {
 
+std::vector<std::string> default_image_candidates() {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return {"guest/kernel.elf"};
+  const auto dir = exe.parent_path();
+  // The build tree first (build/forkscope beside build/guest/kernel.elf), then the installed tree
+  // (<prefix>/bin/forkscope and <prefix>/share/forkscope/kernel.elf, FS_DATADIR_FROM_BINDIR set by
+  // emu/CMakeLists.txt), both from the binary's own place so an installed tree can be moved.
+  return {(dir / "guest" / "kernel.elf").string(),
+          (dir / FS_DATADIR_FROM_BINDIR / "kernel.elf").lexically_normal().string()};
+}
+
 std::string default_image() {
   std::error_code ec;
-  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) return "guest/kernel.elf";
-  return (exe.parent_path() / "guest" / "kernel.elf").string();
+  for (const auto& path : default_image_candidates())
+    if (std::filesystem::is_regular_file(path, ec)) return path;
+  return {};
 }
+
+namespace {
+
+// --max-cycles as CLI11 would not check it: above 2^64 - 1 its conversion saturated (no limit),
+// and CLI::PositiveNumber's message for 0 printed the double range (300 digits).
+std::string check_cycle_count(const std::string& text) {
+  std::uint64_t n = 0;
+  const char* end = text.data() + text.size();
+  const auto [p, ec] = std::from_chars(text.data(), end, n);
+  if (ec == std::errc() && p == end && n > 0) return {};
+  return fmt::format("{} is not a cycle count from 1 to {}", text,
+                     std::numeric_limits<std::uint64_t>::max());
+}
+
+}  // namespace
 
 void setup_run(CLI::App& app, RunOptions& opt) {
   auto* run = app.add_subcommand("run", "boot a multiboot image and stream its serial console");
+  run->footer(
+      exit_status::table() +
+      "QEMU's spellings are understood:\n"
+      "  -kernel FILE    the image\n"
+      "  -append TEXT    --cmdline TEXT\n"
+      "  -m N            --ram N MiB\n"
+      "  -serial stdio|file:FILE|null   stdout, --serial FILE, --serial /dev/null\n"
+      "  -s              --gdb 1234 (forkscope always waits for gdb, as QEMU's -s -S)\n"
+      "  -S, -nographic, -no-reboot   what forkscope does anyway; -gdb tcp::PORT: --gdb PORT\n");
   run->add_option("image", opt.image,
-                  "multiboot ELF image (default: guest/kernel.elf beside forkscope)");
-  run->add_option("--ram", opt.ram_bytes, "guest RAM, e.g. 64M or 128MiB (default 64 MiB)")
+                  "multiboot ELF image (default: guest/kernel.elf beside forkscope, or the "
+                  "installed ../share/forkscope/kernel.elf)")
+      ->type_name("IMAGE");
+  run->add_option("--ram", opt.ram_bytes,
+                  fmt::format("guest RAM, e.g. 64M or 128MiB, a multiple of 4 KiB from {} to {} "
+                              "(default 64 MiB)",
+                              size_text(kMinRamBytes), size_text(kMaxRamBytes)))
+      ->type_name("SIZE")
+      ->check(CLI::Validator(
+          [](const std::string& v) {
+            return v.starts_with("-") ? fmt::format("{} is not a size", v) : std::string();
+          },
+          ""))  // AsSizeValue would read -1 as 2^64 - 1
       ->transform(CLI::AsSizeValue(false));
   run->add_option("--cpu-mhz", opt.cpu_mhz, "CPU clock relating cycles to seconds (default 100)")
+      ->type_name("MHZ")
       ->check(CLI::Range(1, 4000));
-  run->add_option(
-         "--max-cycles", opt.max_cycles,
-         "stop a runaway guest after N cycles, exit status 124 (default: 30 guest seconds)")
-      ->check(CLI::PositiveNumber);
-  run->add_option("--cmdline", opt.cmdline, "kernel command line passed in the multiboot info");
+  run->add_option("--max-cycles", opt.max_cycles,
+                  "stop a runaway guest after N cycles, exit status 124 (default: 30 guest "
+                  "seconds)")
+      ->type_name("N")
+      ->check(CLI::Validator(check_cycle_count, ""));
+  run->add_option("--cmdline", opt.cmdline, "kernel command line passed in the multiboot info")
+      ->type_name("TEXT");
   run->add_option("--serial", opt.serial_file,
-                  "write the serial console to FILE instead of stdout");
+                  "write the serial console to FILE instead of stdout; a write error ends the "
+                  "run (status 2)")
+      ->type_name("FILE");
   run->add_option("--serial-input", opt.serial_input_file,
-                  "COM1 receives the bytes of FILE (\"-\": all of stdin, read before the run "
-                  "starts), each one character time after the guest has room for it, then ^D "
-                  "(0x04) as end of input (two when the last line has no newline). Without it no "
-                  "input is connected (no carrier): the guest's console reads return 0 at once");
+                  fmt::format("COM1 receives the bytes of FILE (\"-\": all of stdin, read before "
+                              "the run starts; at most {}), each one character time after the "
+                              "guest has room for it, then ^D (0x04) as end of input (two when "
+                              "the last line has no newline). Without it no input is connected "
+                              "(no carrier): the guest's console reads return 0 at once",
+                              size_text(kMaxSerialInput)))
+      ->type_name("FILE");
   run->add_flag("-q,--quiet", opt.quiet, "no summary on stderr");
   run->add_flag("--per-instruction", opt.per_instruction,
                 "run with a hook on every instruction (the trace mode's timing, for comparison)");
   run->add_option("--trace", opt.trace_file,
                   "record every instruction and event into FILE (docs/trace-format.md); read it "
-                  "with `forkscope trace`");
+                  "with `forkscope trace`")
+      ->type_name("FILE");
   run->add_option("--gdb", opt.gdb_port,
                   "wait for gdb on 127.0.0.1:PORT before the first instruction (0: any free port, "
                   "printed), then serve the GDB remote protocol, like QEMU's -s -S (implies "
@@ -65,9 +128,10 @@ void setup_run(CLI::App& app, RunOptions& opt) {
 namespace {
 
 // The whole input, read before the run so its timing never depends on the host; nullopt (and a
-// message) when it cannot be read.
+// message) when it cannot be read or is larger than kMaxSerialInput (/dev/zero never ends).
 std::optional<std::vector<std::uint8_t>> read_serial_input(const std::string& path) {
   const bool is_stdin = path == "-";
+  const std::string name = is_stdin ? "from stdin" : path;
   std::FILE* f = is_stdin ? stdin : std::fopen(path.c_str(), "rb");
   if (!f) {
     fmt::print(stderr, "forkscope: cannot read serial input {}: {}\n", path, std::strerror(errno));
@@ -76,13 +140,19 @@ std::optional<std::vector<std::uint8_t>> read_serial_input(const std::string& pa
   std::vector<std::uint8_t> bytes;
   std::uint8_t buf[65536];
   std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) bytes.insert(bytes.end(), buf, buf + n);
+  while (bytes.size() <= kMaxSerialInput && (n = std::fread(buf, 1, sizeof buf, f)) > 0)
+    bytes.insert(bytes.end(), buf, buf + n);
   const bool failed = std::ferror(f);
   const int err = errno;
   if (!is_stdin) std::fclose(f);
   if (failed) {
-    fmt::print(stderr, "forkscope: cannot read serial input {}: {}\n",
-               is_stdin ? "from stdin" : path, std::strerror(err));
+    fmt::print(stderr, "forkscope: cannot read serial input {}: {}\n", name, std::strerror(err));
+    return std::nullopt;
+  }
+  if (bytes.size() > kMaxSerialInput) {
+    fmt::print(stderr,
+               "forkscope: serial input {} is larger than {}: it is read whole before the run\n",
+               name, size_text(kMaxSerialInput));
     return std::nullopt;
   }
   return bytes;
@@ -98,14 +168,18 @@ void print_summary(const Machine& m, const RunResult& r, double wall_s) {
     irqs += fmt::format("{:#04x}:{}", v, st.interrupts[v]);
   }
   const double mips = wall_s > 0 ? static_cast<double>(st.instructions) / wall_s / 1e6 : 0.0;
+  // A guest value other than 0 is named: its status tells only its low 7 bits (exit_status.hpp).
+  const std::string value = r.reason == StopReason::kGuestExit && r.guest_value
+                                ? fmt::format("value {:#x}, ", r.guest_value)
+                                : "";
   fmt::print(stderr,
-             "forkscope: {} (status {})\n"
+             "forkscope: {} ({}status {})\n"
              "  instructions {}  cycles {}  guest {:.6f} s  idle cycles {} ({:.1f}%)\n"
              "  interrupts {}  HLTs {}\n"
              "  unclaimed ports: {} reads, {} writes  exact stop points {}\n"
              "  wall {:.3f} s  {:.1f} MIPS\n",
-             stop_reason_name(r.reason), r.exit_status, st.instructions, c.now, c.seconds(), c.idle,
-             c.now ? 100.0 * static_cast<double>(c.idle) / static_cast<double>(c.now) : 0.0,
+             stop_reason_name(r.reason), value, r.exit_status, st.instructions, c.now, c.seconds(),
+             c.idle, c.now ? 100.0 * static_cast<double>(c.idle) / static_cast<double>(c.now) : 0.0,
              irqs.empty() ? "none" : irqs, st.hlts, m.bus().unclaimed_reads(),
              m.bus().unclaimed_writes(), st.stop_points, wall_s, mips);
   if (m.tlb_flushes()) {
@@ -115,39 +189,61 @@ void print_summary(const Machine& m, const RunResult& r, double wall_s) {
 
 }  // namespace
 
-int cmd_run(const RunOptions& opt) {
-  MachineOptions mo;
-  mo.ram_bytes = opt.ram_bytes;
+namespace {
+
+// What the options ask of the machine, checked before anything is read or allocated; a non-empty
+// result is the one line saying what is wrong.
+std::string machine_options(const RunOptions& opt, MachineOptions& mo) {
+  try {
+    mo.ram_bytes = checked_ram_size(opt.ram_bytes);
+  } catch (const std::invalid_argument& e) {
+    return fmt::format("--ram: {}", e.what());
+  }
   mo.cpu_hz = opt.cpu_mhz * 1'000'000;
   mo.max_cycles = opt.max_cycles ? opt.max_cycles : 30 * mo.cpu_hz;
   mo.cmdline = opt.cmdline;
   mo.per_instruction = opt.per_instruction || !opt.trace_file.empty() || opt.gdb_port >= 0;
+  return {};
+}
+
+int bad_input(const std::string& line) {
+  fmt::print(stderr, "forkscope: {}\n", line);
+  return exit_status::kBadInput;
+}
+
+}  // namespace
+
+int cmd_run(const RunOptions& opt) {
+  MachineOptions mo;
+  if (auto bad = machine_options(opt, mo); !bad.empty()) return bad_input(bad);
+  const std::string image = opt.image.empty() ? default_image() : opt.image;
+  if (image.empty())
+    return bad_input(fmt::format("no kernel image given and none found at {}: pass one (run IMAGE)",
+                                 fmt::join(default_image_candidates(), " or ")));
+  if (auto bad = same_file_problem({image, opt.serial_input_file, opt.serial_file, opt.trace_file});
+      !bad.empty())
+    return bad_input(bad);
   if (!opt.serial_input_file.empty()) {
     mo.serial_input = read_serial_input(opt.serial_input_file);
-    if (!mo.serial_input) return 2;
+    if (!mo.serial_input) return exit_status::kBadInput;
   }
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> serial(nullptr, &std::fclose);
-  if (!opt.serial_file.empty()) {
-    serial.reset(std::fopen(opt.serial_file.c_str(), "wb"));
-    if (!serial) {
-      fmt::print(stderr, "forkscope: cannot write serial output to {}\n", opt.serial_file);
-      return 2;
-    }
-    std::FILE* f = serial.get();
-    mo.serial_out = [f](std::uint8_t b) { std::fputc(b, f); };
-  }
-  const std::string image = opt.image.empty() ? default_image() : opt.image;
+  SerialOutput serial(opt.serial_file);
+  if (!serial.ok()) return bad_input(serial.error());
+  // A failed console write ends the run there (the guest would go on printing into nothing).
+  Machine* running = nullptr;
+  mo.serial_out = [&serial, &running](std::uint8_t b) {
+    if (!serial.put(b) && running) running->kill(serial.error());
+  };
   std::unique_ptr<Machine> m;
   try {
     m = std::make_unique<Machine>(mo);
     m->load(image);
   } catch (const LoadError& e) {
-    fmt::print(stderr, "forkscope: {}\n", e.what());
-    return 2;
+    return bad_input(e.what());
   } catch (const std::invalid_argument& e) {
-    fmt::print(stderr, "forkscope: {}\n", e.what());
-    return 2;
+    return bad_input(e.what());
   }
+  running = m.get();
   std::unique_ptr<TraceRecorder> recorder;
   if (!opt.trace_file.empty()) {
     TraceRecorderOptions to;
@@ -168,8 +264,7 @@ int cmd_run(const RunOptions& opt) {
     try {
       recorder = std::make_unique<TraceRecorder>(*m, to);
     } catch (const trace::TraceError& e) {
-      fmt::print(stderr, "forkscope: {}\n", e.what());
-      return 2;
+      return bad_input(e.what());
     }
   }
   // gdb: connected before the first instruction, which waits for its commands.
@@ -182,8 +277,7 @@ int cmd_run(const RunOptions& opt) {
                  listener.port(), listener.port());
       gdb_conn = listener.accept();
     } catch (const gdb::SocketError& e) {
-      fmt::print(stderr, "forkscope: {}\n", e.what());
-      return 2;
+      return bad_input(e.what());
     }
     gdb_stub = std::make_unique<gdb::Stub>(*m, *gdb_conn);
   }
@@ -197,12 +291,11 @@ int cmd_run(const RunOptions& opt) {
     try {
       recorder->finish(r);
     } catch (const trace::TraceError& e) {
-      fmt::print(stderr, "forkscope: {}\n", e.what());
-      return 2;
+      return bad_input(e.what());
     }
   }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::fflush(stdout);
+  if (!serial.finish()) return bad_input(serial.error());  // the run's own line would say "killed"
   if (!r.message.empty()) {
     fmt::print(stderr, "forkscope: {}\n", r.message);
     if (!r.last_instructions.empty()) {

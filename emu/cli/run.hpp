@@ -3,13 +3,15 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace fs::cli {
 
 struct RunOptions {
-  std::string image;  // default: guest/kernel.elf next to the forkscope binary
+  std::string image;  // default: default_image()
   std::uint64_t ram_bytes = 64ull << 20;
   std::uint64_t cpu_mhz = 100;
   std::uint64_t max_cycles = 0;  // 0: 30 guest seconds
@@ -22,10 +24,17 @@ struct RunOptions {
   int gdb_port = -1;       // --gdb: serve gdb on 127.0.0.1:PORT (0: any free port), -1: no
 };
 
+// --serial-input is read whole before the run (its timing must not depend on the host): at most
+// this much, so /dev/zero is refused rather than read until memory runs out.
+constexpr std::size_t kMaxSerialInput = 16u << 20;
+
 void setup_run(CLI::App& app, RunOptions& opt);
 int cmd_run(const RunOptions& opt);
 
-// The default guest image: build/guest/kernel.elf beside build/forkscope.
+// Where the default guest image may be, in the order tried: build/guest/kernel.elf beside
+// build/forkscope, then <prefix>/share/forkscope/kernel.elf for <prefix>/bin/forkscope.
+std::vector<std::string> default_image_candidates();
+// The first of those that is a file; empty when none is.
 std::string default_image();
 
 }  // namespace fs::cli

@@ -8,13 +8,23 @@ namespace fs::cli {
 
 namespace {
 
-void add_input(CLI::App* sub, TraceInput& in, bool with_json) {
+// "fork, switch, ...": every kind --kind accepts, from the trace format's own table.
+std::string event_kind_list() {
+  std::string out;
+  for (std::size_t i = 0; i < trace::kEventKindCount; ++i)
+    out += fmt::format("{}{}", i ? ", " : "",
+                       trace::event_kind_name(static_cast<trace::EventKind>(i)));
+  return out;
+}
+
+// with_json: the reader prints lines, so --json can make them JSON objects (not timeline: -o).
+void add_input(CLI::App* sub, TraceInput& in, bool with_json = true) {
   sub->add_option("file", in.file, "the trace (written by `forkscope run --trace FILE`)")
       ->required();
   sub->add_option("--image", in.image,
                   "the guest image it was recorded from, for symbols and code (default: the "
                   "kernel beside forkscope, for traces of kernel.elf)");
-  if (with_json) sub->add_flag("--json", in.json, "one JSON object a line");
+  if (with_json) sub->add_flag("--json", in.json, "one JSON object a line (docs/json.md)");
 }
 
 }  // namespace
@@ -26,26 +36,32 @@ void setup_trace(CLI::App& app, TraceOptions& opt) {
   auto* dump = trace->add_subcommand("dump",
                                      "one line per instruction: seq, cycle, pid, CPL, "
                                      "function+offset, address, bytes, text, changes");
-  add_input(dump, opt.dump.in, false);
-  dump->add_option("--from", opt.dump.from_seq, "first sequence number");
-  dump->add_option("--to", opt.dump.to_seq, "last sequence number");
+  add_input(dump, opt.dump.in);
+  dump->add_option("--from", opt.dump.from_seq,
+                   "first sequence number (past the last instruction: status 2)")
+      ->type_name("SEQ");
+  dump->add_option("--to", opt.dump.to_seq, "last sequence number (before --from: status 2)")
+      ->type_name("SEQ");
   dump->add_option("--count", opt.dump.count, "at most N lines");
   dump->add_option("--symbol", opt.dump.symbol, "only instructions inside this function");
-  dump->add_option("--pid", opt.dump.pid, "only instructions of this task");
+  dump->add_option("--pid", opt.dump.pid,
+                   "only instructions of this task (a pid that never runs: status 2)");
   dump->add_option("--cpl", opt.dump.cpl, "only instructions at this privilege level")
       ->check(CLI::Range(0, 3));
 
   auto* events = trace->add_subcommand("events", "one line per event");
-  add_input(events, opt.events.in, true);
+  add_input(events, opt.events.in);
   events
       ->add_option("--kind", opt.events.kinds,
-                   "only these kinds, e.g. fork,switch,iret (see docs/trace-format.md)")
+                   fmt::format("only these kinds, comma-separated: {} (docs/trace-format.md)",
+                               event_kind_list()))
+      ->type_name("KIND")
       ->delimiter(',');
   events->add_option("--pid", opt.events.pid, "only events while this task runs");
 
   auto* inspect = trace->add_subcommand(
       "inspect", "explain every new task's first run (--ret-from-fork) or every iret (--iret)");
-  add_input(inspect, opt.inspect.in, true);
+  add_input(inspect, opt.inspect.in);
   auto* rff = inspect->add_flag("--ret-from-fork", opt.inspect.ret_from_fork,
                                 "each new task: its fork, its pt_regs, its path to its first "
                                 "iret, with the invariants checked");
@@ -56,7 +72,22 @@ void setup_trace(CLI::App& app, TraceOptions& opt) {
 
   auto* stats = trace->add_subcommand(
       "stats", "instructions, cycles, per-pid CPU time, interrupts, switches, forks");
-  add_input(stats, opt.stats.in, true);
+  add_input(stats, opt.stats.in);
+
+  auto& tl = opt.timeline;
+  auto* timeline = trace->add_subcommand(
+      "timeline",
+      "a picture of the tasks over guest time: running slices from context switches, system "
+      "calls, interrupts, irets and forks (docs/timeline.md)");
+  add_input(timeline, tl.in, false);
+  timeline
+      ->add_option("-o,--output", tl.out,
+                   "the file to write; its extension picks the format: .json (Chrome trace "
+                   "events, for Perfetto and chrome://tracing), .svg, .html (the SVG, zoomable)")
+      ->required();
+  timeline->add_option("--from-us", tl.from_us,
+                       "the SVG/HTML picture starts at this guest microsecond (JSON: whole run)");
+  timeline->add_option("--to-us", tl.to_us, "the SVG/HTML picture ends at this guest microsecond");
 
   auto& df = opt.diff;
   auto* diff = trace->add_subcommand(
@@ -96,6 +127,7 @@ int cmd_trace(CLI::App& app, const TraceOptions& opt) {
     if (trace->got_subcommand("dump")) return cmd_trace_dump(opt.dump);
     if (trace->got_subcommand("events")) return cmd_trace_events(opt.events);
     if (trace->got_subcommand("stats")) return cmd_trace_stats(opt.stats);
+    if (trace->got_subcommand("timeline")) return cmd_trace_timeline(opt.timeline);
     if (trace->got_subcommand("diff")) return cmd_trace_diff(opt.diff);
     if (trace->got_subcommand("inspect")) {
       if (!opt.inspect.ret_from_fork && !opt.inspect.iret)

@@ -1,7 +1,7 @@
-// `forkscope trace dump|events|inspect|stats FILE` and `trace diff A B`: reading a recorded trace
-// (docs/trace-format.md). One file per subcommand (trace_dump.cpp, trace_events.cpp,
-// trace_inspect.cpp, trace_stats.cpp, trace_diff.cpp), sharing trace_common.hpp: opening the file,
-// the guest's symbols, the running pid.
+// `forkscope trace dump|events|inspect|stats|timeline FILE` and `trace diff A B`: reading a
+// recorded trace (docs/trace-format.md). One file per subcommand (trace_dump.cpp, trace_events.cpp,
+// trace_inspect.cpp, trace_stats.cpp, trace_timeline.cpp, trace_diff.cpp), sharing
+// trace_common.hpp: opening the file, the guest's symbols, the running pid.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -45,6 +45,14 @@ struct TraceStatsOptions {
   TraceInput in;
 };
 
+// `trace timeline FILE -o OUT` (trace_timeline.cpp, docs/timeline.md): OUT's extension picks the
+// format, .json (Chrome trace events), .svg or .html.
+struct TraceTimelineOptions {
+  TraceInput in;
+  std::string out;
+  std::optional<std::uint64_t> from_us, to_us;  // the picture's window in guest microseconds
+};
+
 // `trace diff A B` (trace_diff.cpp): exit 0 same history, 1 diverged, 2 bad input.
 struct TraceDiffOptions {
   std::string a, b;                      // the two traces
@@ -64,6 +72,7 @@ struct TraceOptions {
   TraceEventsOptions events;
   TraceInspectOptions inspect;
   TraceStatsOptions stats;
+  TraceTimelineOptions timeline;
   TraceDiffOptions diff;
 };
 
@@ -76,6 +85,7 @@ int cmd_trace_dump(const TraceDumpOptions& opt);
 int cmd_trace_events(const TraceEventsOptions& opt);
 int cmd_trace_inspect(const TraceInspectOptions& opt);
 int cmd_trace_stats(const TraceStatsOptions& opt);
+int cmd_trace_timeline(const TraceTimelineOptions& opt);
 int cmd_trace_diff(const TraceDiffOptions& opt);
 
 }  // namespace fs::cli

@@ -12,6 +12,7 @@
 #include "emu/interrupt.hpp"
 #include "loader/elf_image.hpp"
 #include "loader/load_error.hpp"
+#include "trace/syscall_names.hpp"
 
 namespace fs::cli {
 
@@ -30,8 +31,12 @@ int OpenTrace::program_index(std::int64_t pid) const {
 
 bool OpenTrace::code_for(std::int64_t pid, std::uint32_t addr, std::uint8_t len,
                          const std::uint8_t*& out) const {
+  return code_of(program_index(pid), addr, len, out);
+}
+
+bool OpenTrace::code_of(int k, std::uint32_t addr, std::uint8_t len,
+                        const std::uint8_t*& out) const {
   if (code_at(addr, len, out)) return true;
-  const int k = program_index(pid);
   if (k < 0) return false;
   for (const UserSegment& s : programs[static_cast<std::size_t>(k)].code) {
     const std::uint32_t off = addr - s.vaddr;
@@ -44,7 +49,10 @@ bool OpenTrace::code_for(std::int64_t pid, std::uint32_t addr, std::uint8_t len,
 }
 
 const SymbolTable& OpenTrace::symbols_for(std::int64_t pid) const {
-  const int k = program_index(pid);
+  return symbols_of(program_index(pid));
+}
+
+const SymbolTable& OpenTrace::symbols_of(int k) const {
   return k < 0 ? symbols : programs[static_cast<std::size_t>(k)].symbols;
 }
 
@@ -123,41 +131,31 @@ void add_user_programs(OpenTrace& t) {
 
 }  // namespace
 
-OpenTrace open_trace(const TraceInput& in) {
-  OpenTrace t{[&] {
-                try {
-                  return tr::Reader::open(in.file);
-                } catch (const tr::TraceError& e) {
-                  throw CliError(e.what());
-                }
-              }(),
-              {},
-              {},
-              {},
-              false,
-              {},
-              {}};
-  if (t.reader.truncated()) {
-    std::fflush(stdout);
-    fmt::print(stderr, "forkscope: warning: {}: {}\n", in.file, t.reader.truncation_message());
-  }
-  std::string image = in.image;
+std::string load_image(OpenTrace& t, const ImageRequest& req) {
+  const std::string none =
+      fmt::format("no image for {}'s symbols and code: pass it with {}", req.trace, req.option);
+  std::string image = req.given;
   if (image.empty() && t.reader.header().image_name == "kernel.elf") image = default_image();
-  if (image.empty()) return t;
+  if (image.empty()) return none;
   std::error_code ec;
   if (!std::filesystem::is_regular_file(image, ec)) {
-    if (!in.image.empty()) throw CliError(fmt::format("{}: no such image", image));
-    return t;  // no kernel beside forkscope: addresses without symbols
+    if (!req.given.empty()) throw CliError(fmt::format("{}: no such image", image));
+    return none;  // no kernel beside forkscope: addresses without symbols
   }
   try {
     // The image as the loader places it: code bytes for disassembly, and its build id.
     std::vector<std::uint8_t> ram(64u << 20);
     LoadedImage li = load_elf(image, ram);
     if (image_build_id(li, ram) != t.reader.header().build_id) {
+      if (req.given.empty() && req.lenient)
+        return fmt::format(
+            "{} was recorded from another build than {}: no symbols or code for it (pass the "
+            "image with {})",
+            req.trace, image, req.option);
       throw CliError(fmt::format(
           "{}: recorded from a different image than {} (build ids differ); pass the image it was "
-          "recorded from with --image",
-          in.file, image));
+          "recorded from with {}",
+          req.trace, image, req.option));
     }
     t.symbols = SymbolTable::from_elf(image);
     // Past the image nothing is the kernel's: a user address before its program is known (a
@@ -171,33 +169,43 @@ OpenTrace open_trace(const TraceInput& in) {
   add_user_programs(t);
   t.kernel = t.symbols.address_of("ret_from_fork").has_value() &&
              t.symbols.address_of("__switch_to").has_value();
+  return "";
+}
+
+void warn_if_truncated(const trace::Reader& r, const std::string& file) {
+  if (!r.truncated()) return;
+  std::fflush(stdout);
+  fmt::print(stderr, "forkscope: warning: {}: {}\n", file, r.truncation_message());
+}
+
+trace::Reader open_reader(const std::string& file, bool warn) {
+  try {
+    trace::Reader r = tr::Reader::open(file);
+    if (warn) warn_if_truncated(r, file);
+    return r;
+  } catch (const tr::TraceError& e) {
+    throw CliError(e.what());
+  }
+}
+
+OpenTrace open_trace(const TraceInput& in) {
+  OpenTrace t{open_reader(in.file)};
+  load_image(t, ImageRequest{in.image, in.file, "--image", false});
   return t;
 }
 
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20)
-          out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
-        else
-          out += c;
-    }
-  }
-  return out + "\"";
+std::string json_text(const Json& j) {
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+void put_address(Json& j, const std::string& name, std::uint32_t v) {
+  j[name] = v;
+  j[name + "_hex"] = hex32(v);
+}
+
+std::string syscall_text(std::uint32_t nr) {
+  const char* name = tr::syscall_name(nr);
+  return name ? std::string(name) : fmt::format("nr {}", nr);
 }
 
 std::string hex32(std::uint32_t v) {
@@ -214,11 +222,11 @@ std::string words(const std::vector<std::uint32_t>& w) {
   for (std::size_t i = 0; i < w.size(); ++i) s += fmt::format("{}{:08x}", i ? " " : "", w[i]);
   return s;
 }
-std::string words_json(const std::vector<std::uint32_t>& w) {
-  std::string s = "[";
-  for (std::size_t i = 0; i < w.size(); ++i) s += fmt::format("{}{}", i ? "," : "", w[i]);
-  return s + "]";
+Json syscall_json(std::uint32_t nr) {
+  const char* name = tr::syscall_name(nr);
+  return name ? Json(name) : Json(nullptr);
 }
+
 std::string vector_name(std::uint8_t v) {
   return v < 32 ? fmt::format("{} (vector {})", vector_mnemonic(v), v)
                 : fmt::format("vector {:#04x}", v);
@@ -274,10 +282,10 @@ std::string event_text(const tr::Event& e, const SymbolTable& syms) {
           return fmt::format("pid {} creates pid {} (task {}, clone flags {:#x})", d.parent_pid,
                              d.child_pid, hex32(d.child_task), d.clone_flags);
         } else if constexpr (std::is_same_v<T, tr::SyscallEntry>) {
-          return fmt::format("nr {} args {:#x} {:#x} {:#x} {:#x} {:#x} {:#x}", d.nr, d.args[0],
-                             d.args[1], d.args[2], d.args[3], d.args[4], d.args[5]);
+          return fmt::format("{} args {:#x} {:#x} {:#x} {:#x} {:#x} {:#x}", syscall_text(d.nr),
+                             d.args[0], d.args[1], d.args[2], d.args[3], d.args[4], d.args[5]);
         } else if constexpr (std::is_same_v<T, tr::SyscallExit>) {
-          return fmt::format("nr {} result {}", d.nr, d.result);
+          return fmt::format("{} result {}", syscall_text(d.nr), d.result);
         } else if constexpr (std::is_same_v<T, tr::Stop>) {
           return fmt::format("status {}{}", d.exit_status,
                              d.message.empty() ? "" : ": " + d.message);
@@ -288,56 +296,71 @@ std::string event_text(const tr::Event& e, const SymbolTable& syms) {
       e.data);
 }
 
-std::string event_json_members(const tr::Event& e, const SymbolTable& syms) {
-  return std::visit(
-      [&](const auto& d) -> std::string {
+void event_json(Json& j, const tr::Event& e, const SymbolTable& syms) {
+  std::visit(
+      [&](const auto& d) {
         using T = std::decay_t<decltype(d)>;
         if constexpr (std::is_same_v<T, tr::Delivery>) {
-          return fmt::format(
-              "\"vector\":{},\"delivery\":\"{}\",\"error_code\":{},\"from\":\"{}\","
-              "\"from_symbol\":{},\"to\":\"{}\",\"to_symbol\":{},\"stack_switched\":{},"
-              "\"esp0\":{},\"frame\":{}",
-              d.vector, delivery_kind(d.kind),
-              d.has_error_code ? std::to_string(d.error_code) : "null", far_ptr(d.from),
-              json_string(syms.describe(d.from.eip)), far_ptr(d.to),
-              json_string(syms.describe(d.to.eip)), d.stack_switched, d.esp0_used,
-              words_json(d.frame));
+          j["vector"] = d.vector;
+          j["delivery"] = delivery_kind(d.kind);
+          j["error_code"] = d.has_error_code ? Json(d.error_code) : Json(nullptr);
+          j["from"] = far_ptr(d.from);
+          j["from_symbol"] = syms.describe(d.from.eip);
+          j["to"] = far_ptr(d.to);
+          j["to_symbol"] = syms.describe(d.to.eip);
+          j["stack_switched"] = d.stack_switched;
+          put_address(j, "esp0", d.esp0_used);
+          j["frame"] = d.frame;
         } else if constexpr (std::is_same_v<T, tr::Iret>) {
-          return fmt::format(
-              "\"frame\":{},\"from\":\"{}\",\"from_symbol\":{},\"to\":\"{}\",\"to_symbol\":{},"
-              "\"cpl_before\":{},\"cpl_after\":{}",
-              words_json(d.frame), far_ptr(d.from), json_string(syms.describe(d.from.eip)),
-              far_ptr(d.to), json_string(syms.describe(d.to.eip)), d.cpl_before, d.cpl_after);
+          j["frame"] = d.frame;
+          j["from"] = far_ptr(d.from);
+          j["from_symbol"] = syms.describe(d.from.eip);
+          j["to"] = far_ptr(d.to);
+          j["to_symbol"] = syms.describe(d.to.eip);
+          j["cpl_before"] = d.cpl_before;
+          j["cpl_after"] = d.cpl_after;
         } else if constexpr (std::is_same_v<T, tr::Hlt>) {
-          return fmt::format("\"idle_cycles\":{}", d.idle_cycles);
+          j["idle_cycles"] = d.idle_cycles;
         } else if constexpr (std::is_same_v<T, tr::PortIo>) {
-          return fmt::format("\"port\":{},\"size\":{},\"write\":{},\"value\":{}", d.port, d.size,
-                             d.is_write, d.value);
+          j["port"] = d.port;
+          j["size"] = d.size;
+          j["write"] = d.is_write;
+          j["value"] = d.value;
         } else if constexpr (std::is_same_v<T, tr::Switch>) {
-          return fmt::format("\"prev_pid\":{},\"next_pid\":{},\"prev_task\":{},\"next_task\":{}",
-                             d.prev_pid, d.next_pid, d.prev_task, d.next_task);
+          j["prev_pid"] = d.prev_pid;
+          j["next_pid"] = d.next_pid;
+          put_address(j, "prev_task", d.prev_task);
+          put_address(j, "next_task", d.next_task);
         } else if constexpr (std::is_same_v<T, tr::RetFromFork>) {
-          return fmt::format(
-              "\"child_pid\":{},\"task\":{},\"esp\":{},\"tss_esp0\":{},\"thread_esp0\":{},"
-              "\"stack_top\":{},\"pt_regs\":{}",
-              d.pid, d.task, d.esp, d.tss_esp0, d.thread_esp0, d.stack_top, words_json(d.regs));
+          j["child_pid"] = d.pid;
+          put_address(j, "task", d.task);
+          put_address(j, "esp", d.esp);
+          put_address(j, "tss_esp0", d.tss_esp0);
+          put_address(j, "thread_esp0", d.thread_esp0);
+          put_address(j, "stack_top", d.stack_top);
+          j["pt_regs"] = d.regs;
         } else if constexpr (std::is_same_v<T, tr::UserSpace>) {
-          return fmt::format("\"pid\":{},\"task\":{},\"cr3\":{},\"comm\":{}", d.pid, d.task, d.cr3,
-                             json_string(d.comm));
+          j["pid"] = d.pid;
+          put_address(j, "task", d.task);
+          put_address(j, "cr3", d.cr3);
+          j["comm"] = d.comm;
         } else if constexpr (std::is_same_v<T, tr::Fork>) {
-          return fmt::format(
-              "\"parent_pid\":{},\"child_pid\":{},\"child_task\":{},\"clone_flags\":{}",
-              d.parent_pid, d.child_pid, d.child_task, d.clone_flags);
+          j["parent_pid"] = d.parent_pid;
+          j["child_pid"] = d.child_pid;
+          put_address(j, "child_task", d.child_task);
+          j["clone_flags"] = d.clone_flags;
         } else if constexpr (std::is_same_v<T, tr::SyscallEntry>) {
-          return fmt::format("\"nr\":{},\"args\":[{},{},{},{},{},{}]", d.nr, d.args[0], d.args[1],
-                             d.args[2], d.args[3], d.args[4], d.args[5]);
+          j["nr"] = d.nr;
+          j["name"] = syscall_json(d.nr);
+          j["args"] = d.args;
         } else if constexpr (std::is_same_v<T, tr::SyscallExit>) {
-          return fmt::format("\"nr\":{},\"result\":{}", d.nr, d.result);
+          j["nr"] = d.nr;
+          j["name"] = syscall_json(d.nr);
+          j["result"] = d.result;
         } else if constexpr (std::is_same_v<T, tr::Stop>) {
-          return fmt::format("\"reason\":{},\"status\":{},\"message\":{}", d.reason, d.exit_status,
-                             json_string(d.message));
-        } else {
-          return "";
+          j["reason"] = d.reason;
+          j["status"] = d.exit_status;
+          j["message"] = d.message;
         }
       },
       e.data);

@@ -4,10 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "emu/cli/trace.hpp"
@@ -22,6 +24,8 @@ struct CliError : std::runtime_error {
 };
 
 struct OpenTrace {
+  explicit OpenTrace(trace::Reader r) : reader(std::move(r)) {}
+
   trace::Reader reader;
   std::string image_path;          // "" when no image was found
   SymbolTable symbols;             // the image's (empty without one)
@@ -50,14 +54,36 @@ struct OpenTrace {
                 const std::uint8_t*& out) const;
   const SymbolTable& symbols_for(std::int64_t pid) const;
   int program_index(std::int64_t pid) const;  // -1: kernel only
+  // The same by program index (program_index(), -1 for none).
+  bool code_of(int program, std::uint32_t addr, std::uint8_t len, const std::uint8_t*& out) const;
+  const SymbolTable& symbols_of(int program) const;
   // Follows user_space events (a task's program) and forks (a child runs its parent's).
   void track(const trace::Event& e);
 };
 
-// Opens in.file (CliError on any problem; a truncated trace gives a warning on stderr and is read
-// up to its last whole chunk) and the image: in.image, or else the kernel beside forkscope when
-// the trace was recorded from an image named kernel.elf. An image whose build id differs from the
-// trace's is refused (CliError), since its symbols would lie.
+// Opens a trace (CliError on any problem). A truncated trace is read up to its last whole chunk,
+// with warn_if_truncated()'s warning unless !warn.
+trace::Reader open_reader(const std::string& file, bool warn = true);
+// "forkscope: warning: FILE: trace truncated after chunk K (seq S)" on stderr, if it is.
+void warn_if_truncated(const trace::Reader& r, const std::string& file);
+
+// Which image load_image() looks for, for which trace.
+struct ImageRequest {
+  std::string given;               // --image's value; "" for the default
+  std::string trace;               // the trace's path, for messages
+  const char* option = "--image";  // the option that passes it, for messages
+  // A default image of another build is passed over with a note instead of refused (trace diff,
+  // which reports without symbols rather than not at all).
+  bool lenient = false;
+};
+
+// Loads into t the image t.reader's trace was recorded from: req.given, or else the kernel beside
+// forkscope when the trace was recorded from an image named kernel.elf; then its user programs.
+// Returns "" or, without an image, a note saying why there is none. A given image that is missing
+// or whose build id differs from the trace's is refused (CliError), since its symbols would lie.
+std::string load_image(OpenTrace& t, const ImageRequest& req);
+
+// open_reader(in.file) and load_image() for in.image.
 OpenTrace open_trace(const TraceInput& in);
 
 // The pid running at each point of the stream: 0 (swapper) until the first switch of a kernel
@@ -74,13 +100,21 @@ class PidTracker {
   std::int64_t pid_;
 };
 
-std::string json_string(std::string_view s);  // a quoted, escaped JSON string
+// JSON (docs/json.md): objects keep their members in the order they are added.
+using Json = nlohmann::ordered_json;
+// j on one line, compact, without a newline. Strings are UTF-8; bytes that are not (a comm is the
+// guest's bytes) are replaced by U+FFFD, so the line is always valid JSON.
+std::string json_text(const Json& j);
+// j[name] = v, and j[name + "_hex"] = "0x0010ab3c": every address member has both forms.
+void put_address(Json& j, const std::string& name, std::uint32_t v);
+
 std::string hex32(std::uint32_t v);           // "0x0010ab3c"
+std::string syscall_text(std::uint32_t nr);   // "getpid" (trace/syscall_names.hpp), or "nr 999"
 std::string far_ptr(const trace::FarPtr& p);  // "0060:0010ab3c"
 
-// One line describing an event's payload, and the same as JSON members (no braces).
+// One line describing an event's payload, and the same as members added to j.
 std::string event_text(const trace::Event& e, const SymbolTable& syms);
-std::string event_json_members(const trace::Event& e, const SymbolTable& syms);
+void event_json(Json& j, const trace::Event& e, const SymbolTable& syms);
 
 // Parses "fork,switch,iret" (event kind names, "fork" meaning ret_from_fork) into kinds;
 // CliError names an unknown one and lists the known.

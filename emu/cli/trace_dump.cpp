@@ -1,11 +1,13 @@
-// `forkscope trace dump FILE`: one line per instruction -
+// `forkscope trace dump FILE`: a line of column headers, then one line per instruction -
 //   seq cycle pid CPL function+offset address bytes text changes
+// and for an int 0x80, "# name" of the system call EAX asks for.
 // Disassembly comes from the guest image the trace was recorded from (the trace itself stores no
 // code), decoded by Capstone once per address.
 #include <fmt/format.h>
 
 #include <cstdio>
 #include <cstring>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -22,7 +24,9 @@ namespace {
 // address is inside the --symbol function.
 struct Decoded {
   std::string columns;
+  std::string where, bytes, text;  // the same one by one, for --json
   bool in_symbol = true;
+  bool syscall = false;  // int 0x80: the line names the system call EAX asks for
 };
 
 // Appends v in decimal, right-aligned in `width` columns (fmt's "{:>W}" for an integer).
@@ -48,9 +52,47 @@ char* put_hex(char* p, std::uint32_t v) {
   return p;
 }
 
+// Why a dump printed nothing, when the options asked for what the trace cannot have (status 2, as
+// for an unknown --symbol): a pid that never runs, a --from past the end. "" when nothing is wrong.
+std::string why_empty(const TraceDumpOptions& opt, const std::set<std::int64_t>& pids,
+                      std::optional<std::uint64_t> last_seq, bool to_the_end) {
+  if (opt.pid && !pids.count(*opt.pid)) {
+    std::string ran;
+    for (auto p : pids)
+      if (p >= 0) ran += fmt::format("{}{}", ran.empty() ? "" : " ", p);
+    return fmt::format(
+        "trace dump: pid {} does not run {} ({})", *opt.pid,
+        to_the_end || !last_seq ? std::string("in this trace")
+                                : fmt::format("up to seq {}", opt.to_seq ? *opt.to_seq : *last_seq),
+        ran.empty() ? "it records no task switches" : fmt::format("pids that do: {}", ran));
+  }
+  if (opt.from_seq && to_the_end && (!last_seq || *last_seq < *opt.from_seq))
+    return fmt::format("trace dump: --from {} is past the trace's last instruction{}",
+                       *opt.from_seq, last_seq ? fmt::format(" (seq {})", *last_seq) : "");
+  return {};
+}
+
+// One instruction as JSON (docs/json.md "trace dump --json").
+Json insn_json(const trace::Instruction& in, std::int64_t pid, const Decoded& d) {
+  Json j{{"seq", in.seq}, {"cycle", in.cycle}, {"pid", pid}, {"cpl", in.before.cpl()}};
+  put_address(j, "eip", in.eip);
+  j["symbol"] = d.where;
+  j["bytes"] = d.bytes;
+  j["text"] = d.text;
+  Json changes = Json::object();
+  for (const auto& c : in.changes) changes[trace::reg_name(c.reg)] = c.value;
+  j["changes"] = std::move(changes);
+  if (d.syscall) j["syscall"] = syscall_text(in.before[trace::Reg::EAX]);
+  return j;
+}
+
 }  // namespace
 
 int cmd_trace_dump(const TraceDumpOptions& opt) {
+  if (opt.from_seq && opt.to_seq && *opt.from_seq > *opt.to_seq)
+    throw CliError(
+        fmt::format("trace dump: --from {} is after --to {}: no instruction is in between",
+                    *opt.from_seq, *opt.to_seq));
   OpenTrace t = open_trace(opt.in);
   if (!opt.symbol.empty()) {
     bool known = t.symbols.address_of(opt.symbol).has_value();
@@ -89,6 +131,8 @@ int cmd_trace_dump(const TraceDumpOptions& opt) {
       if (text.empty()) text = "(no code: pass the image with --image)";
       Decoded d;
       d.columns = fmt::format("{:<28} {:08x}  {:<20} {:<36}", syms.describe(eip), eip, bytes, text);
+      if (opt.in.json) d.where = syms.describe(eip), d.bytes = bytes, d.text = text;
+      d.syscall = bytes == "cd 80";
       if (!opt.symbol.empty()) {
         auto r = syms.lookup(eip);
         d.in_symbol = r && r->name == opt.symbol;
@@ -108,22 +152,44 @@ int cmd_trace_dump(const TraceDumpOptions& opt) {
     used = 0;
   };
   std::uint64_t lines = 0;
+  std::set<std::int64_t> pids{pid.pid()};  // the tasks that ran, for why_empty
+  std::optional<std::uint64_t> last_seq;
+  bool to_the_end = true;
+  // The column header goes before the first line: a dump that prints nothing prints nothing.
+  bool header = opt.in.json;
   while (const trace::Step* s = t.reader.next()) {
     if (s->event) {
+      const std::int64_t before = pid.pid();
       pid.on_event(*s->event);
+      if (pid.pid() != before) pids.insert(pid.pid());
       t.track(*s->event);
       continue;
     }
     const auto& in = s->insn;
+    last_seq = in.seq;
     if (opt.from_seq && in.seq < *opt.from_seq) continue;
-    if (opt.to_seq && in.seq > *opt.to_seq) break;
-    if (opt.count && lines >= *opt.count) break;
+    if ((opt.to_seq && in.seq > *opt.to_seq) || (opt.count && lines >= *opt.count)) {
+      to_the_end = false;
+      break;
+    }
     if (opt.pid && pid.pid() != *opt.pid) continue;
     if (opt.cpl && in.before.cpl() != *opt.cpl) continue;
     const Decoded& d = decoded(in.eip, in.len, pid.pid());
     if (!d.in_symbol) continue;
+    if (opt.in.json) {
+      flush();
+      fmt::print("{}\n", json_text(insn_json(in, pid.pid(), d)));
+      ++lines;
+      continue;
+    }
+    if (!header) {
+      fmt::print("{:>10} {:>12} {:>4} {} {:<28} {:<8}  {:<20} {:<36} {}\n", "seq", "cycle", "pid",
+                 "L", "where", "address", "bytes", "text", "changes");
+      header = true;
+    }
     // "{:>10} {:>12} {:>4} {} <columns>" then " reg=value" per change.
-    const std::size_t need = 64 + d.columns.size() + 16 * in.changes.size();
+    // (A system call's name: "  # " and at most 32 more.)
+    const std::size_t need = 64 + d.columns.size() + 16 * in.changes.size() + (d.syscall ? 40 : 0);
     if (out.size() - used < need) out.resize(used + need);
     char* p = out.data() + used;
     p = put_dec(p, in.seq, 10);
@@ -150,12 +216,20 @@ int cmd_trace_dump(const TraceDumpOptions& opt) {
       *p++ = '=';
       p = put_hex(p, c.value);
     }
+    if (d.syscall) {
+      const std::string call = "  # " + syscall_text(in.before[trace::Reg::EAX]);
+      std::memcpy(p, call.data(), call.size());
+      p += call.size();
+    }
     *p++ = '\n';
     used = static_cast<std::size_t>(p - out.data());
     ++lines;
     if (used >= kBlock) flush();
   }
   flush();
+  if (lines == 0) {
+    if (auto why = why_empty(opt, pids, last_seq, to_the_end); !why.empty()) throw CliError(why);
+  }
   return 0;
 }
 

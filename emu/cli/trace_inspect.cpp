@@ -60,7 +60,8 @@ struct Probe {
   std::optional<tr::Event> iret;
   // The iret as text and JSON, named with the program the task ran then (a child runs its parent's
   // program until it execs another).
-  std::string iret_text, iret_json;
+  std::string iret_text;
+  Json iret_json;
   std::optional<tr::RegFile> after_iret;  // the register file at the iret's target
 };
 
@@ -123,6 +124,37 @@ std::vector<Check> checks_for(const Probe& p) {
   return out;
 }
 
+// One new task as a JSON object (docs/json.md "trace inspect --ret-from-fork").
+Json probe_json(const Probe& p, const std::vector<Check>& checks) {
+  const auto& r = std::get<tr::RetFromFork>(p.first.data);
+  Json j{{"pid", p.pid}};
+  put_address(j, "task", r.task);
+  j["first_seq"] = p.first.seq;
+  j["first_cycle"] = p.first.cycle;
+  put_address(j, "esp", r.esp);
+  put_address(j, "tss_esp0", r.tss_esp0);
+  put_address(j, "stack_top", r.stack_top);
+  if (p.fork) {
+    const auto& f = std::get<tr::Fork>(p.fork->data);
+    j["parent"] = f.parent_pid;
+    j["clone_flags"] = f.clone_flags;
+    j["fork_seq"] = p.fork->seq;
+    j["fork_cycle"] = p.fork->cycle;
+  }
+  Json regs = Json::object();
+  for (std::size_t k = 0; k < r.regs.size() && k < std::size(kPtRegsNames); ++k)
+    regs[kPtRegsNames[k]] = r.regs[k];
+  j["pt_regs"] = std::move(regs);
+  j["path"] = p.path;
+  j["path_instructions"] = p.instructions;
+  j["interrupts_on_the_way"] = p.interrupts;
+  if (p.iret) j["iret"] = p.iret_json;
+  Json cs = Json::array();
+  for (const Check& c : checks) cs.push_back(Json{{"verdict", c.verdict}, {"what", c.what}});
+  j["checks"] = std::move(cs);
+  return j;
+}
+
 int report_ret_from_fork(const TraceInspectOptions& opt, OpenTrace& t) {
   PidTracker pid(t.kernel);
   std::map<std::int32_t, tr::Event> forks;  // by child pid, the latest
@@ -167,7 +199,8 @@ int report_ret_from_fork(const TraceInspectOptions& opt, OpenTrace& t) {
         } else if (it != active.end()) {
           it->second.iret = e;
           it->second.iret_text = event_text(e, t.symbols_for(it->first));
-          it->second.iret_json = event_json_members(e, t.symbols_for(it->first));
+          it->second.iret_json = Json::object();
+          event_json(it->second.iret_json, e, t.symbols_for(it->first));
           want_after = true;
           after_pid = it->first;
         }
@@ -199,29 +232,7 @@ int report_ret_from_fork(const TraceInspectOptions& opt, OpenTrace& t) {
     for (const auto& c : checks)
       if (c.verdict == "FAIL") status = 1;
     if (opt.in.json) {
-      std::string j = fmt::format(
-          "{{\"pid\":{},\"task\":{},\"first_seq\":{},\"first_cycle\":{},"
-          "\"esp\":{},\"tss_esp0\":{},\"stack_top\":{}",
-          p.pid, r.task, p.first.seq, p.first.cycle, r.esp, r.tss_esp0, r.stack_top);
-      if (p.fork) {
-        const auto& f = std::get<tr::Fork>(p.fork->data);
-        j += fmt::format(",\"parent\":{},\"clone_flags\":{},\"fork_seq\":{},\"fork_cycle\":{}",
-                         f.parent_pid, f.clone_flags, p.fork->seq, p.fork->cycle);
-      }
-      j += ",\"pt_regs\":{";
-      for (std::size_t k = 0; k < r.regs.size() && k < std::size(kPtRegsNames); ++k)
-        j += fmt::format("{}\"{}\":{}", k ? "," : "", kPtRegsNames[k], r.regs[k]);
-      j += "},\"path\":[";
-      for (std::size_t k = 0; k < p.path.size(); ++k)
-        j += fmt::format("{}{}", k ? "," : "", json_string(p.path[k]));
-      j += fmt::format("],\"path_instructions\":{},\"interrupts_on_the_way\":{}", p.instructions,
-                       p.interrupts);
-      if (p.iret) j += fmt::format(",\"iret\":{{{}}}", p.iret_json);
-      j += ",\"checks\":[";
-      for (std::size_t k = 0; k < checks.size(); ++k)
-        j += fmt::format("{}{{\"verdict\":\"{}\",\"what\":{}}}", k ? "," : "", checks[k].verdict,
-                         json_string(checks[k].what));
-      fmt::print("{}]}}\n", j);
+      fmt::print("{}\n", json_text(probe_json(p, checks)));
       continue;
     }
     if (p.fork) {
@@ -288,7 +299,8 @@ int report_iret(const TraceInspectOptions& opt, OpenTrace& t) {
     }
     const auto* i = std::get_if<tr::Iret>(&e.data);
     if (!i) continue;
-    std::string ends, ends_json;
+    std::string ends;
+    Json ends_json;
     const SymbolTable* names = &t.symbols_for(running);
     auto& stack = deliveries[running];
     const tr::Delivery* inner =
@@ -305,31 +317,33 @@ int report_iret(const TraceInspectOptions& opt, OpenTrace& t) {
           "ends the system call at seq {}, whose frame execve rewrote to enter the "
           "new program: {}",
           d.seq, event_text(d, t.symbols_for(running)));
-      ends_json = fmt::format("{{\"seq\":{},\"exec\":true,{}}}", d.seq,
-                              event_json_members(d, t.symbols_for(running)));
+      ends_json = Json{{"seq", d.seq}, {"exec", true}};
+      event_json(ends_json, d, t.symbols_for(running));
     } else if (inner && inner->from == i->to) {
       const tr::Event d = stack.back();
       stack.pop_back();
       const auto& dd = std::get<tr::Delivery>(d.data);
       ends = fmt::format("ends the delivery at seq {}: {}", d.seq,
                          event_text(d, t.symbols_for(running)));
-      ends_json =
-          fmt::format("{{\"seq\":{},{}}}", d.seq, event_json_members(d, t.symbols_for(running)));
+      ends_json = Json{{"seq", d.seq}};
+      event_json(ends_json, d, t.symbols_for(running));
       (void)dd;
     } else if (fresh[running]) {
       // (An interrupt taken between ret_from_fork and this iret was paired above: the task is
       // still fresh until its own frame is popped.)
       ends = "ends ret_from_fork: the frame copy_thread built, no delivery";
-      ends_json = "\"ret_from_fork\"";
+      ends_json = "ret_from_fork";
       fresh[running] = false;
     } else {
       ends = "pairs with no recorded delivery";
-      ends_json = "null";
+      ends_json = nullptr;
     }
     if (opt.pid && running != *opt.pid) continue;
     if (opt.in.json) {
-      fmt::print("{{\"seq\":{},\"cycle\":{},\"pid\":{},{},\"ends\":{}}}\n", e.seq, e.cycle, running,
-                 event_json_members(e, *names), ends_json);
+      Json j{{"seq", e.seq}, {"cycle", e.cycle}, {"pid", running}};
+      event_json(j, e, *names);
+      j["ends"] = std::move(ends_json);
+      fmt::print("{}\n", json_text(j));
     } else {
       fmt::print("seq {} cycle {} pid {}: {}\n  {}\n", e.seq, e.cycle,
                  running < 0 ? std::string("-") : std::to_string(running), event_text(e, *names),

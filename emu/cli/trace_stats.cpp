@@ -29,6 +29,7 @@ int cmd_trace_stats(const TraceStatsOptions& opt) {
   std::map<std::int64_t, PidTime> per_pid;
   std::array<std::uint64_t, 256> vectors{};
   std::array<std::uint64_t, trace::kEventKindCount> kinds{};
+  std::map<std::uint32_t, std::uint64_t> calls;  // system calls by number
   std::uint64_t instructions = 0, idle = 0, first_cycle = 0, last_cycle = 0;
   std::int64_t last_pid = pid.pid();
   bool any = false;
@@ -42,7 +43,10 @@ int cmd_trace_stats(const TraceStatsOptions& opt) {
         ++vectors[d->vector];
         if (d->is_exception() && d->vector == 14) ++per_pid[pid.pid()].page_faults;
       }
-      if (std::holds_alternative<trace::SyscallEntry>(e.data)) ++per_pid[pid.pid()].syscalls;
+      if (const auto* c = std::get_if<trace::SyscallEntry>(&e.data)) {
+        ++per_pid[pid.pid()].syscalls;
+        ++calls[c->nr];
+      }
       if (const auto* u = std::get_if<trace::UserSpace>(&e.data)) per_pid[u->pid].program = u->comm;
       if (const auto* h = std::get_if<trace::Hlt>(&e.data)) idle += h->idle_cycles;
       if (const auto* st = std::get_if<trace::Stop>(&e.data)) {
@@ -68,24 +72,34 @@ int cmd_trace_stats(const TraceStatsOptions& opt) {
   const std::uint64_t cycles = last_cycle - first_cycle;
   auto count = [&](trace::EventKind k) { return kinds[static_cast<std::size_t>(k)]; };
   if (opt.in.json) {
-    std::string pids, vecs;
+    Json pids = Json::array(), vecs = Json::object();
     for (const auto& [p, v] : per_pid)
-      pids += fmt::format(
-          "{}{{\"pid\":{},\"program\":{},\"instructions\":{},\"ring3_instructions\":{},"
-          "\"cycles\":{},\"syscalls\":{},\"page_faults\":{}}}",
-          pids.empty() ? "" : ",", p, v.program.empty() ? "null" : json_string(v.program),
-          v.instructions, v.user_instructions, v.cycles, v.syscalls, v.page_faults);
+      pids.push_back(Json{{"pid", p},
+                          {"program", v.program.empty() ? Json(nullptr) : Json(v.program)},
+                          {"instructions", v.instructions},
+                          {"ring3_instructions", v.user_instructions},
+                          {"cycles", v.cycles},
+                          {"syscalls", v.syscalls},
+                          {"page_faults", v.page_faults}});
     for (std::size_t v = 0; v < vectors.size(); ++v)
-      if (vectors[v]) vecs += fmt::format("{}\"{}\":{}", vecs.empty() ? "" : ",", v, vectors[v]);
-    fmt::print(
-        "{{\"instructions\":{},\"cycles\":{},\"idle_cycles\":{},\"truncated\":{},\"per_pid\":[{}],"
-        "\"interrupts\":{{{}}},\"switches\":{},\"forks\":{},\"syscalls\":{},\"irets\":{},"
-        "\"hlts\":{},\"port_io\":{},\"exit_status\":{}}}\n",
-        instructions, cycles, idle, t.reader.truncated(), pids, vecs,
-        count(trace::EventKind::Switch), count(trace::EventKind::RetFromFork),
-        count(trace::EventKind::SyscallEntry), count(trace::EventKind::Iret),
-        count(trace::EventKind::Hlt), count(trace::EventKind::PortIo),
-        stop ? std::to_string(stop->exit_status) : "null");
+      if (vectors[v]) vecs[std::to_string(v)] = vectors[v];
+    Json by_name = Json::object();
+    for (const auto& [nr, n] : calls) by_name[syscall_text(nr)] = n;
+    const Json j{{"instructions", instructions},
+                 {"cycles", cycles},
+                 {"idle_cycles", idle},
+                 {"truncated", t.reader.truncated()},
+                 {"per_pid", pids},
+                 {"interrupts", vecs},
+                 {"switches", count(trace::EventKind::Switch)},
+                 {"forks", count(trace::EventKind::RetFromFork)},
+                 {"syscalls", count(trace::EventKind::SyscallEntry)},
+                 {"syscalls_by_name", by_name},
+                 {"irets", count(trace::EventKind::Iret)},
+                 {"hlts", count(trace::EventKind::Hlt)},
+                 {"port_io", count(trace::EventKind::PortIo)},
+                 {"exit_status", stop ? Json(stop->exit_status) : Json(nullptr)}};
+    fmt::print("{}\n", json_text(j));
     return 0;
   }
   fmt::print("trace {} ({}{})\n", opt.in.file, t.reader.header().image_name,
@@ -113,6 +127,10 @@ int cmd_trace_stats(const TraceStatsOptions& opt) {
              count(trace::EventKind::Switch), count(trace::EventKind::RetFromFork),
              count(trace::EventKind::SyscallEntry), count(trace::EventKind::Iret),
              count(trace::EventKind::Hlt), count(trace::EventKind::PortIo));
+  std::string by_name;
+  for (const auto& [nr, n] : calls)
+    by_name += fmt::format("{}{} {}", by_name.empty() ? "" : ", ", syscall_text(nr), n);
+  fmt::print("system calls by name {}\n", by_name.empty() ? "none" : by_name);
   return 0;
 }
 

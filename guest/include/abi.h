@@ -198,6 +198,6 @@
 #define FS_EXIT_SCENARIO	19	/* the scenario ran but one of its checks failed */
 #define FS_EXIT_BAD_CMDLINE	20	/* unknown init=<scenario> on the command line */
 #define FS_EXIT_BAD_BOOT	21	/* not started by a multiboot loader, or no memory information */
-/* Statuses 2-5 and 124 are forkscope's own (README "Exit status"); the guest never writes them. */
+/* forkscope exits with (v << 1) | 1 for these, never one of its own statuses (docs/exit-status.md). */
 
 #endif

@@ -5,7 +5,7 @@
 #   golden: refusals             another build id, another format version: exit 2 naming it
 #   golden: deterministic <s>    N recordings of a scenario are byte-identical files
 #   mutation: <m>                a kernel changed on purpose diverges where it must (seq, what)
-#   trace diff: ...              options, JSON, report contents, bad input
+#   (trace diff's options, JSON, report contents and bad input: tests/cli/trace_diff_cli_test.cpp)
 set(GOLDEN_DIR ${CMAKE_CURRENT_SOURCE_DIR}/golden)
 set(GOLDEN_WORK ${CMAKE_CURRENT_BINARY_DIR}/golden)
 set(GOLDEN_CHECK ${GOLDEN_DIR}/golden_check.sh)
@@ -31,11 +31,14 @@ foreach(mut ${FS_MUTATIONS})
 endforeach()
 
 # A test tool: rewrites a trace's records with another zstd level or chunk size, or with one event
-# dropped or one frame word changed (golden_check.sh options).
+# dropped or one frame word changed (tests/cli/trace_diff_cli_test.cpp, trace_cli_test.cpp).
 add_executable(trace_rewrite ${GOLDEN_DIR}/trace_rewrite.cpp)
 target_link_libraries(trace_rewrite PRIVATE fs_trace)
 target_include_directories(trace_rewrite PRIVATE ${CMAKE_SOURCE_DIR})
 set_target_properties(trace_rewrite PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${GOLDEN_WORK})
+# tests/cli/trace_cli_test.cpp makes known divergences with it too.
+target_compile_definitions(forkscope_tests PRIVATE FS_TRACE_REWRITE="$<TARGET_FILE:trace_rewrite>")
+add_dependencies(forkscope_tests trace_rewrite)
 
 set(FS $<TARGET_FILE:forkscope>)
 set(FS_KERNEL ${CMAKE_BINARY_DIR}/guest/kernel.elf)
@@ -71,6 +74,3 @@ foreach(mut nice timeslice eoi)
            COMMAND ${GOLDEN_CHECK} mutation ${FS} ${FS_KERNEL} ${GOLDEN_WORK}/mutation-${mut} ${mut}
                    ${GOLDEN_WORK}/kernel-${mut}.elf)
 endforeach()
-add_test(NAME "trace diff: event and frame word reports, options, other bytes, a cut run, bad input"
-         COMMAND ${GOLDEN_CHECK} options ${FS} ${FS_KERNEL} ${GOLDEN_WORK}/options
-                 $<TARGET_FILE:trace_rewrite>)

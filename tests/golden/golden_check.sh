@@ -6,8 +6,8 @@
 #   determinism SCENARIO N      N recordings (other cwd, other image path) are byte-identical
 #   refusals MUTATED_KERNEL     another build id / another format version / not a trace: exit 2
 #   mutation NAME KERNEL        a deliberately changed kernel diverges at the expected instruction
-#   options TRACE_REWRITE       --ignore-*, --from-seq, --json, --jobs, event and frame word reports,
-#                               the same history in other bytes, a run cut short, bad input
+#
+# trace diff's options, reports and bad input are Catch2 cases: tests/cli/trace_diff_cli_test.cpp.
 #
 # Each failed expectation prints FAIL and what was seen; the script exits 1 if any failed.
 set -u
@@ -181,11 +181,11 @@ mutation)
   got=$(json_field first_divergent_seq)
   [ "$got" = "$want" ] || bad "$name: first divergent seq $got, want $want"
   [ "$(json_field instructions_matched)" = "$want" ] || bad "$name: instructions_matched is not $want"
-  grep -qE "\"differences\":\[\{\"what\":\"register\",\"register\":\"$reg\",\"when\":\"after\",\"a\":$a,\"b\":$b\}" <<<"$out" ||
+  grep -qE "\"differences\":\[\{\"what\":\"register\",\"register\":\"$reg\",\"when\":\"after\",\"a\":$a,\"b\":$b,\"a_hex\":\"0x[0-9a-f]{8}\",\"b_hex\":\"0x[0-9a-f]{8}\"\}" <<<"$out" ||
     bad "$name: the first difference is not $reg $a vs $b: $out"
   ctx_a=$(sed -E 's/.*"context":\{"a":\[(.*)\],"b":\[.*/\1/' <<<"$out")
   ctx_b=$(sed -E 's/.*"context":\{"a":\[.*\],"b":\[(.*)\]\},"ignoring".*/\1/' <<<"$out")
-  divergent="\"divergent\":true,\"cpl\":0,\"eip\":[0-9]+,\"symbol\":\"$symbol\+0x[0-9a-f]+\",\"bytes\":\"[0-9a-f ]+\""
+  divergent="\"divergent\":true,\"cpl\":0,\"eip\":[0-9]+,\"eip_hex\":\"0x[0-9a-f]{8}\",\"symbol\":\"$symbol\+0x[0-9a-f]+\",\"bytes\":\"[0-9a-f ]+\""
   grep -qE "$divergent,\"text\":\"$text_a\"" <<<"$ctx_a" ||
     bad "$name: A's divergent instruction is not /$text_a/ in $symbol"
   grep -qE "$divergent,\"text\":\"$text_b\"" <<<"$ctx_b" ||
@@ -206,76 +206,13 @@ mutation)
     # next timer interrupt is delivered in A and not in B (the 8259A still has IRQ0 in service),
     # seen first as ESP after the instruction it follows (the frame pushed), then the delivery.
     m=(normal.fst eoi.fst --allow-build-id-mismatch --image-b "$mutated")
-    diff_expect 1 '"differences":\[\{"what":"event_field","event":"port_io","field":"value","a":96,"b":64\}' \
+    diff_expect 1 '"differences":\[\{"what":"event_field","event":"port_io","field":"value","a":96,"b":64,"a_hex":"0x60","b_hex":"0x40"\}' \
       "${m[@]}" --ignore-reg ecx,eflags,eax --json
     [ "$(json_field first_divergent_seq)" -gt "$want" ] || bad "the port_io divergence is not after $want"
     diff_expect 1 "^  then, before seq [0-9]+, A has event delivery \(irq vector 0x20 " \
       "${m[@]}" --ignore-reg ecx,eflags,eax --ignore-event port_io
     grep -qE "^  esp after the instruction: " <<<"$out" || bad "eoi: no esp line: $out"
   fi
-  ;;
-
-options)
-  # On process1 recordings: the normal kernel, and one cut short by --max-cycles.
-  scenario_args process1
-  st=$(record p1.fst "$kernel" "${args[@]}")
-  [ "$st" = 0 ] || bad "process1 exited with $st"
-  st=$(record cut.fst "$kernel" --max-cycles 3000000 "${args[@]}")
-  [ "$st" = 124 ] || bad "process1 with --max-cycles exited with $st"
-  n=$("$fs" trace stats cut.fst | awk '/^instructions/ {print $2}')
-  # The same trace: 0, with the count; the JSON says "same".
-  diff_expect 0 "agree on [0-9]+ instructions and every event$" p1.fst p1.fst
-  diff_expect 0 '^\{"result":"same",.*"instructions_compared":[0-9]+,' p1.fst p1.fst --json
-  diff_expect 0 "agree on 100 instructions from seq $((n - 100))" cut.fst cut.fst --from-seq $((n - 100))
-  # A run cut short: the traces part where the cut one stops (its stop event, at seq n), and the
-  # header's run options are noted.
-  diff_expect 1 "^first divergence at seq $n, cycle [0-9]+: $n instructions matched" p1.fst cut.fst
-  grep -qE "^  event stop only in B \(status 124: cycle limit reached" <<<"$out" || bad "no stop-only-in-B line: $out"
-  grep -qE "^note: run option max_cycles differs: \"[0-9]+\" in A, \"3000000\" in B$" <<<"$out" || bad "no max_cycles note"
-  diff_expect 1 "\"what\":\"event_only\",\"in\":\"A\",\"event\":\"stop\"" cut.fst p1.fst --json
-  # Leaving the stop events out: the shorter one simply ends.
-  diff_expect 1 "^  A ends after $n instructions; B goes on with instruction $n at 0x" cut.fst p1.fst --ignore-event stop
-  # --from-seq past the end of both: nothing to compare. (--ignore-reg and --ignore-event on a
-  # real divergence: the eoi mutation check.)
-  diff_expect 0 "agree on 0 instructions from seq 99999999999" p1.fst cut.fst --from-seq 99999999999
-  # The result does not depend on threads or the byte-identical-chunk shortcut.
-  ref=$("$fs" trace diff p1.fst cut.fst --json --jobs 1 --decode-all)
-  for j in "--jobs 1" "--jobs 3" "--jobs 4 --decode-all"; do
-    # shellcheck disable=SC2086
-    [ "$("$fs" trace diff p1.fst cut.fst --json $j)" = "$ref" ] || bad "the result differs with $j"
-  done
-  # The same records in other bytes (trace_rewrite): a higher zstd level is compared payload by
-  # payload, another chunk size record by record; both are the same history.
-  rewrite=$1
-  "$rewrite" p1.fst z19.fst --zstd-level 19 || bad "trace_rewrite failed"
-  "$rewrite" p1.fst c5000.fst --chunk 5000 || bad "trace_rewrite failed"
-  diff_expect 0 "same payload in both files" p1.fst z19.fst --timing
-  diff_expect 0 "0 had the same bytes and 0 the same payload" p1.fst c5000.fst --timing
-  # Known divergences in events (trace_rewrite changes one): each is reported at the event's seq,
-  # naming the field or the frame word.
-  ev_seq() { "$fs" trace events p1.fst --kind "$1" --json | sed -n "$(($2 + 1))p" | grep -oE '^\{"seq":[0-9]+' | cut -d: -f2; }
-  "$rewrite" p1.fst word.fst --frame-word delivery:0:0:0x12345 || bad "trace_rewrite failed"
-  diff_expect 1 "^  delivery frame word 0 \(eflags\): 0x00000[0-9a-f]{3} in A, 0x00012345 in B$" p1.fst word.fst
-  grep -qE "^first divergence at seq $(ev_seq delivery 0), " <<<"$out" || bad "the delivery is not at its seq: $out"
-  diff_expect 1 '"what":"frame_word","event":"delivery","field":"frame","index":0,"word":"eflags","a":[0-9]+,"b":74565' \
-    p1.fst word.fst --json
-  "$rewrite" p1.fst regs.fst --frame-word ret_from_fork:0:6:7 || bad "trace_rewrite failed"
-  diff_expect 1 "^  ret_from_fork pt_regs word 6 \(eax\): 0x00000000 in A, 0x00000007 in B$" p1.fst regs.fst
-  "$rewrite" p1.fst iret.fst --frame-word iret:1:2:0x2 || bad "trace_rewrite failed"
-  diff_expect 1 "^  iret frame word 2 \(eflags\): 0x[0-9a-f]{8} in A, 0x00000002 in B$" p1.fst iret.fst
-  "$rewrite" p1.fst drop.fst --drop-event switch:0 || bad "trace_rewrite failed"
-  diff_expect 1 "^  event switch only in A \(pid 0 -> pid 1 .*\); B runs instruction [0-9]+ at 0x[0-9a-f]{8} <" p1.fst drop.fst
-  grep -qE "^first divergence at seq $(ev_seq switch 0), " <<<"$out" || bad "the switch is not at its seq: $out"
-  grep -qE "^> +$(ev_seq switch 0) +[0-9]+ +0   event switch pid 0 -> pid 1" <<<"$out" || bad "no > line for the switch: $out"
-  # ... unless that kind is left out.
-  diff_expect 0 "ignoring switch events" p1.fst drop.fst --ignore-event switch
-  diff_expect 0 "ignoring eflags" p1.fst iret.fst --ignore-event iret --ignore-reg eflags
-  # Bad input: one line, status 2.
-  diff_expect 2 "^forkscope: no register 'eaxx' \(known: eax, ecx," p1.fst cut.fst --ignore-reg eaxx
-  diff_expect 2 "^forkscope: no event kind 'ports'" p1.fst cut.fst --ignore-event ports
-  diff_expect 2 "^forkscope: .*--from-seq" p1.fst cut.fst --from-seq x
-  diff_expect 2 "^forkscope: .*(required|b)" p1.fst
-  "$fs" trace diff --help | grep -q -- "--allow-build-id-mismatch" || bad "diff --help names --allow-build-id-mismatch"
   ;;
 
 *)

@@ -1,10 +1,10 @@
 // trace_rewrite IN OUT [--zstd-level N] [--chunk N] [--drop-event KIND:K]
 //               [--frame-word KIND:K:W:VALUE]
 //
-// Test tool for `forkscope trace diff` (tests/golden/golden_check.sh): reads the trace IN record by
-// record and writes the same records to OUT through fs::trace::Writer, with another zstd level or
-// chunk size (the same history in other bytes), or with one event dropped, or one word of one
-// event's frame (delivery, iret) or pt_regs (ret_from_fork, fork) changed (a known divergence).
+// Test tool for `forkscope trace diff` (tests/cli/trace_diff_cli_test.cpp): reads the trace IN
+// record by record and writes the same records to OUT through fs::trace::Writer, with another zstd
+// level or chunk size (the same history in other bytes), or with one event dropped, or one word of
+// one event's frame (delivery, iret) or pt_regs (ret_from_fork, fork) changed (a known divergence).
 // K counts the events of KIND from 0. Exit status 0, or 2 with a line on stderr.
 #include <cstdio>
 #include <cstdlib>

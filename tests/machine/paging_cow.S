@@ -1,12 +1,12 @@
 /*
  * Copy-on-write as the kernel does it, without the kernel: a write to a present, read-only page above
- * RAM (USER, 1 GiB) whose frame forkscope has already aliased there by a read.
+ * RAM (USER, 1 GiB) whose translation the CPU already holds from a read.
  *   0. CR0.WP clear: a ring-0 write to the read-only page does not fault and lands in its frame
  *      (Intel SDM vol. 3A, 2.5 "CR0.WP", 4.6 "Access rights": supervisor writes ignore R/W then).
  *   1. CR0.WP set: the same write from ring 0 raises #PF with CR2 = the address, error code 3
  *      (present | write, supervisor; SDM 4.7) at the writing instruction. The handler copies the
  *      page to FRAME_B, points the pte at it writable and runs INVLPG; the retried write must land
- *      in FRAME_B, not in FRAME_A through the alias the read made.
+ *      in FRAME_B, not in FRAME_A through the stale translation the read made.
  *   2. The pte back to FRAME_A read-only (INVLPG), then from ring 3: a read, then a write raises #PF
  *      with error code 7 (present | write | user); the handler moves the page to FRAME_C writable;
  *      the retried write lands in FRAME_C.
@@ -55,7 +55,7 @@ _start:
 	EXPECT %eax, 0x4444, 21
 	cmpl $0, pf_count
 	jne 9f
-	/* 1. WP set (a CR0 load: the TLB and forkscope's aliases go), read again to alias FRAME_A. */
+	/* 1. WP set (a CR0 load flushes the TLB), read again so that FRAME_A's translation is held. */
 	mov %cr0, %eax
 	or $0x00010000, %eax
 	mov %eax, %cr0
@@ -94,7 +94,7 @@ kernel_write:
 
 	.globl user_main
 user_main:
-	mov USER + 0x10, %ebx		/* alias FRAME_A at USER again */
+	mov USER + 0x10, %ebx		/* FRAME_A's translation held again */
 	.globl user_write
 user_write:
 	movl $0x3333, USER + 0x10
