@@ -136,6 +136,9 @@ Block Decoder::decode_block(std::uint32_t addr, const std::uint8_t* bytes, std::
     if (d.len == 0) break;
     b.has_rdtsc |= d.cls == InsnClass::kRdtsc;
     b.flushes_tlb |= d.flushes_tlb;
+    b.checked_at_boundary |=
+        d.cls == InsnClass::kIo || (d.len >= 3 && bytes[off] == 0x0F &&
+                                    (bytes[off + 1] == 0x21 || bytes[off + 1] == 0x23));  // MOV DRn
     b.insns.push_back(d);
     b.before.push_back(b.before.back() + d.cycles);
     off += d.len;
@@ -179,6 +182,7 @@ void BlockCache::fill(Slot& s, const Block& b, const std::uint8_t* live) {
   m.insns = static_cast<std::uint16_t>(b.insns.size());
   m.has_rdtsc = b.has_rdtsc;
   m.flushes_tlb = b.flushes_tlb;
+  m.checked_at_boundary = b.checked_at_boundary;
   if (!b.insns.empty()) {
     const DecodedInsn& last = b.insns.back();
     if (last.cls == InsnClass::kCondBranch) {

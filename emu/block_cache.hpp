@@ -49,6 +49,9 @@ struct Block {
       before;  // before[i]: cycles of insns[0..i) ; before[n] = total static cost
   bool has_rdtsc = false;
   bool flushes_tlb = false;  // some instruction flushes the TLB (it ends the block in QEMU)
+  // Some instruction is I/O or MOV to/from DRn: the machine checks or runs it itself at the
+  // boundary before it (emu/machine_intercept.cpp, issue 12).
+  bool checked_at_boundary = false;
   std::uint32_t total() const { return before.back(); }
   // Index of the instruction starting at `addr`, or -1.
   int index_of(std::uint32_t a) const;
@@ -97,6 +100,7 @@ class BlockCache {
     enum class End : std::uint8_t { kPlain, kBranch, kIret } end = End::kPlain;
     bool has_rdtsc = false;
     bool flushes_tlb = false;
+    bool checked_at_boundary = false;  // Block::checked_at_boundary
   };
   struct Hit {
     const Block* block;

@@ -71,6 +71,14 @@ std::uint64_t encode_gate(const GateDescriptor& g) {
          (std::uint64_t{g.present} << 47) | (std::uint64_t{g.offset & 0xFFFF0000u} << 32);
 }
 
+std::uint32_t delivery_fault_eip(const Event& ev, std::uint32_t return_eip) {
+  return ev.kind == EventKind::kSoftware ? return_eip - ev.insn_length : return_eip;
+}
+
+bool external_event(const Event& ev) {
+  return ev.kind != EventKind::kSoftware;
+}
+
 bool becomes_double_fault(std::uint8_t first, std::uint8_t second) {
   // Table 6-5: contributory = #DE, #TS, #NP, #SS, #GP; page fault class = #PF.
   auto contributory = [](std::uint8_t v) { return v == kDE || (v >= kTS && v <= kGP); };
@@ -80,7 +88,7 @@ bool becomes_double_fault(std::uint8_t first, std::uint8_t second) {
 }
 
 DeliveryOutcome deliver(const CpuSnapshot& cpu, GuestMemory& mem, const Event& ev) {
-  const bool ext = ev.kind == EventKind::kExternal;
+  const bool ext = external_event(ev);
   const std::uint8_t v = ev.vector;
 
   // 1. The gate (6.10, 6.11).

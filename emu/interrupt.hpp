@@ -45,7 +45,21 @@ struct Event {
   std::uint8_t vector = 0;
   EventKind kind = EventKind::kException;
   std::optional<std::uint32_t> error_code;  // pushed when present
+  // kSoftware: the length of the INT n / INT3 / INTO instruction that raised it. A fault while
+  // delivering a software interrupt is a fault of that instruction (SDM vol. 3A 6.12.1.1, vol. 2A
+  // "INT n/INTO/INT3/INT1"): its frame holds the instruction's own EIP, not the next one.
+  std::uint8_t insn_length = 0;
 };
+
+// The EIP a fault raised while delivering `ev` pushes, given the EIP `ev` itself would have pushed:
+// the INT instruction's for a software interrupt, else the same EIP (an external interrupt or an
+// exception has not been charged to any instruction that could be restarted differently).
+std::uint32_t delivery_fault_eip(const Event& ev, std::uint32_t return_eip);
+
+// The error code's EXT bit (SDM vol. 3A 6.13): set when the fault happened while delivering an
+// event external to the program - an external interrupt or an earlier exception - and clear for
+// INT n, INT3 and INTO. QEMU never sets it; forkscope follows the SDM (docs/conformance.md).
+bool external_event(const Event& ev);
 
 // True for the exceptions that push an error code: 8, 10-14, 17 (SDM vol. 3A table 6-1).
 bool pushes_error_code(std::uint8_t vector);

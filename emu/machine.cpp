@@ -297,12 +297,26 @@ RunResult Machine::run() {
       break;
     }
     if (progress_observer_) progress_observer_();
+    // Issue 12: a data breakpoint's #DB, a trap of the instruction that just ran, comes before an
+    // interrupt at this boundary (SDM vol. 3A table 6-2).
+    if (data_hits_) [[unlikely]] {
+      deliver_data_breakpoint();
+      if (result_) break;
+    }
     service_devices();
     if (irq_deliverable()) {
       std::uint8_t vec = pic_.acknowledge();
       irq_line_ = pic_.interrupt_pending();
       deliver(Event{vec, EventKind::kExternal, std::nullopt}, cpu_->reg(Reg::kEip));
       if (result_) break;
+    }
+    // Issue 12: the CPU stopped before an instruction forkscope checks or runs itself.
+    if (intercept_.addr != ~0u) [[unlikely]] {
+      if (intercept_.addr == cpu_->reg(Reg::kEip) && run_intercept()) {
+        if (result_) break;
+        continue;
+      }
+      intercept_.addr = ~0u;
     }
     if (stop_kind_ == StopKind::kArm || arm_addr_ != 0) {
       if (armed_addr_ != arm_addr_) {
@@ -442,8 +456,10 @@ void Machine::hook_block(std::uint32_t addr, std::uint32_t size) {
   // RDTSC sites get their fix-up hooks before the block first runs; an interrupt waiting for IF
   // (IF changes only at the end of a translated block: STI, POPF and IRET end one in QEMU, so block
   // starts are the boundaries to look at); a device deadline at or inside the block.
+  // Issue 12: also a block with an instruction forkscope checks or runs itself, or any block while
+  // an instruction breakpoint is enabled (emu/machine_intercept.cpp).
   if (sum.has_rdtsc || (irq_line_ && (cpu_->reg(Reg::kEflags) & kIF)) ||
-      deadline_ < base + sum.total) [[unlikely]] {
+      deadline_ < base + sum.total || sum.checked_at_boundary || insn_breakpoints_) [[unlikely]] {
     if (stop_in_block(addr, *hit.block, base)) return;
   }
   // A CR0/CR3/CR4 load or INVLPG ends its translated block in QEMU: it is the block's last
@@ -496,16 +512,32 @@ bool Machine::stop_in_block(std::uint32_t addr, const Block& b, Cycles base) {
     }
   }
   if (deadline_ <= base) return stop_here(StopKind::kBoundary);
+  // A stop point armed at or before instruction k of this block (one stop point at a time: the
+  // earliest wins, the later reason is met again at the next block).
+  auto armed_by = [&](std::size_t k) {
+    const int at = armed_addr_ ? b.index_of(armed_addr_) : -1;
+    return at >= 0 && static_cast<std::size_t>(at) <= k;
+  };
   if (deadline_ < base + b.total()) {
     // The deadline falls inside this block: stop exactly before the first instruction at or after
     // it.
     std::size_t k = 1;
     while (k < b.insns.size() && base + b.before[k] < deadline_) ++k;
-    if (k < b.insns.size() && armed_addr_ != b.insns[k].addr) {
+    if (k < b.insns.size() && !armed_by(k)) {
       arm_addr_ = b.insns[k].addr;
       return stop_here(StopKind::kArm);
     }
   }
+  // Issue 12: an instruction forkscope checks or runs itself (I/O above IOPL, MOV DRn, an
+  // instruction breakpoint; emu/machine_intercept.cpp) stops the CPU right before it.
+  if (const int k = first_intercept(b); k >= 0) {
+    if (k == 0) return stop_here(StopKind::kBoundary);
+    if (!armed_by(static_cast<std::size_t>(k))) {
+      arm_addr_ = b.insns[k].addr;
+      return stop_here(StopKind::kArm);
+    }
+  }
+  intercept_pass_ = ~0u;  // the block runs: an instruction let pass at its start runs now
   return false;
 }
 
@@ -532,6 +564,9 @@ void Machine::decode_into(InsnSlot& slot, std::uint32_t addr, const std::uint8_t
 
 void Machine::hook_insn(std::uint32_t addr, std::uint32_t size) {
   if (result_) return;  // the run has ended; Unicorn is only winding down
+  // The instruction before this one hit a data breakpoint: #DB, a trap, comes first (issue 12).
+  if (data_hits_) [[unlikely]]
+    return request_stop(StopKind::kBoundary);
   // Trace mode: the previous instruction retired; settle its variable cost, then this boundary.
   if (pending_ != Pending::kNone) settle_pending_transfer(addr);
   if (have_cur_insn_ && cur_insn_.cls == InsnClass::kRdtsc && rdtsc_after_ == addr) {
@@ -571,6 +606,19 @@ void Machine::hook_insn(std::uint32_t addr, std::uint32_t size) {
   }
   cur_insn_ = slot.insn;
   cur_writes_ = slot.writes;
+  // Issue 12: an instruction forkscope checks or runs itself stops the CPU right before it
+  // (emu/machine_intercept.cpp); the run loop handles it, then lets it pass here once.
+  if (addr != intercept_pass_) [[likely]] {
+    bool cpl_read = false, above_iopl = false;
+    if ((cur_insn_.cls == InsnClass::kIo || code[0] == 0x0F || insn_breakpoints_) &&
+        needs_intercept(cur_insn_, code, &cpl_read, &above_iopl)) [[unlikely]] {
+      intercept_.addr = addr;
+      intercept_.insn = cur_insn_;
+      std::memcpy(intercept_.bytes.data(), code, n);
+      return request_stop(StopKind::kBoundary);
+    }
+  }
+  intercept_pass_ = ~0u;
   cur_insn_clock_ = clock_.now;
   have_cur_insn_ = true;
   if (insn_fast_) insn_fast_(insn_fast_ctx_, addr, clock_.now);
@@ -678,6 +726,7 @@ void Machine::hook_interrupt(std::uint32_t vector) {
       // Delivery charges the whole INT n; INTO's own 3 cycles are only its not-taken cost.
       clock_.now = cur_insn_clock_;
       ev.kind = EventKind::kSoftware;
+      ev.insn_length = cur_insn_.len;  // a fault while delivering it is at the INT (issue 12)
     } else if (have_cur_insn_) {
       // The faulting instruction did not retire.
       clock_.now = cur_insn_clock_;
@@ -692,13 +741,16 @@ void Machine::hook_interrupt(std::uint32_t vector) {
     const auto& insns = block_->insns;
     const int at_eip = block_->index_of(eip);
     const int before_eip = at_eip > 0 ? at_eip - 1
-                           : eip == insns.back().addr + insns.back().len
+                           : !insns.empty() && eip == insns.back().addr + insns.back().len
                                ? static_cast<int>(insns.size()) - 1
                                : -1;
     const bool soft = before_eip >= 0 && insns[before_eip].cls == InsnClass::kSoftInt &&
                       insns[before_eip].soft_vector == vector;
     int k = soft ? before_eip : at_eip;
-    if (soft) ev.kind = EventKind::kSoftware;
+    if (soft) {
+      ev.kind = EventKind::kSoftware;
+      ev.insn_length = insns[before_eip].len;  // a fault while delivering it is at the INT
+    }
     if (k >= 0) {
       clock_.now = block_base_ + block_->before[k];
       stats_.instructions = block_base_insns_ + k + (soft ? 1 : 0);
@@ -710,6 +762,7 @@ void Machine::hook_interrupt(std::uint32_t vector) {
   if (ev.kind == EventKind::kException && pushes_error_code(ev.vector)) {
     ev.error_code = cpu_->pending_error_code();
   }
+  if (ev.kind == EventKind::kException) note_cpu_exception(vector);  // DR6 (issue 12)
   deliver(ev, return_eip);
   if (result_) request_stop(StopKind::kFatal);
 }
@@ -843,6 +896,7 @@ void Machine::deliver(Event ev, std::uint32_t return_eip) {
     }
     const DeliveryFault& f = *o.fault;
     const std::uint8_t current = ev.vector;
+    return_eip = delivery_fault_eip(ev, return_eip);  // INT n's delivery faults are faults
     if (current == kDF) {
       chain.push_back(fmt::format("{}({:#06x}) [{}]", vector_mnemonic(f.fault.vector),
                                   f.fault.error_code, f.why));

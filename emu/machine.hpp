@@ -26,6 +26,7 @@
 #include "devices/uart16550.hpp"
 #include "emu/block_cache.hpp"
 #include "emu/clock.hpp"
+#include "emu/debug_registers.hpp"
 #include "emu/guest_ram.hpp"
 #include "emu/interrupt.hpp"
 #include "emu/paging.hpp"
@@ -333,6 +334,29 @@ class Machine {
   std::array<Recent, 32> recent_{};
   std::size_t recent_pos_ = 0;
   void remember(const Block* b, std::uint32_t executed, std::uint32_t addr);
+
+  // ---- emu/machine_intercept.cpp: instructions forkscope checks or runs itself (issue 12) ----
+  // IN/OUT/INS/OUTS above IOPL (emu/io_permission.hpp), MOV to/from DRn and instruction
+  // breakpoints (emu/debug_registers.hpp) stop the CPU at the boundary before them; the run loop
+  // then checks or executes them. Data breakpoints trap after the access.
+  struct Intercept {
+    std::uint32_t addr = ~0u;  // the instruction the CPU stopped before (~0: none)
+    DecodedInsn insn;
+    std::array<std::uint8_t, 16> bytes{};
+  };
+  int first_intercept(const Block& b);
+  bool needs_intercept(const DecodedInsn& in, const std::uint8_t* bytes, bool* cpl_read,
+                       bool* above_iopl);
+  bool run_intercept();
+  void deliver_data_breakpoint();
+  void note_cpu_exception(std::uint32_t vector);
+  void sync_breakpoints();
+  DebugRegisters dr_;
+  bool insn_breakpoints_ = false;  // some instruction breakpoint is enabled
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> data_watch_;
+  std::uint32_t data_hits_ = 0;  // B0-B3 of data breakpoints hit by the current instruction
+  Intercept intercept_;
+  std::uint32_t intercept_pass_ = ~0u;  // checked and allowed: let the CPU run it once
 
   std::vector<std::function<void(Machine&, const DeliveryRecord&)>> delivery_observers_;
   std::vector<std::function<void(std::uint32_t, Cycles)>> insn_observers_;

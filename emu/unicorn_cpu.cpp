@@ -158,6 +158,22 @@ struct UnicornCpu::Impl {
     return false;  // nothing is mapped on demand: the run ends with UC_ERR_*_UNMAPPED
   }
 
+  // Data breakpoints (watch_data): the memory hooks and the every-instruction code hook.
+  std::vector<uc_hook> data_hooks;
+  UnicornCpu::DataAccessFn data_fn;
+  std::function<void()> step_fn;
+  static void data_cb(uc_engine*, uc_mem_type type, uint64_t addr, int size, int64_t, void* self) {
+    Impl* m = static_cast<Impl*>(self);
+    m->guarded([&] {
+      m->data_fn(static_cast<std::uint32_t>(addr), static_cast<unsigned>(size),
+                 type == UC_MEM_WRITE);
+    });
+  }
+  static void step_cb(uc_engine*, uint64_t, uint32_t, void* self) {
+    Impl* m = static_cast<Impl*>(self);
+    m->guarded([&] { m->step_fn(); });
+  }
+
   uc_context* saved() {
     check(uc_context_save(uc, ctx), "context_save");
     return ctx;
@@ -319,6 +335,11 @@ std::uint32_t UnicornCpu::tr_base() const {
   uc_reg_read(impl_->uc, UC_X86_REG_TR, &m);
   return static_cast<std::uint32_t>(m.base);
 }
+std::uint32_t UnicornCpu::tr_limit() const {
+  uc_x86_mmr m{};
+  uc_reg_read(impl_->uc, UC_X86_REG_TR, &m);
+  return m.limit;
+}
 
 unsigned UnicornCpu::cpl() const {
   // In protected mode CS.RPL is the CPL (Intel SDM vol. 3A 5.5); forkscope never runs conforming
@@ -454,6 +475,36 @@ void UnicornCpu::invalidate_code(std::uint32_t begin, std::uint32_t end) {
     uc_ctl_remove_cache(impl_->uc, a, page_end);
     a = page_end;
   }
+}
+
+void UnicornCpu::watch_data(const std::vector<std::pair<std::uint32_t, std::uint32_t>>& ranges,
+                            DataAccessFn on_access, std::function<void()> on_boundary) {
+  Impl& m = *impl_;
+  for (uc_hook h : m.data_hooks) uc_hook_del(m.uc, h);
+  m.data_hooks.clear();
+  m.data_fn = std::move(on_access);
+  m.step_fn = std::move(on_boundary);
+  for (auto [lo, hi] : ranges) {
+    // Unicorn bounds a memory hook by the access's first byte: an access of up to 8 bytes that
+    // starts below the range and reaches into it must be seen too (on_access filters).
+    const std::uint32_t from = lo >= 7 ? lo - 7 : 0;
+    uc_hook h;
+    check(uc_hook_add(m.uc, &h, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
+                      reinterpret_cast<void*>(&Impl::data_cb), &m, from, hi),
+          "hook data breakpoint");
+    m.data_hooks.push_back(h);
+  }
+  // Unicorn checks for a stop only before an instruction with a code hook, so the stop after the
+  // access needs one on every instruction (and code translated earlier has none: drop it all, with
+  // the hooks or without them).
+  if (!ranges.empty()) {
+    uc_hook h;
+    check(uc_hook_add(m.uc, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&Impl::step_cb), &m, 1, 0),
+          "hook data breakpoint step");
+    m.data_hooks.push_back(h);
+  }
+  // (Not UC_CTL_TB_FLUSH: in 2.0.1 it zeroes the whole translation buffer, ~0.5 s a time.)
+  check(uc_ctl_remove_cache(m.uc, 0, 1ull << 32), "drop translations");
 }
 
 // ---- calibration

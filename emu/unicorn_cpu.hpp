@@ -11,6 +11,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace fs {
@@ -117,8 +118,9 @@ class UnicornCpu {
   void set_gdtr(DescriptorTableReg v);
   void set_idtr(DescriptorTableReg v);
   std::uint16_t tr_selector() const;
-  std::uint32_t tr_base() const;  // the hidden base cached by `ltr`
-  unsigned cpl() const;           // from the hidden SS/CS state (QEMU hflags)
+  std::uint32_t tr_base() const;   // the hidden base cached by `ltr`
+  std::uint32_t tr_limit() const;  // and its limit (the I/O permission check, issue 12)
+  unsigned cpl() const;            // from the hidden SS/CS state (QEMU hflags)
 
   // Guest memory by physical address (uc_mem_read/uc_mem_write do not translate; emu/paging.hpp
   // does, for the callers that hold linear addresses). write() keeps translated code it overwrites:
@@ -157,6 +159,16 @@ class UnicornCpu {
   // Drop translated code for the linear range [begin, end): the frames the current page tables map
   // it to, whatever linear address the code was run at.
   void invalidate_code(std::uint32_t begin, std::uint32_t end);
+  // Data breakpoints (emu/debug_registers.hpp, issue 12): `on_access` sees every read and write
+  // that starts inside the inclusive ranges, before the access, and `on_boundary` runs before every
+  // instruction meanwhile: a stop requested there lands right after the accessing instruction. (A
+  // stop requested inside a memory hook does not: Unicorn leaves the instruction right after the
+  // access, before its register write-back.) Costly (memory hooks put every store on Unicorn's slow
+  // path, and a code hook runs on every instruction): the machine watches only while a data
+  // breakpoint is enabled. An empty list removes the watch.
+  using DataAccessFn = std::function<void(std::uint32_t addr, unsigned size, bool write)>;
+  void watch_data(const std::vector<std::pair<std::uint32_t, std::uint32_t>>& ranges,
+                  DataAccessFn on_access, std::function<void()> on_boundary);
 
  private:
   struct Impl;

@@ -200,6 +200,44 @@ TEST_CASE("interrupt: missing gates and IDT limits fault with IDT error codes", 
   CHECK(gp.fault->fault.error_code == ((0x20u << 3) | 3u));
 }
 
+TEST_CASE("interrupt: EXT is set while delivering an exception too, clear for INT n (SDM 6.13)",
+          "[interrupt]") {
+  Fixture f;
+  f.kernel();
+  f.gate(kDE, 0xE, 0, 0x1000, /*present=*/false);
+  f.gate(0x42, 0xE, 0, 0x1000, /*present=*/false);
+  auto de = deliver(f.cpu, f.mem, Event{kDE, EventKind::kException, std::nullopt});
+  REQUIRE(de.fault);
+  CHECK(de.fault->fault.vector == kNP);
+  CHECK(de.fault->fault.error_code == ((kDE << 3) | 2u | 1u));
+  auto sw = deliver(f.cpu, f.mem, Event{0x42, EventKind::kSoftware, std::nullopt, 2});
+  REQUIRE(sw.fault);
+  CHECK(sw.fault->fault.error_code == ((0x42u << 3) | 2u));
+  // A bad handler CS: the selector with EXT for the exception, without for INT n.
+  GateDescriptor g;
+  g.selector = 0x80;  // past the GDT limit
+  g.offset = 0x1000;
+  g.type = 0xE;
+  g.present = true;
+  f.mem.put64(kIdt + kDE * 8u, encode_gate(g));
+  f.mem.put64(kIdt + 0x42 * 8u, encode_gate(g));
+  auto de_cs = deliver(f.cpu, f.mem, Event{kDE, EventKind::kException, std::nullopt});
+  REQUIRE(de_cs.fault);
+  CHECK(de_cs.fault->fault.error_code == 0x81);
+  auto sw_cs = deliver(f.cpu, f.mem, Event{0x42, EventKind::kSoftware, std::nullopt, 2});
+  REQUIRE(sw_cs.fault);
+  CHECK(sw_cs.fault->fault.error_code == 0x80);
+}
+
+TEST_CASE("interrupt: a fault while delivering INT n is at the INT instruction", "[interrupt]") {
+  // Unicorn reports INT n with EIP past it; the fault's frame must hold the INT's own address.
+  CHECK(delivery_fault_eip(Event{0x80, EventKind::kSoftware, std::nullopt, 2}, 0x1002) == 0x1000);
+  CHECK(delivery_fault_eip(Event{3, EventKind::kSoftware, std::nullopt, 1}, 0x1001) == 0x1000);
+  // Exceptions and IRQs keep the EIP they would have pushed.
+  CHECK(delivery_fault_eip(Event{kGP, EventKind::kException, 0u}, 0x1000) == 0x1000);
+  CHECK(delivery_fault_eip(Event{0x20, EventKind::kExternal, std::nullopt}, 0x1000) == 0x1000);
+}
+
 TEST_CASE("interrupt: ring 3 without a TSS is #TS", "[interrupt]") {
   Fixture f;
   f.user();
