@@ -145,29 +145,10 @@ Machine::Machine(MachineOptions opt)
   bus_.attach(0x3F8, 8, &uart_);
 
   CpuHooks h;
-  // The hot hooks: called by Unicorn directly; an exception (a decoder out of memory, an
-  // observer's) is handed to the CPU, which stops and rethrows it from run().
-  h.on_block = [](void*, std::uint64_t a, std::uint32_t s, void* self) noexcept {
-    auto* m = static_cast<Machine*>(self);
-    if (m->cpu_->failed()) [[unlikely]]
-      return;
-    try {
-      m->hook_block(static_cast<std::uint32_t>(a), s);
-    } catch (...) {
-      m->cpu_->fail(std::current_exception());
-    }
-  };
+  // The hot hooks: called by Unicorn directly (hot_hook).
+  h.on_block = &Machine::hot_hook<&Machine::hook_block>;
   h.on_block_ctx = this;
-  h.on_insn = [](void*, std::uint64_t a, std::uint32_t s, void* self) noexcept {
-    auto* m = static_cast<Machine*>(self);
-    if (m->cpu_->failed()) [[unlikely]]
-      return;
-    try {
-      m->hook_insn(static_cast<std::uint32_t>(a), s);
-    } catch (...) {
-      m->cpu_->fail(std::current_exception());
-    }
-  };
+  h.on_insn = &Machine::hot_hook<&Machine::hook_insn>;
   h.on_insn_ctx = this;
   h.on_stop_point = [this](std::uint32_t a) { hook_stop_point(a); };
   h.on_interrupt = [this](std::uint32_t v) { hook_interrupt(v); };

@@ -185,6 +185,20 @@ class Machine {
   enum class StopKind : std::uint8_t { kNone, kBoundary, kArm, kFatal, kExit };
 
   // Hooks (called from inside the CPU run).
+  // Unicorn's callback for a hook that runs on every block or instruction: no wrapper, and an
+  // exception (a decoder out of memory, an observer's) is handed to the CPU, which stops and
+  // rethrows it from run().
+  template <void (Machine::*Hook)(std::uint32_t, std::uint32_t)>
+  static void hot_hook(void*, std::uint64_t addr, std::uint32_t size, void* self) noexcept {
+    auto* m = static_cast<Machine*>(self);
+    if (m->cpu_->failed()) [[unlikely]]
+      return;
+    try {
+      (m->*Hook)(static_cast<std::uint32_t>(addr), size);
+    } catch (...) {
+      m->cpu_->fail(std::current_exception());
+    }
+  }
   void hook_block(std::uint32_t addr, std::uint32_t size);
   // The rare cases of hook_block: an RDTSC not yet watched, an interrupt waiting, a deadline at or
   // inside block `b` starting at cycle `base`. True when it stopped the CPU.
