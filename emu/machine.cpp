@@ -227,6 +227,7 @@ RunResult Machine::run() {
     try {
       r = cpu_->run(cpu_->reg(Reg::kEip));
     } catch (const Unimplemented& e) {
+      timing_->rewind_to(failing_eip());  // the instruction did not complete
       // A device mode the guest used that forkscope does not model: forkscope's limit, reported
       // at the guest's instruction (base/severity.hpp).
       fatal(StopReason::kUnimplemented,
@@ -234,6 +235,7 @@ RunResult Machine::run() {
       break;
     } catch (const std::exception& e) {
       // Anything else from inside the run is forkscope's bug, not the guest's.
+      timing_->rewind_to(failing_eip());
       fatal(StopReason::kInternal,
             fmt::format("forkscope bug: {} (guest at {})", e.what(), where(failing_eip())));
       break;
@@ -265,6 +267,8 @@ bool Machine::cpu_returned(const CpuRunResult& r) {
     }
   }
   if (r.exit != CpuExit::kStopped) {
+    // The instruction at EIP failed (a hole in memory, Unicorn's error): it did not retire.
+    timing_->rewind_to(cpu_->reg(Reg::kEip));
     fatal(
         StopReason::kGuestError,
         fmt::format("guest error: {} at {}",
