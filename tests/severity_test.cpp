@@ -8,7 +8,7 @@
 
 #include "emu/exit_status.hpp"
 #include "emu/machine.hpp"
-#include "tests/cli_fixture.hpp"
+#include "tests/cli/cli_fixture.hpp"
 
 using namespace fs;
 
@@ -44,7 +44,7 @@ TEST_CASE("severity: an exception from inside a run is forkscope's bug, not the 
     o.per_instruction = per_insn;
     o.serial_out = [](std::uint8_t) {};
     Machine m(o);
-    m.load(test::test_guest("irq_boundary"));
+    m.load(testing::test_guest("irq_boundary"));
     // A breakpoint observer that fails stands for any host-side failure inside the CPU run.
     m.add_breakpoint(m.symbols().address_of("_start").value(),
                      [](Machine&) { throw std::runtime_error("an observer's own failure"); });
@@ -59,7 +59,7 @@ TEST_CASE("severity: an unmodelled device mode ends the run as forkscope's limit
   MachineOptions o;
   o.serial_out = [](std::uint8_t) {};
   Machine m(o);
-  m.load(test::test_guest("pit_mode1"));
+  m.load(testing::test_guest("pit_mode1"));
   const RunResult r = m.run();
   CHECK(r.reason == StopReason::kUnimplemented);
   CHECK(r.exit_status == exit_status::kUnimplemented);

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "emu/machine.hpp"
-#include "tests/cli_fixture.hpp"
+#include "tests/cli/cli_fixture.hpp"
 
 using namespace fs;
 
@@ -34,7 +34,7 @@ Run run(const std::string& guest, bool per_instruction) {
   Run r;
   o.serial_out = [&r](std::uint8_t b) { r.console.push_back(static_cast<char>(b)); };
   Machine m(o);
-  m.load(test::test_guest(guest));
+  m.load(testing::test_guest(guest));
   m.on_delivery([&r](Machine& mm, const DeliveryRecord& d) {
     r.deliveries.emplace_back(d.event.vector, d.from_eip, d.at, mm.read32(d.delivered.esp));
   });

@@ -1,5 +1,5 @@
 // The command line as a user meets it (issues 12 and 14): forkscope run as a process, its status
-// and its one line on stderr checked (tests/cli_fixture.hpp). The scheme: emu/exit_status.hpp.
+// and its one line on stderr checked (tests/cli/cli_fixture.hpp). The scheme: emu/exit_status.hpp.
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
@@ -12,13 +12,13 @@
 #include <string>
 
 #include "emu/exit_status.hpp"
-#include "tests/cli_fixture.hpp"
+#include "tests/cli/cli_fixture.hpp"
 #include "x86/decoder.hpp"
 
 using namespace fs;
-using fs::test::CliFixture;
-using fs::test::test_guest;
-using fs::test::test_kernel;
+using fs::testing::CliFixture;
+using fs::testing::test_guest;
+using fs::testing::test_kernel;
 
 namespace {
 
