@@ -20,6 +20,8 @@ int exit_status_for(StopReason r, std::uint32_t v) {
       return exit_status::kCycleLimit;
     case StopReason::kKilled:
       return exit_status::kKilled;
+    case StopReason::kReset:
+      return exit_status::kReset;
   }
   return exit_status::kInternal;
 }
@@ -36,10 +38,12 @@ std::string table() {
       "  {:<4} halted for good (HLT with IF=0, or no interrupt can come)\n"
       "  {:<4} triple fault\n"
       "  {:<4} guest error (memory with no RAM behind it, a state not modelled)\n"
+      "  {:<4} guest reset (the i8042's RESET pulse: the guest asked to reboot)\n"
       "  {:<4} internal error (a forkscope bug)\n"
       "  {:<4} --max-cycles reached\n"
       "  {:<4} killed from gdb\n",
-      kSuccess, kBadInput, kHalted, kTripleFault, kGuestError, kInternal, kCycleLimit, kKilled);
+      kSuccess, kBadInput, kHalted, kTripleFault, kGuestError, kReset, kInternal, kCycleLimit,
+      kKilled);
 }
 
 }  // namespace exit_status

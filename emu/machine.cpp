@@ -93,6 +93,8 @@ const char* stop_reason_name(StopReason r) {
       return "cycle limit";
     case StopReason::kKilled:
       return "killed";
+    case StopReason::kReset:
+      return "reset";
   }
   return "?";
 }
@@ -131,6 +133,19 @@ Machine::Machine(MachineOptions opt)
         r.exit_status = exit_status_for(r.reason, v);
         result_ = r;
         request_stop(StopKind::kExit);
+      }),
+      cmos_(opt_.cpu_hz, opt_.ram_bytes),
+      port_b_(pit_),
+      i8042_([this] {
+        // RESET pulsed (devices/i8042.hpp question 5): the run ends at that OUT, as at a
+        // debug-exit write, with its own status (docs/exit-status.md).
+        if (result_) return;
+        clock_.now = io_retire_clock_;
+        stats_.instructions = io_retire_insns_;
+        fatal(StopReason::kReset,
+              fmt::format("guest reset: the i8042 pulsed RESET (port 0x64) at {}",
+                          where(io_insn_addr_)),
+              false);
       }) {
   if (opt_.cpu_hz < 1'000'000) throw std::invalid_argument("CPU clock must be at least 1 MHz");
   clock_.cpu_hz = opt_.cpu_hz;
@@ -143,6 +158,13 @@ Machine::Machine(MachineOptions opt)
   bus_.attach(0xA0, 2, &pic_.slave);
   bus_.attach(0xF4, 4, &debug_exit_);
   bus_.attach(0x3F8, 8, &uart_);
+  bus_.attach(0x60, 1, &i8042_.data_port());
+  bus_.attach(0x61, 1, &port_b_);
+  bus_.attach(0x64, 1, &i8042_.command_port());
+  bus_.attach(0x70, 2, &cmos_);
+  bus_.attach(0x80, 1, &post_);
+  i8042_.set_irq_handlers([this](bool level) { pic_.set_irq(1, level); },
+                          [this](bool level) { pic_.set_irq(12, level); });
 
   CpuHooks h;
   // The hot hooks: called by Unicorn directly (hot_hook).

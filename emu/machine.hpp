@@ -19,10 +19,14 @@
 #include <string>
 #include <vector>
 
+#include "devices/cmos_rtc.hpp"
 #include "devices/debug_exit.hpp"
+#include "devices/i8042.hpp"
 #include "devices/pic8259.hpp"
 #include "devices/pit8254.hpp"
 #include "devices/port_bus.hpp"
+#include "devices/post_port.hpp"
+#include "devices/system_port_b.hpp"
 #include "devices/uart16550.hpp"
 #include "emu/block_cache.hpp"
 #include "emu/clock.hpp"
@@ -65,6 +69,7 @@ enum class StopReason : std::uint8_t {
   kGuestError,   // an access to unmapped memory, an unsupported state: status 8
   kCycleLimit,   // --max-cycles reached: status 124, like timeout(1)
   kKilled,       // a debugger killed the run (gdb's `kill`): status 130, as a shell reports ^C
+  kReset,        // the guest pulsed the CPU's RESET line (the i8042's 0xfe): status 10
 };
 int exit_status_for(StopReason r, std::uint32_t guest_value);
 const char* stop_reason_name(StopReason r);
@@ -269,6 +274,11 @@ class Machine {
   PicPair pic_;
   Uart16550 uart_;
   DebugExit debug_exit_;
+  // The rest of the PC Linux probes (issue 13); each header says what it models.
+  CmosRtc cmos_;
+  SystemPortB port_b_;
+  PostPort post_;
+  I8042 i8042_;
   std::unique_ptr<UnicornCpu> cpu_;
   std::uint64_t tlb_flushes_ = 0;
   // The paging registers code is fetched under, re-read after each TLB-flushing instruction

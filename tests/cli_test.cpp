@@ -24,7 +24,7 @@ namespace {
 
 constexpr int kOwn[] = {exit_status::kBadInput,   exit_status::kHalted,   exit_status::kTripleFault,
                         exit_status::kGuestError, exit_status::kInternal, exit_status::kCycleLimit,
-                        exit_status::kKilled};
+                        exit_status::kKilled,     exit_status::kReset};
 
 bool is_own(int status) {
   for (int s : kOwn)
