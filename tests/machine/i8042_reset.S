@@ -1,5 +1,5 @@
 /* A reboot the way Linux's native_machine_emergency_restart does it without ACPI: wait for the
- * i8042's input buffer, then command 0xFE pulses RESET. forkscope ends the run with status 10
+ * i8042's input buffer, then command 0xFE pulses RESET. forkscope ends the run with status 12
  * (docs/exit-status.md); the EXIT after it must not run. */
 #include "common.inc"
 	.text
