@@ -24,6 +24,8 @@ int exit_status_for(StopReason r, std::uint32_t v) {
       return exit_status::kCycleLimit;
     case StopReason::kKilled:
       return exit_status::kKilled;
+    case StopReason::kReset:
+      return exit_status::kReset;
   }
   return exit_status::kInternal;
 }
@@ -41,10 +43,11 @@ std::string table() {
       "  {:<4} triple fault\n"
       "  {:<4} guest error (memory with no RAM behind it)\n"
       "  {:<4} not modelled: the guest used a device or CPU mode forkscope does not model\n"
+      "  {:<4} guest reset (the i8042's RESET pulse: the guest asked to reboot)\n"
       "  {:<4} internal error (a forkscope bug)\n"
       "  {:<4} --max-cycles reached\n"
       "  {:<4} killed from gdb\n",
-      kSuccess, kBadInput, kHalted, kTripleFault, kGuestError, kUnimplemented, kInternal,
+      kSuccess, kBadInput, kHalted, kTripleFault, kGuestError, kUnimplemented, kReset, kInternal,
       kCycleLimit, kKilled);
 }
 
@@ -68,6 +71,8 @@ const char* stop_reason_name(StopReason r) {
       return "cycle limit";
     case StopReason::kKilled:
       return "killed";
+    case StopReason::kReset:
+      return "reset";
   }
   return "?";
 }

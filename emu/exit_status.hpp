@@ -28,6 +28,7 @@ constexpr int kTripleFault = 6;  // the chain and the last instructions on stder
 constexpr int kGuestError = 8;   // memory with no RAM behind it, a paging state not modelled
 constexpr int kUnimplemented =
     10;                        // a device or CPU mode forkscope does not model (base/severity.hpp)
+constexpr int kReset = 12;     // the guest pulsed RESET (i8042 command 0xfe): a reboot request
 constexpr int kInternal = 70;  // a forkscope bug (EX_SOFTWARE in sysexits.h)
 constexpr int kCycleLimit = 124;  // --max-cycles reached, as timeout(1) reports a timeout
 constexpr int kKilled = 130;      // gdb's `kill`: 128 + SIGINT, as a shell reports ^C

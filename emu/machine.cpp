@@ -51,6 +51,19 @@ Machine::Machine(MachineOptions opt)
         r.exit_status = exit_status_for(r.reason, v);
         s_.result = r;
         s_.request_stop(StopKind::kExit);
+      }),
+      cmos_(opt_.cpu_hz, opt_.ram_bytes),
+      port_b_(pit_),
+      i8042_([this] {
+        // RESET pulsed (devices/i8042.hpp question 5): the run ends at that OUT, as at a
+        // debug-exit write, with its own status (docs/exit-status.md).
+        if (s_.result) return;
+        s_.clock.now = io_.retire_clock;
+        s_.stats.instructions = io_.retire_insns;
+        fatal(StopReason::kReset,
+              fmt::format("guest reset: the i8042 pulsed RESET (port 0x64) at {}",
+                          where(io_.insn_addr)),
+              false);
       }) {
   if (opt_.cpu_hz < 1'000'000) throw std::invalid_argument("CPU clock must be at least 1 MHz");
   s_.clock.cpu_hz = opt_.cpu_hz;
@@ -64,6 +77,13 @@ Machine::Machine(MachineOptions opt)
   bus_.attach(0xA0, 2, &pic_.slave);
   bus_.attach(0xF4, 4, &debug_exit_);
   bus_.attach(0x3F8, 8, &uart_);
+  bus_.attach(0x60, 1, &i8042_.data_port());
+  bus_.attach(0x61, 1, &port_b_);
+  bus_.attach(0x64, 1, &i8042_.command_port());
+  bus_.attach(0x70, 2, &cmos_);
+  bus_.attach(0x80, 1, &post_);
+  i8042_.set_irq_handlers([this](bool level) { pic_.set_irq(1, level); },
+                          [this](bool level) { pic_.set_irq(12, level); });
 
   CpuHooks h;
   // The timing's hooks run on every block or instruction: Unicorn calls them directly (hot_hook).

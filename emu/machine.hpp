@@ -23,10 +23,14 @@
 #include <string>
 #include <vector>
 
+#include "devices/cmos_rtc.hpp"
 #include "devices/debug_exit.hpp"
+#include "devices/i8042.hpp"
 #include "devices/pic8259.hpp"
 #include "devices/pit8254.hpp"
 #include "devices/port_bus.hpp"
+#include "devices/post_port.hpp"
+#include "devices/system_port_b.hpp"
 #include "devices/uart16550.hpp"
 #include "emu/block_cache.hpp"
 #include "emu/block_timing.hpp"
@@ -198,6 +202,11 @@ class Machine {
   PicPair pic_;
   Uart16550 uart_;
   DebugExit debug_exit_;
+  // The rest of the PC Linux probes (issue 13); each header says what it models.
+  CmosRtc cmos_;
+  SystemPortB port_b_;
+  PostPort post_;
+  I8042 i8042_;
   // One of the two, by opt_.per_instruction; timing_ points at it.
   std::unique_ptr<BlockTiming> block_timing_;
   std::unique_ptr<InsnTiming> insn_timing_;

@@ -26,6 +26,7 @@ enum class StopReason : std::uint8_t {
   kHaltedNoIrq,    // HLT with IF=0, or with IF=1 and no device event ever due: status 4
   kGuestError,     // an access to memory with no RAM behind it: status 8
   kUnimplemented,  // the guest used a mode forkscope does not model (base/severity.hpp): status 10
+  kReset,          // the guest pulsed the CPU's RESET line (the i8042's 0xfe): status 12
   kInternal,       // a forkscope bug (FS_ASSERT, an unexpected exception): status 70
   kCycleLimit,     // --max-cycles reached: status 124, like timeout(1)
   kKilled,         // a debugger killed the run (gdb's `kill`): status 130, as a shell reports ^C

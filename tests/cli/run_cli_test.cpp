@@ -22,10 +22,10 @@ using fs::testing::test_kernel;
 
 namespace {
 
-constexpr int kOwn[] = {exit_status::kBadInput,      exit_status::kHalted,
-                        exit_status::kTripleFault,   exit_status::kGuestError,
-                        exit_status::kInternal,      exit_status::kCycleLimit,
-                        exit_status::kUnimplemented, exit_status::kKilled};
+constexpr int kOwn[] = {
+    exit_status::kBadInput,      exit_status::kHalted,   exit_status::kTripleFault,
+    exit_status::kGuestError,    exit_status::kInternal, exit_status::kCycleLimit,
+    exit_status::kUnimplemented, exit_status::kKilled,   exit_status::kReset};
 
 bool is_own(int status) {
   for (int s : kOwn)
