@@ -604,8 +604,8 @@ void Machine::hook_insn(std::uint32_t addr, std::uint32_t size) {
   have_cur_insn_ = true;
   if (insn_fast_) insn_fast_(insn_fast_ctx_, addr, clock_.now);
   for (auto& f : insn_observers_) f(addr, clock_.now);
-  if (result_) [[unlikely]]
-    return;  // an observer ended the run (kill): the instruction never runs
+  if (result_ || stop_kind_ != StopKind::kNone) [[unlikely]]
+    return;  // an observer ended the run (kill) or restored a snapshot: the instruction never runs
   clock_.now += cur_insn_.cycles;
   ++stats_.instructions;
   remember(nullptr, 1, addr);

@@ -94,6 +94,9 @@ struct DeliveryRecord {
   Cycles at = 0;
 };
 
+struct Snapshot;
+struct SnapshotFields;
+
 class Machine {
  public:
   explicit Machine(MachineOptions opt);
@@ -139,6 +142,11 @@ class Machine {
   bool write_physical(std::uint32_t phys, std::uint32_t linear, const void* data, std::size_t n);
   // Ends the run before the current instruction: run() returns kKilled with `message`.
   void kill(std::string message) { fatal(StopReason::kKilled, std::move(message), false); }
+  // emu/snapshot.hpp: the whole machine at this boundary (trace mode, inside an instruction
+  // observer), sharing the RAM pages unchanged since `base`; and back to one, abandoning the
+  // current instruction: the run goes on from the snapshot's boundary.
+  Snapshot snapshot(const Snapshot* base = nullptr) const;
+  void restore(const Snapshot& s);
 
   // Observers. Breakpoints must be added before run(); they fire before the instruction executes.
   void add_breakpoint(std::uint32_t addr, std::function<void(Machine&)> fn);
@@ -182,6 +190,7 @@ class Machine {
   const UnicornCpu& cpu() const { return *cpu_; }
 
  private:
+  friend struct SnapshotFields;  // emu/snapshot.cpp copies the run loop's state
   enum class StopKind : std::uint8_t { kNone, kBoundary, kArm, kFatal, kExit };
 
   // Hooks (called from inside the CPU run).
