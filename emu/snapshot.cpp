@@ -137,7 +137,9 @@ Snapshot Machine::snapshot(const Snapshot* base) const {
   const std::size_t n = page_count(ram_.size());
   if (base && base->ram.size() != n) base = nullptr;
   s.ram.resize(n);
+  const std::vector<bool> touched = ram_.touched_pages();
   for (std::size_t i = 0; i < n; ++i) {
+    if (!touched[i]) continue;  // never given a frame: zero
     const std::uint8_t* live = ram_.data() + i * kSnapshotPageSize;
     // Unchanged since `base`: share its page (or its zero page).
     if (base && !std::memcmp(live, page_bytes(base->ram[i]), kSnapshotPageSize)) {
@@ -166,7 +168,9 @@ void Machine::restore(const Snapshot& s) {
   if (s.ram.size() != page_count(ram_.size()) || !s.run_state)
     throw std::logic_error("Machine::restore: a snapshot of another machine");
   std::vector<std::uint32_t> changed;  // code translated from these pages is stale
+  const std::vector<bool> touched = ram_.touched_pages();
   for (std::size_t i = 0; i < s.ram.size(); ++i) {
+    if (!touched[i] && !s.ram[i]) continue;  // zero, and to stay zero
     std::uint8_t* live = ram_.data() + i * kSnapshotPageSize;
     const std::uint8_t* want = page_bytes(s.ram[i]);
     if (!std::memcmp(live, want, kSnapshotPageSize)) continue;

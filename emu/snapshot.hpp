@@ -16,13 +16,12 @@
 //    Restoring there abandons that instruction: the CPU stops before it, and the run goes on from
 //    the snapshot's boundary, whose observers are called again (the snapshot is of the machine,
 //    not of its observers). Elsewhere both throw std::logic_error.
-// 3. RAM: pages of 4 KiB, shared between snapshots. A snapshot taken against an earlier one
-// (`base`)
+// 3. RAM: pages of 4 KiB, shared between snapshots. One taken against an earlier one (`base`)
 //    shares every page that has not changed since (compared byte for byte: nothing has to track
 //    the guest's stores, which Unicorn makes straight into RAM) and copies the others; an all-zero
-//    page is no copy at all. Taking one reads the whole RAM once; restoring compares each page and
-//    writes only those that differ, so RAM the guest never touched stays untouched (a 3 GiB --ram
-//    costs what the guest used, emu/guest_ram.hpp).
+//    page is no copy at all. Taking one reads the pages the host has given frames to
+//    (GuestRam::touched_pages: a page never touched is zero without a look); restoring compares
+//    those and writes only the ones that differ. So a 3 GiB --ram costs what the guest used.
 // 4. Translated code: restoring drops the blocks translated from the pages whose bytes it changed
 //    (the others hold the same code), empties the TLB (the page tables may differ) and forkscope's
 //    own caches of the code page and paging registers. The decode caches check the live bytes at
