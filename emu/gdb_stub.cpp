@@ -241,7 +241,8 @@ bool write_linear(Machine& m, std::uint32_t linear, const std::vector<std::uint8
 // ---- the stub
 // --------------------------------------------------------------------------------------
 
-Stub::Stub(Machine& m, Transport& t, HistoryOptions reverse) : m_(m), ch_(t), history_(reverse) {
+Stub::Stub(Machine& m, Transport& t, HistoryOptions reverse, std::uint64_t first_stop)
+    : m_(m), ch_(t), first_stop_(first_stop), history_(reverse) {
   if (!m.options().per_instruction)
     throw std::logic_error("gdb stub: the machine must run per instruction");
   m.on_instruction([this](std::uint32_t eip, Cycles) { on_instruction(eip); });
@@ -254,6 +255,10 @@ void Stub::on_instruction(std::uint32_t eip) {
     if (replaying(eip, pos)) return;
   }
   history_.maybe_take(m_, pos);
+  if (first_stop_) [[unlikely]] {
+    if (m_.stats().instructions < first_stop_) return;  // gdb's first packets wait for the stop
+    first_stop_ = 0;
+  }
   std::uint8_t kinds = 0;  // of the breakpoints at eip
   if (!breakpoints_.empty()) [[unlikely]] {
     auto it = breakpoints_.find(eip);

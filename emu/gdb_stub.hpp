@@ -118,7 +118,11 @@ class Stub {
   // its first instruction and waits for gdb's commands. `reverse`: the snapshots reverse execution
   // replays from (interval 0, the default here: no reverse execution, and qSupported does not
   // offer it; `run --gdb` gives HistoryOptions's defaults).
-  Stub(Machine& m, Transport& t, HistoryOptions reverse = HistoryOptions{0, 0});
+  // `first_stop`: the guest first stops at the first boundary where stats().instructions is at
+  // least this (`forkscope replay --at SEQ`); until then it runs without reading the socket, and
+  // the snapshots of history are taken from its first instruction on.
+  Stub(Machine& m, Transport& t, HistoryOptions reverse = HistoryOptions{0, 0},
+       std::uint64_t first_stop = 0);
   // After Machine::run() returned: tells a still-connected gdb how the run ended: W (exit status)
   // for a guest exit or a final HLT, X (a signal) for a triple fault, guest error or cycle limit,
   // after an O packet with forkscope's message. Nothing after a kill.
@@ -157,8 +161,9 @@ class Stub {
   std::uint8_t stop_kinds_ = 0;             // the breakpoint kinds at the last stop's EIP
   bool swbreak_ = false, hwbreak_ = false;  // gdb understands these stop reasons (qSupported)
   bool attached_ = true;
-  bool stop_next_ = true;    // the first instruction, or a step
-  std::uint8_t signal_ = 5;  // of the last stop: SIGTRAP, or SIGINT after ^C
+  bool stop_next_ = true;         // the first instruction, or a step
+  std::uint64_t first_stop_ = 0;  // no stop, and no ^C poll, before this instruction count
+  std::uint8_t signal_ = 5;       // of the last stop: SIGTRAP, or SIGINT after ^C
   unsigned poll_countdown_ = kPollEvery;
   std::uint64_t stops_ = 0;
 

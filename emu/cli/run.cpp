@@ -299,7 +299,7 @@ int cmd_run(const RunOptions& opt) {
     HistoryOptions reverse;
     reverse.interval = opt.trace_file.empty() ? opt.snapshot_interval : 0;
     reverse.max_bytes = opt.snapshot_mem_mib << 20;
-    gdb_stub = std::make_unique<gdb::Stub>(*m, *gdb_conn, reverse);
+    gdb_stub = std::make_unique<gdb::Stub>(*m, *gdb_conn, reverse, opt.gdb_first_stop);
   }
   progress =
       std::make_unique<ProgressLine>(*m, !opt.quiet && !gdb_stub && isatty(STDERR_FILENO) == 1);

@@ -26,6 +26,9 @@ struct RunOptions {
   // reverse execution) and the MiB they may hold; defaults: HistoryOptions's.
   std::uint64_t snapshot_interval = 1'000'000;
   std::uint64_t snapshot_mem_mib = 256;
+  // Under --gdb, the guest first stops at this instruction (its sequence number in a trace) instead
+  // of the first: `forkscope replay --at` (emu/cli/replay.hpp). Not an option of `run`.
+  std::uint64_t gdb_first_stop = 0;
 };
 
 // --serial-input is read whole before the run (its timing must not depend on the host): at most
