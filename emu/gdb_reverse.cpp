@@ -26,6 +26,12 @@ void Stub::history_changed() {
 }
 
 Stub::Next Stub::reverse_step() {
+  if (!m_.at_snapshot_point()) {
+    // An instruction the run loop runs itself (MOV DRn, I/O above IOPL): the CPU is not running
+    // here to be stopped and sent back. A step forward gets past it.
+    ch_.send("E01");
+    return Next::kServe;
+  }
   const std::uint64_t here = position();
   const auto entry = here ? history_.index_at_or_before(here - 1) : std::nullopt;
   if (!entry) {
@@ -43,6 +49,7 @@ Stub::Next Stub::reverse_step() {
 }
 
 Stub::Next Stub::reverse_continue() {
+  if (!m_.at_snapshot_point()) return reverse_step();  // the same refusal
   const std::uint64_t here = position();
   const auto entry = here ? history_.index_at_or_before(here - 1) : std::nullopt;
   if (!entry) return reverse_step();  // the same "no more history" stop

@@ -9,85 +9,73 @@
 
 namespace fs {
 
-// Machine's run-loop state, field for field: what the next hook_insn call reads.
+// Machine's run-loop state: what the next instruction hook reads.
 struct SnapshotFields {
-  Clock clock;
-  MachineStats stats;
-  std::uint64_t tlb_flushes = 0;
-  Cycles deadline = kNever;
-  bool irq_line = false;
-  Machine::Pending pending = Machine::Pending::kNone;
-  std::uint32_t pending_fallthrough = 0;
-  std::uint16_t pending_extra = 0;
-  unsigned pending_cpl = 0;
+  RunState run;  // clock, stats, deadline, INT line, pending transfer cost, recent code
+  DebugRegisters dr;
+  std::uint32_t data_hits = 0;
+  Intercept intercept;
+  // The trace-mode timing's current instruction and the RDTSC fix-up in flight.
   DecodedInsn cur_insn{};
   RegMask cur_writes = kAllFastRegs;
   Cycles cur_insn_clock = 0;
   std::uint32_t rdtsc_after = 0;
   Cycles rdtsc_value = 0;
+  IoSlot io;
   std::string unmapped_why;
   bool unmapped_fetch = false;
   std::uint32_t fetch_limit = 0;
-  std::uint32_t exit_value = 0;
-  std::array<Machine::Recent, 32> recent{};
-  std::size_t recent_pos = 0;
-  Machine::Intercept intercept;
-  DebugRegisters dr;
-  std::uint32_t data_hits = 0;
+
+  // The instruction hook is showing an instruction to the observers.
+  static bool observing(const InsnTiming& t) { return t.have_cur_insn_; }
 
   static SnapshotFields of(const Machine& m) {
     SnapshotFields f;
-    f.clock = m.clock_;
-    f.stats = m.stats_;
-    f.tlb_flushes = m.tlb_flushes_;
-    f.deadline = m.deadline_;
-    f.irq_line = m.irq_line_;
-    f.pending = m.pending_;
-    f.pending_fallthrough = m.pending_fallthrough_;
-    f.pending_extra = m.pending_extra_;
-    f.pending_cpl = m.pending_cpl_;
-    f.cur_insn = m.cur_insn_;
-    f.cur_writes = m.cur_writes_;
-    f.cur_insn_clock = m.cur_insn_clock_;
-    f.rdtsc_after = m.rdtsc_after_;
-    f.rdtsc_value = m.rdtsc_value_;
+    f.run = m.s_;
+    f.dr = m.ix_.dr;
+    f.data_hits = m.ix_.data_hits;
+    f.intercept = m.ix_.pending;
+    const InsnTiming& t = *m.insn_timing_;
+    f.cur_insn = t.cur_insn_;
+    f.cur_writes = t.cur_writes_;
+    f.cur_insn_clock = t.cur_insn_clock_;
+    f.rdtsc_after = t.rdtsc_after_;
+    f.rdtsc_value = t.rdtsc_value_;
+    f.io = m.io_;
     f.unmapped_why = m.unmapped_why_;
     f.unmapped_fetch = m.unmapped_fetch_;
     f.fetch_limit = m.fetch_limit_;
-    f.exit_value = m.exit_value_;
-    f.recent = m.recent_;
-    f.recent_pos = m.recent_pos_;
-    f.intercept = m.intercept_;
-    f.dr = m.dr_;
-    f.data_hits = m.data_hits_;
     return f;
   }
 
-  void into(Machine& m) const {
-    m.clock_ = clock;
-    m.stats_ = stats;
-    m.tlb_flushes_ = tlb_flushes;
-    m.deadline_ = deadline;
-    m.irq_line_ = irq_line;
-    m.pending_ = pending;
-    m.pending_fallthrough_ = pending_fallthrough;
-    m.pending_extra_ = pending_extra;
-    m.pending_cpl_ = pending_cpl;
-    m.cur_insn_ = cur_insn;
-    m.cur_writes_ = cur_writes;
-    m.cur_insn_clock_ = cur_insn_clock;
-    m.rdtsc_after_ = rdtsc_after;
-    m.rdtsc_value_ = rdtsc_value;
+  // Into `m`, as the boundary of `eip` was when the snapshot was taken: it had been through the
+  // instruction hook's checks up to the observers, so the next hook call there must find it so
+  // (the previous instruction's variable cost, TLB flush and RDTSC fix-up already settled, an
+  // instruction forkscope checks already let pass).
+  void into(Machine& m, std::uint32_t eip) const {
+    UnicornCpu* cpu = m.s_.cpu;
+    const Cycles max_cycles = m.s_.max_cycles;
+    m.s_ = run;
+    m.s_.cpu = cpu;
+    m.s_.max_cycles = max_cycles;
+    m.ix_.dr = dr;
+    m.ix_.data_hits = data_hits;
+    m.ix_.pending = intercept;
+    m.ix_.pass = eip;
+    InsnTiming& t = *m.insn_timing_;
+    t.cur_insn_ = cur_insn;
+    t.cur_writes_ = cur_writes;
+    t.cur_insn_clock_ = cur_insn_clock;
+    t.have_cur_insn_ = false;
+    t.rdtsc_after_ = rdtsc_after;
+    t.rdtsc_value_ = rdtsc_value;
+    m.io_ = io;
     m.unmapped_why_ = unmapped_why;
     m.unmapped_fetch_ = unmapped_fetch;
     if (m.fetch_limit_ != fetch_limit) m.cpu_->set_fetch_limit(fetch_limit);
     m.fetch_limit_ = fetch_limit;
-    m.exit_value_ = exit_value;
-    m.recent_ = recent;
-    m.recent_pos_ = recent_pos;
-    m.intercept_ = intercept;
-    m.dr_ = dr;
-    m.data_hits_ = data_hits;
+    m.code_.invalidate();  // the paging registers come back with the CPU
+    m.sync_breakpoints();  // the data-breakpoint hooks of the restored DR7
   }
 };
 
@@ -102,12 +90,6 @@ const std::uint8_t* page_bytes(const std::shared_ptr<const RamPage>& p) {
 // RAM is a whole number of 4 KiB pages (emu/ram_size.hpp: kRamGranule).
 std::size_t page_count(std::size_t ram_bytes) {
   return ram_bytes / kSnapshotPageSize;
-}
-
-void require_observer_point(const Machine& m, bool observing, const char* what) {
-  if (!m.options().per_instruction || !observing)
-    throw std::logic_error(std::string("Machine::") + what +
-                           ": only inside an instruction observer in trace mode");
 }
 
 }  // namespace
@@ -127,12 +109,20 @@ std::optional<std::size_t> first_differing_page(const Snapshot& s,
   return std::nullopt;
 }
 
+bool Machine::at_snapshot_point() const {
+  // Inside an instruction observer called by the instruction hook (not for an instruction the run
+  // loop runs itself, emu/machine_intercept.cpp: the CPU is not running there to be stopped).
+  return insn_timing_ && SnapshotFields::observing(*insn_timing_) && !s_.result &&
+         s_.stop_kind == StopKind::kNone;
+}
+
 Snapshot Machine::snapshot(const Snapshot* base) const {
-  require_observer_point(*this, have_cur_insn_ && !result_, "snapshot");
+  if (!at_snapshot_point())
+    throw std::logic_error("Machine::snapshot: only inside an instruction observer in trace mode");
   Snapshot s;
-  s.instructions = stats_.instructions;
-  s.cycles = clock_.now;
-  s.eip = cur_insn_.addr;
+  s.instructions = s_.stats.instructions;
+  s.cycles = s_.clock.now;
+  s.eip = insn_timing_->current().addr;
   s.cpu = cpu_->save_context();
   const std::size_t n = page_count(ram_.size());
   if (base && base->ram.size() != n) base = nullptr;
@@ -164,7 +154,8 @@ Snapshot Machine::snapshot(const Snapshot* base) const {
 }
 
 void Machine::restore(const Snapshot& s) {
-  require_observer_point(*this, have_cur_insn_ && !result_, "restore");
+  if (!at_snapshot_point())
+    throw std::logic_error("Machine::restore: only inside an instruction observer in trace mode");
   if (s.ram.size() != page_count(ram_.size()) || !s.run_state)
     throw std::logic_error("Machine::restore: a snapshot of another machine");
   std::vector<std::uint32_t> changed;  // code translated from these pages is stale
@@ -183,22 +174,10 @@ void Machine::restore(const Snapshot& s) {
   uart_.restore(s.uart);
   debug_exit_.restore_writes(s.debug_exit_writes);
   bus_.restore_unclaimed(s.unclaimed_reads, s.unclaimed_writes);
-  s.run_state->into(*this);
-  // The boundary the snapshot was taken at had been through hook_insn's checks up to the
-  // observers: the next hook_insn call, at the same EIP, must find it so (the previous
-  // instruction's variable cost, TLB flush and RDTSC fix-up already settled, an instruction
-  // forkscope checks already let pass).
-  have_cur_insn_ = false;
-  intercept_pass_ = s.eip;
-  block_ = nullptr;
-  arm_addr_ = 0;
-  armed_addr_ = 0;
-  code_regs_valid_ = false;
-  code_page_valid_ = false;
-  sync_breakpoints();  // the data-breakpoint hooks of the restored DR7
+  s.run_state->into(*this, s.eip);
   // The CPU last: it stops before the current instruction, which the hook then abandons.
   cpu_->restore_context(s.cpu, std::move(changed));
-  request_stop(StopKind::kBoundary);
+  s_.request_stop(StopKind::kBoundary);
 }
 
 }  // namespace fs

@@ -15,7 +15,9 @@
 //    (Machine::on_instruction): the boundary before the observed instruction, which has not run.
 //    Restoring there abandons that instruction: the CPU stops before it, and the run goes on from
 //    the snapshot's boundary, whose observers are called again (the snapshot is of the machine,
-//    not of its observers). Elsewhere both throw std::logic_error.
+//    not of its observers). Elsewhere both throw std::logic_error (Machine::at_snapshot_point
+//    says; not for an instruction the run loop runs itself, MOV DRn or I/O above IOPL, since the
+//    CPU is not running there to be stopped).
 // 3. RAM: pages of 4 KiB, shared between snapshots. One taken against an earlier one (`base`)
 //    shares every page that has not changed since (compared byte for byte: nothing has to track
 //    the guest's stores, which Unicorn makes straight into RAM) and copies the others; an all-zero

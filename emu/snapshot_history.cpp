@@ -8,7 +8,7 @@
 namespace fs {
 
 void SnapshotHistory::maybe_take(const Machine& m, std::uint64_t position) {
-  if (opt_.interval == 0) return;
+  if (opt_.interval == 0 || !m.at_snapshot_point()) return;
   if (!entries_.empty() && position < entries_.back().position + opt_.interval) return;
   take(m, position);
 }
@@ -16,7 +16,7 @@ void SnapshotHistory::maybe_take(const Machine& m, std::uint64_t position) {
 void SnapshotHistory::restart(const Machine& m, std::uint64_t position) {
   entries_.clear();
   bytes_ = 0;
-  if (opt_.interval != 0) take(m, position);
+  if (opt_.interval != 0 && m.at_snapshot_point()) take(m, position);
 }
 
 void SnapshotHistory::take(const Machine& m, std::uint64_t position) {

@@ -34,7 +34,7 @@ MachineOptions options(std::string* console) {
 // One instruction boundary as an observer sees it: every register Reg names (EAX .. CR4), the
 // cycle count and the instruction count.
 struct Boundary {
-  std::array<std::uint32_t, 20> regs{};
+  std::array<std::uint32_t, 22> regs{};
   Cycles cycles = 0;
   std::uint64_t instructions = 0;
   bool operator==(const Boundary&) const = default;
