@@ -102,6 +102,9 @@ class Pic8259 : public IoDevice {
   const char* name() const override { return master_ ? "pic8259-master" : "pic8259-slave"; }
 
   const State& state() const { return s_; }
+  // Takes the chip back to `s` (a machine snapshot, emu/snapshot.hpp). Calls no on_int_change: the
+  // cascade's other chip is restored with it.
+  void restore(const State& s) { s_ = s; }
 
  private:
   void changed();

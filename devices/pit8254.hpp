@@ -102,6 +102,17 @@ class Pit8254 : public IoDevice {
   Cycles cycle_of_tick(std::uint64_t tick) const;  // first cycle whose tick is >= `tick`
 
   const Counter& counter(int channel) const { return ch_[channel]; }
+  // Everything the chip holds, for a machine snapshot (emu/snapshot.hpp). restore() fires no OUT
+  // edge: the PIC's input levels are restored with it. Warnings already printed stay printed.
+  struct State {
+    std::array<Counter, 3> ch{};
+    Cycles last_now = 0;
+  };
+  State state() const { return State{ch_, last_now_}; }
+  void restore(const State& s) {
+    ch_ = s.ch;
+    last_now_ = s.last_now;
+  }
   // Every warning printed so far ("pit8254: what (value)"), one per kind.
   const std::vector<std::string>& warnings() const { return warn_.printed(); }
 

@@ -241,14 +241,24 @@ bool write_linear(Machine& m, std::uint32_t linear, const std::vector<std::uint8
 // ---- the stub
 // --------------------------------------------------------------------------------------
 
-Stub::Stub(Machine& m, Transport& t) : m_(m), ch_(t) {
+Stub::Stub(Machine& m, Transport& t, HistoryOptions reverse, std::uint64_t first_stop)
+    : m_(m), ch_(t), first_stop_(first_stop), history_(reverse) {
   if (!m.options().per_instruction)
     throw std::logic_error("gdb stub: the machine must run per instruction");
   m.on_instruction([this](std::uint32_t eip, Cycles) { on_instruction(eip); });
 }
 
 void Stub::on_instruction(std::uint32_t eip) {
+  const std::uint64_t pos = position_++;
   if (!attached_) return;
+  if (replay_ != Replay::kNone) [[unlikely]] {
+    if (replaying(eip, pos)) return;
+  }
+  history_.maybe_take(m_, pos);
+  if (first_stop_) [[unlikely]] {
+    if (m_.stats().instructions < first_stop_) return;  // gdb's first packets wait for the stop
+    first_stop_ = 0;
+  }
   std::uint8_t kinds = 0;  // of the breakpoints at eip
   if (!breakpoints_.empty()) [[unlikely]] {
     auto it = breakpoints_.find(eip);
@@ -313,7 +323,8 @@ std::string Stub::stop_reply() const {
   // already: without them gdb may move EIP back by one when EIP - 1 holds a breakpoint too, as it
   // would after an int3.
   std::string why;
-  if (signal_ == 5 && (stop_kinds_ & kSoftware) && swbreak_) why = "swbreak:;";
+  if (at_history_begin_) why = "replaylog:begin;";  // GDB manual E.3: no history before this
+  if (signal_ == 5 && why.empty() && (stop_kinds_ & kSoftware) && swbreak_) why = "swbreak:;";
   if (signal_ == 5 && why.empty() && (stop_kinds_ & kHardware) && hwbreak_) why = "hwbreak:;";
   return fmt::format("T{:02x}{}thread:01;", signal_, why);
 }
@@ -396,6 +407,7 @@ std::string Stub::resume(std::string_view addr, bool step) {
     if (!a || *a != m_.reg(Reg::kEip)) return "E01";  // would move EIP (open question 3)
   }
   stop_next_ = step;
+  at_history_begin_ = false;
   return {};
 }
 
@@ -411,15 +423,21 @@ Stub::Next Stub::handle(const std::string& p) {
       return reply(stop_reply());
     case 'g':
       return reply(read_registers());
-    case 'G':
-      return reply(write_registers(args));
+    case 'G': {
+      const std::string r = write_registers(args);
+      if (r == "OK") history_changed();
+      return reply(r);
+    }
     case 'p': {
       auto r = parse_hex(args);
       if (!r || *r >= kNumRegs) return reply("E01");
       return reply(register_hex(m_, *r));
     }
-    case 'P':
-      return reply(write_register(args));
+    case 'P': {
+      const std::string r = write_register(args);
+      if (r == "OK") history_changed();
+      return reply(r);
+    }
     case 'm': {
       std::uint32_t addr, len;
       if (!parse_addr_len(args, addr, len)) return reply("E01");
@@ -441,7 +459,9 @@ Stub::Next Stub::handle(const std::string& p) {
         bytes.assign(data.begin(), data.end());  // already unescaped by the channel
       }
       if (bytes.size() != len) return reply("E01");
-      return reply(write_linear(m_, addr, bytes) ? "OK" : "E14");
+      if (!write_linear(m_, addr, bytes)) return reply("E14");
+      history_changed();
+      return reply("OK");
     }
     case 'c':
     case 's':
@@ -473,6 +493,11 @@ Stub::Next Stub::handle(const std::string& p) {
       }
       return reply("OK");
     }
+    case 'b':
+      // bs, bc: reverse step and continue (open question 8), when offered in qSupported.
+      if (reverse_enabled() && args == "s") return reverse_step();
+      if (reverse_enabled() && args == "c") return reverse_continue();
+      return reply("");
     case 'k':
       // No reply (the manual's "kill request"): the run ends before this instruction.
       m_.kill(fmt::format("killed by gdb at {:04x}:{:08x} <{}>", m_.reg(Reg::kCs),
@@ -488,8 +513,9 @@ Stub::Next Stub::handle(const std::string& p) {
       if (p.starts_with("qSupported")) {
         swbreak_ = p.find("swbreak+") != std::string::npos;
         hwbreak_ = p.find("hwbreak+") != std::string::npos;
-        return reply(fmt::format("PacketSize={:x};qXfer:features:read+{}{}", Channel::kMaxPacket,
-                                 swbreak_ ? ";swbreak+" : "", hwbreak_ ? ";hwbreak+" : ""));
+        return reply(fmt::format("PacketSize={:x};qXfer:features:read+{}{}{}", Channel::kMaxPacket,
+                                 swbreak_ ? ";swbreak+" : "", hwbreak_ ? ";hwbreak+" : "",
+                                 reverse_enabled() ? ";ReverseStep+;ReverseContinue+" : ""));
       }
       if (p.starts_with("qXfer:features:read:"))
         return reply(features_read(std::string_view(p).substr(20)));

@@ -32,6 +32,11 @@
 // 7. gdb writes code: the write drops the CPU's translations of those bytes, but the block being
 //    executed (the instruction at EIP and the rest of its translated block) runs as it was
 //    translated; the new bytes run from the next fetch of their address.
+// 8. Reverse execution (`bs`, `bc`; emu/gdb_reverse.cpp, docs/gdb.md "Reverse debugging"): the stub
+//    keeps snapshots of the machine (emu/snapshot_history.hpp) and goes back by replaying forward
+//    from the nearest earlier one, to the boundary before (reverse-stepi) or to the last breakpoint
+//    hit before the current boundary (reverse-continue, found by a replay that records the hits).
+//    A write by gdb (register or memory) starts history again at that boundary.
 #pragma once
 
 #include <cstddef>
@@ -41,6 +46,8 @@
 #include <string_view>
 #include <unordered_map>
 #include <vector>
+
+#include "emu/snapshot_history.hpp"
 
 namespace fs {
 
@@ -108,14 +115,23 @@ class Stub {
   static constexpr unsigned kPollEvery = 4096;
 
   // Installs the instruction observer on `m` (which must run per instruction); the guest stops at
-  // its first instruction and waits for gdb's commands.
-  Stub(Machine& m, Transport& t);
+  // its first instruction and waits for gdb's commands. `reverse`: the snapshots reverse execution
+  // replays from (interval 0, the default here: no reverse execution, and qSupported does not
+  // offer it; `run --gdb` gives HistoryOptions's defaults).
+  // `first_stop`: the guest first stops at the first boundary where stats().instructions is at
+  // least this (`forkscope replay --at SEQ`); until then it runs without reading the socket, and
+  // the snapshots of history are taken from its first instruction on.
+  Stub(Machine& m, Transport& t, HistoryOptions reverse = HistoryOptions{0, 0},
+       std::uint64_t first_stop = 0);
   // After Machine::run() returned: tells a still-connected gdb how the run ended: W (exit status)
   // for a guest exit or a final HLT, X (a signal) for a triple fault, guest error or cycle limit,
   // after an O packet with forkscope's message. Nothing after a kill.
   void finish(const RunResult& r);
   bool attached() const { return attached_; }
   std::uint64_t stops() const { return stops_; }
+  // The boundaries the guest has passed (open question 8's positions): the current one's index.
+  std::uint64_t position() const { return position_ ? position_ - 1 : 0; }
+  const SnapshotHistory& history() const { return history_; }
 
  private:
   enum class Next : std::uint8_t { kServe, kResume, kGone };
@@ -130,6 +146,13 @@ class Stub {
   void write(unsigned r, const std::uint8_t* v);
   void monitor_command(std::string_view hex);
   std::string resume(std::string_view addr, bool step);
+  // emu/gdb_reverse.cpp (open question 8).
+  bool replaying(std::uint32_t eip, std::uint64_t pos);  // true: this boundary is the replay's
+  Next reverse_step();
+  Next reverse_continue();
+  void go_back_to(std::size_t entry);  // restore a snapshot; the replay goes on from it
+  void history_changed();              // gdb wrote to the machine
+  bool reverse_enabled() const { return history_.options().interval != 0; }
 
   Machine& m_;
   Channel ch_;
@@ -138,10 +161,24 @@ class Stub {
   std::uint8_t stop_kinds_ = 0;             // the breakpoint kinds at the last stop's EIP
   bool swbreak_ = false, hwbreak_ = false;  // gdb understands these stop reasons (qSupported)
   bool attached_ = true;
-  bool stop_next_ = true;    // the first instruction, or a step
-  std::uint8_t signal_ = 5;  // of the last stop: SIGTRAP, or SIGINT after ^C
+  bool stop_next_ = true;         // the first instruction, or a step
+  std::uint64_t first_stop_ = 0;  // no stop, and no ^C poll, before this instruction count
+  std::uint8_t signal_ = 5;       // of the last stop: SIGTRAP, or SIGINT after ^C
   unsigned poll_countdown_ = kPollEvery;
   std::uint64_t stops_ = 0;
+
+  // Reverse execution (open question 8).
+  SnapshotHistory history_;
+  std::uint64_t position_ = 0;  // boundaries seen: the next one's index
+  enum class Replay : std::uint8_t {
+    kNone,
+    kTo,    // replaying to boundary replay_end_, where the guest stops
+    kScan,  // replaying snapshot scan_entry_'s stretch up to replay_end_, noting breakpoint hits
+  } replay_ = Replay::kNone;
+  std::uint64_t replay_end_ = 0;
+  std::size_t scan_entry_ = 0;
+  std::optional<std::uint64_t> scan_hit_;  // the last hit in the stretch so far
+  bool at_history_begin_ = false;          // the stop reply says replaylog:begin
 };
 
 }  // namespace gdb

@@ -69,8 +69,8 @@ void InsnTiming::on_insn(std::uint32_t addr, std::uint32_t size) {
   cur_insn_clock_ = s_.clock.now;
   have_cur_insn_ = true;
   observers_.instruction(addr, s_.clock.now);
-  if (s_.result) [[unlikely]]
-    return;  // an observer ended the run (kill): the instruction never runs
+  if (s_.result || s_.stop_kind != StopKind::kNone) [[unlikely]]
+    return;  // an observer ended the run (kill) or restored a snapshot: the instruction never runs
   s_.clock.now += cur_insn_.cycles;
   ++s_.stats.instructions;
   s_.remember(nullptr, 1, addr);

@@ -40,6 +40,7 @@ class InsnTiming final : public Timing {
   void rewind_to(std::uint32_t eip) override;
 
  private:
+  friend struct SnapshotFields;  // emu/snapshot.cpp: the RDTSC fix-up in flight, the current insn
   // Decoded instructions by address, each checked against the live bytes (code can change under
   // the same address): the first `size` bytes (as Unicorn reports the instruction's size), as
   // little-endian words zero past `size`: the first 8 in the slot, the rest (instructions longer

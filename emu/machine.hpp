@@ -71,6 +71,9 @@ struct MachineOptions {
 // What COM1's far end sends for `input`: the bytes, then ^D (two when the last line is unended).
 std::vector<std::uint8_t> serial_input_with_eof(std::vector<std::uint8_t> input);
 
+struct Snapshot;
+struct SnapshotFields;
+
 class Machine {
  public:
   explicit Machine(MachineOptions opt);
@@ -116,6 +119,13 @@ class Machine {
   bool write_physical(std::uint32_t phys, std::uint32_t linear, const void* data, std::size_t n);
   // Ends the run before the current instruction: run() returns kKilled with `message`.
   void kill(std::string message) { fatal(StopReason::kKilled, std::move(message), false); }
+  // emu/snapshot.hpp: the whole machine at this boundary (trace mode, inside an instruction
+  // observer called from the CPU run: at_snapshot_point()), sharing the RAM pages unchanged since
+  // `base`; and back to one, abandoning the current instruction: the run goes on from the
+  // snapshot's boundary.
+  bool at_snapshot_point() const;
+  Snapshot snapshot(const Snapshot* base = nullptr) const;
+  void restore(const Snapshot& s);
 
   // Observers. Breakpoints must be added before run(); they fire before the instruction executes.
   void add_breakpoint(std::uint32_t addr, std::function<void(Machine&)> fn);
@@ -161,6 +171,7 @@ class Machine {
   const UnicornCpu& cpu() const { return *cpu_; }
 
  private:
+  friend struct SnapshotFields;  // emu/snapshot.cpp copies the run loop's state
   // Hooks Unicorn calls from inside a CPU run that are not the timing's (emu/timing.hpp).
   void hook_interrupt(std::uint32_t vector);
   std::uint32_t hook_port_in(std::uint16_t port, unsigned size);

@@ -198,6 +198,45 @@ struct UnicornCpu::Impl {
     m->guarded([&] { m->step_fn(); });
   }
 
+  bool running = false;  // inside uc_emu_start (run())
+  // restore_context from a hook: done again once the CPU has stopped.
+  struct Restore {
+    CpuContext context;
+    std::vector<std::uint32_t> changed_pages;
+  };
+  std::optional<Restore> restore_after_run;
+  void load(const CpuContext& c) {
+    if (c.bytes.size() != uc_context_size(uc))
+      throw std::logic_error("unicorn: restore_context: a context from another engine");
+    std::memcpy(ctx, c.bytes.data(), c.bytes.size());
+    check(uc_context_restore(uc, ctx), "context_restore");
+  }
+  // WORKAROUND(unicorn 2.1.1): no API drops translations by physical address, and UC_CTL_TB_FLUSH
+  // zeroes the whole translation buffer (tcg_region_assign's memset, ~0.2 s and its pages
+  // faulted in every time). uc_ctl_remove_cache takes a linear address, translated once at its
+  // start (see invalidate_code): with CR0.PG clear, linear is physical. So paging is switched off
+  // for the drop; the context loaded next sets CR0 (and everything else) back. Pinned by "unicorn:
+  // with paging off, remove_cache at a physical address drops code translated under paging".
+  void drop_code(const std::vector<std::uint32_t>& pages) {
+    if (pages.empty()) return;
+    std::uint32_t cr0 = 0;
+    check(uc_reg_read(uc, UC_X86_REG_CR0, &cr0), "CR0 read");
+    constexpr std::uint32_t kPG = 1u << 31;
+    if (cr0 & kPG) {
+      cr0 &= ~kPG;
+      check(uc_reg_write(uc, UC_X86_REG_CR0, &cr0), "CR0 write");
+    }
+    for (std::uint32_t p : pages)
+      check(uc_ctl_remove_cache(uc, p, std::uint64_t{p} + 4096), "drop translations");
+  }
+  void restore(const CpuContext& c, const std::vector<std::uint32_t>& changed_pages) {
+    drop_code(changed_pages);
+    load(c);
+    // The TLB maps linear addresses under the page tables of the state left behind (a full TLB
+    // flush also empties QEMU's virtual-address jump cache).
+    check(uc_ctl_flush_tlb(uc), "flush TLB");
+  }
+
   uc_context* saved() {
     check(uc_context_save(uc, ctx), "context_save");
     return ctx;
@@ -257,8 +296,16 @@ UnicornCpu::~UnicornCpu() {
 CpuRunResult UnicornCpu::run(std::uint32_t start_eip) {
   // `until` is a 64-bit address no 32-bit EIP can equal: we stop only through hooks, HLT or errors.
   // (Never the `timeout` argument: it starts a host thread and reads host time.)
+  impl_->running = true;
   uc_err e = uc_emu_start(impl_->uc, start_eip, ~0ull, 0, 0);
+  impl_->running = false;
   failed_ = false;
+  if (impl_->restore_after_run) {
+    auto r = std::move(*impl_->restore_after_run);
+    impl_->restore_after_run.reset();
+    impl_->restore(r.context, r.changed_pages);
+    e = UC_ERR_OK;  // a stop of ours
+  }
   if (impl_->failure) std::rethrow_exception(std::exchange(impl_->failure, nullptr));
   CpuRunResult r;
   switch (e) {
@@ -289,6 +336,23 @@ void UnicornCpu::fail(std::exception_ptr e) {
 
 void UnicornCpu::stop() {
   uc_emu_stop(impl_->uc);
+}
+
+CpuContext UnicornCpu::save_context() const {
+  uc_context* c = impl_->saved();
+  const auto* p = reinterpret_cast<const std::uint8_t*>(c);
+  return CpuContext{std::vector<std::uint8_t>(p, p + uc_context_size(impl_->uc))};
+}
+
+void UnicornCpu::restore_context(const CpuContext& c, std::vector<std::uint32_t> changed_pages) {
+  disarm_stop();
+  if (impl_->running) {
+    impl_->load(c);  // for the registers read before the CPU stops
+    impl_->restore_after_run = Impl::Restore{c, std::move(changed_pages)};
+    uc_emu_stop(impl_->uc);
+    return;
+  }
+  impl_->restore(c, changed_pages);
 }
 
 std::uint32_t UnicornCpu::reg(Reg r) const {

@@ -31,6 +31,15 @@ enum class CpuExit : std::uint8_t {
   kOtherError,
 };
 
+// The CPU state Unicorn keeps, as uc_context_save copies it: QEMU's CPUX86State up to `retaddr`
+// (every register with its hidden segment state, the control, debug and descriptor-table registers,
+// hflags with the STI/MOV SS shadow, the lazy flags, the FPU). Opaque bytes, valid on the engine
+// that saved them; copyable, so a machine snapshot holds one (emu/snapshot.hpp).
+struct CpuContext {
+  std::vector<std::uint8_t> bytes;  // the whole uc_context, header included
+  bool operator==(const CpuContext&) const = default;
+};
+
 struct CpuRunResult {
   CpuExit exit = CpuExit::kStopped;
   std::string error;  // uc_strerror text for the error kinds
@@ -83,6 +92,17 @@ class UnicornCpu {
   bool failed() const { return failed_; }
   void
   stop();  // from inside a hook: stop before the current instruction (code/stop hooks) or block
+
+  // The whole CPU state (emu/snapshot.hpp). Inside a hook it is the state before the current
+  // instruction, as the registers read there are.
+  CpuContext save_context() const;
+  // Loads `c` (saved on this engine), drops the code translated from the physical pages
+  // `changed_pages` (their addresses: the caller rewrote their bytes behind the CPU's back) and
+  // empties the TLB (the page tables may differ). From inside a hook the CPU also stops before the
+  // current instruction, and all this is done again once uc_emu_start has returned (QEMU may write
+  // back registers it held across the hook, and must not drop the block it is running): the next
+  // run() starts at `c`'s EIP.
+  void restore_context(const CpuContext& c, std::vector<std::uint32_t> changed_pages);
 
   std::uint32_t reg(Reg r) const;
   // The first n registers of Reg's order (EAX .. CR4) in one uc_reg_read_batch (TR's selector and

@@ -876,3 +876,166 @@ TEST_CASE("gdb stub: in ring 3, info task is the process's and info tlb shows a 
   REQUIRE(phys.has_value());
   CHECK(out[1].find(fmt::format(", physical {:#010x}, user ", *phys)) != std::string::npos);
 }
+
+TEST_CASE("gdb stub: bs goes back one boundary at a time, bc to the last breakpoint hit",
+          "[gdb_stub]") {
+  // A plain run's console, to show the replays print nothing twice.
+  std::string plain_console;
+  {
+    MachineOptions o = options(&plain_console);
+    o.cmdline = "init=forktest";
+    Machine plain(o);
+    plain.load(kernel());
+    plain.run();
+  }
+  std::string console;
+  MachineOptions o = options(&console);
+  o.cmdline = "init=forktest";
+  Machine m(o);
+  m.load(kernel());
+  const std::uint32_t rff = sym(m, "ret_from_fork");
+  ScriptTransport t;
+  // A snapshot every 20 000 boundaries: the steps back replay from one well before them.
+  gdb::Stub stub(m, t, HistoryOptions{20'000, 64ull << 20});
+  struct At {
+    std::string g;
+    std::uint64_t instructions;
+    Cycles cycles;
+    std::uint64_t position;
+  };
+  auto here = [&](const std::string& g) {
+    return At{g, m.stats().instructions, m.clock().now, stub.position()};
+  };
+  auto same = [](const At& a, const At& b) {
+    CHECK(a.g == b.g);
+    CHECK(a.instructions == b.instructions);
+    CHECK(a.cycles == b.cycles);
+    CHECK(a.position == b.position);
+  };
+  std::vector<At> forward;  // the second hit of ret_from_fork, then five steps
+  std::optional<At> first_hit;
+  std::uint32_t boot_eip = 0;
+  auto g_of = [](ScriptTransport& s) {
+    auto r = s.replies();
+    REQUIRE(!r.empty());
+    return r.back();
+  };
+  t.steps.push_back([&](ScriptTransport& s) {
+    boot_eip = m.reg(Reg::kEip);
+    s.send("qSupported:swbreak+");
+    s.send(fmt::format("Z0,{:x},1", rff));
+    s.send("c");
+  });
+  t.steps.push_back([&](ScriptTransport& s) {
+    auto r = s.replies();
+    CHECK(r == std::vector<std::string>{
+                   "PacketSize=1000;qXfer:features:read+;swbreak+;ReverseStep+;ReverseContinue+",
+                   "OK", "T05swbreak:;thread:01;"});
+    s.send("g");
+  });
+  t.steps.push_back([&](ScriptTransport& s) {
+    first_hit = here(g_of(s));
+    s.send("c");  // on to the second fork's child
+  });
+  t.steps.push_back([&](ScriptTransport& s) {
+    CHECK(s.replies() == std::vector<std::string>{"T05swbreak:;thread:01;"});
+    s.send("g");
+  });
+  t.steps.push_back([&](ScriptTransport& s) {
+    forward.push_back(here(g_of(s)));
+    s.send("s");
+  });
+  for (int i = 0; i < 5; ++i) {
+    t.steps.push_back([&](ScriptTransport& s) {
+      CHECK(s.replies() == std::vector<std::string>{"T05thread:01;"});
+      s.send("g");
+    });
+    t.steps.push_back([&, i](ScriptTransport& s) {
+      forward.push_back(here(g_of(s)));
+      s.send(i < 4 ? "s" : "bs");
+    });
+  }
+  // Five steps back, each the boundary the forward steps passed.
+  for (int i = 4; i >= 0; --i) {
+    t.steps.push_back([&](ScriptTransport& s) {
+      CHECK(s.replies().back().starts_with("T05"));
+      s.send("g");
+    });
+    t.steps.push_back([&, i](ScriptTransport& s) {
+      same(here(g_of(s)), forward[static_cast<std::size_t>(i)]);
+      s.send(i > 0 ? "bs" : "s");
+    });
+  }
+  // Forward again one step, then reverse-continue: back to this hit (the last before here), then
+  // to the first, then to the start of history.
+  t.steps.push_back([&](ScriptTransport& s) {
+    CHECK(s.replies() == std::vector<std::string>{"T05thread:01;"});
+    s.send("bc");
+  });
+  t.steps.push_back([&](ScriptTransport& s) {
+    CHECK(s.replies() == std::vector<std::string>{"T05swbreak:;thread:01;"});
+    s.send("g");
+  });
+  t.steps.push_back([&](ScriptTransport& s) {
+    same(here(g_of(s)), forward[0]);
+    s.send("bc");
+  });
+  t.steps.push_back([&](ScriptTransport& s) {
+    CHECK(s.replies() == std::vector<std::string>{"T05swbreak:;thread:01;"});
+    s.send("g");
+  });
+  t.steps.push_back([&](ScriptTransport& s) {
+    same(here(g_of(s)), *first_hit);
+    s.send("bc");
+  });
+  t.steps.push_back([&](ScriptTransport& s) {
+    CHECK(s.replies() == std::vector<std::string>{"T05replaylog:begin;thread:01;"});
+    CHECK(m.reg(Reg::kEip) == boot_eip);
+    CHECK(m.stats().instructions == 0);
+    CHECK(stub.position() == 0);
+    s.send("bs");  // nothing before the first boundary: the same reply, no move
+  });
+  t.steps.push_back([&](ScriptTransport& s) {
+    CHECK(s.replies() == std::vector<std::string>{"T05replaylog:begin;thread:01;"});
+    s.send(fmt::format("z0,{:x},1", rff));
+    s.send("c");
+  });
+  RunResult r = m.run();
+  stub.finish(r);
+  CHECK(t.replies() == std::vector<std::string>{"OK", "W00"});
+  CHECK(r.exit_status == 0);
+  CHECK(t.next_step == t.steps.size());
+  CHECK(forward.size() == 6);
+  CHECK(stub.history().entries().size() > 3);
+  CHECK(console == plain_console);  // the replays printed nothing twice
+}
+
+TEST_CASE("gdb stub: a register written by gdb starts history again there", "[gdb_stub]") {
+  MachineOptions o = options();
+  o.cmdline = "init=process1";
+  Machine m(o);
+  m.load(kernel());
+  ScriptTransport t;
+  gdb::Stub stub(m, t, HistoryOptions{1000, 64ull << 20});
+  std::uint64_t written_at = 0;
+  t.steps = {
+      [&](ScriptTransport& s) {
+        for (int i = 0; i < 3; ++i) s.send("s");
+      },
+      [&](ScriptTransport& s) {
+        s.replies();
+        written_at = stub.position();
+        REQUIRE(written_at == 3);
+        s.send(fmt::format("P0={}", hex32(m.reg(Reg::kEax))));  // the same value: still a write
+        s.send("bs");
+      },
+      [&](ScriptTransport& s) {
+        CHECK(s.replies() == std::vector<std::string>{"OK", "T05replaylog:begin;thread:01;"});
+        CHECK(stub.position() == written_at);
+        REQUIRE(stub.history().entries().size() == 1);
+        CHECK(stub.history().entries()[0].position == written_at);
+        s.send("D");
+      },
+  };
+  m.run();
+}

@@ -22,6 +22,13 @@ struct RunOptions {
   bool per_instruction = false;
   std::string trace_file;  // --trace: record every instruction (implies per-instruction)
   int gdb_port = -1;       // --gdb: serve gdb on 127.0.0.1:PORT (0: any free port), -1: no
+  // Reverse execution under gdb (emu/snapshot_history.hpp): boundaries between snapshots (0: no
+  // reverse execution) and the MiB they may hold; defaults: HistoryOptions's.
+  std::uint64_t snapshot_interval = 1'000'000;
+  std::uint64_t snapshot_mem_mib = 256;
+  // Under --gdb, the guest first stops at this instruction (its sequence number in a trace) instead
+  // of the first: `forkscope replay --at` (emu/cli/replay.hpp). Not an option of `run`.
+  std::uint64_t gdb_first_stop = 0;
 };
 
 // --serial-input is read whole before the run (its timing must not depend on the host): at most

@@ -199,7 +199,7 @@ TEST_CASE("cli: an unknown command, no command, --version", "[cli]") {
   auto r = f.run({"runn"});
   CHECK(r.status == 2);
   CHECK(r.one_line() ==
-        "forkscope: no command 'runn' in forkscope (commands: run, trace); see forkscope --help");
+        "forkscope: no command 'runn' in forkscope (commands: run, replay, trace); see forkscope --help");
   r = f.run({"trace", "dumpp", "x.fst"});
   CHECK(r.status == 2);
   CHECK(r.one_line() ==
@@ -207,7 +207,8 @@ TEST_CASE("cli: an unknown command, no command, --version", "[cli]") {
         "timeline, diff); see forkscope trace --help");
   r = f.run({});
   CHECK(r.status == 2);
-  CHECK(r.one_line() == "forkscope: a command is required: run or trace; see forkscope --help");
+  CHECK(r.one_line() ==
+        "forkscope: a command is required: run, replay or trace; see forkscope --help");
   r = f.run({"--version"});
   CHECK(r.status == 0);
   // The engines' versions come from the libraries at run time: the pinned Unicorn, Debian's
