@@ -209,7 +209,12 @@ std::uint32_t Machine::read32(std::uint32_t linear) const {
 }
 
 bool Machine::set_reg(Reg r, std::uint32_t v) {
-  if (r > Reg::kEflags || r == Reg::kEip) return false;
+  if (r > Reg::kEflags) return false;
+  if (r == Reg::kEip && cpu_->running()) {
+    if (!opt_.per_instruction) return false;  // fast mode charged the block already
+    restart_at(v);
+    return true;
+  }
   cpu_->set_reg(r, v);
   return true;
 }
@@ -278,10 +283,12 @@ RunResult Machine::run() {
       break;
     }
     if (progress_observer_) progress_observer_();
+    if (restart_eip_) [[unlikely]]
+      apply_restart();  // a debugger moved EIP or changed watchpoints (issue 14)
     // Issue 12: a data breakpoint's #DB, a trap of the instruction that just ran, comes before an
-    // interrupt at this boundary (SDM vol. 3A table 6-2).
-    if (data_hits_) [[unlikely]] {
-      deliver_data_breakpoint();
+    // interrupt at this boundary (SDM vol. 3A table 6-2); gdb's watchpoints stop before both.
+    if (data_hits_ || watch_hit_) [[unlikely]] {
+      stop_after_data_access();
       if (result_) break;
     }
     service_devices();
@@ -546,7 +553,7 @@ void Machine::decode_into(InsnSlot& slot, std::uint32_t addr, const std::uint8_t
 void Machine::hook_insn(std::uint32_t addr, std::uint32_t size) {
   if (result_) return;  // the run has ended; Unicorn is only winding down
   // The instruction before this one hit a data breakpoint: #DB, a trap, comes first (issue 12).
-  if (data_hits_) [[unlikely]]
+  if (data_hits_ || watch_hit_) [[unlikely]]
     return request_stop(StopKind::kBoundary);
   // Trace mode: the previous instruction retired; settle its variable cost, then this boundary.
   if (pending_ != Pending::kNone) settle_pending_transfer(addr);
@@ -602,10 +609,14 @@ void Machine::hook_insn(std::uint32_t addr, std::uint32_t size) {
   intercept_pass_ = ~0u;
   cur_insn_clock_ = clock_.now;
   have_cur_insn_ = true;
-  if (insn_fast_) insn_fast_(insn_fast_ctx_, addr, clock_.now);
-  for (auto& f : insn_observers_) f(addr, clock_.now);
-  if (result_) [[unlikely]]
-    return;  // an observer ended the run (kill): the instruction never runs
+  if (addr != observed_pass_) [[likely]] {
+    if (insn_fast_) insn_fast_(insn_fast_ctx_, addr, clock_.now);
+    for (auto& f : insn_observers_) f(addr, clock_.now);
+    // An observer ended the run (kill) or stopped it here (restart_at): the instruction never runs.
+    if (stop_kind_ != StopKind::kNone) [[unlikely]]
+      return;
+  }
+  observed_pass_ = ~0u;
   clock_.now += cur_insn_.cycles;
   ++stats_.instructions;
   remember(nullptr, 1, addr);

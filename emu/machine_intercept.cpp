@@ -11,6 +11,10 @@
 // - Data breakpoints: memory hooks, installed only while one is enabled, note the hit; the CPU
 // stops
 //   after the accessing instruction and #DB, a trap, is delivered there.
+// - gdb's watchpoints (issue 14, emu/watchpoints.hpp) are the same hook's second client: a hit
+//   stops the CPU after the accessing instruction too, and on_watch runs there, before the #DB.
+//   A debugger that moves EIP or changes watchpoints from inside the CPU run stops it before the
+//   current instruction (restart_at); the run loop applies the change there (apply_restart).
 //
 // Fast mode finds these in blocks that have one (Block::checked_at_boundary) and stops before the
 // instruction (at the block start, or at a stop point inside it); trace mode checks each
@@ -20,6 +24,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 
 #include "emu/io_permission.hpp"
 #include "emu/machine.hpp"
@@ -146,7 +151,7 @@ bool Machine::run_intercept() {
     cur_insn_clock_ = clock_.now;
     if (insn_fast_) insn_fast_(insn_fast_ctx_, eip, clock_.now);
     for (auto& f : insn_observers_) f(eip, clock_.now);
-    if (result_) return true;
+    if (result_ || cpu_->reg(Reg::kEip) != eip) return true;  // killed, or a debugger moved EIP
   }
   if (fault) {
     deliver(*fault, eip);
@@ -168,7 +173,7 @@ bool Machine::run_intercept() {
 
 void Machine::sync_breakpoints() {
   insn_breakpoints_ = dr_.any_instruction_breakpoint();
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges = watch_ranges(watchpoints_);
   for (unsigned n = 0; n < 4; ++n) {
     if (!dr_.enabled(n) || (dr_.rw(n) != 1 && dr_.rw(n) != 3)) continue;
     const std::uint32_t lo = dr_.addr[n] & ~(dr_.len(n) - 1);
@@ -180,13 +185,42 @@ void Machine::sync_breakpoints() {
       ranges,
       [this](std::uint32_t addr, unsigned size, bool write) {
         data_hits_ |= data_breakpoint_hits(dr_, addr, size, write);
+        if (!watch_hit_) watch_hit_ = first_watch_hit(watchpoints_, addr, size, write);
       },
       [this] {
-        if (data_hits_) request_stop(StopKind::kBoundary);  // right after the accessing insn
+        // Right after the accessing instruction.
+        if (data_hits_ || watch_hit_) request_stop(StopKind::kBoundary);
       });
 }
 
-void Machine::deliver_data_breakpoint() {
+void Machine::set_watchpoints(std::vector<Watchpoint> list) {
+  watchpoints_ = std::move(list);
+  if (!cpu_->running()) return sync_breakpoints();
+  // Inside the CPU run the new hooks would miss the rest of the block under way: stop before the
+  // current instruction and install them at the loop top (apply_restart).
+  if (!opt_.per_instruction)
+    throw std::logic_error("Machine::set_watchpoints: inside a fast-mode run");
+  restart_at(reg(Reg::kEip));
+}
+
+void Machine::restart_at(std::uint32_t eip) {
+  restart_eip_ = eip;
+  request_stop(StopKind::kBoundary);
+}
+
+void Machine::apply_restart() {
+  const std::uint32_t eip = *std::exchange(restart_eip_, std::nullopt);
+  // The instruction the CPU stopped before never ran. When it is the one to run now, its observers
+  // have seen it already; elsewhere (gdb's `jump`), the new one is observed as usual.
+  if (eip == cpu_->reg(Reg::kEip))
+    observed_pass_ = eip;
+  else
+    cpu_->set_reg(Reg::kEip, eip);
+  have_cur_insn_ = false;
+  sync_breakpoints();
+}
+
+void Machine::stop_after_data_access() {
   const std::uint32_t eip = cpu_->reg(Reg::kEip);
   // Fast mode charged the whole block at its start; only the instructions before EIP retired.
   if (block_) {
@@ -197,8 +231,14 @@ void Machine::deliver_data_breakpoint() {
     block_ = nullptr;
   }
   if (pending_ != Pending::kNone) settle_pending_transfer(eip);
+  // gdb first: it sees the state right after the access, before the guest's handler runs.
+  if (auto hit = std::exchange(watch_hit_, std::nullopt); hit && watch_observer_) {
+    watch_observer_(*hit);
+    if (result_) return;  // killed
+  }
+  if (!data_hits_) return;
   dr_.dr6 = (dr_.dr6 & ~0xFu) | std::exchange(data_hits_, 0);
-  deliver(Event{kDB, EventKind::kException, std::nullopt}, eip);
+  deliver(Event{kDB, EventKind::kException, std::nullopt}, cpu_->reg(Reg::kEip));
 }
 
 void Machine::note_cpu_exception(std::uint32_t vector) {
@@ -207,6 +247,7 @@ void Machine::note_cpu_exception(std::uint32_t vector) {
   // the accessing instruction faulted: its data breakpoint never happened.
   if (vector == kDB) dr_.dr6 = (dr_.dr6 & ~0xFu) | kDr6BS | data_hits_;
   data_hits_ = 0;
+  if (vector != kDB) watch_hit_.reset();  // a single step's #DB: the access happened
 }
 
 }  // namespace fs
