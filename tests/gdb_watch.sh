@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # gdb_watch.sh FORKSCOPE KERNEL WORKDIR: watchpoints and `jump` under a real gdb in batch mode, on
-# `forkscope run --gdb 0 --cmdline init=forktest` (issue 14). `watch jiffies_union.j32` (jiffies itself is an untyped alias) from the first
-# instruction (the boot's BSS clear stores 0 there: gdb sees no change and goes on by itself):
-# two stops with the old and new values, each right after an instruction that stores to jiffies
-# (objdump says which), `info breakpoints` counts 2 hits; an `rwatch` stops after a load; `awatch`
-# on the address and `watch` on the 8-byte union; then at `break do_timer` a `jump` over the
-# increment to a temporary breakpoint stops there at once with jiffies unchanged, `stepi` runs one
-# instruction, and the guest still ends normally. Every wait is bounded; no gdb: skipped (77).
+# `forkscope run --gdb 0 --cmdline init=forktest` (issue 14). `watch jiffies_union.j32` (jiffies
+# itself is an untyped alias) from the first instruction (the boot's BSS clear stores 0 there: gdb
+# sees no change and goes on by itself): two stops with the old and new values, each right after an
+# instruction that stores to jiffies (objdump says which), `info breakpoints` counts 2 hits; an
+# `rwatch` stops after a load; `awatch` and `watch` on the address, `watch` on the 8-byte union;
+# then at `break do_timer` a `jump` over the increment to a temporary breakpoint stops there at
+# once with jiffies unchanged, `stepi` runs one instruction, and the guest still ends normally.
+# Every wait is bounded; no gdb: skipped (77).
 set -u
 fs=$1 kernel=$2 work=$3
 command -v gdb >/dev/null || { echo "gdb not installed: skipped"; exit 77; }
@@ -55,6 +56,7 @@ timeout 120 gdb -batch -nx "$kernel" -ex "target remote :$port" \
   -ex 'continue' -ex 'info registers eip' -ex 'info breakpoints' -ex 'delete' \
   -ex 'rwatch jiffies_union.j32' -ex 'continue' -ex 'info registers eip' -ex 'delete' \
   -ex "awatch *(int *)0x$jiffies" -ex 'continue' -ex 'delete' \
+  -ex "watch *(int *)0x$jiffies" -ex 'continue' -ex 'delete' \
   -ex 'watch jiffies_union' -ex 'continue' -ex 'delete' \
   -ex 'break do_timer' -ex 'continue' -ex 'print/x jiffies_union.j32' -ex "tbreak *0x$timer_store" \
   -ex "jump *0x$timer_store" -ex 'info registers eip' -ex 'print/x jiffies_union.j32' \
@@ -76,8 +78,10 @@ check "info breakpoints counts 2 hits" grep -q 'breakpoint already hit 2 times' 
 check "rwatch reports the value read" grep -qzP 'Hardware read watchpoint 2: jiffies_union.j32\n\nValue = 2\n' gdb.txt
 check "rwatch stops right after a load of jiffies ($(eip 3))" in_list "$(eip 3)" "$loads"
 check "awatch on the address stops" grep -qE '^Hardware access \(read/write\) watchpoint 3: \*\(int \*\)0x0*'"$jiffies"'$' gdb.txt
+check "a watch on an address stops with its old and new value" \
+  grep -qzP 'Hardware watchpoint 4: \*\(int \*\)0x0*'"$jiffies"'\n\nOld value = \d+\nNew value = \d+\n' gdb.txt
 check "a watch on the 8-byte union stops with its old and new value" \
-  grep -qzP 'Hardware watchpoint 4: jiffies_union\n\nOld value = ' gdb.txt
+  grep -qzP 'Hardware watchpoint 5: jiffies_union\n\nOld value = ' gdb.txt
 # jump: the temporary breakpoint at the target stops at once, the increment never ran.
 before=$(sed -n 's/^\$1 = \(0x[0-9a-f]*\)$/\1/p' gdb.txt)
 after=$(sed -n 's/^\$2 = \(0x[0-9a-f]*\)$/\1/p' gdb.txt)
