@@ -190,6 +190,7 @@ class Machine {
   void fatal(StopReason r, std::string message, bool with_history = true);
   std::vector<std::string> history() const;
   std::string where(std::uint32_t eip) const;
+  std::uint32_t failing_eip() const;  // the instruction an exception from inside a run belongs to
 
   // ---- emu/machine_intercept.cpp: instructions forkscope checks or runs itself (issue 12) ----
   bool run_intercept();
