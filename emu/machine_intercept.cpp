@@ -20,8 +20,8 @@
 
 #include <algorithm>
 #include <cstring>
-#include <stdexcept>
 
+#include "base/severity.hpp"
 #include "emu/io_permission.hpp"
 #include "emu/machine.hpp"
 
@@ -153,7 +153,7 @@ void Machine::set_watchpoints(std::vector<Watchpoint> list) {
   if (!cpu_->running()) return sync_breakpoints();
   // Inside the CPU run the new hooks would miss the rest of the block under way: stop before the
   // current instruction and install them at the loop top (apply_restart).
-  if (!insn_timing_) throw std::logic_error("Machine::set_watchpoints: inside a fast-mode run");
+  FS_ASSERT(insn_timing_, "Machine::set_watchpoints inside a fast-mode run");
   restart_at(reg(Reg::kEip));
 }
 
@@ -174,7 +174,11 @@ void Machine::apply_restart() {
 
 void Machine::stop_after_data_access() {
   const std::uint32_t eip = cpu_->reg(Reg::kEip);
-  timing_->rewind_to(eip);
+  // Fast mode charged the block under way whole: only the instructions before EIP retired. Trace
+  // mode charges an instruction as it starts, and the CPU stopped before the next one started:
+  // nothing to take back (its rewind_to is for an instruction that failed, and after a REP
+  // iteration EIP names the instruction that has just run one).
+  if (!insn_timing_) timing_->rewind_to(eip);
   if (s_.pending != RunState::Pending::kNone) s_.settle_pending_transfer(eip);
   // gdb first: it sees the state right after the access, before the guest's handler runs.
   if (auto hit = std::exchange(ix_.watch_hit, std::nullopt); hit && watch_observer_) {
