@@ -522,7 +522,7 @@ Stub::Next Stub::handle(const std::string& p) {
     case 'Z':
     case 'z': {
       // Z0 software, Z1 hardware: both are forkscope's own address checks (open question 1).
-      // Z2-Z4: watchpoints (open question 7).
+      // Z2-Z4: watchpoints (open question 8).
       if (args.size() >= 2 && args[0] >= '2' && args[0] <= '4' && args[1] == ',')
         return reply(watch_packet(cmd, args));
       if (args.size() < 2 || (args[0] != '0' && args[0] != '1') || args[1] != ',')

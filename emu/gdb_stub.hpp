@@ -30,15 +30,15 @@
 // 6. A step into a boundary where an interrupt is delivered stops at the handler's first
 //    instruction (QEMU's default masks interrupts while stepping; forkscope never changes when one
 //    is taken).
-// 7. Watchpoints (Z2 write, Z3 read, Z4 access) are the machine's (Machine::set_watchpoints,
+// 7. gdb writes code: the write drops the CPU's translations of those bytes, but the block being
+//    executed (the instruction at EIP and the rest of its translated block) runs as it was
+//    translated; the new bytes run from the next fetch of their address.
+// 8. Watchpoints (Z2 write, Z3 read, Z4 access) are the machine's (Machine::set_watchpoints,
 //    emu/watchpoints.hpp): linear addresses, any length, exact to the instruction. The guest stops
 //    at the boundary right after the accessing instruction, as a data breakpoint traps, with a
 //    `watch:`/`rwatch:`/`awatch:` stop reply naming the watchpoint's address (QEMU's reply). gdb
 //    inserts and removes them at every stop; the machine hears the set when gdb resumes, and only
 //    when it changed (a change restarts the current instruction).
-// 8. gdb writes code: the write drops the CPU's translations of those bytes, but the block being
-//    executed (the instruction at EIP and the rest of its translated block) runs as it was
-//    translated; the new bytes run from the next fetch of their address.
 #pragma once
 
 #include <cstddef>
