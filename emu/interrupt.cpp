@@ -64,11 +64,11 @@ std::uint64_t encode_gate(const GateDescriptor& g) {
 }
 
 std::uint32_t delivery_fault_eip(const Event& ev, std::uint32_t return_eip) {
-  return ev.kind == EventKind::kSoftware ? return_eip - ev.insn_length : return_eip;
+  return ev.kind == DeliveryKind::kSoftware ? return_eip - ev.insn_length : return_eip;
 }
 
 bool external_event(const Event& ev) {
-  return ev.kind != EventKind::kSoftware;
+  return ev.kind != DeliveryKind::kSoftware;
 }
 
 bool becomes_double_fault(std::uint8_t first, std::uint8_t second) {
@@ -104,7 +104,7 @@ DeliveryOutcome deliver(const CpuSnapshot& cpu, GuestMemory& mem, const Event& e
                 fmt::format("vector {:#04x}: IDT entry type {:#x} is not a gate", v, gate.type));
   }
   // 6.12.1.1: INT n / INT3 / INTO check the gate's DPL against CPL; hardware events do not.
-  if (ev.kind == EventKind::kSoftware && gate.dpl < cpu.cpl()) {
+  if (ev.kind == DeliveryKind::kSoftware && gate.dpl < cpu.cpl()) {
     return fail(
         kGP, idt_error(v, false),
         fmt::format("INT {:#04x} from CPL {} through a DPL {} gate", v, cpu.cpl(), gate.dpl));

@@ -17,15 +17,9 @@
 
 namespace fs {
 
-enum class EventKind : std::uint8_t {
-  kException,  // raised by the CPU (fault or trap)
-  kSoftware,   // INT n, INT3, INTO: the gate DPL is checked against CPL (SDM 6.12.1.1)
-  kExternal,   // a PIC vector at INTA
-};
-
 struct Event {
   std::uint8_t vector = 0;
-  EventKind kind = EventKind::kException;
+  DeliveryKind kind = DeliveryKind::kException;
   std::optional<std::uint32_t> error_code;  // pushed when present
   // kSoftware: the length of the INT n / INT3 / INTO instruction that raised it. A fault while
   // delivering a software interrupt is a fault of that instruction (SDM vol. 3A 6.12.1.1, vol. 2A

@@ -217,7 +217,7 @@ RunResult Machine::run() {
     if (irq_deliverable()) {
       std::uint8_t vec = pic_.acknowledge();
       s_.irq_line = pic_.interrupt_pending();
-      deliver(Event{vec, EventKind::kExternal, std::nullopt}, cpu_->reg(Reg::kEip));
+      deliver(Event{vec, DeliveryKind::kExternal, std::nullopt}, cpu_->reg(Reg::kEip));
       if (s_.result) break;
     }
     // Issue 12: the CPU stopped before an instruction forkscope checks or runs itself.
@@ -258,7 +258,7 @@ RunResult Machine::run() {
 bool Machine::cpu_returned(const CpuRunResult& r) {
   if (r.exit == CpuExit::kInvalidInsn) {
     // Only reached when the invalid-instruction hook did not take it.
-    deliver(Event{kUD, EventKind::kException, std::nullopt}, cpu_->reg(Reg::kEip));
+    deliver(Event{kUD, DeliveryKind::kException, std::nullopt}, cpu_->reg(Reg::kEip));
     return !s_.result;
   }
   if (r.exit == CpuExit::kUnmapped && unmapped_fetch_ && fetch_limit_ == 0) {

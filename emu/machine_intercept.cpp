@@ -63,7 +63,7 @@ bool Machine::run_intercept() {
       hits && !(eflags & kRF)) {
     // B0-B3 report this exception's breakpoints only (as QEMU's check_hw_breakpoints).
     ix_.dr.dr6 = (ix_.dr.dr6 & ~0xFu) | hits;
-    fault = Event{kDB, EventKind::kException, std::nullopt};
+    fault = Event{kDB, DeliveryKind::kException, std::nullopt};
   } else if (auto m = decode_mov_dr(bytes, in.bytes.size())) {
     const Reg gpr = static_cast<Reg>(m->gpr);  // Reg's order is the ModRM encoding (EAX..EDI)
     std::uint32_t v = cpu_->reg(gpr);
@@ -75,13 +75,13 @@ bool Machine::run_intercept() {
         if (m->to_dr) sync_breakpoints();
         break;
       case MovDrResult::kGP:
-        fault = Event{kGP, EventKind::kException, 0u};
+        fault = Event{kGP, DeliveryKind::kException, 0u};
         break;
       case MovDrResult::kUD:
-        fault = Event{kUD, EventKind::kException, std::nullopt};
+        fault = Event{kUD, DeliveryKind::kException, std::nullopt};
         break;
       case MovDrResult::kDB:
-        fault = Event{kDB, EventKind::kException, std::nullopt};
+        fault = Event{kDB, DeliveryKind::kException, std::nullopt};
         break;
     }
   } else if (auto io = decode_io(bytes, in.bytes.size())) {
@@ -94,7 +94,7 @@ bool Machine::run_intercept() {
     a.width = io->width;
     LinearReader mem(*this);
     if (auto f = check_io_permission(a, mem)) {
-      fault = Event{f->vector, EventKind::kException, std::nullopt};
+      fault = Event{f->vector, DeliveryKind::kException, std::nullopt};
       if (pushes_error_code(f->vector)) fault->error_code = f->error_code;
       if (f->vector == kPF) cpu_->set_reg(Reg::kCr2, f->cr2);
     }
@@ -121,7 +121,7 @@ bool Machine::run_intercept() {
   if (eflags & kRF) cpu_->set_reg(Reg::kEflags, eflags & ~kRF);
   if (eflags & kTF) {
     ix_.dr.dr6 = (ix_.dr.dr6 & ~0xFu) | kDr6BS;
-    deliver(Event{kDB, EventKind::kException, std::nullopt}, eip + in.insn.len);
+    deliver(Event{kDB, DeliveryKind::kException, std::nullopt}, eip + in.insn.len);
   }
   return true;
 }
@@ -187,7 +187,7 @@ void Machine::stop_after_data_access() {
   }
   if (!ix_.data_hits) return;
   ix_.dr.dr6 = (ix_.dr.dr6 & ~0xFu) | std::exchange(ix_.data_hits, 0);
-  deliver(Event{kDB, EventKind::kException, std::nullopt}, cpu_->reg(Reg::kEip));
+  deliver(Event{kDB, DeliveryKind::kException, std::nullopt}, cpu_->reg(Reg::kEip));
 }
 
 void Machine::note_cpu_exception(std::uint32_t vector) {

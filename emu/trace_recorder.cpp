@@ -393,9 +393,7 @@ struct TraceRecorder::Impl {
     const Delivered& d = r.delivered;
     tr::Delivery e;
     e.vector = r.event.vector;
-    e.kind = r.event.kind == EventKind::kSoftware   ? tr::DeliveryKind::SoftwareInt
-             : r.event.kind == EventKind::kExternal ? tr::DeliveryKind::Irq
-                                                    : tr::DeliveryKind::Exception;
+    e.kind = r.event.kind;  // one DeliveryKind (x86/vectors.hpp)
     e.has_error_code = r.event.error_code.has_value();
     e.error_code = r.event.error_code.value_or(0);
     // d.frame is in memory order from the new ESP up: [error], EIP, CS, EFLAGS, [ESP, SS].

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "x86/reg.hpp"
+#include "x86/vectors.hpp"
 
 namespace fs::trace {
 
@@ -79,12 +80,13 @@ struct FarPtr {
   bool operator==(const FarPtr&) const = default;
 };
 
-enum class DeliveryKind : std::uint8_t { Exception = 0, SoftwareInt = 1, Irq = 2 };
+// How it was delivered: x86/vectors.hpp's DeliveryKind, whose numbers are stored in the file.
+using fs::DeliveryKind;
 
 // An interrupt, exception or INT n delivered through the IDT.
 struct Delivery {
   std::uint8_t vector = 0;
-  DeliveryKind kind = DeliveryKind::Exception;
+  DeliveryKind kind = DeliveryKind::kException;
   bool has_error_code = false;
   std::uint32_t error_code = 0;  // 0 unless has_error_code
   FarPtr from;                   // CS:EIP saved in the frame (the interrupted/faulting/next insn)
@@ -95,9 +97,9 @@ struct Delivery {
   // one EFLAGS, CS, EIP[, error code]. At most 8 words are stored.
   std::vector<std::uint32_t> frame;
 
-  bool is_exception() const { return kind == DeliveryKind::Exception; }
-  bool is_software_int() const { return kind == DeliveryKind::SoftwareInt; }
-  bool is_irq() const { return kind == DeliveryKind::Irq; }
+  bool is_exception() const { return kind == DeliveryKind::kException; }
+  bool is_software_int() const { return kind == DeliveryKind::kSoftware; }
+  bool is_irq() const { return kind == DeliveryKind::kExternal; }
   bool operator==(const Delivery&) const = default;
 };
 

@@ -26,6 +26,14 @@ enum Vector : std::uint8_t {
   kAC = 17,
 };
 
+// How an interrupt or exception came to be delivered: the machine's delivery (emu/interrupt.hpp)
+// and the trace's delivery records (trace/trace_format.hpp, where the numbers are stored) share it.
+enum class DeliveryKind : std::uint8_t {
+  kException = 0,  // raised by the CPU (fault or trap)
+  kSoftware = 1,   // INT n, INT3, INTO: the gate DPL is checked against CPL (SDM 6.12.1.1)
+  kExternal = 2,   // a PIC vector at INTA
+};
+
 // "#PF", "#GP"... for vectors 0-31 (the SDM's mnemonics; reserved ones as "#15"), "INT" above.
 inline const char* vector_mnemonic(std::uint8_t v) {
   static const char* const names[32] = {"#DE", "#DB",  "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",

@@ -233,11 +233,11 @@ std::string vector_name(std::uint8_t v) {
 }
 const char* delivery_kind(tr::DeliveryKind k) {
   switch (k) {
-    case tr::DeliveryKind::Exception:
+    case tr::DeliveryKind::kException:
       return "exception";
-    case tr::DeliveryKind::SoftwareInt:
+    case tr::DeliveryKind::kSoftware:
       return "int";
-    case tr::DeliveryKind::Irq:
+    case tr::DeliveryKind::kExternal:
       return "irq";
   }
   return "?";
