@@ -14,12 +14,13 @@
 //    gdb writes a register or memory; a run continued under gdb retires the same instructions at
 //    the same cycles as `run --per-instruction`. ^C is looked for every kPollEvery instructions, so
 //    where it lands depends on the host; what the guest does does not.
-// 3. Which registers may gdb write? EAX..EDI and EFLAGS. EIP, the segment and the system
-//    registers are refused with an error reply (Machine::set_reg says why); a `G` packet that would
-//    change one of them is refused whole. `c ADDR`/`s ADDR` (resume elsewhere) are refused
-//    likewise. The registers and their numbers are the target description's
-//    (emu/gdb_target_xml.hpp), which gdb reads with qXfer:features:read; `monitor` commands are
-//    emu/gdb_monitor.hpp's.
+// 3. Which registers may gdb write? EAX..EDI, EFLAGS and EIP (`jump`, `set $pc`, `c ADDR`: the
+//    instruction gdb stood at does not run, the guest resumes at the new EIP; Machine::set_reg).
+//    The segment and the system registers are refused with an error reply unless unchanged
+//    (Machine::set_reg says why); a `G` packet that would change one of them is refused whole.
+//    gdb reads the registers and their numbers from the target description
+//    (emu/gdb_target_xml.hpp, qXfer:features:read), which has no orig_eax, fs_base or gs_base, so
+//    gdb never writes them; `monitor` commands are emu/gdb_monitor.hpp's.
 // 4. Addresses are linear: memory is read and written through the page tables at CR3 when CR0.PG
 //    is set (walk_page_tables), so `x/4i $eip` works in the kernel and in a user process. Access
 //    rights are not checked (a debugger may read supervisor pages from ring 3, as with QEMU);
@@ -37,6 +38,12 @@
 //    from the nearest earlier one, to the boundary before (reverse-stepi) or to the last breakpoint
 //    hit before the current boundary (reverse-continue, found by a replay that records the hits).
 //    A write by gdb (register or memory) starts history again at that boundary.
+// 9. Watchpoints (Z2 write, Z3 read, Z4 access) are the machine's (Machine::set_watchpoints,
+//    emu/watchpoints.hpp): linear addresses, any length, exact to the instruction. The guest stops
+//    at the boundary right after the accessing instruction, as a data breakpoint traps, with a
+//    `watch:`/`rwatch:`/`awatch:` stop reply naming the watchpoint's address (QEMU's reply). gdb
+//    inserts and removes them at every stop; the machine hears the set when gdb resumes, and only
+//    when it changed (a change restarts the current instruction).
 #pragma once
 
 #include <cstddef>
@@ -48,6 +55,7 @@
 #include <vector>
 
 #include "emu/snapshot_history.hpp"
+#include "emu/watchpoints.hpp"
 
 namespace fs {
 
@@ -136,7 +144,11 @@ class Stub {
  private:
   enum class Next : std::uint8_t { kServe, kResume, kGone };
   void on_instruction(std::uint32_t eip);
+  void on_watch(const WatchHit& hit);
   void serve(bool announce);
+  std::string watch_packet(char cmd, std::string_view args);
+  void push_watchpoints();
+  void gone();  // gdb detached or went away: the run goes on without it (open question 5)
   Next handle(const std::string& p);
   std::string stop_reply() const;
   std::string read_registers() const;
@@ -158,7 +170,17 @@ class Stub {
   Channel ch_;
   static constexpr std::uint8_t kSoftware = 1, kHardware = 2;    // Z0, Z1
   std::unordered_map<std::uint32_t, std::uint8_t> breakpoints_;  // address -> kinds
-  std::uint8_t stop_kinds_ = 0;             // the breakpoint kinds at the last stop's EIP
+  std::uint8_t stop_kinds_ = 0;          // the breakpoint kinds at the last stop's EIP
+  std::vector<Watchpoint> watchpoints_;  // as gdb has inserted them (Z2-Z4)
+  std::vector<Watchpoint> pushed_;       // as the machine watches them
+  std::optional<WatchHit> watch_hit_;    // the last stop's, when a watchpoint stopped it
+  // Where gdb left the guest when it resumed: EIP and the instruction count (the instruction at
+  // EIP had not run). The observer's next call there is that same boundary, not a new one.
+  struct Boundary {
+    std::uint32_t eip = 0;
+    std::uint64_t seq = 0;
+  };
+  std::optional<Boundary> resumed_at_;
   bool swbreak_ = false, hwbreak_ = false;  // gdb understands these stop reasons (qSupported)
   bool attached_ = true;
   bool stop_next_ = true;         // the first instruction, or a step

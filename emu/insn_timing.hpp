@@ -31,6 +31,13 @@ class InsnTiming final : public Timing {
   // it as they see every other one.
   void observe_intercepted(const DecodedInsn& insn, std::uint32_t eip);
 
+  // The CPU stopped before the current instruction without running it (a debugger moved EIP or
+  // changed watchpoints; Machine::apply_restart): when it runs at `addr` next, its observers have
+  // seen it already (~0u: none).
+  void restarted(std::uint32_t addr) {
+    observed_pass_ = addr;
+    have_cur_insn_ = false;
+  }
   // The instruction about to retire, and which of EAX..EDI and EFLAGS it may write.
   const DecodedInsn& current() const { return cur_insn_; }
   RegMask current_writes() const { return cur_writes_; }
@@ -73,8 +80,9 @@ class InsnTiming final : public Timing {
   RegMask cur_writes_ = kAllFastRegs;
   Cycles cur_insn_clock_ = 0;  // the clock at the current instruction's start
   bool have_cur_insn_ = false;
-  std::uint32_t rdtsc_after_ = 0;  // the address after an RDTSC being executed
-  Cycles rdtsc_value_ = 0;         // ...and the cycle count it returns
+  std::uint32_t observed_pass_ = ~0u;  // restarted(): its observers are not called again
+  std::uint32_t rdtsc_after_ = 0;      // the address after an RDTSC being executed
+  Cycles rdtsc_value_ = 0;             // ...and the cycle count it returns
 };
 
 }  // namespace fs

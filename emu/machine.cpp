@@ -161,7 +161,12 @@ const DecodedInsn& Machine::current_instruction() const {
 }
 
 bool Machine::set_reg(Reg r, std::uint32_t v) {
-  if (r > Reg::kEflags || r == Reg::kEip) return false;
+  if (r > Reg::kEflags) return false;
+  if (r == Reg::kEip && cpu_->running()) {
+    if (!insn_timing_) return false;  // fast mode charged the block already
+    restart_at(v);
+    return true;
+  }
   cpu_->set_reg(r, v);
   return true;
 }
@@ -220,10 +225,12 @@ RunResult Machine::run() {
       break;
     }
     if (observers_.progress) observers_.progress();
+    if (restart_eip_) [[unlikely]]
+      apply_restart();  // a debugger moved EIP or changed watchpoints (issue 14)
     // Issue 12: a data breakpoint's #DB, a trap of the instruction that just ran, comes before an
-    // interrupt at this boundary (SDM vol. 3A table 6-2).
-    if (ix_.data_hits) [[unlikely]] {
-      deliver_data_breakpoint();
+    // interrupt at this boundary (SDM vol. 3A table 6-2); gdb's watchpoints stop before both.
+    if (ix_.data_stop()) [[unlikely]] {
+      stop_after_data_access();
       if (s_.result) break;
     }
     service_devices();

@@ -46,6 +46,7 @@
 #include "emu/run_state.hpp"
 #include "emu/timing.hpp"
 #include "emu/unicorn_cpu.hpp"
+#include "emu/watchpoints.hpp"
 #include "loader/elf_image.hpp"
 #include "loader/symbols.hpp"
 #include "x86/reg_writes.hpp"
@@ -88,7 +89,9 @@ class Machine {
   RunResult run();
 
   // Inspection (valid inside observers and after run()).
-  std::uint32_t reg(Reg r) const { return cpu_->reg(r); }
+  std::uint32_t reg(Reg r) const {
+    return r == Reg::kEip && restart_eip_ ? *restart_eip_ : cpu_->reg(r);  // set_reg's EIP
+  }
   // Guest memory by linear address, through the guest's page tables as they stand (emu/paging.hpp;
   // no access check: an observer's view). False when a page of the range is not mapped or its
   // frame lies beyond RAM.
@@ -110,9 +113,10 @@ class Machine {
   std::uint64_t unknown_cost_insns() const { return decoder_.unknown_cost_insns(); }
 
   // Debugger control, valid inside an instruction observer (the instruction has not run yet).
-  // set_reg: EAX..EDI and EFLAGS only; EIP and the segment registers are refused (false), since
-  // Unicorn (2.0.1 and 2.1.1) leaves the current translated block when EIP is written from a hook,
-  // and a segment load needs a descriptor read the machine would have to model.
+  // set_reg: EAX..EDI, EFLAGS and EIP; the segment and system registers are refused (false): a
+  // segment load needs a descriptor read the machine would have to model. EIP (trace mode) is not
+  // written from inside the CPU run (Unicorn would leave its translated block mid-way): the
+  // current instruction does not run, the CPU stops, and resumes at the new EIP (restart_at).
   bool set_reg(Reg r, std::uint32_t v);
   // Writes guest-physical RAM [phys, phys + n) and drops translated code there and at the linear
   // address `linear` the debugger wrote through. False (nothing written) outside RAM.
@@ -167,6 +171,16 @@ class Machine {
   // times a guest second when a timer runs), for a display of progress; it must not change the
   // machine (the CLI's progress line on a terminal).
   void on_progress(std::function<void()> fn) { observers_.progress = std::move(fn); }
+  // gdb's watchpoints (emu/watchpoints.hpp, emu/machine_intercept.cpp), watched through the memory
+  // hook of the guest's data breakpoints, installed only while either is set. on_watch runs at the
+  // boundary right after the instruction whose access matched, before the rest of that boundary (a
+  // #DB it also raised, an interrupt), in both run modes, outside the CPU run. set_watchpoints:
+  // before run(), from on_watch, or from an instruction observer in trace mode (then the CPU stops
+  // before the current instruction and resumes there, without calling its observers again).
+  void set_watchpoints(std::vector<Watchpoint> list);
+  void on_watch(std::function<void(const WatchHit&)> fn) { watch_observer_ = std::move(fn); }
+  // A memory hook is installed (Unicorn 2.1.1 takes the slow store path while one is).
+  bool watching_data() const { return cpu_->data_hooks() != 0; }
   // The cpu itself, for observers that read many registers at once (the trace recorder).
   const UnicornCpu& cpu() const { return *cpu_; }
 
@@ -195,7 +209,9 @@ class Machine {
 
   // ---- emu/machine_intercept.cpp: instructions forkscope checks or runs itself (issue 12) ----
   bool run_intercept();
-  void deliver_data_breakpoint();
+  void stop_after_data_access();  // gdb's watchpoint (on_watch), then the guest's #DB
+  void restart_at(std::uint32_t eip);
+  void apply_restart();
   void note_cpu_exception(std::uint32_t vector);
   void sync_breakpoints();
 
@@ -231,6 +247,8 @@ class Machine {
   std::uint32_t boot_eip_ = 0;
   std::vector<std::uint8_t> build_id_;
   bool loaded_ = false;
+  std::function<void(const WatchHit&)> watch_observer_;  // gdb's watchpoints (on_watch)
+  std::optional<std::uint32_t> restart_eip_;  // where the CPU resumes after a debugger's change
 };
 
 }  // namespace fs

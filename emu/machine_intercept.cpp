@@ -9,6 +9,10 @@
 // - Instruction breakpoints: #DB, a fault, before the instruction, unless EFLAGS.RF is set.
 // - Data breakpoints: memory hooks, installed only while one is enabled, note the hit; the CPU
 //   stops after the accessing instruction and #DB, a trap, is delivered there.
+// - gdb's watchpoints (issue 14, emu/watchpoints.hpp) are the same hook's second client: a hit
+//   stops the CPU after the accessing instruction too, and on_watch runs there, before the #DB.
+//   A debugger that moves EIP or changes watchpoints from inside the CPU run stops it before the
+//   current instruction (restart_at); the run loop applies the change there (apply_restart).
 //
 // Which instructions to stop before is emu/intercept.hpp's to say, asked by both timings. Either
 // way the run loop calls run_intercept() with the CPU exactly before the instruction.
@@ -17,6 +21,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "base/severity.hpp"
 #include "emu/io_permission.hpp"
 #include "emu/machine.hpp"
 
@@ -101,7 +106,7 @@ bool Machine::run_intercept() {
   // Trace mode: observers see the instruction as they see every other one.
   if (insn_timing_) {
     insn_timing_->observe_intercepted(in.insn, eip);
-    if (s_.result) return true;
+    if (s_.result || cpu_->reg(Reg::kEip) != eip) return true;  // killed, or a debugger moved EIP
   }
   if (fault) {
     deliver(*fault, eip);
@@ -123,7 +128,7 @@ bool Machine::run_intercept() {
 
 void Machine::sync_breakpoints() {
   ix_.insn_breakpoints = ix_.dr.any_instruction_breakpoint();
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges = watch_ranges(ix_.watchpoints);
   for (unsigned n = 0; n < 4; ++n) {
     if (!ix_.dr.enabled(n) || (ix_.dr.rw(n) != 1 && ix_.dr.rw(n) != 3)) continue;
     const std::uint32_t lo = ix_.dr.addr[n] & ~(ix_.dr.len(n) - 1);
@@ -135,18 +140,54 @@ void Machine::sync_breakpoints() {
       ranges,
       [this](std::uint32_t addr, unsigned size, bool write) {
         ix_.data_hits |= data_breakpoint_hits(ix_.dr, addr, size, write);
+        if (!ix_.watch_hit) ix_.watch_hit = first_watch_hit(ix_.watchpoints, addr, size, write);
       },
       [this] {
-        if (ix_.data_hits) s_.request_stop(StopKind::kBoundary);  // right after the accessing insn
+        // Right after the accessing instruction.
+        if (ix_.data_stop()) s_.request_stop(StopKind::kBoundary);
       });
 }
 
-void Machine::deliver_data_breakpoint() {
+void Machine::set_watchpoints(std::vector<Watchpoint> list) {
+  ix_.watchpoints = std::move(list);
+  if (!cpu_->running()) return sync_breakpoints();
+  // Inside the CPU run the new hooks would miss the rest of the block under way: stop before the
+  // current instruction and install them at the loop top (apply_restart).
+  FS_ASSERT(insn_timing_, "Machine::set_watchpoints inside a fast-mode run");
+  restart_at(reg(Reg::kEip));
+}
+
+void Machine::restart_at(std::uint32_t eip) {
+  restart_eip_ = eip;
+  s_.request_stop(StopKind::kBoundary);
+}
+
+void Machine::apply_restart() {
+  const std::uint32_t eip = *std::exchange(restart_eip_, std::nullopt);
+  // The instruction the CPU stopped before never ran. When it is the one to run now, its observers
+  // have seen it already; elsewhere (gdb's `jump`), the new one is observed as usual.
+  const bool same = eip == cpu_->reg(Reg::kEip);
+  if (!same) cpu_->set_reg(Reg::kEip, eip);
+  if (insn_timing_) insn_timing_->restarted(same ? eip : ~0u);
+  sync_breakpoints();
+}
+
+void Machine::stop_after_data_access() {
   const std::uint32_t eip = cpu_->reg(Reg::kEip);
-  timing_->rewind_to(eip);
+  // Fast mode charged the block under way whole: only the instructions before EIP retired. Trace
+  // mode charges an instruction as it starts, and the CPU stopped before the next one started:
+  // nothing to take back (its rewind_to is for an instruction that failed, and after a REP
+  // iteration EIP names the instruction that has just run one).
+  if (!insn_timing_) timing_->rewind_to(eip);
   if (s_.pending != RunState::Pending::kNone) s_.settle_pending_transfer(eip);
+  // gdb first: it sees the state right after the access, before the guest's handler runs.
+  if (auto hit = std::exchange(ix_.watch_hit, std::nullopt); hit && watch_observer_) {
+    watch_observer_(*hit);
+    if (s_.result) return;  // killed
+  }
+  if (!ix_.data_hits) return;
   ix_.dr.dr6 = (ix_.dr.dr6 & ~0xFu) | std::exchange(ix_.data_hits, 0);
-  deliver(Event{kDB, DeliveryKind::kException, std::nullopt}, eip);
+  deliver(Event{kDB, DeliveryKind::kException, std::nullopt}, cpu_->reg(Reg::kEip));
 }
 
 void Machine::note_cpu_exception(std::uint32_t vector) {
@@ -155,6 +196,7 @@ void Machine::note_cpu_exception(std::uint32_t vector) {
   // the accessing instruction faulted: its data breakpoint never happened.
   if (vector == kDB) ix_.dr.dr6 = (ix_.dr.dr6 & ~0xFu) | kDr6BS | ix_.data_hits;
   ix_.data_hits = 0;
+  if (vector != kDB) ix_.watch_hit.reset();  // a single step's #DB: the access happened
 }
 
 }  // namespace fs

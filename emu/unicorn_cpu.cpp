@@ -296,9 +296,9 @@ UnicornCpu::~UnicornCpu() {
 CpuRunResult UnicornCpu::run(std::uint32_t start_eip) {
   // `until` is a 64-bit address no 32-bit EIP can equal: we stop only through hooks, HLT or errors.
   // (Never the `timeout` argument: it starts a host thread and reads host time.)
-  impl_->running = true;
+  impl_->running = running_ = true;
   uc_err e = uc_emu_start(impl_->uc, start_eip, ~0ull, 0, 0);
-  impl_->running = false;
+  impl_->running = running_ = false;
   failed_ = false;
   if (impl_->restore_after_run) {
     auto r = std::move(*impl_->restore_after_run);
@@ -609,6 +609,10 @@ void UnicornCpu::watch_data(const std::vector<std::pair<std::uint32_t, std::uint
   }
   // (Not UC_CTL_TB_FLUSH: in 2.0.1 it zeroes the whole translation buffer, ~0.5 s a time.)
   check(uc_ctl_remove_cache(m.uc, 0, 1ull << 32), "drop translations");
+}
+
+std::size_t UnicornCpu::data_hooks() const {
+  return impl_->data_hooks.size();
 }
 
 // ---- calibration

@@ -90,6 +90,9 @@ class UnicornCpu {
   // translated block, and they should do nothing.
   void fail(std::exception_ptr e);
   bool failed() const { return failed_; }
+  // Inside run(): the CPU is executing (a hook is being called), so register and hook changes
+  // reach only code translated after them.
+  bool running() const { return running_; }
   void
   stop();  // from inside a hook: stop before the current instruction (code/stop hooks) or block
 
@@ -168,11 +171,14 @@ class UnicornCpu {
   using DataAccessFn = std::function<void(std::uint32_t addr, unsigned size, bool write)>;
   void watch_data(const std::vector<std::pair<std::uint32_t, std::uint32_t>>& ranges,
                   DataAccessFn on_access, std::function<void()> on_boundary);
+  // The memory and boundary hooks watch_data has installed (0: none, the fast store path is back).
+  std::size_t data_hooks() const;
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
   bool failed_ = false;
+  bool running_ = false;
   std::size_t stop_hook_ = 0;
   std::uint32_t stop_addr_ = 0;
   friend struct UnicornCpuAccess;
