@@ -888,8 +888,6 @@ TEST_CASE("gdb stub: bs goes back one boundary at a time, bc to the last breakpo
     plain.load(kernel());
     plain.run();
   }
-TEST_CASE("gdb stub: Z2 stops right after the store with watch:ADDR, Z3 and Z4 read and access",
-          "[gdb_stub]") {
   std::string console;
   MachineOptions o = options(&console);
   o.cmdline = "init=forktest";
@@ -1040,6 +1038,15 @@ TEST_CASE("gdb stub: a register written by gdb starts history again there", "[gd
       },
   };
   m.run();
+}
+
+TEST_CASE("gdb stub: Z2 stops right after the store with watch:ADDR, Z3 and Z4 read and access",
+          "[gdb_stub]") {
+  std::string console;
+  MachineOptions o = options(&console);
+  o.cmdline = "init=forktest";
+  Machine m(o);
+  m.load(kernel());
   const std::uint32_t jiffies = sym(m, "jiffies");
   ScriptTransport t;
   gdb::Stub stub(m, t);
