@@ -363,7 +363,7 @@ class Machine {
                        bool* above_iopl);
   bool run_intercept();
   void deliver_data_breakpoint();
-  void note_cpu_exception(std::uint32_t vector);
+  void note_cpu_exception(Event& ev);
   void sync_breakpoints();
   DebugRegisters dr_;
   bool insn_breakpoints_ = false;  // some instruction breakpoint is enabled

@@ -11,6 +11,9 @@
 // - Data breakpoints: memory hooks, installed only while one is enabled, note the hit; the CPU
 // stops
 //   after the accessing instruction and #DB, a trap, is delivered there.
+// - I/O breakpoints (DR7 R/W = 10 with CR4.DE): while one is enabled every IN and OUT stops here;
+//   one whose port matches is run by forkscope (the port access, EAX for IN), then #DB, a trap, is
+//   delivered after it with DR6.Bn. INS and OUTS are left to the CPU and never trap (not modelled).
 //
 // Fast mode finds these in blocks that have one (Block::checked_at_boundary) and stops before the
 // instruction (at the block start, or at a stop point inside it); trace mode checks each
@@ -19,9 +22,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 #include "emu/io_permission.hpp"
+#include "emu/iret_fault.hpp"
 #include "emu/machine.hpp"
 
 namespace fs {
@@ -29,6 +34,13 @@ namespace {
 
 constexpr std::uint32_t kTF = 1u << 8, kRF = 1u << 16;  // EFLAGS (SDM vol. 3B 17.3.1)
 constexpr std::uint32_t kCr4DE = 1u << 3;
+
+// An IN or OUT forkscope runs itself (an I/O breakpoint's, issue 12).
+struct IoRun {
+  std::uint16_t port = 0;
+  unsigned width = 1;
+  bool is_in = false;
+};
 
 bool is_mov_dr(const std::uint8_t* bytes) {
   return bytes[0] == 0x0F && (bytes[1] == 0x21 || bytes[1] == 0x23);
@@ -58,6 +70,7 @@ bool Machine::needs_intercept(const DecodedInsn& in, const std::uint8_t* bytes, 
   if (is_mov_dr(bytes)) return true;
   if (insn_breakpoints_ && instruction_breakpoint_hits(dr_, in.addr)) return true;
   if (in.cls != InsnClass::kIo) return false;
+  if (dr_.any_io_breakpoint() && (cpu_->reg(Reg::kCr4) & kCr4DE)) return true;
   if (!*cpl_read) {
     IoAccess a;
     a.cpl = cpu_->cpl();
@@ -95,6 +108,8 @@ bool Machine::run_intercept() {
   std::optional<Event> fault;
   bool executed = false;
   std::optional<std::pair<Reg, std::uint32_t>> gpr_write;
+  std::optional<IoRun> io_run;  // an IN or OUT on an I/O breakpoint: forkscope runs it
+  std::uint32_t io_hits = 0;
   // Priority (SDM vol. 3A table 6-2): a code breakpoint comes before the instruction's own faults.
   if (const std::uint32_t hits = instruction_breakpoint_hits(dr_, eip); hits && !(eflags & kRF)) {
     // B0-B3 report this exception's breakpoints only (as QEMU's check_hw_breakpoints).
@@ -133,6 +148,12 @@ bool Machine::run_intercept() {
       fault = Event{f->vector, EventKind::kException, std::nullopt};
       if (pushes_error_code(f->vector)) fault->error_code = f->error_code;
       if (f->vector == kPF) cpu_->set_reg(Reg::kCr2, f->cr2);
+    } else if (!io->string && (cpu_->reg(Reg::kCr4) & kCr4DE)) {
+      io_hits = io_breakpoint_hits(dr_, a.port, a.width);
+      if (io_hits) {
+        io_run = IoRun{a.port, a.width, io->is_in};
+        executed = true;
+      }
     }
   }
   if (!fault && !executed) {
@@ -153,14 +174,41 @@ bool Machine::run_intercept() {
     return true;
   }
   if (gpr_write) cpu_->set_reg(gpr_write->first, gpr_write->second);
+  if (io_run) {
+    // As hook_port_in/out would: the access at the instruction's start cycle, then the observers,
+    // the deadline and the INT line. A device that refuses (an unmodelled mode) ends the run as a
+    // guest error there too.
+    io_retire_clock_ = clock_.now + in.insn.cycles;
+    io_retire_insns_ = stats_.instructions + 1;
+    const std::uint32_t mask = io_run->width == 4 ? ~0u : (1u << (8 * io_run->width)) - 1;
+    const std::uint32_t eax = cpu_->reg(Reg::kEax);
+    std::uint32_t v = eax & mask;
+    try {
+      if (io_run->is_in) {
+        v = bus_.read(clock_.now, io_run->port, io_run->width) & mask;
+        cpu_->set_reg(Reg::kEax, (eax & ~mask) | v);
+      } else {
+        bus_.write(clock_.now, io_run->port, io_run->width, v);
+      }
+    } catch (const std::exception& e) {
+      fatal(StopReason::kGuestError, fmt::format("guest error: {} at {}", e.what(), where(eip)));
+      return true;
+    }
+    for (auto& f : port_observers_) f(io_run->port, io_run->width, !io_run->is_in, v);
+    deadline_ = std::min(bus_.next_event(), opt_.max_cycles);
+    irq_line_ = pic_.interrupt_pending();
+    if (result_) return true;  // the debug-exit port: the run ends at this OUT
+  }
   clock_.now += in.insn.cycles;
   ++stats_.instructions;
   cpu_->set_reg(Reg::kEip, eip + in.insn.len);
   // The instruction completed: RF clears, and TF set at its start makes it a single step (SDM vol.
   // 3B 17.3.1.1, 17.3.1.4), which Unicorn cannot raise for an instruction it did not run.
   if (eflags & kRF) cpu_->set_reg(Reg::kEflags, eflags & ~kRF);
-  if (eflags & kTF) {
-    dr_.dr6 = (dr_.dr6 & ~0xFu) | kDr6BS;
+  // An I/O breakpoint's trap and a single step after the same instruction are one #DB (17.3.1.2).
+  const std::uint32_t db = io_hits | ((eflags & kTF) ? kDr6BS : 0u);
+  if (db) {
+    dr_.dr6 = (dr_.dr6 & ~0xFu) | db;
     deliver(Event{kDB, EventKind::kException, std::nullopt}, eip + in.insn.len);
   }
   return true;
@@ -201,12 +249,20 @@ void Machine::deliver_data_breakpoint() {
   deliver(Event{kDB, EventKind::kException, std::nullopt}, eip);
 }
 
-void Machine::note_cpu_exception(std::uint32_t vector) {
+void Machine::note_cpu_exception(Event& ev) {
   // Unicorn raises #DB only for single steps (forkscope keeps DR7 from it): DR6.BS, together with
   // any data breakpoint the same instruction hit (SDM vol. 3B 17.3.1.4). Any other exception means
   // the accessing instruction faulted: its data breakpoint never happened.
-  if (vector == kDB) dr_.dr6 = (dr_.dr6 & ~0xFu) | kDr6BS | data_hits_;
+  if (ev.vector == kDB) dr_.dr6 = (dr_.dr6 & ~0xFu) | kDr6BS | data_hits_;
   data_hits_ = 0;
+  // An IRET's not-present SS is #SS, not Unicorn's #NP (emu/iret_fault.hpp).
+  if (ev.vector == kNP) {
+    std::uint8_t bytes[2] = {};
+    std::array<std::uint32_t, 5> stack{};
+    const std::uint32_t eip = cpu_->reg(Reg::kEip);
+    if (read(eip, bytes, sizeof bytes) && read(cpu_->reg(Reg::kEsp), stack.data(), sizeof stack))
+      ev = sdm_iret_fault(ev, bytes, sizeof bytes, stack, cpu_->cpl());
+  }
 }
 
 }  // namespace fs
