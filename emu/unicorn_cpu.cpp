@@ -63,6 +63,9 @@ int uc_reg_id(Reg r) {
       return UC_X86_REG_CR3;
     case Reg::kCr4:
       return UC_X86_REG_CR4;
+    case Reg::kTr:   // Unicorn reads TR as a uc_x86_mmr: UnicornCpu::tr_selector()
+    case Reg::kCpl:  // not a register: CS.RPL (UnicornCpu::cpl())
+      break;
   }
   return UC_X86_REG_INVALID;
 }
@@ -265,6 +268,8 @@ void UnicornCpu::stop() {
 }
 
 std::uint32_t UnicornCpu::reg(Reg r) const {
+  if (r == Reg::kTr) return tr_selector();
+  if (r == Reg::kCpl) return cpl();
   std::uint32_t v = 0;
   uc_reg_read(impl_->uc, uc_reg_id(r), &v);
   return v;
@@ -276,13 +281,21 @@ void UnicornCpu::read_regs(std::uint32_t* out, std::size_t n) const {
     for (std::size_t i = 0; i < a.size(); ++i) a[i] = uc_reg_id(static_cast<Reg>(i));
     return a;
   }();
-  std::array<void*, ids.size()> ptrs{};
+  int which[ids.size()];
+  void* ptrs[ids.size()];
+  int k = 0;
   n = std::min(n, ids.size());
   for (std::size_t i = 0; i < n; ++i) {
     out[i] = 0;  // Unicorn writes only the low 16 bits of a selector
-    ptrs[i] = &out[i];
+    if (ids[i] == UC_X86_REG_INVALID) continue;  // TR and CPL: below
+    which[k] = ids[i];
+    ptrs[k++] = &out[i];
   }
-  uc_reg_read_batch(impl_->uc, const_cast<int*>(ids.data()), ptrs.data(), static_cast<int>(n));
+  uc_reg_read_batch(impl_->uc, which, ptrs, k);
+  constexpr auto kTr = static_cast<std::size_t>(Reg::kTr),
+                 kCpl = static_cast<std::size_t>(Reg::kCpl);
+  if (n > kTr) out[kTr] = tr_selector();
+  if (n > kCpl) out[kCpl] = out[static_cast<std::size_t>(Reg::kCs)] & 3u;
 }
 
 void UnicornCpu::read_regs_masked(std::uint32_t* out, std::uint32_t mask) const {
@@ -304,6 +317,9 @@ void UnicornCpu::read_regs_masked(std::uint32_t* out, std::uint32_t mask) const 
 }
 
 void UnicornCpu::set_reg(Reg r, std::uint32_t v) {
+  if (uc_reg_id(r) == UC_X86_REG_INVALID)
+    throw std::logic_error(fmt::format("UnicornCpu::set_reg: register {} cannot be written",
+                                       static_cast<unsigned>(r)));
   if (r == Reg::kCr2) return set_cr2(v);
   check(uc_reg_write(impl_->uc, uc_reg_id(r), &v), "reg_write");
 }

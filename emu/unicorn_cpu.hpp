@@ -14,30 +14,9 @@
 #include <utility>
 #include <vector>
 
-namespace fs {
+#include "x86/reg.hpp"
 
-enum class Reg : std::uint8_t {
-  kEax,
-  kEcx,
-  kEdx,
-  kEbx,
-  kEsp,
-  kEbp,
-  kEsi,
-  kEdi,
-  kEip,
-  kEflags,
-  kCs,
-  kSs,
-  kDs,
-  kEs,
-  kFs,
-  kGs,
-  kCr0,
-  kCr2,
-  kCr3,
-  kCr4,
-};
+namespace fs {
 
 struct DescriptorTableReg {
   std::uint32_t base = 0;
@@ -106,8 +85,8 @@ class UnicornCpu {
   stop();  // from inside a hook: stop before the current instruction (code/stop hooks) or block
 
   std::uint32_t reg(Reg r) const;
-  // The first n registers of Reg's order (EAX .. CR4) in one uc_reg_read_batch: the trace recorder
-  // reads the general registers and EFLAGS at every instruction.
+  // The first n registers of Reg's order (EAX .. CR4) in one uc_reg_read_batch (TR's selector and
+  // the CPL filled in after it): the trace recorder reads the whole trace register file at once.
   void read_regs(std::uint32_t* out, std::size_t n) const;
   // The registers of `mask` (bit r = 1 << Reg r, EAX .. EFLAGS only) in one uc_reg_read_batch, each
   // into out[r]; the others are left alone. The trace recorder's per-instruction read.
