@@ -12,7 +12,7 @@
 #include "emu/code_fetch.hpp"
 #include "emu/hooks.hpp"
 #include "emu/intercept.hpp"
-#include "emu/reg_writes.hpp"
+#include "x86/reg_writes.hpp"
 #include "emu/run_state.hpp"
 #include "emu/timing.hpp"
 

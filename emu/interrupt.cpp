@@ -51,14 +51,6 @@ bool pushes_error_code(std::uint8_t v) {
   return v == kDF || (v >= kTS && v <= kPF) || v == kAC;
 }
 
-const char* vector_mnemonic(std::uint8_t v) {
-  static const char* const names[32] = {"#DE", "#DB",  "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
-                                        "#DF", "#CSO", "#TS", "#NP", "#SS", "#GP", "#PF", "#15",
-                                        "#MF", "#AC",  "#MC", "#XM", "#VE", "#21", "#22", "#23",
-                                        "#24", "#25",  "#26", "#27", "#28", "#29", "#30", "#31"};
-  return v < 32 ? names[v] : "INT";
-}
-
 SegmentDescriptor decode_segment(std::uint64_t raw) {
   // SDM vol. 3A 3.4.5 figure 3-8.
   SegmentDescriptor d;

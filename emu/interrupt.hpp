@@ -13,27 +13,9 @@
 #include <string>
 #include <vector>
 
-namespace fs {
+#include "x86/vectors.hpp"
 
-// Vectors (SDM vol. 3A table 6-1).
-enum Vector : std::uint8_t {
-  kDE = 0,
-  kDB = 1,
-  kNMI = 2,
-  kBP = 3,
-  kOF = 4,
-  kBR = 5,
-  kUD = 6,
-  kNM = 7,
-  kDF = 8,
-  kTS = 10,
-  kNP = 11,
-  kSS = 12,
-  kGP = 13,
-  kPF = 14,
-  kMF = 16,
-  kAC = 17,
-};
+namespace fs {
 
 enum class EventKind : std::uint8_t {
   kException,  // raised by the CPU (fault or trap)
@@ -63,7 +45,6 @@ bool external_event(const Event& ev);
 
 // True for the exceptions that push an error code: 8, 10-14, 17 (SDM vol. 3A table 6-1).
 bool pushes_error_code(std::uint8_t vector);
-const char* vector_mnemonic(std::uint8_t vector);  // "#GP", "#PF", ... or "INT"
 
 struct SegmentDescriptor {
   std::uint32_t base = 0;

@@ -39,7 +39,7 @@
 #include "emu/interrupt.hpp"
 #include "emu/paging.hpp"
 #include "emu/ram_size.hpp"
-#include "emu/reg_writes.hpp"
+#include "x86/reg_writes.hpp"
 #include "emu/run_state.hpp"
 #include "emu/timing.hpp"
 #include "emu/unicorn_cpu.hpp"
@@ -134,7 +134,7 @@ class Machine {
     observers_.insn_fast_ctx = ctx;
   }
   const DecodedInsn& current_instruction() const;
-  // Which of EAX..EDI and EFLAGS the current instruction may write (emu/reg_writes.hpp), in trace
+  // Which of EAX..EDI and EFLAGS the current instruction may write (x86/reg_writes.hpp), in trace
   // mode.
   RegMask current_writes() const {
     return insn_timing_ ? insn_timing_->current_writes() : kAllFastRegs;

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "emu/cycle_table.hpp"
+#include "x86/cycle_table.hpp"
 #include "emu/machine.hpp"
 
 namespace fs {

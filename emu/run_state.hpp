@@ -14,7 +14,7 @@
 
 #include "emu/block_cache.hpp"
 #include "emu/clock.hpp"
-#include "emu/cycle_table.hpp"
+#include "x86/cycle_table.hpp"
 #include "emu/unicorn_cpu.hpp"
 
 namespace fs {

@@ -209,7 +209,7 @@ struct TraceRecorder::Impl {
     dirty = kAllTraceRegs;
   }
 
-  // The safety net for the write sets (emu/reg_writes.hpp): every register, compared with what the
+  // The safety net for the write sets (x86/reg_writes.hpp): every register, compared with what the
   // recorder believes.
   void resync() {
     until_resync = kResyncInterval;

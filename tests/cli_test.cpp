@@ -11,7 +11,7 @@
 #include <filesystem>
 #include <string>
 
-#include "emu/block_cache.hpp"
+#include "x86/decoder.hpp"
 #include "emu/exit_status.hpp"
 #include "tests/cli_fixture.hpp"
 

@@ -1,11 +1,13 @@
-// Mirrors emu/cycle_table.cpp: each row's i486 clock count, decoded through Capstone exactly as the
+// Mirrors x86/cycle_table.cpp: each row's i486 clock count, decoded through Capstone exactly as the
 // machine decodes (CS_MODE_32, detail on). Bytes are hand-assembled; the comment on each line is
 // the instruction and the manual's figure.
-#include "emu/cycle_table.hpp"
+#include "x86/cycle_table.hpp"
 
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <vector>
+
+#include "x86/capstone.hpp"
 
 using namespace fs;
 using Bytes = std::vector<std::uint8_t>;

@@ -45,7 +45,7 @@ MachineOptions trace_options(const std::string& cmdline = "", std::uint64_t max_
 }
 
 // Records a run. The recorder reads after each instruction only the registers it may write
-// (emu/reg_writes.hpp) and checks them all periodically: that check must never find a register it
+// (x86/reg_writes.hpp) and checks them all periodically: that check must never find a register it
 // missed.
 RunResult record(const std::string& image, const std::string& path, const std::string& cmdline,
                  std::uint32_t chunk = 65536, std::uint64_t max_cycles = 0) {

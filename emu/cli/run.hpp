@@ -31,10 +31,4 @@ constexpr std::size_t kMaxSerialInput = 16u << 20;
 void setup_run(CLI::App& app, RunOptions& opt);
 int cmd_run(const RunOptions& opt);
 
-// Where the default guest image may be, in the order tried: build/guest/kernel.elf beside
-// build/forkscope, then <prefix>/share/forkscope/kernel.elf for <prefix>/bin/forkscope.
-std::vector<std::string> default_image_candidates();
-// The first of those that is a file; empty when none is.
-std::string default_image();
-
 }  // namespace fs::cli

@@ -8,11 +8,11 @@
 #include <cstring>
 #include <filesystem>
 
-#include "emu/cli/run.hpp"
-#include "emu/interrupt.hpp"
+#include "emu/cli/default_image.hpp"
 #include "loader/elf_image.hpp"
 #include "loader/load_error.hpp"
 #include "trace/syscall_names.hpp"
+#include "x86/vectors.hpp"
 
 namespace fs::cli {
 

@@ -12,8 +12,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "emu/block_cache.hpp"
 #include "emu/cli/trace_common.hpp"
+#include "x86/decoder.hpp"
 
 namespace fs::cli {
 

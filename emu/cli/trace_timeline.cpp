@@ -27,7 +27,7 @@
 #include <unordered_map>
 
 #include "emu/cli/trace_common.hpp"
-#include "emu/interrupt.hpp"
+#include "x86/vectors.hpp"
 
 namespace fs::cli {
 

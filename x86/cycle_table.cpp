@@ -15,7 +15,9 @@
 //     rounded down, so long runs over varied data are not biased to either end.
 //  4. Prefixes (LOCK, segment override, operand size) cost nothing extra; HelpPC lists none for
 //     the 486.
-#include "emu/cycle_table.hpp"
+#include "x86/cycle_table.hpp"
+
+#include "x86/capstone.hpp"
 
 namespace fs::cycle_table {
 namespace {

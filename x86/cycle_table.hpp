@@ -36,9 +36,9 @@
 // transition can add the difference.
 #pragma once
 
-#include <capstone/capstone.h>
-
 #include <cstdint>
+
+struct cs_insn;  // Capstone's, defined in x86/capstone.hpp
 
 namespace fs::cycle_table {
 
