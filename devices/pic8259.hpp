@@ -35,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "base/severity.hpp"
 #include "devices/io_device.hpp"
 
 namespace fs {
@@ -124,11 +125,10 @@ class PicPair {
   // the master's IR2 left in service). A cascade to no answering slave reads the floating bus:
   // 0xFF.
   std::uint8_t acknowledge();
-  const std::vector<std::string>& warnings() const { return warnings_; }
+  const std::vector<std::string>& warnings() const { return warn_.printed(); }
 
  private:
-  void warn(const std::string& what);
-  std::vector<std::string> warnings_;
+  WarnOnce warn_{"pic8259"};
 };
 
 }  // namespace fs

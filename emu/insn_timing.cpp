@@ -91,6 +91,15 @@ void InsnTiming::observe_intercepted(const DecodedInsn& insn, std::uint32_t eip)
   observers_.instruction(eip, s_.clock.now);
 }
 
+void InsnTiming::rewind_to(std::uint32_t eip) {
+  // The instruction at `eip` was charged when its hook ran; it did not retire.
+  if (!have_cur_insn_ || cur_insn_.addr != eip) return;
+  s_.clock.now = cur_insn_clock_;
+  --s_.stats.instructions;
+  s_.pending = RunState::Pending::kNone;
+  have_cur_insn_ = false;
+}
+
 IoSlot InsnTiming::io_slot() {
   return IoSlot{cur_insn_clock_, s_.clock.now, s_.stats.instructions, cur_insn_.addr};
 }

@@ -37,6 +37,7 @@ class InsnTiming final : public Timing {
 
   IoSlot io_slot() override;
   FaultPoint rewind_to_fault(std::uint32_t eip, std::uint32_t vector) override;
+  void rewind_to(std::uint32_t eip) override;
 
  private:
   // Decoded instructions by address, each checked against the live bytes (code can change under

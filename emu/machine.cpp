@@ -7,6 +7,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "base/severity.hpp"
 #include "emu/ram_size.hpp"
 #include "loader/multiboot.hpp"
 
@@ -186,7 +187,7 @@ bool Machine::irq_deliverable() const {
 }
 
 RunResult Machine::run() {
-  if (!loaded_) throw std::logic_error("Machine::run before load");
+  FS_ASSERT(loaded_, "Machine::run before load");
   cpu_->set_reg(Reg::kEip, boot_eip_);
   service_devices();
   while (!s_.result) {
@@ -225,11 +226,18 @@ RunResult Machine::run() {
     CpuRunResult r;
     try {
       r = cpu_->run(cpu_->reg(Reg::kEip));
+    } catch (const Unimplemented& e) {
+      timing_->rewind_to(failing_eip());  // the instruction did not complete
+      // A device mode the guest used that forkscope does not model: forkscope's limit, reported
+      // at the guest's instruction (base/severity.hpp).
+      fatal(StopReason::kUnimplemented,
+            fmt::format("not modelled: {} at {}", e.what(), where(failing_eip())));
+      break;
     } catch (const std::exception& e) {
-      // A device feature the guest used that forkscope does not model (or a delivery the CPU
-      // refused): the guest's problem to report, with its location.
-      const std::uint32_t at = io_.insn_addr ? io_.insn_addr : cpu_->reg(Reg::kEip);
-      fatal(StopReason::kGuestError, fmt::format("guest error: {} at {}", e.what(), where(at)));
+      // Anything else from inside the run is forkscope's bug, not the guest's.
+      timing_->rewind_to(failing_eip());
+      fatal(StopReason::kInternal,
+            fmt::format("forkscope bug: {} (guest at {})", e.what(), where(failing_eip())));
       break;
     }
     timing_->after_run();
@@ -259,6 +267,8 @@ bool Machine::cpu_returned(const CpuRunResult& r) {
     }
   }
   if (r.exit != CpuExit::kStopped) {
+    // The instruction at EIP failed (a hole in memory, Unicorn's error): it did not retire.
+    timing_->rewind_to(cpu_->reg(Reg::kEip));
     fatal(
         StopReason::kGuestError,
         fmt::format("guest error: {} at {}",
@@ -357,6 +367,10 @@ void Machine::hook_unmapped(std::uint32_t addr, bool fetch) {
 }
 
 // ---- how a run ends, for the user ---------------------------------------------------------------
+
+std::uint32_t Machine::failing_eip() const {
+  return io_.insn_addr ? io_.insn_addr : cpu_->reg(Reg::kEip);  // a port access names its insn
+}
 
 std::string Machine::where(std::uint32_t eip) const {
   return fmt::format("{:04x}:{:08x} <{}>", cpu_->reg(Reg::kCs), eip, symbols_.describe(eip));

@@ -39,12 +39,12 @@
 #include "emu/interrupt.hpp"
 #include "emu/paging.hpp"
 #include "emu/ram_size.hpp"
-#include "x86/reg_writes.hpp"
 #include "emu/run_state.hpp"
 #include "emu/timing.hpp"
 #include "emu/unicorn_cpu.hpp"
 #include "loader/elf_image.hpp"
 #include "loader/symbols.hpp"
+#include "x86/reg_writes.hpp"
 
 namespace fs {
 
@@ -176,6 +176,7 @@ class Machine {
   void fatal(StopReason r, std::string message, bool with_history = true);
   std::vector<std::string> history() const;
   std::string where(std::uint32_t eip) const;
+  std::uint32_t failing_eip() const;  // the instruction an exception from inside a run belongs to
 
   // ---- emu/machine_intercept.cpp: instructions forkscope checks or runs itself (issue 12) ----
   bool run_intercept();

@@ -111,21 +111,23 @@ struct UnicornCpu::Impl {
   uc_context* ctx = nullptr;
   bool* failed_flag = nullptr;  // UnicornCpu::failed_, which the hot hooks read inline
   CpuHooks hooks;
-  std::deque<std::function<void(std::uint32_t)>>
-      address_fns;               // stable addresses for hook user_data
+  // An address hook's function and its CPU: stable addresses for hook user_data.
+  struct AddressHook {
+    Impl* impl;
+    std::function<void(std::uint32_t)> fn;
+  };
+  std::deque<AddressHook> address_fns;
   std::uint32_t rdtsc_next = 0;  // the address after the RDTSC being watched, while it executes
 
   static void stop_cb(uc_engine*, uint64_t addr, uint32_t, void* self) {
     Impl* m = static_cast<Impl*>(self);
     m->guarded([&] { m->hooks.on_stop_point(static_cast<std::uint32_t>(addr)); });
   }
-  static void address_cb(uc_engine* uc, uint64_t addr, uint32_t, void* fn) {
-    try {
-      (*static_cast<std::function<void(std::uint32_t)>*>(fn))(static_cast<std::uint32_t>(addr));
-    } catch (...) {
-      // Observers (tests, inspectors) must not throw into Unicorn; stop and drop the exception.
-      uc_emu_stop(uc);
-    }
+  static void address_cb(uc_engine*, uint64_t addr, uint32_t, void* hook) {
+    // An observer's exception (a test's, an inspector's) stops the CPU and comes out of run(), as
+    // every hook's does: it was dropped once, and the run then ended as a guest error.
+    auto* h = static_cast<AddressHook*>(hook);
+    h->impl->guarded([&] { h->fn(static_cast<std::uint32_t>(addr)); });
   }
   static void rdtsc_cb(uc_engine*, uint64_t addr, uint32_t, void* self) {
     Impl* m = static_cast<Impl*>(self);
@@ -481,7 +483,7 @@ void UnicornCpu::watch_rdtsc(std::uint32_t addr, std::uint32_t len) {
 }
 
 void UnicornCpu::add_address_hook(std::uint32_t addr, std::function<void(std::uint32_t)> fn) {
-  impl_->address_fns.push_back(std::move(fn));
+  impl_->address_fns.push_back(Impl::AddressHook{impl_.get(), std::move(fn)});
   uc_hook h;
   check(uc_hook_add(impl_->uc, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&Impl::address_cb),
                     &impl_->address_fns.back(), addr, addr),
