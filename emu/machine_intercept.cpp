@@ -21,6 +21,7 @@
 #include <array>
 #include <cstring>
 
+#include "base/severity.hpp"
 #include "emu/io_permission.hpp"
 #include "emu/iret_fault.hpp"
 #include "emu/machine.hpp"
@@ -130,8 +131,8 @@ bool Machine::run_intercept() {
   if (gpr_write) cpu_->set_reg(gpr_write->first, gpr_write->second);
   if (io_run) {
     // As hook_port_in/out would: the access at the instruction's start cycle, then the observers,
-    // the deadline and the INT line. A device that refuses (an unmodelled mode) ends the run as a
-    // guest error there too.
+    // the deadline and the INT line. A device mode forkscope does not model ends the run as it does
+    // from the CPU's hooks (base/severity.hpp); anything else propagates as forkscope's bug.
     io_ = IoSlot{s_.clock.now, s_.clock.now + in.insn.cycles, s_.stats.instructions + 1, eip};
     const std::uint32_t mask = io_run->width == 4 ? ~0u : (1u << (8 * io_run->width)) - 1;
     const std::uint32_t eax = cpu_->reg(Reg::kEax);
@@ -143,9 +144,10 @@ bool Machine::run_intercept() {
       } else {
         bus_.write(io_.start, io_run->port, io_run->width, v);
       }
-    } catch (const std::exception& e) {
+    } catch (const Unimplemented& e) {
       io_.insn_addr = 0;
-      fatal(StopReason::kGuestError, fmt::format("guest error: {} at {}", e.what(), where(eip)));
+      fatal(StopReason::kUnimplemented,
+            fmt::format("not modelled: {} at {}", e.what(), where(eip)));
       return true;
     }
     io_.insn_addr = 0;
