@@ -2,7 +2,8 @@
 // letting Unicorn run them (issue 12; emu/machine_intercept.cpp runs them):
 // - IN, OUT, INS, OUTS at CPL > IOPL (emu/io_permission.hpp),
 // - MOV to/from DR0-DR7 (emu/debug_registers.hpp: Unicorn must never run one),
-// - an instruction with an enabled instruction breakpoint on it.
+// - an instruction with an enabled instruction breakpoint on it,
+// - IN and OUT while an I/O breakpoint is enabled (forkscope runs the one whose port matches).
 // Both timings ask here: block timing for blocks that may hold one (Block::checked_at_boundary, or
 // every block while an instruction breakpoint is enabled), instruction timing for each
 // instruction; either stops the CPU right before the instruction, with `pending` naming it.

@@ -77,6 +77,8 @@ struct CpuSnapshot {
   std::uint32_t gdt_base = 0, gdt_limit = 0;
   std::uint32_t idt_base = 0, idt_limit = 0;
   std::uint32_t tr_base = 0;
+  std::uint32_t tr_limit = 0x67;  // the TSS's limit in bytes (0x67: the smallest 32-bit TSS)
+  std::uint16_t tr_selector = 0;  // for a #TS about the TSS itself
   bool tr_loaded = false;
   unsigned cpl() const { return cs & 3u; }
 };
@@ -120,9 +122,11 @@ struct DeliveryOutcome {
   std::optional<DeliveryFault> fault;
 };
 
-// Delivers `ev` with the CPU in state `cpu`. Writes the frame to memory only when the whole
-// delivery succeeds (no partial frames). Protected mode, flat model; task gates and LDT selectors
-// are reported as faults (#GP) with a `why` saying they are not modelled.
+// Delivers `ev` with the CPU in state `cpu`. The frame is written only when every check before it
+// passed, and then as the CPU pushes it: word by word down from the stack pointer (SS first on a
+// stack switch), so a push that faults is a #PF with CR2 = that word's address, and the words
+// above it are already written (SDM vol. 3A 6.12.1). Protected mode, flat model; task gates and LDT
+// selectors are reported as faults (#GP) with a `why` saying they are not modelled.
 DeliveryOutcome deliver(const CpuSnapshot& cpu, GuestMemory& mem, const Event& ev);
 
 // SDM vol. 3A table 6-5: does a fault `second` raised while delivering `first` become #DF?

@@ -212,7 +212,7 @@ class Machine {
   void stop_after_data_access();  // gdb's watchpoint (on_watch), then the guest's #DB
   void restart_at(std::uint32_t eip);
   void apply_restart();
-  void note_cpu_exception(std::uint32_t vector);
+  void note_cpu_exception(Event& ev);
   void sync_breakpoints();
 
   MachineOptions opt_;

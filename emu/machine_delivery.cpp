@@ -90,7 +90,7 @@ void Machine::hook_interrupt(std::uint32_t vector) {
   if (ev.kind == DeliveryKind::kException && pushes_error_code(ev.vector)) {
     ev.error_code = cpu_->pending_error_code();
   }
-  if (ev.kind == DeliveryKind::kException) note_cpu_exception(vector);  // DR6 (issue 12)
+  if (ev.kind == DeliveryKind::kException) note_cpu_exception(ev);  // DR6, IRET's #SS (issue 12)
   deliver(ev, eip);
   if (s_.result) s_.request_stop(StopKind::kFatal);
 }
@@ -113,6 +113,8 @@ void Machine::deliver(Event ev, std::uint32_t return_eip) {
     s.idt_limit = i.limit;
     s.tr_loaded = (cpu_->tr_selector() & ~3u) != 0;
     s.tr_base = cpu_->tr_base();
+    s.tr_limit = cpu_->tr_limit();
+    s.tr_selector = static_cast<std::uint16_t>(cpu_->tr_selector());
     chain.push_back(ev.error_code
                         ? fmt::format("{}({:#06x})", vector_mnemonic(ev.vector), *ev.error_code)
                         : (ev.vector < 32 ? std::string(vector_mnemonic(ev.vector))

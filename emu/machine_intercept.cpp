@@ -13,16 +13,21 @@
 //   stops the CPU after the accessing instruction too, and on_watch runs there, before the #DB.
 //   A debugger that moves EIP or changes watchpoints from inside the CPU run stops it before the
 //   current instruction (restart_at); the run loop applies the change there (apply_restart).
+// - I/O breakpoints (DR7 R/W = 10 with CR4.DE): while one is enabled every IN and OUT stops here;
+//   one whose port matches is run by forkscope (the port access, EAX for IN), then #DB, a trap, is
+//   delivered after it with DR6.Bn. INS and OUTS are left to the CPU and never trap (not modelled).
 //
 // Which instructions to stop before is emu/intercept.hpp's to say, asked by both timings. Either
 // way the run loop calls run_intercept() with the CPU exactly before the instruction.
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 #include "base/severity.hpp"
 #include "emu/io_permission.hpp"
+#include "emu/iret_fault.hpp"
 #include "emu/machine.hpp"
 
 namespace fs {
@@ -30,6 +35,13 @@ namespace {
 
 constexpr std::uint32_t kTF = 1u << 8, kRF = 1u << 16;  // EFLAGS (SDM vol. 3B 17.3.1)
 constexpr std::uint32_t kCr4DE = 1u << 3;
+
+// An IN or OUT forkscope runs itself (an I/O breakpoint's, issue 12).
+struct IoRun {
+  std::uint16_t port = 0;
+  unsigned width = 1;
+  bool is_in = false;
+};
 
 // TSS reads for the I/O permission check, by linear address through the guest's page tables
 // (Machine::read); a TSS page that is not mapped is reported as #GP(0), the check's own fault.
@@ -58,6 +70,8 @@ bool Machine::run_intercept() {
   std::optional<Event> fault;
   bool executed = false;
   std::optional<std::pair<Reg, std::uint32_t>> gpr_write;
+  std::optional<IoRun> io_run;  // an IN or OUT on an I/O breakpoint: forkscope runs it
+  std::uint32_t io_hits = 0;
   // Priority (SDM vol. 3A table 6-2): a code breakpoint comes before the instruction's own faults.
   if (const std::uint32_t hits = instruction_breakpoint_hits(ix_.dr, eip);
       hits && !(eflags & kRF)) {
@@ -97,6 +111,12 @@ bool Machine::run_intercept() {
       fault = Event{f->vector, DeliveryKind::kException, std::nullopt};
       if (pushes_error_code(f->vector)) fault->error_code = f->error_code;
       if (f->vector == kPF) cpu_->set_reg(Reg::kCr2, f->cr2);
+    } else if (!io->string && (cpu_->reg(Reg::kCr4) & kCr4DE)) {
+      io_hits = io_breakpoint_hits(ix_.dr, a.port, a.width);
+      if (io_hits) {
+        io_run = IoRun{a.port, a.width, io->is_in};
+        executed = true;
+      }
     }
   }
   if (!fault && !executed) {
@@ -113,14 +133,42 @@ bool Machine::run_intercept() {
     return true;
   }
   if (gpr_write) cpu_->set_reg(gpr_write->first, gpr_write->second);
+  if (io_run) {
+    // As hook_port_in/out would: the access at the instruction's start cycle, then the observers,
+    // the deadline and the INT line. A device mode forkscope does not model ends the run as it does
+    // from the CPU's hooks (base/severity.hpp); anything else propagates as forkscope's bug.
+    io_ = IoSlot{s_.clock.now, s_.clock.now + in.insn.cycles, s_.stats.instructions + 1, eip};
+    const std::uint32_t mask = io_run->width == 4 ? ~0u : (1u << (8 * io_run->width)) - 1;
+    const std::uint32_t eax = cpu_->reg(Reg::kEax);
+    std::uint32_t v = eax & mask;
+    try {
+      if (io_run->is_in) {
+        v = bus_.read(io_.start, io_run->port, io_run->width) & mask;
+        cpu_->set_reg(Reg::kEax, (eax & ~mask) | v);
+      } else {
+        bus_.write(io_.start, io_run->port, io_run->width, v);
+      }
+    } catch (const Unimplemented& e) {
+      io_.insn_addr = 0;
+      fatal(StopReason::kUnimplemented,
+            fmt::format("not modelled: {} at {}", e.what(), where(eip)));
+      return true;
+    }
+    io_.insn_addr = 0;
+    for (auto& f : observers_.port_io) f(io_run->port, io_run->width, !io_run->is_in, v);
+    after_port_access();
+    if (s_.result) return true;  // the debug-exit port: the run ends at this OUT
+  }
   s_.clock.now += in.insn.cycles;
   ++s_.stats.instructions;
   cpu_->set_reg(Reg::kEip, eip + in.insn.len);
   // The instruction completed: RF clears, and TF set at its start makes it a single step (SDM vol.
   // 3B 17.3.1.1, 17.3.1.4), which Unicorn cannot raise for an instruction it did not run.
   if (eflags & kRF) cpu_->set_reg(Reg::kEflags, eflags & ~kRF);
-  if (eflags & kTF) {
-    ix_.dr.dr6 = (ix_.dr.dr6 & ~0xFu) | kDr6BS;
+  // An I/O breakpoint's trap and a single step after the same instruction are one #DB (17.3.1.2).
+  const std::uint32_t db = io_hits | ((eflags & kTF) ? kDr6BS : 0u);
+  if (db) {
+    ix_.dr.dr6 = (ix_.dr.dr6 & ~0xFu) | db;
     deliver(Event{kDB, DeliveryKind::kException, std::nullopt}, eip + in.insn.len);
   }
   return true;
@@ -190,13 +238,21 @@ void Machine::stop_after_data_access() {
   deliver(Event{kDB, DeliveryKind::kException, std::nullopt}, cpu_->reg(Reg::kEip));
 }
 
-void Machine::note_cpu_exception(std::uint32_t vector) {
+void Machine::note_cpu_exception(Event& ev) {
   // Unicorn raises #DB only for single steps (forkscope keeps DR7 from it): DR6.BS, together with
   // any data breakpoint the same instruction hit (SDM vol. 3B 17.3.1.4). Any other exception means
   // the accessing instruction faulted: its data breakpoint never happened.
-  if (vector == kDB) ix_.dr.dr6 = (ix_.dr.dr6 & ~0xFu) | kDr6BS | ix_.data_hits;
+  if (ev.vector == kDB) ix_.dr.dr6 = (ix_.dr.dr6 & ~0xFu) | kDr6BS | ix_.data_hits;
   ix_.data_hits = 0;
-  if (vector != kDB) ix_.watch_hit.reset();  // a single step's #DB: the access happened
+  if (ev.vector != kDB) ix_.watch_hit.reset();  // a single step's #DB: the access happened
+  // An IRET's not-present SS is #SS, not Unicorn's #NP (emu/iret_fault.hpp).
+  if (ev.vector == kNP) {
+    std::uint8_t bytes[2] = {};
+    std::array<std::uint32_t, 5> stack{};
+    const std::uint32_t eip = cpu_->reg(Reg::kEip);
+    if (read(eip, bytes, sizeof bytes) && read(cpu_->reg(Reg::kEsp), stack.data(), sizeof stack))
+      ev = sdm_iret_fault(ev, bytes, sizeof bytes, stack, cpu_->cpl());
+  }
 }
 
 }  // namespace fs

@@ -114,7 +114,7 @@ class UnicornCpu {
   // The registers of `mask` (bit r = 1 << Reg r, EAX .. EFLAGS only) in one uc_reg_read_batch, each
   // into out[r]; the others are left alone. The trace recorder's per-instruction read.
   void read_regs_masked(std::uint32_t* out, std::uint32_t mask) const;
-  void set_reg(Reg r, std::uint32_t v);
+  void set_reg(Reg r, std::uint32_t v);  // CR2 alone, unlike uc_reg_write (set_cr2)
   DescriptorTableReg gdtr() const;
   DescriptorTableReg idtr() const;
   void set_gdtr(DescriptorTableReg v);
@@ -175,6 +175,7 @@ class UnicornCpu {
   std::size_t data_hooks() const;
 
  private:
+  void set_cr2(std::uint32_t v);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   bool failed_ = false;

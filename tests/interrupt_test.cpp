@@ -269,3 +269,63 @@ TEST_CASE("interrupt: double-fault classes follow SDM table 6-5", "[interrupt]")
   CHECK_FALSE(becomes_double_fault(kUD, kGP));  // benign first
   CHECK_FALSE(becomes_double_fault(kBP, kPF));
 }
+
+TEST_CASE("interrupt: TSS.ss0 past the TSS limit is #TS(TSS selector) (issue 12)", "[interrupt]") {
+  Fixture f;
+  f.user();
+  f.cpu.tr_selector = 0x80;
+  f.gate(0x80, 0xF, 3, 0x2000);
+  // 32-bit TSS: esp0 at 4-7, ss0 at 8-9; the limit must reach byte 9 (SDM vol. 2A INT n).
+  f.cpu.tr_limit = 8;
+  auto o = deliver(f.cpu, f.mem, Event{0x80, DeliveryKind::kSoftware, std::nullopt});
+  REQUIRE(o.fault);
+  CHECK(o.fault->fault.vector == kTS);
+  CHECK(o.fault->fault.error_code == 0x80);
+  // An exception: EXT set.
+  f.gate(6, 0xE, 0, 0x2000);
+  o = deliver(f.cpu, f.mem, Event{6, DeliveryKind::kException, std::nullopt});
+  REQUIRE(o.fault);
+  CHECK(o.fault->fault.error_code == 0x81);
+  f.cpu.tr_limit = 9;
+  CHECK(deliver(f.cpu, f.mem, Event{0x80, DeliveryKind::kSoftware, std::nullopt}).delivered);
+}
+
+namespace {
+
+// A flat memory whose pages below `hole_end` (from `hole`) are not present: writes there are #PF
+// with the first byte of the access in the page as CR2, as MachineMemory reports them.
+struct HoleMemory : FlatMemory {
+  std::uint32_t hole = 0, hole_end = 0;
+  std::optional<MemFault> write(std::uint32_t a, const void* in, unsigned n, bool sup) override {
+    for (std::uint32_t b = a; b < a + n; ++b)
+      if (b >= hole && b < hole_end) return MemFault{kPF, 2, b};
+    return FlatMemory::write(a, in, n, sup);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("interrupt: a frame push that faults names the first word pushed there (issue 12)",
+          "[interrupt]") {
+  Fixture f;
+  f.user();
+  f.gate(0x80, 0xF, 3, 0x2000);
+  HoleMemory mem;
+  mem.bytes = f.mem.bytes;
+  // TSS.esp0 inside a not-present page: SS, pushed first at esp0 - 4, faults (QEMU agrees).
+  mem.hole = 0x9000;
+  mem.hole_end = 0xA000;
+  auto o = deliver(f.cpu, mem, Event{0x80, DeliveryKind::kSoftware, std::nullopt});
+  REQUIRE(o.fault);
+  CHECK(o.fault->fault.vector == kPF);
+  CHECK(o.fault->fault.cr2 == 0x9FF8 - 4);
+  // esp0 8 bytes into a present page above a not-present one: SS and ESP land, EFLAGS faults at
+  // the top word of the page below.
+  mem.put32(kTss + 4, 0xA008);
+  mem.hole_end = 0xA000;
+  o = deliver(f.cpu, mem, Event{0x80, DeliveryKind::kSoftware, std::nullopt});
+  REQUIRE(o.fault);
+  CHECK(o.fault->fault.cr2 == 0x9FFC);
+  CHECK(mem.get32(0xA004) == 0x7B);       // SS
+  CHECK(mem.get32(0xA000) == 0x8000F00);  // ESP
+}

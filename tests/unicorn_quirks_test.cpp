@@ -446,3 +446,21 @@ TEST_CASE("unicorn: SSE runs whatever CPUID says, so CPUID is the guest's only g
     uc_close(uc);
   }
 }
+
+TEST_CASE("unicorn: writing CR2 also loads it into CR3", "[unicorn]") {
+  // WORKAROUND UnicornCpu::set_cr2: write CR3 back after CR2.
+  Engine e;
+  e.set(UC_X86_REG_CR3, 0x5000);
+  e.set(UC_X86_REG_CR2, 0x1234);
+  CHECK(e.reg(UC_X86_REG_CR2) == 0x1234);
+  CHECK(e.reg(UC_X86_REG_CR3) == 0x1234);
+}
+
+TEST_CASE("unicorn cpu: set_reg(CR2) leaves CR3 alone", "[unicorn]") {
+  std::vector<std::uint8_t> ram(2u << 20);
+  fs::UnicornCpu cpu(ram, true, fs::CpuHooks{});
+  cpu.set_reg(fs::Reg::kCr3, 0x5000);
+  cpu.set_reg(fs::Reg::kCr2, 0x1234);
+  CHECK(cpu.reg(fs::Reg::kCr2) == 0x1234);
+  CHECK(cpu.reg(fs::Reg::kCr3) == 0x5000);
+}
