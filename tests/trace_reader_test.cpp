@@ -223,10 +223,14 @@ TEST_CASE("trace_reader: not a trace, wrong version, truncated header: one line 
   CHECK_THAT(error_of(bad.str()), Catch::Contains("not a forkscope trace (bad magic)"));
 
   b = good;
-  b[8] = 2;
+  b[8] = 3;
   write_bytes(bad.str(), b);
   CHECK(error_of(bad.str()) ==
-        bad.str() + ": unsupported trace format version 2 (this build reads version 1)");
+        bad.str() + ": unsupported trace format version 3 (this build reads versions 1 to 2)");
+  b[8] = 0;
+  write_bytes(bad.str(), b);
+  CHECK(error_of(bad.str()) ==
+        bad.str() + ": unsupported trace format version 0 (this build reads versions 1 to 2)");
 
   for (std::size_t cut : {3u, 8u, 12u, 16u, 40u, 100u}) {
     INFO("cut at " << cut);

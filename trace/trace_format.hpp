@@ -32,9 +32,13 @@ struct TraceError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The format version this build writes and reads. Any change to the bytes bumps it; a reader
-// refuses every other version (docs/trace-format.md "Versioning").
-inline constexpr std::uint32_t kFormatVersion = 1;
+// The format version this build writes, and the oldest it still reads. Any change to the bytes
+// bumps it; a reader accepts kOldestFormatVersion..kFormatVersion and refuses every other version
+// (docs/trace-format.md "Versioning"). Version 2 added the guest's memory writes.
+inline constexpr std::uint32_t kFormatVersion = 2;
+inline constexpr std::uint32_t kOldestFormatVersion = 1;
+// The first version that records memory writes (Instruction::mem, Delivery::writes).
+inline constexpr std::uint32_t kMemWritesVersion = 2;
 
 // Register ids: x86/reg.hpp's Reg, whose numbers are stored in the file. The trace holds the first
 // kRegCount (EAX..CPL).
@@ -72,6 +76,18 @@ struct RegChange {
   bool operator==(const RegChange&) const = default;
 };
 
+// One store to guest memory: the linear address of its first byte, its size in bytes (1, 2, 4 or
+// 8) and the value stored, little-endian, in the low `size` bytes (the rest zero).
+struct MemWrite {
+  std::uint32_t addr = 0;
+  std::uint8_t size = 4;
+  std::uint64_t value = 0;
+  bool operator==(const MemWrite&) const = default;
+};
+
+// A delivery stores at most this many (a 5-word frame with its error code, twice over for a #DF).
+inline constexpr std::size_t kMaxDeliveryWrites = 32;
+
 // ---- Events ----------------------------------------------------------------------------------
 
 struct FarPtr {
@@ -96,6 +112,9 @@ struct Delivery {
   // Words pushed, in push order: with a ring change SS, ESP, EFLAGS, CS, EIP[, error code]; without
   // one EFLAGS, CS, EIP[, error code]. At most 8 words are stored.
   std::vector<std::uint32_t> frame;
+  // Version 2: the stores forkscope made delivering it (the frame, and a failed attempt's before a
+  // #DF), in the order made; at most kMaxDeliveryWrites. Empty in a version 1 trace.
+  std::vector<MemWrite> writes;
 
   bool is_exception() const { return kind == DeliveryKind::kException; }
   bool is_software_int() const { return kind == DeliveryKind::kSoftware; }
