@@ -12,9 +12,9 @@
 #include "emu/code_fetch.hpp"
 #include "emu/hooks.hpp"
 #include "emu/intercept.hpp"
-#include "x86/reg_writes.hpp"
 #include "emu/run_state.hpp"
 #include "emu/timing.hpp"
+#include "x86/reg_writes.hpp"
 
 namespace fs {
 
@@ -37,6 +37,11 @@ class InsnTiming final : public Timing {
   void restarted(std::uint32_t addr) {
     observed_pass_ = addr;
     have_cur_insn_ = false;
+  }
+  // Whether the observers have seen the boundary at `addr` the CPU stands at (not when a snapshot
+  // was restored since: its first boundary is new to them).
+  bool observed_here(std::uint32_t addr) const {
+    return observed_addr_ == addr && observed_seq_ == s_.stats.instructions;
   }
   // The instruction about to retire, and which of EAX..EDI and EFLAGS it may write.
   const DecodedInsn& current() const { return cur_insn_; }
@@ -81,6 +86,8 @@ class InsnTiming final : public Timing {
   Cycles cur_insn_clock_ = 0;  // the clock at the current instruction's start
   bool have_cur_insn_ = false;
   std::uint32_t observed_pass_ = ~0u;  // restarted(): its observers are not called again
+  std::uint32_t observed_addr_ = ~0u;  // the last boundary the observers were called at...
+  std::uint64_t observed_seq_ = 0;     // ...and the instruction count there
   std::uint32_t rdtsc_after_ = 0;      // the address after an RDTSC being executed
   Cycles rdtsc_value_ = 0;             // ...and the cycle count it returns
 };

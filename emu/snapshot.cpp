@@ -67,6 +67,7 @@ struct SnapshotFields {
     t.cur_writes_ = cur_writes;
     t.cur_insn_clock_ = cur_insn_clock;
     t.have_cur_insn_ = false;
+    t.observed_addr_ = ~0u;  // the restored boundary is new to the observers
     t.rdtsc_after_ = rdtsc_after;
     t.rdtsc_value_ = rdtsc_value;
     m.io_ = io;
