@@ -43,4 +43,23 @@ std::string table() {
 }
 
 }  // namespace exit_status
+
+const char* stop_reason_name(StopReason r) {
+  switch (r) {
+    case StopReason::kGuestExit:
+      return "guest exit";
+    case StopReason::kTripleFault:
+      return "triple fault";
+    case StopReason::kHaltedNoIrq:
+      return "halted";
+    case StopReason::kGuestError:
+      return "guest error";
+    case StopReason::kCycleLimit:
+      return "cycle limit";
+    case StopReason::kKilled:
+      return "killed";
+  }
+  return "?";
+}
+
 }  // namespace fs

@@ -1,5 +1,6 @@
 #include "emu/paging.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace fs {
@@ -61,6 +62,25 @@ std::optional<std::uint32_t> linear_to_physical(std::span<const std::uint8_t> ra
   auto m = walk_page_tables(ram, regs.cr3, linear, regs.pse());
   if (!m) return std::nullopt;
   return m->frame | (linear & (kPageSize - 1));
+}
+
+bool copy_from_linear(std::span<const std::uint8_t> ram, const PagingRegs& regs,
+                      std::uint32_t linear, void* out, std::size_t n) {
+  auto* dst = static_cast<std::uint8_t*>(out);
+  bool all = true;
+  for (std::size_t off = 0; off < n;) {
+    const std::uint32_t addr = linear + static_cast<std::uint32_t>(off);
+    const std::size_t k = std::min<std::size_t>(n - off, kPageSize - (addr & (kPageSize - 1)));
+    auto phys = linear_to_physical(ram, regs, addr);
+    if (phys && std::uint64_t{*phys} + k <= ram.size()) {
+      std::memcpy(dst + off, ram.data() + *phys, k);
+    } else {
+      std::memset(dst + off, 0, k);
+      all = false;
+    }
+    off += k;
+  }
+  return all;
 }
 
 void mark_accessed(std::span<std::uint8_t> ram, const PagingRegs& regs, std::uint32_t linear,

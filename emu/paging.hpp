@@ -62,6 +62,12 @@ struct PagingRegs {
 std::optional<std::uint32_t> linear_to_physical(std::span<const std::uint8_t> ram,
                                                 const PagingRegs& regs, std::uint32_t linear);
 
+// Copies [linear, linear + n) out of RAM page by page through the tables (no access check, as
+// linear_to_physical), zeros where a page is not mapped or its frame lies beyond RAM. True when
+// every byte came from RAM.
+bool copy_from_linear(std::span<const std::uint8_t> ram, const PagingRegs& regs,
+                      std::uint32_t linear, void* out, std::size_t n);
+
 // Sets the accessed bit of the directory and table entries the walk of `linear` used, and for a
 // write the dirty bit of the entry that maps the page, as the CPU does for its own accesses (Intel
 // SDM vol. 3A 4.8). Call it only for an access page_fault_error() allowed.

@@ -1,0 +1,68 @@
+// The bytes of the code the CPU is about to run, by linear address, for the cycle model's decoder
+// (emu/block_timing.hpp, emu/insn_timing.hpp): through the guest's page tables as the CPU fetches
+// them (emu/paging.hpp), straight out of RAM when they lie in one page.
+//
+// The paging registers change only through instructions that end their translated block (CR0/CR3/
+// CR4 loads, INVLPG: QEMU ends a block at each), so they are read again only after one retires
+// (invalidate()), and the last code page's translation is kept: the hot path is one compare.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "emu/block_cache.hpp"
+#include "emu/paging.hpp"
+#include "emu/unicorn_cpu.hpp"
+
+namespace fs {
+
+// The paging registers as the CPU holds them now.
+PagingRegs paging_regs_of(const UnicornCpu& cpu);
+
+class CodeFetch {
+ public:
+  // Callers may read kCodeBytes bytes from bytes()'s result whatever the instruction's size is
+  // (the block cache's compared words, the trace-mode decode cache).
+  static constexpr std::uint32_t kCodeBytes = BlockCache::kLiveBytes;
+
+  explicit CodeFetch(std::span<std::uint8_t> ram) : ram_(ram) {}
+  void bind(const UnicornCpu* cpu) { cpu_ = cpu; }
+
+  // The live bytes of code at linear `addr`, readable to max(size, kCodeBytes): in RAM when they
+  // lie in one page, else copied together into a scratch buffer (zeros where a page is not mapped
+  // or lies beyond RAM), valid until the next call.
+  const std::uint8_t* bytes(std::uint32_t addr, std::uint32_t size) {
+    const std::uint32_t off = addr & (kPageSize - 1);
+    if (page_valid_ && (addr & ~(kPageSize - 1)) == page_linear_ &&
+        off + std::max(size, kCodeBytes) <= kPageSize) [[likely]] {
+      return ram_.data() + page_phys_ + off;
+    }
+    return bytes_slow(addr, size);
+  }
+  // A TLB-flushing instruction retired (or is about to, with its block): the paging registers
+  // code is fetched under may have changed.
+  void invalidate() {
+    regs_valid_ = false;
+    page_valid_ = false;
+  }
+  // The first instruction from `eip` on whose bytes reach a linear page with no RAM behind it
+  // (`eip` itself when it is such an instruction).
+  std::uint32_t first_unfetchable(std::uint32_t eip, Decoder& decoder);
+
+ private:
+  const std::uint8_t* bytes_slow(std::uint32_t addr, std::uint32_t size);
+  const PagingRegs& regs();
+
+  std::span<std::uint8_t> ram_;
+  const UnicornCpu* cpu_ = nullptr;
+  PagingRegs regs_;
+  bool regs_valid_ = false;
+  bool page_valid_ = false;
+  std::uint32_t page_linear_ = 0;
+  std::uint32_t page_phys_ = 0;
+  std::vector<std::uint8_t> scratch_;  // code bytes when they straddle discontiguous frames
+};
+
+}  // namespace fs

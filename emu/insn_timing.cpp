@@ -1,0 +1,117 @@
+#include "emu/insn_timing.hpp"
+
+#include <cstring>
+
+namespace fs {
+namespace {
+constexpr std::uint32_t kIF = 1u << 9;
+}  // namespace
+
+void InsnTiming::decode_into(Slot& slot, std::uint32_t addr, const std::uint8_t* bytes,
+                             std::uint32_t size) {
+  slot.insn = decoder_.decode_one(addr, bytes, size);
+  if (!write_sets_) write_sets_ = std::make_unique<RegWriteSets>();
+  slot.writes = slot.insn.len ? write_sets_->of(addr, bytes, size) : kAllFastRegs;
+}
+
+const InsnTiming::Slot& InsnTiming::lookup(std::uint32_t addr, std::uint32_t size,
+                                           const std::uint8_t* code) {
+  const std::uint32_t n = size < 16 ? size : 16;
+  std::uint64_t lo, hi;
+  std::memcpy(&lo, code, 8);
+  std::memcpy(&hi, code + 8, 8);
+  const std::uint64_t lo_mask = n >= 8 ? ~0ull : (1ull << (8 * n)) - 1;
+  const std::uint64_t hi_mask = n <= 8 ? 0 : n >= 16 ? ~0ull : (1ull << (8 * (n - 8))) - 1;
+  // Decoding is the expensive part of trace mode: cache by address, validated by the instruction's
+  // bytes (code can change under the same address).
+  const std::size_t at = (addr ^ (addr >> 12)) & (cache_.size() - 1);
+  Slot& slot = cache_[at];
+  if (slot.addr != addr || slot.size != size || (lo & lo_mask) != slot.lo ||
+      (n > 8 && (hi & hi_mask) != hi_[at])) [[unlikely]] {
+    slot.addr = addr;
+    slot.size = static_cast<std::uint8_t>(size);
+    slot.lo = lo & lo_mask;
+    hi_[at] = hi & hi_mask;
+    std::uint8_t bytes[16] = {};
+    std::memcpy(bytes, code, n);
+    decode_into(slot, addr, bytes, size);
+  }
+  return slot;
+}
+
+void InsnTiming::on_insn(std::uint32_t addr, std::uint32_t size) {
+  if (s_.result) return;  // the run has ended; Unicorn is only winding down
+  // The instruction before this one hit a data breakpoint: #DB, a trap, comes first (issue 12).
+  if (ix_.data_hits) [[unlikely]]
+    return s_.request_stop(StopKind::kBoundary);
+  // The previous instruction retired; settle its variable cost, then this boundary.
+  if (s_.pending != RunState::Pending::kNone) s_.settle_pending_transfer(addr);
+  if (have_cur_insn_ && cur_insn_.cls == InsnClass::kRdtsc && rdtsc_after_ == addr) {
+    // Unicorn put the host's TSC in EDX:EAX; the guest reads the cycle clock.
+    cpu().set_reg(Reg::kEax, static_cast<std::uint32_t>(rdtsc_value_));
+    cpu().set_reg(Reg::kEdx, static_cast<std::uint32_t>(rdtsc_value_ >> 32));
+  }
+  if (have_cur_insn_ && cur_insn_.flushes_tlb) count_tlb_flush();  // it retired
+  have_cur_insn_ = false;
+  if (s_.clock.now >= s_.deadline ||
+      (s_.irq_line && (cpu().reg(Reg::kEflags) & kIF) && !cpu().interrupt_shadow())) {
+    return s_.request_stop(StopKind::kBoundary);
+  }
+  // The instruction's bytes, from the frames its linear address maps to (16 readable bytes).
+  const std::uint8_t* code = code_.bytes(addr, size < 16 ? size : 16);
+  const Slot& slot = lookup(addr, size, code);
+  cur_insn_ = slot.insn;
+  cur_writes_ = slot.writes;
+  // Issue 12: an instruction forkscope checks or runs itself stops the CPU right before it
+  // (emu/machine_intercept.cpp); the run loop handles it, then lets it pass here once.
+  if (ix_.check(cpu(), cur_insn_, code, size < 16 ? size : 16)) [[unlikely]]
+    return s_.request_stop(StopKind::kBoundary);
+  cur_insn_clock_ = s_.clock.now;
+  have_cur_insn_ = true;
+  observers_.instruction(addr, s_.clock.now);
+  if (s_.result) [[unlikely]]
+    return;  // an observer ended the run (kill): the instruction never runs
+  s_.clock.now += cur_insn_.cycles;
+  ++s_.stats.instructions;
+  s_.remember(nullptr, 1, addr);
+  if (cur_insn_.cls == InsnClass::kCondBranch) {
+    s_.pend_branch(addr + cur_insn_.len, cur_insn_.taken_extra);
+  } else if (cur_insn_.cls == InsnClass::kIret) {
+    s_.pend_iret();
+  } else if (cur_insn_.cls == InsnClass::kRdtsc) {
+    rdtsc_after_ = addr + cur_insn_.len;
+    rdtsc_value_ = s_.clock.now;
+  }
+}
+
+void InsnTiming::observe_intercepted(const DecodedInsn& insn, std::uint32_t eip) {
+  cur_insn_ = insn;
+  cur_writes_ = kAllFastRegs;  // the recorder reads every register after it
+  cur_insn_clock_ = s_.clock.now;
+  observers_.instruction(eip, s_.clock.now);
+}
+
+IoSlot InsnTiming::io_slot() {
+  return IoSlot{cur_insn_clock_, s_.clock.now, s_.stats.instructions, cur_insn_.addr};
+}
+
+FaultPoint InsnTiming::rewind_to_fault(std::uint32_t eip, std::uint32_t vector) {
+  FaultPoint fp;
+  const bool soft = have_cur_insn_ && cur_insn_.cls == InsnClass::kSoftInt &&
+                    eip == cur_insn_.addr + cur_insn_.len && cur_insn_.soft_vector == vector;
+  if (soft) {
+    // Delivery charges the whole INT n; INTO's own 3 cycles are only its not-taken cost.
+    s_.clock.now = cur_insn_clock_;
+    fp.soft = true;
+    fp.insn_length = cur_insn_.len;
+  } else if (have_cur_insn_) {
+    // The faulting instruction did not retire.
+    s_.clock.now = cur_insn_clock_;
+    --s_.stats.instructions;
+  }
+  s_.pending = RunState::Pending::kNone;
+  have_cur_insn_ = false;
+  return fp;
+}
+
+}  // namespace fs

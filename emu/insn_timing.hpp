@@ -1,0 +1,78 @@
+// Trace mode's timing (emu/timing.hpp): a hook before every instruction. It settles the previous
+// instruction's variable cost, stops the CPU at this boundary when a deadline or an interrupt is
+// due, decodes the instruction (cached by address, checked against its live bytes), shows it to
+// the instruction observers (the trace recorder, gdb) and charges it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "emu/block_cache.hpp"
+#include "emu/code_fetch.hpp"
+#include "emu/hooks.hpp"
+#include "emu/intercept.hpp"
+#include "emu/reg_writes.hpp"
+#include "emu/run_state.hpp"
+#include "emu/timing.hpp"
+
+namespace fs {
+
+class InsnTiming final : public Timing {
+ public:
+  InsnTiming(RunState& s, CodeFetch& code, Intercepts& ix, Decoder& decoder,
+             const MachineObservers& observers)
+      : s_(s), code_(code), ix_(ix), decoder_(decoder), observers_(observers) {}
+
+  UnicornCpu& cpu() { return *s_.cpu; }
+  // The hook Unicorn calls before every instruction (CpuHooks::on_insn through hot_hook).
+  void on_insn(std::uint32_t addr, std::uint32_t size);
+  // An instruction forkscope runs itself (emu/machine_intercept.cpp) at `eip`: the observers see
+  // it as they see every other one.
+  void observe_intercepted(const DecodedInsn& insn, std::uint32_t eip);
+
+  // The instruction about to retire, and which of EAX..EDI and EFLAGS it may write.
+  const DecodedInsn& current() const { return cur_insn_; }
+  RegMask current_writes() const { return cur_writes_; }
+
+  IoSlot io_slot() override;
+  FaultPoint rewind_to_fault(std::uint32_t eip, std::uint32_t vector) override;
+
+ private:
+  // Decoded instructions by address, each checked against the live bytes (code can change under
+  // the same address): the first `size` bytes (as Unicorn reports the instruction's size), as
+  // little-endian words zero past `size`: the first 8 in the slot, the rest (instructions longer
+  // than 8 bytes) in hi_. Half a cache line each.
+  struct alignas(32) Slot {
+    std::uint32_t addr = ~0u;
+    std::uint8_t size = 0;
+    RegMask writes = kAllFastRegs;
+    DecodedInsn insn;
+    std::uint64_t lo = 0;
+  };
+  const Slot& lookup(std::uint32_t addr, std::uint32_t size, const std::uint8_t* code);
+  void decode_into(Slot& slot, std::uint32_t addr, const std::uint8_t* bytes, std::uint32_t size);
+  void count_tlb_flush() {
+    ++s_.stats.tlb_flushes;
+    code_.invalidate();
+  }
+
+  RunState& s_;
+  CodeFetch& code_;
+  Intercepts& ix_;
+  Decoder& decoder_;
+  const MachineObservers& observers_;
+
+  std::vector<Slot> cache_ = std::vector<Slot>(1u << 14);
+  std::vector<std::uint64_t> hi_ = std::vector<std::uint64_t>(1u << 14);
+  std::unique_ptr<RegWriteSets> write_sets_;
+
+  DecodedInsn cur_insn_{};
+  RegMask cur_writes_ = kAllFastRegs;
+  Cycles cur_insn_clock_ = 0;  // the clock at the current instruction's start
+  bool have_cur_insn_ = false;
+  std::uint32_t rdtsc_after_ = 0;  // the address after an RDTSC being executed
+  Cycles rdtsc_value_ = 0;         // ...and the cycle count it returns
+};
+
+}  // namespace fs
