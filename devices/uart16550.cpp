@@ -54,12 +54,14 @@ unsigned Uart16550::trigger_level() const {
 
 std::uint8_t Uart16550::pending_iir() const {
   // Datasheet "Interrupt Identification Register": line status first, then received data (or
-  // its FIFO timeout); THRE and modem status are never raised (open question 1).
+  // its FIFO timeout), THRE, modem status (open question 1).
   if ((s_.ier & kIerElsi) && s_.lsr_oe) return kIirLineStatus;
   if (s_.ier & kIerErbfi) {
     if (s_.rx_count >= trigger_level()) return kIirRxData;
     if ((s_.fcr & kFcrEnable) && s_.rx_count > 0 && s_.now >= s_.timeout_at) return kIirTimeout;
   }
+  if ((s_.ier & kIerEtbei) && s_.thre_pending) return kIirThre;
+  if ((s_.ier & kIerEdssi) && s_.msr_delta) return kIirModemStatus;
   return kIirNoInterrupt;
 }
 
@@ -128,8 +130,11 @@ std::uint8_t Uart16550::read_register(std::uint16_t offset) {
     }
     case kIer:
       return dlab ? (s_.divisor >> 8) : s_.ier;
-    case kIirFcr:
-      return pending_iir() | ((s_.fcr & kFcrEnable) ? kIirFifosEnabled : 0);
+    case kIirFcr: {
+      const std::uint8_t iir = pending_iir();
+      if (iir == kIirThre) s_.thre_pending = false;  // reading IIR acknowledges THRE only
+      return iir | ((s_.fcr & kFcrEnable) ? kIirFifosEnabled : 0);
+    }
     case kLcr:
       return s_.lcr;
     case kMcr:
@@ -161,18 +166,28 @@ void Uart16550::write_register(std::uint16_t offset, std::uint8_t v) {
   const bool dlab = s_.lcr & kLcrDlab;
   switch (offset) {
     case kRbrThr:
-      if (dlab)
+      if (dlab) {
         s_.divisor = static_cast<std::uint16_t>((s_.divisor & 0xFF00) | v);
-      else if (s_.mcr & kMcrLoop)
+        break;
+      }
+      // Writing THR clears THRE: INTR drops unless another interrupt is pending (an edge a PC's
+      // edge-triggered PIC needs to see the next THRE). The byte leaves at once (open question
+      // 2), so THR is empty, and THRE armed, again on the same cycle (io_write raises INTR).
+      s_.thre_pending = false;
+      update_irq();
+      if (s_.mcr & kMcrLoop)
         receive(v);  // loopback: the transmitter output is looped to the receiver, not sent
       else
         tx_(v);
+      s_.thre_pending = true;
       break;
     case kIer:
       if (dlab)
         s_.divisor = static_cast<std::uint16_t>((s_.divisor & 0x00FF) | (v << 8));
-      else
+      else {
+        if ((v & kIerEtbei) && !(s_.ier & kIerEtbei)) s_.thre_pending = true;  // THR is empty
         s_.ier = v & 0x0F;
+      }
       break;
     case kIirFcr:
       // Enabling or disabling the FIFOs clears them; bits 1 and 2 clear them and self-clear.

@@ -2,15 +2,24 @@
 // "Register Summary" (Table II), "Line Status Register", "Modem Control Register", "FIFO Control".
 //
 // Open questions and the answers chosen:
-// 1. Interrupts: receive data available (IIR 0x04), receiver line status (0x06, on LSR.OE) and, in
-//    FIFO mode, the character timeout (0x0C) are raised, by the datasheet's priorities (line status
-//    > receive data = timeout > THRE > modem status). THRE (IER bit 1) and modem status (bit 3)
-//    interrupts are not raised: their enable bits are stored only (the transmitter is always empty,
-//    the modem lines never change). The INTR pin is gated as on a PC: the IRQ line the handler sees
-//    is INTR and MCR.OUT2 (the board's tri-state buffer on IRQ4), and low in loopback, where the
-//    datasheet forces the OUT2 pin inactive. The handler is called on edges only.
+// 1. Interrupts, by the datasheet's priorities (IIR): receiver line status (0x06, on LSR.OE) >
+//    received data available (0x04) = FIFO character timeout (0x0C) > transmitter holding
+//    register empty (THRE, 0x02) > modem status (0x00, a delta bit in MSR). Each needs its IER
+//    enable bit. The THRE interrupt is pending from the moment the THR empties (open question 2:
+//    at once after a THR write) or IER.ETBEI goes 0 -> 1 while it is empty (which it always is),
+//    until IIR is read reporting it or THR is written again. Re-writing IER with ETBEI already set
+//    does not re-arm it (a rising edge only, as QEMU since 5.2; Linux's 8250 startup test enables
+//    ETBEI, reads IIR, disables and re-enables it, and expects THRE both times, or it falls back
+//    to polling the transmitter from a timer: UART_BUG_THRE). Modem status is pending while an
+//    MSR delta bit is set (only loopback changes the lines) and clears when MSR is read. The
+//    INTR pin is gated as on a PC: the IRQ line the handler sees is INTR and MCR.OUT2 (the
+//    board's tri-state buffer on IRQ4), and low in loopback, where the datasheet forces the OUT2
+//    pin inactive. The handler is called on edges only.
 // 2. Transmit timing: a byte written to THR (DLAB = 0) is handed to `transmit` at once; LSR always
-//    reports THRE | TEMT.
+//    reports THRE | TEMT. So the THR is empty again the cycle it is written, and the THRE interrupt
+//    re-arms on that cycle: deterministic, no event to schedule, and the same view a polling
+//    driver gets from LSR. The cost: a guest cannot see a line rate on output (a 16-byte FIFO
+//    load "drains" at once), which nothing in forkscope's guests or Linux's 8250 driver needs.
 // 3. Receive: the input is a byte string given before the run (set_input); the device knows nothing
 //    of where it came from. Its far end is a sender with hardware flow control: it starts a
 //    character only while MCR.RTS is set, the UART is not in loopback (the datasheet disconnects
@@ -68,10 +77,11 @@ class Uart16550 : public IoDevice {
                                 kIerEdssi = 0x08;
   // IIR bits 3-0: the pending interrupt of highest priority.
   static constexpr std::uint8_t kIirNoInterrupt = 0x01, kIirLineStatus = 0x06, kIirRxData = 0x04,
-                                kIirTimeout = 0x0C, kIirFifosEnabled = 0xC0;
+                                kIirTimeout = 0x0C, kIirThre = 0x02, kIirModemStatus = 0x00,
+                                kIirFifosEnabled = 0xC0;
 
   struct State {
-    std::uint8_t ier = 0;        // interrupt enable, bits 3-0 (ERBFI, ELSI acted on)
+    std::uint8_t ier = 0;        // interrupt enable, bits 3-0 (ERBFI, ETBEI, ELSI, EDSSI)
     std::uint8_t lcr = 0;        // line control; bit 7 = DLAB
     std::uint8_t mcr = 0;        // modem control, bits 4-0
     std::uint8_t scr = 0;        // scratch
@@ -79,6 +89,7 @@ class Uart16550 : public IoDevice {
     std::uint16_t divisor = 0;   // DLM:DLL
     std::uint8_t lsr_oe = 0;     // LSR.OE, sticky until LSR is read
     std::uint8_t msr_delta = 0;  // MSR bits 3-0, cleared by reading MSR
+    bool thre_pending = false;   // THRE interrupt armed (open question 1), shown if IER.ETBEI
     std::array<std::uint8_t, 16> rx{};  // receive FIFO (RBR when depth 1), rx_head is the oldest
     std::uint8_t rx_count = 0, rx_head = 0;
     // The far end (open question 3): the next input byte and the character on the wire.

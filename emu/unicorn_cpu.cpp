@@ -18,6 +18,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "emu/cpuid_model.hpp"
+
 namespace fs {
 namespace {
 
@@ -149,6 +151,23 @@ struct UnicornCpu::Impl {
     });
   }
 
+  // CPUID answers from emu/cpuid_model, not from Unicorn's own table (its default CPU is QEMU's
+  // qemu64: AuthenticAMD with SSE2 and the hypervisor bit). Returning 1 skips Unicorn's CPUID
+  // (qemu/target/i386/misc_helper.c helper_cpuid); pinned by "unicorn: a CPUID hook returning 1
+  // replaces CPUID's result". The result is a function of EAX and ECX only, so both run modes
+  // see the same CPU.
+  static int cpuid_cb(uc_engine* uc, void*) {
+    std::uint32_t leaf = 0, subleaf = 0;
+    uc_reg_read(uc, UC_X86_REG_EAX, &leaf);
+    uc_reg_read(uc, UC_X86_REG_ECX, &subleaf);
+    const CpuidResult r = cpuid(leaf, subleaf);
+    uc_reg_write(uc, UC_X86_REG_EAX, &r.eax);
+    uc_reg_write(uc, UC_X86_REG_EBX, &r.ebx);
+    uc_reg_write(uc, UC_X86_REG_ECX, &r.ecx);
+    uc_reg_write(uc, UC_X86_REG_EDX, &r.edx);
+    return 1;
+  }
+
   static bool unmapped_cb(uc_engine*, uc_mem_type type, uint64_t addr, int, int64_t, void* self) {
     Impl* m = static_cast<Impl*>(self);
     if (m->hooks.on_unmapped)
@@ -217,6 +236,9 @@ UnicornCpu::UnicornCpu(std::span<std::uint8_t> ram, bool per_instruction, CpuHoo
   check(uc_hook_add(m.uc, &h, UC_HOOK_INSN, reinterpret_cast<void*>(&Impl::out_cb), &m, 1, 0,
                     UC_X86_INS_OUT),
         "hook out");
+  check(uc_hook_add(m.uc, &h, UC_HOOK_INSN, reinterpret_cast<void*>(&Impl::cpuid_cb), &m, 1, 0,
+                    UC_X86_INS_CPUID),
+        "hook cpuid");
   check(uc_hook_add(m.uc, &h, UC_HOOK_MEM_UNMAPPED, reinterpret_cast<void*>(&Impl::unmapped_cb), &m,
                     1, 0),
         "hook unmapped");

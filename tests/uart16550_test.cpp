@@ -85,7 +85,8 @@ TEST_CASE("uart16550: reset values, IER, IIR/FCR, MCR, MSR and SCR", "[uart16550
   f.wr(1, 0xFF);
   CHECK(f.rd(1) == 0x0F);  // four enable bits
   f.wr(2, 0xC7);           // FIFO on, clear both, trigger 14
-  CHECK(f.rd(2) == 0xC1);  // FIFOs enabled, still no interrupt
+  CHECK(f.rd(2) == 0xC2);  // FIFOs enabled; THRE, armed by enabling ETBEI, read once...
+  CHECK(f.rd(2) == 0xC1);  // ...and acknowledged by that read
   f.wr(2, 0x00);
   CHECK(f.rd(2) == 0x01);
   f.wr(4, 0xFF);
@@ -286,4 +287,140 @@ TEST_CASE("uart16550: loopback overrun raises the line status interrupt in IIR",
   CHECK(f.rd(5) == 0x63);  // reading LSR clears OE
   CHECK(f.rd(2) == 0x04);
   CHECK(!f.uart.irq_line());  // loopback forces the OUT2 pin inactive
+}
+
+// The THRE interrupt (devices/uart16550.hpp open questions 1 and 2), with the IRQ line's edges.
+namespace {
+struct ThreFixture {
+  std::string sent;
+  Uart16550 uart{[this](std::uint8_t b) { sent.push_back(static_cast<char>(b)); }};
+  std::vector<bool> edges;
+  ThreFixture() {
+    uart.set_irq_handler([this](bool level) { edges.push_back(level); });
+  }
+  std::uint32_t rd(std::uint16_t reg) { return uart.io_read(0, reg, 1); }
+  void wr(std::uint16_t reg, std::uint8_t v) { uart.io_write(0, reg, 1, v); }
+};
+}  // namespace
+
+TEST_CASE("uart16550: enabling ETBEI raises THRE at once, an IIR read acknowledges it",
+          "[uart16550]") {
+  ThreFixture f;
+  f.wr(4, 0x08);  // OUT2: INTR reaches IRQ4
+  CHECK(f.edges.empty());
+  f.wr(1, 0x02);  // ETBEI
+  CHECK(f.uart.irq_line());
+  CHECK(f.edges == std::vector<bool>{true});
+  CHECK(f.rd(2) == 0x02);  // THRE
+  CHECK(!f.uart.irq_line());
+  CHECK(f.rd(2) == 0x01);  // acknowledged: nothing pending
+  f.wr(1, 0x02);           // ETBEI written again, already set: no new THRE (rising edge only)
+  CHECK(f.rd(2) == 0x01);
+  CHECK(f.edges == std::vector<bool>{true, false});
+}
+
+TEST_CASE("uart16550: a THR write sends the byte and re-arms THRE with a fresh edge",
+          "[uart16550]") {
+  ThreFixture f;
+  f.wr(4, 0x08);
+  f.wr(1, 0x02);
+  CHECK(f.edges == std::vector<bool>{true});
+  f.wr(0, 'a');  // THRE pending and not acknowledged: INTR still pulses low, then high
+  CHECK(f.sent == "a");
+  CHECK(f.edges == std::vector<bool>{true, false, true});
+  CHECK(f.rd(2) == 0x02);
+  f.wr(0, 'b');  // acknowledged first: one rising edge
+  CHECK(f.edges == std::vector<bool>{true, false, true, false, true});
+  CHECK(f.rd(2) == 0x02);
+  f.wr(1, 0x00);  // ETBEI off: armed THRE is not shown
+  f.wr(0, 'c');
+  CHECK(f.rd(2) == 0x01);
+  CHECK(!f.uart.irq_line());
+  CHECK(f.sent == "abc");
+}
+
+TEST_CASE("uart16550: Linux's 8250 startup THRE test sees THRE reasserted (no UART_BUG_THRE)",
+          "[uart16550]") {
+  // drivers/tty/serial/8250/8250_port.c serial8250_do_startup: IER = THRI, read IIR, IER = 0,
+  // IER = THRI, read IIR again; a UART whose second read shows no interrupt is polled by a timer.
+  ThreFixture f;
+  f.wr(4, 0x0B);  // DTR | RTS | OUT2
+  CHECK((f.rd(5) & 0x20) != 0);
+  f.wr(1, 0x02);
+  const std::uint32_t iir1 = f.rd(2);
+  f.wr(1, 0x00);
+  f.wr(1, 0x02);
+  const std::uint32_t iir = f.rd(2);
+  f.wr(1, 0x00);
+  CHECK((iir1 & 0x01) == 0);
+  CHECK((iir & 0x01) == 0);
+  CHECK((iir & 0x0F) == 0x02);
+}
+
+TEST_CASE("uart16550: IIR priority: line status > received data > THRE > modem status",
+          "[uart16550]") {
+  ThreFixture f;
+  f.wr(4, 0x10);           // loopback (the pin is held low, IIR still tells)
+  f.wr(1, 0x0F);           // every source enabled; ETBEI's rising edge arms THRE
+  CHECK(f.rd(2) == 0x02);  // THRE outranks the modem-status delta loopback made
+  CHECK(f.rd(2) == 0x00);  // then modem status (DCD/DSR/CTS/RI deltas from entering loopback)
+  CHECK((f.rd(6) & 0x0F) != 0);
+  CHECK(f.rd(2) == 0x01);  // MSR read cleared the deltas
+  f.wr(0, 'x');            // looped back: received data, and THRE re-armed
+  CHECK(f.rd(2) == 0x04);
+  f.wr(0, 'y');  // overrun (no FIFO): line status on top
+  CHECK(f.rd(2) == 0x06);
+  CHECK(f.rd(5) == 0x63);  // LSR read clears OE
+  CHECK(f.rd(2) == 0x04);
+  CHECK(f.rd(0) == 'y');
+  CHECK(f.rd(2) == 0x02);  // received data gone: THRE shows
+  CHECK(f.rd(2) == 0x01);
+  CHECK(!f.uart.irq_line());  // loopback forces the OUT2 pin inactive
+}
+
+TEST_CASE("uart16550: Linux's 8250 autoconfig identifies a 16550A", "[uart16550]") {
+  // drivers/tty/serial/8250/8250_port.c autoconfig: IER read/write test, FCR enable and IIR bits
+  // 7-6, then autoconfig_16550a's EFR (LCR 0xBF), NS SuperIO (LCR 0xE0), 16750 (FCR bit 5 with
+  // DLAB) and Xscale (IER bit 6) probes must all fail.
+  Fixture f;
+  f.wr(1, 0x00);
+  CHECK((f.rd(1) & 0x0F) == 0x00);
+  f.wr(1, 0x0F);
+  CHECK((f.rd(1) & 0x0F) == 0x0F);
+  f.wr(1, 0x00);
+  f.wr(3, 0xBF);  // UART_LCR_CONF_MODE_B
+  f.wr(2, 0x00);  // EFR (an FCR write here)
+  f.wr(3, 0x00);
+  f.wr(2, 0x01);               // FIFO enable
+  CHECK((f.rd(2) >> 6) == 3);  // 16550A
+  f.wr(3, 0xBF);
+  CHECK(f.rd(2) != 0);  // EFR does not read 0: no 16650
+  f.wr(3, 0x80);        // UART_LCR_CONF_MODE_A
+  CHECK(f.rd(2) != 0);
+  f.wr(3, 0x00);
+  const std::uint32_t mcr = f.rd(4);
+  f.wr(3, 0xE0);
+  const std::uint32_t excr1 = f.rd(2);
+  f.wr(3, 0x00);
+  f.wr(4, static_cast<std::uint8_t>(mcr ^ 0x10));
+  f.wr(3, 0xE0);
+  const std::uint32_t excr1_after = f.rd(2);
+  f.wr(3, 0x00);
+  f.wr(4, static_cast<std::uint8_t>(mcr));
+  CHECK(((excr1 ^ excr1_after) & 0x10) == 0);  // no NS SuperIO bank switch
+  f.wr(2, 0x21);                               // FIFO enable | 64-byte FIFO
+  const std::uint32_t status1 = f.rd(2) >> 5;
+  f.wr(2, 0x01);
+  f.wr(3, 0x80);
+  f.wr(2, 0x21);
+  const std::uint32_t status2 = f.rd(2) >> 5;
+  f.wr(2, 0x01);
+  f.wr(3, 0x00);
+  CHECK(!(status1 == 6 && status2 == 7));  // not a 16750
+  f.wr(1, 0x40);                           // UART_IER_UUE
+  CHECK((f.rd(1) & 0x40) == 0);            // not an Xscale
+  CHECK(f.rd(7) == 0x00);
+  f.wr(7, 0xA5);  // scratch register present
+  CHECK(f.rd(7) == 0xA5);
+  CHECK(f.rd(5) != 0xFF);  // serial8250_do_startup's "LSR safety check"
 }

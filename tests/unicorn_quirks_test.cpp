@@ -354,3 +354,56 @@ TEST_CASE(
     uc_close(uc);
   }
 }
+
+TEST_CASE("unicorn: a CPUID hook returning 1 replaces CPUID's result", "[unicorn]") {
+  // emu/unicorn_cpu.cpp's cpuid_cb answers from emu/cpuid_model and returns 1. Without a hook,
+  // Unicorn 2.1.1 answers as QEMU's qemu64 (AuthenticAMD): the model forkscope must not show.
+  // 0x1000: cpuid; hlt
+  for (bool hooked : {false, true}) {
+    Engine e;
+    e.code(0x1000, {0x0F, 0xA2, 0xF4});
+    uc_hook h;
+    auto cb = +[](uc_engine* uc, void*) -> int {
+      std::uint32_t v = 0x12345678;
+      uc_reg_write(uc, UC_X86_REG_EBX, &v);
+      return 1;
+    };
+    if (hooked)
+      uc_hook_add(e.uc, &h, UC_HOOK_INSN, reinterpret_cast<void*>(cb), nullptr, 1, 0,
+                  UC_X86_INS_CPUID);
+    e.set(UC_X86_REG_EAX, 0);
+    e.set(UC_X86_REG_EDX, 0xAAAA5555);
+    REQUIRE(uc_emu_start(e.uc, 0x1000, 0x1003, 0, 0) == UC_ERR_OK);
+    if (hooked) {
+      CHECK(e.reg(UC_X86_REG_EBX) == 0x12345678);
+      CHECK(e.reg(UC_X86_REG_EDX) == 0xAAAA5555);  // skipped: Unicorn wrote nothing
+    } else {
+      CHECK(e.reg(UC_X86_REG_EBX) == 0x68747541);  // "Auth"
+    }
+  }
+}
+
+TEST_CASE("unicorn: SSE runs whatever CPUID says, so CPUID is the guest's only guide",
+          "[unicorn]") {
+  // emu/cpuid_model.hpp reports no SSE, yet Unicorn 2.1.1 executes xorps with CR4.OSFXSR clear
+  // even as QEMU's pentium2 (which the SDM says raises #UD). forkscope therefore does not set a
+  // Unicorn CPU model: nothing would change but Unicorn's own CPUID, which the hook replaces.
+  for (bool pentium2 : {false, true}) {
+    uc_engine* uc = nullptr;
+    REQUIRE(uc_open(UC_ARCH_X86, UC_MODE_32, &uc) == UC_ERR_OK);
+    if (pentium2) REQUIRE(uc_ctl_set_cpu_model(uc, UC_CPU_X86_PENTIUM2) == UC_ERR_OK);
+    REQUIRE(uc_mem_map(uc, 0, 0x10000, UC_PROT_ALL) == UC_ERR_OK);
+    const std::uint8_t code[] = {0x0F, 0x57, 0xC0, 0xF4};  // xorps %xmm0,%xmm0; hlt
+    uc_mem_write(uc, 0x1000, code, sizeof code);
+    int vectors = 0;
+    uc_hook h;
+    auto intr = +[](uc_engine* u, uint32_t, void* p) {
+      ++*static_cast<int*>(p);
+      uc_emu_stop(u);
+    };
+    uc_hook_add(uc, &h, UC_HOOK_INTR, reinterpret_cast<void*>(intr), &vectors, 1, 0);
+    CHECK(uc_emu_start(uc, 0x1000, 0x1004, 0, 0) == UC_ERR_OK);
+    CHECK(vectors == 0);
+    uc_close(uc);
+  }
+}
