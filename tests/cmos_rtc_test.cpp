@@ -79,7 +79,7 @@ TEST_CASE("cmos_rtc: registers C and D as Linux's mc146818_get_time wants them",
   CHECK(f.rd(0, CmosRtc::kRegB) == 0x02);
 }
 
-TEST_CASE("cmos_rtc: SET holds the clock; a write sets it and it runs on", "[cmos_rtc]") {
+TEST_CASE("cmos_rtc: SET holds the clock, a write sets it and it runs on", "[cmos_rtc]") {
   Fixture f;
   f.wr(10 * kHz, CmosRtc::kRegB, CmosRtc::kBSet | CmosRtc::kB24Hour);
   CHECK((f.rd(kHz - 1, CmosRtc::kRegA) & 0x80) == 0);  // no UIP while SET

@@ -123,7 +123,7 @@ TEST_CASE("i8042: IRQ1 and IRQ12 follow the output buffer and the command byte",
   CHECK(f.irq12 == std::vector<bool>{true, false});
 }
 
-TEST_CASE("i8042: FEh pulses RESET; FFh does not; D1h with bit 0 clear resets", "[i8042]") {
+TEST_CASE("i8042: FEh pulses RESET, FFh does not, D1h with bit 0 clear resets", "[i8042]") {
   Fixture f;
   f.cmd(0xFF);
   CHECK(f.resets == 0);
