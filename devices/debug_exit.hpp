@@ -20,7 +20,8 @@ class DebugExit : public IoDevice {
   void io_write(Cycles now, std::uint16_t offset, unsigned size, std::uint32_t value) override;
   const char* name() const override { return "debug-exit"; }
 
-  std::uint64_t writes() const { return writes_; }  // how many exit writes were seen
+  std::uint64_t writes() const { return writes_; }       // how many exit writes were seen
+  void restore_writes(std::uint64_t n) { writes_ = n; }  // a machine snapshot (emu/snapshot.hpp)
 
  private:
   std::function<void(std::uint32_t)> on_exit_;

@@ -98,10 +98,10 @@ void Pic8259::io_write(Cycles, std::uint16_t offset, unsigned, std::uint32_t val
 void Pic8259::write_command(std::uint8_t v) {
   if (v & kIcw1) {
     if (v & kIcw1Ltim)
-      throw std::runtime_error(
+      throw Unimplemented(
           fmt::format("pic8259: level-triggered mode (ICW1 LTIM) is not modelled ({:#04x})", v));
     if (!(v & kIcw1Ic4))
-      throw std::runtime_error(
+      throw Unimplemented(
           fmt::format("pic8259: ICW1 without ICW4 (8080/8085 mode) is not modelled ({:#04x})", v));
     const std::uint8_t levels = s_.ir_level;  // the edge sense is reset; the pins stay
     s_ = State{};
@@ -167,7 +167,7 @@ void Pic8259::write_data(std::uint8_t v) {
       return;
     case 4:  // ICW4
       if (!(v & kIcw4Upm))
-        throw std::runtime_error(
+        throw Unimplemented(
             fmt::format("pic8259: ICW4 without 8086 mode (uPM = 0) is not modelled ({:#04x})", v));
       s_.icw4 = v;
       s_.aeoi = v & kIcw4Aeoi;
@@ -206,7 +206,8 @@ std::uint8_t PicPair::acknowledge() {
   // The master put the line on CAS2-0; the slave with that ID answers.
   const unsigned id = slave.state().icw3 & 7;
   if (m != 2 || id != 2) {
-    warn(fmt::format("pic8259: no slave answers the cascade on IR{} (slave ID {})", m, id));
+    warn_("no slave answers",
+          fmt::format("no slave answers the cascade on IR{} (slave ID {})", m, id));
     return 0xFF;
   }
   const std::uint8_t vector = slave.acknowledge();  // spurious: IRQ15, master IR2 stays in service
@@ -215,12 +216,6 @@ std::uint8_t PicPair::acknowledge() {
   master.set_irq(2, false);
   master.set_irq(2, slave.int_output());
   return vector;
-}
-
-void PicPair::warn(const std::string& what) {
-  if (std::find(warnings_.begin(), warnings_.end(), what) != warnings_.end()) return;
-  warnings_.push_back(what);
-  std::fprintf(stderr, "%s\n", what.c_str());
 }
 
 }  // namespace fs

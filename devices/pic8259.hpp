@@ -35,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "base/severity.hpp"
 #include "devices/io_device.hpp"
 
 namespace fs {
@@ -101,6 +102,9 @@ class Pic8259 : public IoDevice {
   const char* name() const override { return master_ ? "pic8259-master" : "pic8259-slave"; }
 
   const State& state() const { return s_; }
+  // Takes the chip back to `s` (a machine snapshot, emu/snapshot.hpp). Calls no on_int_change: the
+  // cascade's other chip is restored with it.
+  void restore(const State& s) { s_ = s; }
 
  private:
   void changed();
@@ -124,11 +128,10 @@ class PicPair {
   // the master's IR2 left in service). A cascade to no answering slave reads the floating bus:
   // 0xFF.
   std::uint8_t acknowledge();
-  const std::vector<std::string>& warnings() const { return warnings_; }
+  const std::vector<std::string>& warnings() const { return warn_.printed(); }
 
  private:
-  void warn(const std::string& what);
-  std::vector<std::string> warnings_;
+  WarnOnce warn_{"pic8259"};
 };
 
 }  // namespace fs

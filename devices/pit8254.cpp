@@ -346,7 +346,7 @@ void Pit8254::write_control(std::uint8_t v) {
     return;
   }
   if (v & 1) {
-    throw std::runtime_error(
+    throw Unimplemented(
         fmt::format("pit8254: BCD counting is not modelled (control word {:#04x})", v));
   }
   std::uint8_t mode = (v >> 1) & 7;
@@ -393,7 +393,8 @@ void Pit8254::commit_count(int channel, std::uint16_t n) {
   c.cr_written = true;
   c.null_count = true;
   if ((c.mode == 2 || c.mode == 3) && n == 1)
-    warn(fmt::format("pit8254: count below the mode {} minimum of 2 ({})", c.mode, n));
+    warn_("count below minimum",
+          fmt::format("count below the mode {} minimum of 2 ({})", c.mode, n));
   switch (c.mode) {
     case 0:  // loaded on the next CLK; OUT low until it expires
       c.load_pending = true;
@@ -446,12 +447,6 @@ void Pit8254::latch_status(Counter& c) {
   if (c.status_latched) return;
   c.status_latched = true;
   c.status = static_cast<std::uint8_t>((c.out ? 0x80 : 0) | (c.null_count ? 0x40 : 0) | c.control);
-}
-
-void Pit8254::warn(const std::string& what) {
-  if (std::find(warnings_.begin(), warnings_.end(), what) != warnings_.end()) return;
-  warnings_.push_back(what);
-  std::fprintf(stderr, "%s\n", what.c_str());
 }
 
 }  // namespace fs

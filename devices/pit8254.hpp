@@ -35,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "base/severity.hpp"
 #include "devices/io_device.hpp"
 
 namespace fs {
@@ -101,8 +102,19 @@ class Pit8254 : public IoDevice {
   Cycles cycle_of_tick(std::uint64_t tick) const;  // first cycle whose tick is >= `tick`
 
   const Counter& counter(int channel) const { return ch_[channel]; }
+  // Everything the chip holds, for a machine snapshot (emu/snapshot.hpp). restore() fires no OUT
+  // edge: the PIC's input levels are restored with it. Warnings already printed stay printed.
+  struct State {
+    std::array<Counter, 3> ch{};
+    Cycles last_now = 0;
+  };
+  State state() const { return State{ch_, last_now_}; }
+  void restore(const State& s) {
+    ch_ = s.ch;
+    last_now_ = s.last_now;
+  }
   // Every warning printed so far ("pit8254: what (value)"), one per kind.
-  const std::vector<std::string>& warnings() const { return warnings_; }
+  const std::vector<std::string>& warnings() const { return warn_.printed(); }
 
   // The counter rules. step_clk: one CLK. advance: k CLKs in closed form (same result).
   // clks_to_edge: CLKs until OUT changes, or kNoEdge. Public so tests can hold them side by side.
@@ -119,13 +131,12 @@ class Pit8254 : public IoDevice {
   std::uint8_t read_counter(int channel);
   void latch_count(Counter& c);
   void latch_status(Counter& c);
-  void warn(const std::string& what);
 
   std::uint64_t cpu_hz_;
   std::array<Counter, 3> ch_{};
   std::array<std::function<void(bool)>, 3> handler_;
   Cycles last_now_ = 0;  // latest cycle given to the PIT (set_gate without a cycle)
-  std::vector<std::string> warnings_;
+  WarnOnce warn_{"pit8254"};
 };
 
 }  // namespace fs

@@ -34,6 +34,11 @@ class PortBus {
   void run_until(Cycles now);
   std::uint64_t unclaimed_reads() const { return unclaimed_reads_; }
   std::uint64_t unclaimed_writes() const { return unclaimed_writes_; }
+  // The counts back as they were (a machine snapshot, emu/snapshot.hpp).
+  void restore_unclaimed(std::uint64_t reads, std::uint64_t writes) {
+    unclaimed_reads_ = reads;
+    unclaimed_writes_ = writes;
+  }
 
   // The device claiming `port`, or nullptr.
   IoDevice* owner(std::uint16_t port) const;

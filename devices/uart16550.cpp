@@ -162,6 +162,20 @@ void Uart16550::io_write(Cycles now, std::uint16_t offset, unsigned, std::uint32
   update_irq();
 }
 
+void Uart16550::transmit(std::uint8_t v) {
+  // A byte the far end has already received (sent before a restore() took the UART back) is not
+  // sent again: the line cannot take it back, and the replay sends the same byte.
+  const bool fresh = s_.tx_count == tx_sent_;
+  ++s_.tx_count;
+  if (!fresh) return;
+  tx_sent_ = s_.tx_count;
+  tx_(v);
+}
+
+void Uart16550::restore(const State& s) {
+  s_ = s;
+}
+
 void Uart16550::write_register(std::uint16_t offset, std::uint8_t v) {
   const bool dlab = s_.lcr & kLcrDlab;
   switch (offset) {
@@ -178,7 +192,7 @@ void Uart16550::write_register(std::uint16_t offset, std::uint8_t v) {
       if (s_.mcr & kMcrLoop)
         receive(v);  // loopback: the transmitter output is looped to the receiver, not sent
       else
-        tx_(v);
+        transmit(v);
       s_.thre_pending = true;
       break;
     case kIer:

@@ -47,6 +47,8 @@
 // 7. Reset values are the datasheet's (LCR = MCR = IER = 0); the divisor latch, which the datasheet
 //    leaves undefined, starts at 0 as in QEMU.
 // 8. An access wider than a byte uses the low byte; reads return the byte.
+// 9. Taken back to an earlier state (restore(), for reverse execution): the output already sent
+//    stays sent, and the guest's replay of it is not sent twice (see restore()).
 #pragma once
 
 #include <array>
@@ -99,6 +101,7 @@ class Uart16550 : public IoDevice {
     Cycles timeout_at = kNever;  // FIFO character timeout due (open question 5)
     Cycles now = 0;              // the latest cycle the device has been brought to
     bool irq = false;            // the gated IRQ line as last reported
+    std::uint64_t tx_count = 0;  // bytes the transmitter has sent (THR writes outside loopback)
   };
 
   explicit Uart16550(std::function<void(std::uint8_t)> transmit, std::uint64_t cpu_hz = 100'000'000)
@@ -121,8 +124,16 @@ class Uart16550 : public IoDevice {
   const char* name() const override { return "uart16550"; }
 
   const State& state() const { return s_; }
+  // Takes the UART back to `s` (a machine snapshot, emu/snapshot.hpp): registers, FIFO, the input
+  // position and the transmit count. No IRQ edge is reported (the PIC's state comes back with it).
+  // Output is not taken back: the bytes the far end already has (up to the highest transmit count
+  // reached) are not sent again when the guest, replaying, transmits them again.
+  void restore(const State& s);
+  // Bytes handed to `transmit` so far: the highest transmit count reached.
+  std::uint64_t bytes_sent() const { return tx_sent_; }
 
  private:
+  void transmit(std::uint8_t v);
   std::uint8_t read_register(std::uint16_t offset);
   void write_register(std::uint16_t offset, std::uint8_t v);
   std::uint8_t modem_lines() const;  // MSR bits 7-4
@@ -138,6 +149,7 @@ class Uart16550 : public IoDevice {
   std::vector<std::uint8_t> input_;
   std::function<void(bool)> irq_handler_;
   State s_;
+  std::uint64_t tx_sent_ = 0;  // bytes handed to tx_ (never goes back)
 };
 
 }  // namespace fs

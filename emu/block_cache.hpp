@@ -7,8 +7,6 @@
 // instruction.
 #pragma once
 
-#include <capstone/capstone.h>
-
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -17,28 +15,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "x86/decoder.hpp"
+
 namespace fs {
-
-enum class InsnClass : std::uint8_t {
-  kPlain,
-  kCondBranch,  // Jcc, LOOP*, JECXZ: taken_extra charged when the next EIP is not the fall-through
-  kSoftInt,     // INT n, INT3, INTO: charged by interrupt delivery
-  kIret,        // charged when the next block shows the privilege it returned to
-  kHlt,
-  kIo,  // IN/OUT/INS/OUTS
-  kRdtsc,
-};
-
-struct DecodedInsn {
-  std::uint32_t addr = 0;
-  std::uint8_t len = 0;
-  InsnClass cls = InsnClass::kPlain;
-  std::uint16_t cycles = 0;       // static cost (not-taken cost for branches; 0 for kSoftInt/kIret)
-  std::uint16_t taken_extra = 0;  // kCondBranch only
-  std::uint8_t soft_vector = 0;   // kSoftInt: the vector INT n raises
-  bool writes_system = false;     // may load a segment register, CRn or TR (or transfer far)
-  bool flushes_tlb = false;       // MOV to CR0/CR3/CR4 or INVLPG: paging registers re-read
-};
 
 struct Block {
   std::uint32_t addr = 0;
@@ -57,29 +36,9 @@ struct Block {
   int index_of(std::uint32_t a) const;
 };
 
-// The Capstone release linked in, asked of the library at run time ("4.0").
-std::string capstone_version();
-
-// Capstone in CS_MODE_32 with details on; one per machine (not thread-safe).
-class Decoder {
- public:
-  Decoder();
-  ~Decoder();
-  Decoder(const Decoder&) = delete;
-  Decoder& operator=(const Decoder&) = delete;
-  // Decodes `bytes` as starting at `addr`; stops at the first undecodable byte.
-  Block decode_block(std::uint32_t addr, const std::uint8_t* bytes, std::uint32_t size);
-  // One instruction as text ("mov eax, dword ptr [ebx + 4]"); empty when undecodable.
-  std::string disassemble(std::uint32_t addr, const std::uint8_t* bytes, std::size_t size,
-                          std::uint8_t* len_out = nullptr);
-  DecodedInsn decode_one(std::uint32_t addr, const std::uint8_t* bytes, std::size_t size);
-  std::uint64_t unknown_cost_insns() const { return unknown_; }
-
- private:
-  csh cs_ = 0;
-  cs_insn* insn_ = nullptr;
-  std::uint64_t unknown_ = 0;
-};
+// Decodes `bytes` (readable 16 bytes past `size`) as a block starting at `addr`, with its prefix
+// sums; stops at the first undecodable byte.
+Block decode_block(Decoder& dec, std::uint32_t addr, const std::uint8_t* bytes, std::uint32_t size);
 
 // Blocks by (address, size, bytes). Unicorn retranslates code that changed; the cache must notice
 // too, or a block rewritten in place (a program loaded over another, self-modifying code) would

@@ -221,10 +221,14 @@ FaultPoint BlockTiming::rewind_to_fault(std::uint32_t eip, std::uint32_t vector)
 
 void BlockTiming::rewind_to(std::uint32_t eip) {
   // Fast mode charged the whole block at its start; only the instructions before EIP retired.
-  if (block_) {
-    if (const int k = block_->index_of(eip); k >= 0) retire_first(static_cast<std::size_t>(k));
-    block_ = nullptr;
+  if (!block_) return;
+  if (const int k = block_->index_of(eip); k >= 0) {
+    if (block_->flushes_tlb) --s_.stats.tlb_flushes;  // the flushing instruction ends the block
+    retire_first(static_cast<std::size_t>(k));
+    s_.last_remembered().executed = static_cast<std::uint32_t>(k);
+    s_.pending = RunState::Pending::kNone;
   }
+  block_ = nullptr;
 }
 
 }  // namespace fs

@@ -1,6 +1,6 @@
 // The machine's only time: a 64-bit count of CPU cycles since reset.
 //
-// Every retired instruction adds its cost from emu/cycle_table; HLT jumps the count to the next
+// Every retired instruction adds its cost from x86/cycle_table; HLT jumps the count to the next
 // device deadline and books the gap as idle. Seconds exist only for the summary: cycles / cpu_hz.
 // Nothing here (or anywhere on the emulated path) reads host time, so a run is a pure function of
 // image and options.

@@ -14,6 +14,12 @@ bool DebugRegisters::any_data_breakpoint() const {
   return false;
 }
 
+bool DebugRegisters::any_io_breakpoint() const {
+  for (unsigned n = 0; n < 4; ++n)
+    if (enabled(n) && rw(n) == 2) return true;
+  return false;
+}
+
 std::uint32_t instruction_breakpoint_hits(const DebugRegisters& d, std::uint32_t eip) {
   // 17.2.5: an instruction breakpoint needs LEN 00; with another LEN the result is undefined, and
   // forkscope, like QEMU, compares the address alone.
@@ -33,6 +39,17 @@ std::uint32_t data_breakpoint_hits(const DebugRegisters& d, std::uint32_t addr, 
     const std::uint64_t lo = d.addr[n] & ~(len - 1), hi = lo + len;
     const std::uint64_t a = addr, b = std::uint64_t{addr} + size;
     if (a < hi && lo < b) hits |= 1u << n;
+  }
+  return hits;
+}
+
+std::uint32_t io_breakpoint_hits(const DebugRegisters& d, std::uint16_t port, unsigned size) {
+  std::uint32_t hits = 0;
+  for (unsigned n = 0; n < 4; ++n) {
+    if (!d.enabled(n) || d.rw(n) != 2) continue;
+    const std::uint32_t len = d.len(n);
+    const std::uint32_t lo = (d.addr[n] & 0xFFFFu) & ~(len - 1), hi = lo + len;
+    if (port < hi && lo < std::uint32_t{port} + size) hits |= 1u << n;
   }
   return hits;
 }

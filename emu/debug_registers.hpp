@@ -33,7 +33,8 @@ struct DebugRegisters {
 
   // Breakpoint n is enabled (Ln or Gn; forkscope has no task switches, so local = global).
   bool enabled(unsigned n) const { return (dr7 >> (2 * n)) & 3u; }
-  // R/Wn: 0 instruction, 1 data write, 2 I/O (with CR4.DE; not modelled), 3 data read or write.
+  // R/Wn: 0 instruction, 1 data write, 2 I/O (with CR4.DE; undefined without it, and then
+  // forkscope ignores the breakpoint), 3 data read or write.
   unsigned rw(unsigned n) const { return (dr7 >> (16 + 4 * n)) & 3u; }
   // LENn in bytes: 1, 2, 8 (undefined on 32-bit processors; taken as 8) or 4.
   unsigned len(unsigned n) const {
@@ -42,6 +43,7 @@ struct DebugRegisters {
   }
   bool any_instruction_breakpoint() const;
   bool any_data_breakpoint() const;
+  bool any_io_breakpoint() const;  // R/W 10, whatever CR4.DE says
 };
 
 // Bits B0-B3 of the enabled instruction breakpoints at linear address `eip`.
@@ -51,6 +53,11 @@ std::uint32_t instruction_breakpoint_hits(const DebugRegisters& d, std::uint32_t
 // the low bits cleared (17.2.5: DRn is aligned to LEN).
 std::uint32_t data_breakpoint_hits(const DebugRegisters& d, std::uint32_t addr, unsigned size,
                                    bool write);
+
+// Bits B0-B3 of the enabled I/O breakpoints (R/W 10, meaningful only with CR4.DE set: the caller
+// checks) an IN or OUT of `size` bytes at `port` matches: LEN ports from DRn's low 16 bits, aligned
+// to LEN as addresses are (17.2.5), overlapping [port, port + size).
+std::uint32_t io_breakpoint_hits(const DebugRegisters& d, std::uint16_t port, unsigned size);
 
 // MOV to or from a debug register: 0F 21 /r (MOV r32, DRn) or 0F 23 /r (MOV DRn, r32). The ModRM
 // mod bits are ignored (SDM vol. 2B "MOV-Move to/from Debug Registers"): reg names DRn, r/m the

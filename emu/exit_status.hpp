@@ -21,12 +21,15 @@
 
 namespace fs::exit_status {
 
-constexpr int kSuccess = 0;       // the guest wrote 0
-constexpr int kBadInput = 2;      // the command line, the image, an input or output file
-constexpr int kHalted = 4;        // HLT for good: IF=0, or IF=1 with no device event ever due
-constexpr int kTripleFault = 6;   // the chain and the last instructions on stderr
-constexpr int kGuestError = 8;    // memory with no RAM behind it, a state forkscope does not model
-constexpr int kInternal = 70;     // a forkscope bug (EX_SOFTWARE in sysexits.h)
+constexpr int kSuccess = 0;      // the guest wrote 0
+constexpr int kBadInput = 2;     // the command line, the image, an input or output file
+constexpr int kHalted = 4;       // HLT for good: IF=0, or IF=1 with no device event ever due
+constexpr int kTripleFault = 6;  // the chain and the last instructions on stderr
+constexpr int kGuestError = 8;   // memory with no RAM behind it, a paging state not modelled
+constexpr int kUnimplemented =
+    10;                        // a device or CPU mode forkscope does not model (base/severity.hpp)
+constexpr int kReset = 12;     // the guest pulsed RESET (i8042 command 0xfe): a reboot request
+constexpr int kInternal = 70;  // a forkscope bug (EX_SOFTWARE in sysexits.h)
 constexpr int kCycleLimit = 124;  // --max-cycles reached, as timeout(1) reports a timeout
 constexpr int kKilled = 130;      // gdb's `kill`: 128 + SIGINT, as a shell reports ^C
 

@@ -241,18 +241,36 @@ bool write_linear(Machine& m, std::uint32_t linear, const std::vector<std::uint8
 // ---- the stub
 // --------------------------------------------------------------------------------------
 
-Stub::Stub(Machine& m, Transport& t) : m_(m), ch_(t) {
+Stub::Stub(Machine& m, Transport& t, HistoryOptions reverse, std::uint64_t first_stop)
+    : m_(m), ch_(t), first_stop_(first_stop), history_(reverse) {
   if (!m.options().per_instruction)
     throw std::logic_error("gdb stub: the machine must run per instruction");
   m.on_instruction([this](std::uint32_t eip, Cycles) { on_instruction(eip); });
+  m.on_watch([this](const WatchHit& hit) { on_watch(hit); });
 }
 
 void Stub::on_instruction(std::uint32_t eip) {
+  const std::uint64_t pos = position_++;
   if (!attached_) return;
+  if (replay_ != Replay::kNone) [[unlikely]] {
+    if (replaying(eip, pos)) return;
+  }
+  history_.maybe_take(m_, pos);
+  if (first_stop_) [[unlikely]] {
+    if (m_.stats().instructions < first_stop_) return;  // gdb's first packets wait for the stop
+    first_stop_ = 0;
+  }
   std::uint8_t kinds = 0;  // of the breakpoints at eip
   if (!breakpoints_.empty()) [[unlikely]] {
     auto it = breakpoints_.find(eip);
     if (it != breakpoints_.end()) kinds = it->second;
+  }
+  if (resumed_at_) [[unlikely]] {
+    // The boundary gdb resumed from is no new stop for a step or ^C (after a watchpoint's stop the
+    // instruction there has yet to run, after a jump the new one). A breakpoint there stops: gdb
+    // removes one it means to step over, and leaves one in place after a jump to it.
+    const Boundary b = *std::exchange(resumed_at_, std::nullopt);
+    if (b.eip == eip && b.seq == m_.stats().instructions && !kinds) return;
   }
   bool stop = stop_next_ || kinds;
   signal_ = 5;  // SIGTRAP
@@ -261,7 +279,7 @@ void Stub::on_instruction(std::uint32_t eip) {
     poll_countdown_ = kPollEvery;
     while (auto in = ch_.poll()) {
       if (in->kind == Incoming::Kind::kClosed) {
-        attached_ = false;  // open question 5: the run goes on
+        gone();
         return;
       }
       if (in->kind == Incoming::Kind::kInterrupt) {
@@ -275,8 +293,34 @@ void Stub::on_instruction(std::uint32_t eip) {
   if (!stop) return;
   const bool announce = !(stop_next_ && stops_ == 0);  // gdb asks with `?` after connecting
   stop_next_ = false;
+  watch_hit_.reset();
   ++stops_;
   serve(announce);
+}
+
+// Outside the CPU run, at the boundary after the accessing instruction (Machine::on_watch); a step
+// that hit a watchpoint stops here too.
+void Stub::on_watch(const WatchHit& hit) {
+  if (!attached_) return;
+  resumed_at_.reset();
+  signal_ = 5;
+  stop_kinds_ = 0;
+  stop_next_ = false;
+  watch_hit_ = hit;
+  ++stops_;
+  serve(true);
+}
+
+void Stub::gone() {
+  attached_ = false;
+  watchpoints_.clear();  // the run goes on at its own speed, without memory hooks
+  push_watchpoints();
+}
+
+void Stub::push_watchpoints() {
+  if (watchpoints_ == pushed_) return;
+  pushed_ = watchpoints_;
+  m_.set_watchpoints(pushed_);
 }
 
 void Stub::serve(bool announce) {
@@ -284,7 +328,7 @@ void Stub::serve(bool announce) {
   for (;;) {
     Incoming in = ch_.next();
     if (in.kind == Incoming::Kind::kClosed) {
-      attached_ = false;
+      gone();
       return;
     }
     if (in.kind == Incoming::Kind::kInterrupt) continue;  // already stopped
@@ -299,21 +343,34 @@ void Stub::serve(bool announce) {
     switch (next) {
       case Next::kServe:
         break;
-      case Next::kResume:
+      case Next::kResume: {
+        resumed_at_ = Boundary{m_.reg(Reg::kEip), m_.stats().instructions};
+        push_watchpoints();
         return;
+      }
       case Next::kGone:
-        attached_ = false;
+        gone();
         return;
     }
   }
 }
 
 std::string Stub::stop_reply() const {
-  // swbreak/hwbreak (when gdb asked for them in qSupported) say EIP is the breakpoint's address
-  // already: without them gdb may move EIP back by one when EIP - 1 holds a breakpoint too, as it
-  // would after an int3.
+  // A watchpoint: its kind and its own address (GDB manual E.3; QEMU's gdbstub reports the
+  // watchpoint's address too), which gdb looks its watchpoint up by. swbreak/hwbreak (when gdb
+  // asked for them in qSupported) say EIP is the breakpoint's address already: without them gdb
+  // may move EIP back by one when EIP - 1 holds a breakpoint too, as it would after an int3.
   std::string why;
-  if (signal_ == 5 && (stop_kinds_ & kSoftware) && swbreak_) why = "swbreak:;";
+  if (at_history_begin_) why = "replaylog:begin;";  // GDB manual E.3: no history before this
+  if (signal_ == 5 && why.empty() && watch_hit_) {
+    const WatchKind k = watch_hit_->wp.kind;
+    why = fmt::format("{}watch:{:x};",
+                      k == WatchKind::kRead     ? "r"
+                      : k == WatchKind::kAccess ? "a"
+                                                : "",
+                      watch_hit_->wp.addr);
+  }
+  if (signal_ == 5 && why.empty() && (stop_kinds_ & kSoftware) && swbreak_) why = "swbreak:;";
   if (signal_ == 5 && why.empty() && (stop_kinds_ & kHardware) && hwbreak_) why = "hwbreak:;";
   return fmt::format("T{:02x}{}thread:01;", signal_, why);
 }
@@ -328,8 +385,7 @@ std::string Stub::read_registers() const {
 // Whether register `r` may take `v` (its bytes in target order): the writable ones always, the
 // others when unchanged (open question 3), the unavailable x87 ones never.
 bool Stub::may_write(unsigned r, const std::uint8_t* v) const {
-  if (r <= static_cast<unsigned>(Reg::kEflags) && r != static_cast<unsigned>(Reg::kEip))
-    return true;
+  if (r <= static_cast<unsigned>(Reg::kEflags)) return true;
   auto now = register_bytes(m_, r);
   return now && std::equal(now->begin(), now->end(), v);
 }
@@ -373,6 +429,23 @@ std::string Stub::write_register(std::string_view args) {
   return "OK";
 }
 
+// Z2/Z3/Z4 and z2/z3/z4 "T,ADDR,LEN": kept here, handed to the machine when gdb resumes.
+std::string Stub::watch_packet(char cmd, std::string_view args) {
+  std::uint32_t addr, len;
+  if (!parse_addr_len(args.substr(2), addr, len)) return "E01";
+  const Watchpoint w{addr, len, static_cast<WatchKind>(args[0] - '0')};
+  if (cmd == 'z') {
+    auto it = std::find(watchpoints_.begin(), watchpoints_.end(), w);
+    if (it == watchpoints_.end()) return "E02";  // ENOENT: none such
+    watchpoints_.erase(it);
+    return "OK";
+  }
+  if (len == 0) return "E22";                                // EINVAL
+  if (watchpoints_.size() == kMaxWatchpoints) return "E28";  // ENOSPC: gdb reports it
+  watchpoints_.push_back(w);
+  return "OK";
+}
+
 // qRcmd,HEX: the command's output as O packets (GDB manual E.4), then OK.
 void Stub::monitor_command(std::string_view hex) {
   auto cmd = from_hex(hex);
@@ -391,11 +464,12 @@ void Stub::monitor_command(std::string_view hex) {
 }
 
 std::string Stub::resume(std::string_view addr, bool step) {
-  if (!addr.empty()) {
+  if (!addr.empty()) {  // resume elsewhere, as after `set $pc` (open question 3)
     auto a = parse_hex(addr);
-    if (!a || *a != m_.reg(Reg::kEip)) return "E01";  // would move EIP (open question 3)
+    if (!a || (*a != m_.reg(Reg::kEip) && !m_.set_reg(Reg::kEip, *a))) return "E01";
   }
   stop_next_ = step;
+  at_history_begin_ = false;
   return {};
 }
 
@@ -411,15 +485,21 @@ Stub::Next Stub::handle(const std::string& p) {
       return reply(stop_reply());
     case 'g':
       return reply(read_registers());
-    case 'G':
-      return reply(write_registers(args));
+    case 'G': {
+      const std::string r = write_registers(args);
+      if (r == "OK") history_changed();
+      return reply(r);
+    }
     case 'p': {
       auto r = parse_hex(args);
       if (!r || *r >= kNumRegs) return reply("E01");
       return reply(register_hex(m_, *r));
     }
-    case 'P':
-      return reply(write_register(args));
+    case 'P': {
+      const std::string r = write_register(args);
+      if (r == "OK") history_changed();
+      return reply(r);
+    }
     case 'm': {
       std::uint32_t addr, len;
       if (!parse_addr_len(args, addr, len)) return reply("E01");
@@ -441,7 +521,9 @@ Stub::Next Stub::handle(const std::string& p) {
         bytes.assign(data.begin(), data.end());  // already unescaped by the channel
       }
       if (bytes.size() != len) return reply("E01");
-      return reply(write_linear(m_, addr, bytes) ? "OK" : "E14");
+      if (!write_linear(m_, addr, bytes)) return reply("E14");
+      history_changed();
+      return reply("OK");
     }
     case 'c':
     case 's':
@@ -460,8 +542,11 @@ Stub::Next Stub::handle(const std::string& p) {
     case 'Z':
     case 'z': {
       // Z0 software, Z1 hardware: both are forkscope's own address checks (open question 1).
+      // Z2-Z4: watchpoints (open question 8).
+      if (args.size() >= 2 && args[0] >= '2' && args[0] <= '4' && args[1] == ',')
+        return reply(watch_packet(cmd, args));
       if (args.size() < 2 || (args[0] != '0' && args[0] != '1') || args[1] != ',')
-        return reply("");        // watchpoints: not supported
+        return reply("");        // another kind: not supported
       std::uint32_t addr, size;  // size: the instruction length gdb would patch (ignored)
       if (!parse_addr_len(args.substr(2), addr, size)) return reply("E01");
       const std::uint8_t kind = args[0] == '0' ? kSoftware : kHardware;
@@ -473,6 +558,11 @@ Stub::Next Stub::handle(const std::string& p) {
       }
       return reply("OK");
     }
+    case 'b':
+      // bs, bc: reverse step and continue (open question 8), when offered in qSupported.
+      if (reverse_enabled() && args == "s") return reverse_step();
+      if (reverse_enabled() && args == "c") return reverse_continue();
+      return reply("");
     case 'k':
       // No reply (the manual's "kill request"): the run ends before this instruction.
       m_.kill(fmt::format("killed by gdb at {:04x}:{:08x} <{}>", m_.reg(Reg::kCs),
@@ -488,8 +578,9 @@ Stub::Next Stub::handle(const std::string& p) {
       if (p.starts_with("qSupported")) {
         swbreak_ = p.find("swbreak+") != std::string::npos;
         hwbreak_ = p.find("hwbreak+") != std::string::npos;
-        return reply(fmt::format("PacketSize={:x};qXfer:features:read+{}{}", Channel::kMaxPacket,
-                                 swbreak_ ? ";swbreak+" : "", hwbreak_ ? ";hwbreak+" : ""));
+        return reply(fmt::format("PacketSize={:x};qXfer:features:read+{}{}{}", Channel::kMaxPacket,
+                                 swbreak_ ? ";swbreak+" : "", hwbreak_ ? ";hwbreak+" : "",
+                                 reverse_enabled() ? ";ReverseStep+;ReverseContinue+" : ""));
       }
       if (p.starts_with("qXfer:features:read:"))
         return reply(features_read(std::string_view(p).substr(20)));

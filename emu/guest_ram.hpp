@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 namespace fs {
 
@@ -26,6 +27,13 @@ class GuestRam {
   std::uint8_t* end() { return data_ + size_; }
   const std::uint8_t* begin() const { return data_; }
   const std::uint8_t* end() const { return data_ + size_; }
+
+  // Per 4 KiB page: false when the host has never given the page a frame (neither present nor
+  // swapped out, from /proc/self/pagemap: Linux's Documentation/admin-guide/mm/pagemap.rst), so it
+  // still reads as zero without being looked at. All true where pagemap cannot be read. Snapshots
+  // (emu/snapshot.hpp) skip such pages: a 3 GiB --ram costs what the guest touched, not 3 GiB of
+  // reads per snapshot.
+  std::vector<bool> touched_pages() const;
 
  private:
   std::uint8_t* data_ = nullptr;

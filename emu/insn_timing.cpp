@@ -42,7 +42,7 @@ const InsnTiming::Slot& InsnTiming::lookup(std::uint32_t addr, std::uint32_t siz
 void InsnTiming::on_insn(std::uint32_t addr, std::uint32_t size) {
   if (s_.result) return;  // the run has ended; Unicorn is only winding down
   // The instruction before this one hit a data breakpoint: #DB, a trap, comes first (issue 12).
-  if (ix_.data_hits) [[unlikely]]
+  if (ix_.data_stop()) [[unlikely]]
     return s_.request_stop(StopKind::kBoundary);
   // The previous instruction retired; settle its variable cost, then this boundary.
   if (s_.pending != RunState::Pending::kNone) s_.settle_pending_transfer(addr);
@@ -68,9 +68,14 @@ void InsnTiming::on_insn(std::uint32_t addr, std::uint32_t size) {
     return s_.request_stop(StopKind::kBoundary);
   cur_insn_clock_ = s_.clock.now;
   have_cur_insn_ = true;
-  observers_.instruction(addr, s_.clock.now);
-  if (s_.result) [[unlikely]]
-    return;  // an observer ended the run (kill): the instruction never runs
+  if (addr != observed_pass_) [[likely]] {
+    observers_.instruction(addr, s_.clock.now);
+    // An observer ended the run (kill), restored a snapshot or stopped it here (a debugger's
+    // restart): the instruction never runs.
+    if (s_.result || s_.stop_kind != StopKind::kNone) [[unlikely]]
+      return;
+  }
+  observed_pass_ = ~0u;
   s_.clock.now += cur_insn_.cycles;
   ++s_.stats.instructions;
   s_.remember(nullptr, 1, addr);
@@ -89,6 +94,15 @@ void InsnTiming::observe_intercepted(const DecodedInsn& insn, std::uint32_t eip)
   cur_writes_ = kAllFastRegs;  // the recorder reads every register after it
   cur_insn_clock_ = s_.clock.now;
   observers_.instruction(eip, s_.clock.now);
+}
+
+void InsnTiming::rewind_to(std::uint32_t eip) {
+  // The instruction at `eip` was charged when its hook ran; it did not retire.
+  if (!have_cur_insn_ || cur_insn_.addr != eip) return;
+  s_.clock.now = cur_insn_clock_;
+  --s_.stats.instructions;
+  s_.pending = RunState::Pending::kNone;
+  have_cur_insn_ = false;
 }
 
 IoSlot InsnTiming::io_slot() {

@@ -12,7 +12,7 @@
 #include "emu/code_fetch.hpp"
 #include "emu/hooks.hpp"
 #include "emu/intercept.hpp"
-#include "emu/reg_writes.hpp"
+#include "x86/reg_writes.hpp"
 #include "emu/run_state.hpp"
 #include "emu/timing.hpp"
 
@@ -31,14 +31,23 @@ class InsnTiming final : public Timing {
   // it as they see every other one.
   void observe_intercepted(const DecodedInsn& insn, std::uint32_t eip);
 
+  // The CPU stopped before the current instruction without running it (a debugger moved EIP or
+  // changed watchpoints; Machine::apply_restart): when it runs at `addr` next, its observers have
+  // seen it already (~0u: none).
+  void restarted(std::uint32_t addr) {
+    observed_pass_ = addr;
+    have_cur_insn_ = false;
+  }
   // The instruction about to retire, and which of EAX..EDI and EFLAGS it may write.
   const DecodedInsn& current() const { return cur_insn_; }
   RegMask current_writes() const { return cur_writes_; }
 
   IoSlot io_slot() override;
   FaultPoint rewind_to_fault(std::uint32_t eip, std::uint32_t vector) override;
+  void rewind_to(std::uint32_t eip) override;
 
  private:
+  friend struct SnapshotFields;  // emu/snapshot.cpp: the RDTSC fix-up in flight, the current insn
   // Decoded instructions by address, each checked against the live bytes (code can change under
   // the same address): the first `size` bytes (as Unicorn reports the instruction's size), as
   // little-endian words zero past `size`: the first 8 in the slot, the rest (instructions longer
@@ -71,8 +80,9 @@ class InsnTiming final : public Timing {
   RegMask cur_writes_ = kAllFastRegs;
   Cycles cur_insn_clock_ = 0;  // the clock at the current instruction's start
   bool have_cur_insn_ = false;
-  std::uint32_t rdtsc_after_ = 0;  // the address after an RDTSC being executed
-  Cycles rdtsc_value_ = 0;         // ...and the cycle count it returns
+  std::uint32_t observed_pass_ = ~0u;  // restarted(): its observers are not called again
+  std::uint32_t rdtsc_after_ = 0;      // the address after an RDTSC being executed
+  Cycles rdtsc_value_ = 0;             // ...and the cycle count it returns
 };
 
 }  // namespace fs

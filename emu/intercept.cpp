@@ -7,6 +7,8 @@
 namespace fs {
 namespace {
 
+constexpr std::uint32_t kCr4DE = 1u << 3;
+
 bool is_mov_dr(const std::uint8_t* bytes) {
   return bytes[0] == 0x0F && (bytes[1] == 0x21 || bytes[1] == 0x23);
 }
@@ -18,6 +20,8 @@ bool Intercepts::needs(const UnicornCpu& cpu, const DecodedInsn& in, const std::
   if (is_mov_dr(bytes)) return true;
   if (insn_breakpoints && instruction_breakpoint_hits(dr, in.addr)) return true;
   if (in.cls != InsnClass::kIo) return false;
+  // An enabled I/O breakpoint (R/W 10 with CR4.DE): every IN and OUT, to compare its port.
+  if (dr.any_io_breakpoint() && (cpu.reg(Reg::kCr4) & kCr4DE)) return true;
   if (!*cpl_read) {
     IoAccess a;
     a.cpl = cpu.cpl();

@@ -2,7 +2,8 @@
 // letting Unicorn run them (issue 12; emu/machine_intercept.cpp runs them):
 // - IN, OUT, INS, OUTS at CPL > IOPL (emu/io_permission.hpp),
 // - MOV to/from DR0-DR7 (emu/debug_registers.hpp: Unicorn must never run one),
-// - an instruction with an enabled instruction breakpoint on it.
+// - an instruction with an enabled instruction breakpoint on it,
+// - IN and OUT while an I/O breakpoint is enabled (forkscope runs the one whose port matches).
 // Both timings ask here: block timing for blocks that may hold one (Block::checked_at_boundary, or
 // every block while an instruction breakpoint is enabled), instruction timing for each
 // instruction; either stops the CPU right before the instruction, with `pending` naming it.
@@ -11,12 +12,14 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <utility>
 #include <vector>
 
 #include "emu/block_cache.hpp"
 #include "emu/debug_registers.hpp"
 #include "emu/unicorn_cpu.hpp"
+#include "emu/watchpoints.hpp"
 
 namespace fs {
 
@@ -31,6 +34,11 @@ struct Intercepts {
   bool insn_breakpoints = false;  // some instruction breakpoint is enabled
   std::vector<std::pair<std::uint32_t, std::uint32_t>> data_watch;  // armed data ranges
   std::uint32_t data_hits = 0;  // B0-B3 of data breakpoints hit by the current instruction
+  // gdb's watchpoints (issue 14), the data hook's second client, and the first access of the
+  // current instruction to match one.
+  std::vector<Watchpoint> watchpoints;
+  std::optional<WatchHit> watch_hit;
+  bool data_stop() const { return data_hits || watch_hit; }  // stop right after this instruction
   Intercept pending;
   std::uint32_t pass = ~0u;  // checked and allowed: let the CPU run it once
 

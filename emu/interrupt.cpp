@@ -25,18 +25,30 @@ DeliveryOutcome fail(std::uint8_t vector, std::uint32_t code, std::string why) {
   return o;
 }
 
+// Writes `frame` (low to high) below the stack pointer frame_at + 4 * size as the CPU pushes it:
+// the highest word first, a page at a time. A page that faults stops it: a #PF names the first word
+// pushed into that page (its highest), as the push of that word is what faults.
+std::optional<MemFault> push_frame(GuestMemory& mem, std::uint32_t frame_at,
+                                   const std::vector<std::uint32_t>& frame) {
+  constexpr std::uint32_t kPage = 4096;
+  const auto* data = reinterpret_cast<const std::uint8_t*>(frame.data());
+  std::uint32_t hi = frame_at + static_cast<std::uint32_t>(frame.size() * 4);
+  while (hi != frame_at) {
+    const std::uint32_t page = (hi - 1) & ~(kPage - 1);
+    const std::uint32_t lo = page - frame_at < hi - frame_at ? page : frame_at;
+    if (auto f = mem.write(lo, data + (lo - frame_at), hi - lo, true)) {
+      if (f->vector == kPF) f->cr2 = hi - lo >= 4 ? hi - 4 : lo;
+      return f;
+    }
+    hi = lo;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 bool pushes_error_code(std::uint8_t v) {
   return v == kDF || (v >= kTS && v <= kPF) || v == kAC;
-}
-
-const char* vector_mnemonic(std::uint8_t v) {
-  static const char* const names[32] = {"#DE", "#DB",  "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
-                                        "#DF", "#CSO", "#TS", "#NP", "#SS", "#GP", "#PF", "#15",
-                                        "#MF", "#AC",  "#MC", "#XM", "#VE", "#21", "#22", "#23",
-                                        "#24", "#25",  "#26", "#27", "#28", "#29", "#30", "#31"};
-  return v < 32 ? names[v] : "INT";
 }
 
 SegmentDescriptor decode_segment(std::uint64_t raw) {
@@ -72,11 +84,11 @@ std::uint64_t encode_gate(const GateDescriptor& g) {
 }
 
 std::uint32_t delivery_fault_eip(const Event& ev, std::uint32_t return_eip) {
-  return ev.kind == EventKind::kSoftware ? return_eip - ev.insn_length : return_eip;
+  return ev.kind == DeliveryKind::kSoftware ? return_eip - ev.insn_length : return_eip;
 }
 
 bool external_event(const Event& ev) {
-  return ev.kind != EventKind::kSoftware;
+  return ev.kind != DeliveryKind::kSoftware;
 }
 
 bool becomes_double_fault(std::uint8_t first, std::uint8_t second) {
@@ -112,7 +124,7 @@ DeliveryOutcome deliver(const CpuSnapshot& cpu, GuestMemory& mem, const Event& e
                 fmt::format("vector {:#04x}: IDT entry type {:#x} is not a gate", v, gate.type));
   }
   // 6.12.1.1: INT n / INT3 / INTO check the gate's DPL against CPL; hardware events do not.
-  if (ev.kind == EventKind::kSoftware && gate.dpl < cpu.cpl()) {
+  if (ev.kind == DeliveryKind::kSoftware && gate.dpl < cpu.cpl()) {
     return fail(
         kGP, idt_error(v, false),
         fmt::format("INT {:#04x} from CPL {} through a DPL {} gate", v, cpu.cpl(), gate.dpl));
@@ -159,6 +171,12 @@ DeliveryOutcome deliver(const CpuSnapshot& cpu, GuestMemory& mem, const Event& e
   if (d.privilege_change) {
     if (new_cpl != 0) return fail(kGP, sel_error(sel, ext), "only rings 0 and 3 are modelled");
     if (!cpu.tr_loaded) return fail(kTS, ext ? 1u : 0u, "no TSS loaded (TR is null)");
+    // SDM vol. 2A INT n, INTER-PRIVILEGE-LEVEL-INTERRUPT: the 32-bit TSS's ss0:esp0 are bytes 4-9
+    // ("TSSstackAddress + 5 > current TSS limit": #TS(TSS selector)). QEMU checks up to byte 11.
+    if (4 + 5 > cpu.tr_limit) {
+      return fail(kTS, sel_error(cpu.tr_selector, ext),
+                  fmt::format("TSS limit {:#x} ends before TSS.ss0", cpu.tr_limit));
+    }
     std::uint32_t esp0 = 0;
     std::uint16_t ss0 = 0;
     if (auto f = mem.read(cpu.tr_base + 4, &esp0, 4, true)) {
@@ -200,13 +218,12 @@ DeliveryOutcome deliver(const CpuSnapshot& cpu, GuestMemory& mem, const Event& e
   d.frame.assign(pushed.rbegin(), pushed.rend());
   const std::uint32_t bytes = static_cast<std::uint32_t>(d.frame.size() * 4);
   const std::uint32_t frame_at = esp - bytes;
-  if (auto f = mem.write(frame_at, d.frame.data(), bytes, true)) {
+  if (auto f = push_frame(mem, frame_at, d.frame)) {
     DeliveryOutcome o;
-    MemFault mf = *f;
     // A stack fault while pushing is #SS for a segment problem; a not-present page stays #PF
     // (6.12.1).
     o.fault = DeliveryFault{
-        mf, fmt::format("pushing the {}-word frame at {:#010x}", d.frame.size(), frame_at)};
+        *f, fmt::format("pushing the {}-word frame at {:#010x}", d.frame.size(), frame_at)};
     return o;
   }
   d.frame_address = frame_at;

@@ -13,37 +13,13 @@
 #include <string>
 #include <vector>
 
+#include "x86/vectors.hpp"
+
 namespace fs {
-
-// Vectors (SDM vol. 3A table 6-1).
-enum Vector : std::uint8_t {
-  kDE = 0,
-  kDB = 1,
-  kNMI = 2,
-  kBP = 3,
-  kOF = 4,
-  kBR = 5,
-  kUD = 6,
-  kNM = 7,
-  kDF = 8,
-  kTS = 10,
-  kNP = 11,
-  kSS = 12,
-  kGP = 13,
-  kPF = 14,
-  kMF = 16,
-  kAC = 17,
-};
-
-enum class EventKind : std::uint8_t {
-  kException,  // raised by the CPU (fault or trap)
-  kSoftware,   // INT n, INT3, INTO: the gate DPL is checked against CPL (SDM 6.12.1.1)
-  kExternal,   // a PIC vector at INTA
-};
 
 struct Event {
   std::uint8_t vector = 0;
-  EventKind kind = EventKind::kException;
+  DeliveryKind kind = DeliveryKind::kException;
   std::optional<std::uint32_t> error_code;  // pushed when present
   // kSoftware: the length of the INT n / INT3 / INTO instruction that raised it. A fault while
   // delivering a software interrupt is a fault of that instruction (SDM vol. 3A 6.12.1.1, vol. 2A
@@ -63,7 +39,6 @@ bool external_event(const Event& ev);
 
 // True for the exceptions that push an error code: 8, 10-14, 17 (SDM vol. 3A table 6-1).
 bool pushes_error_code(std::uint8_t vector);
-const char* vector_mnemonic(std::uint8_t vector);  // "#GP", "#PF", ... or "INT"
 
 struct SegmentDescriptor {
   std::uint32_t base = 0;
@@ -102,6 +77,8 @@ struct CpuSnapshot {
   std::uint32_t gdt_base = 0, gdt_limit = 0;
   std::uint32_t idt_base = 0, idt_limit = 0;
   std::uint32_t tr_base = 0;
+  std::uint32_t tr_limit = 0x67;  // the TSS's limit in bytes (0x67: the smallest 32-bit TSS)
+  std::uint16_t tr_selector = 0;  // for a #TS about the TSS itself
   bool tr_loaded = false;
   unsigned cpl() const { return cs & 3u; }
 };
@@ -145,9 +122,11 @@ struct DeliveryOutcome {
   std::optional<DeliveryFault> fault;
 };
 
-// Delivers `ev` with the CPU in state `cpu`. Writes the frame to memory only when the whole
-// delivery succeeds (no partial frames). Protected mode, flat model; task gates and LDT selectors
-// are reported as faults (#GP) with a `why` saying they are not modelled.
+// Delivers `ev` with the CPU in state `cpu`. The frame is written only when every check before it
+// passed, and then as the CPU pushes it: word by word down from the stack pointer (SS first on a
+// stack switch), so a push that faults is a #PF with CR2 = that word's address, and the words
+// above it are already written (SDM vol. 3A 6.12.1). Protected mode, flat model; task gates and LDT
+// selectors are reported as faults (#GP) with a `why` saying they are not modelled.
 DeliveryOutcome deliver(const CpuSnapshot& cpu, GuestMemory& mem, const Event& ev);
 
 // SDM vol. 3A table 6-5: does a fault `second` raised while delivering `first` become #DF?

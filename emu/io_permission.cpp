@@ -80,6 +80,8 @@ std::optional<IoInsn> decode_io(const std::uint8_t* bytes, std::size_t n) {
   }
   const bool byte_form = (op & 1) == 0;
   io.width = byte_form ? 1 : opsize16 ? 2 : 4;
+  io.string = op < 0x70;
+  io.is_in = io.string ? op < 0x6E : (op & 2) == 0;
   return io;
 }
 

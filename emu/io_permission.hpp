@@ -45,6 +45,8 @@ struct IoInsn {
   bool port_in_dx = true;
   std::uint8_t imm_port = 0;
   unsigned width = 1;
+  bool is_in = false;   // IN, INS (E4, E5, EC, ED, 6C, 6D): the port is read
+  bool string = false;  // INS, OUTS (6C-6F)
 };
 std::optional<IoInsn> decode_io(const std::uint8_t* bytes, std::size_t n);
 

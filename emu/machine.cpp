@@ -7,6 +7,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "base/severity.hpp"
 #include "emu/ram_size.hpp"
 #include "loader/bzimage.hpp"
 #include "loader/multiboot.hpp"
@@ -51,6 +52,19 @@ Machine::Machine(MachineOptions opt)
         r.exit_status = exit_status_for(r.reason, v);
         s_.result = r;
         s_.request_stop(StopKind::kExit);
+      }),
+      cmos_(opt_.cpu_hz, opt_.ram_bytes),
+      port_b_(pit_),
+      i8042_([this] {
+        // RESET pulsed (devices/i8042.hpp question 5): the run ends at that OUT, as at a
+        // debug-exit write, with its own status (docs/exit-status.md).
+        if (s_.result) return;
+        s_.clock.now = io_.retire_clock;
+        s_.stats.instructions = io_.retire_insns;
+        fatal(StopReason::kReset,
+              fmt::format("guest reset: the i8042 pulsed RESET (port 0x64) at {}",
+                          where(io_.insn_addr)),
+              false);
       }) {
   if (opt_.cpu_hz < 1'000'000) throw std::invalid_argument("CPU clock must be at least 1 MHz");
   s_.clock.cpu_hz = opt_.cpu_hz;
@@ -64,6 +78,13 @@ Machine::Machine(MachineOptions opt)
   bus_.attach(0xA0, 2, &pic_.slave);
   bus_.attach(0xF4, 4, &debug_exit_);
   bus_.attach(0x3F8, 8, &uart_);
+  bus_.attach(0x60, 1, &i8042_.data_port());
+  bus_.attach(0x61, 1, &port_b_);
+  bus_.attach(0x64, 1, &i8042_.command_port());
+  bus_.attach(0x70, 2, &cmos_);
+  bus_.attach(0x80, 1, &post_);
+  i8042_.set_irq_handlers([this](bool level) { pic_.set_irq(1, level); },
+                          [this](bool level) { pic_.set_irq(12, level); });
 
   CpuHooks h;
   // The timing's hooks run on every block or instruction: Unicorn calls them directly (hot_hook).
@@ -146,7 +167,12 @@ const DecodedInsn& Machine::current_instruction() const {
 }
 
 bool Machine::set_reg(Reg r, std::uint32_t v) {
-  if (r > Reg::kEflags || r == Reg::kEip) return false;
+  if (r > Reg::kEflags) return false;
+  if (r == Reg::kEip && cpu_->running()) {
+    if (!insn_timing_) return false;  // fast mode charged the block already
+    restart_at(v);
+    return true;
+  }
   cpu_->set_reg(r, v);
   return true;
 }
@@ -192,7 +218,7 @@ bool Machine::irq_deliverable() const {
 }
 
 RunResult Machine::run() {
-  if (!loaded_) throw std::logic_error("Machine::run before load");
+  FS_ASSERT(loaded_, "Machine::run before load");
   cpu_->set_reg(Reg::kEip, boot_eip_);
   service_devices();
   while (!s_.result) {
@@ -205,17 +231,19 @@ RunResult Machine::run() {
       break;
     }
     if (observers_.progress) observers_.progress();
+    if (restart_eip_) [[unlikely]]
+      apply_restart();  // a debugger moved EIP or changed watchpoints (issue 14)
     // Issue 12: a data breakpoint's #DB, a trap of the instruction that just ran, comes before an
-    // interrupt at this boundary (SDM vol. 3A table 6-2).
-    if (ix_.data_hits) [[unlikely]] {
-      deliver_data_breakpoint();
+    // interrupt at this boundary (SDM vol. 3A table 6-2); gdb's watchpoints stop before both.
+    if (ix_.data_stop()) [[unlikely]] {
+      stop_after_data_access();
       if (s_.result) break;
     }
     service_devices();
     if (irq_deliverable()) {
       std::uint8_t vec = pic_.acknowledge();
       s_.irq_line = pic_.interrupt_pending();
-      deliver(Event{vec, EventKind::kExternal, std::nullopt}, cpu_->reg(Reg::kEip));
+      deliver(Event{vec, DeliveryKind::kExternal, std::nullopt}, cpu_->reg(Reg::kEip));
       if (s_.result) break;
     }
     // Issue 12: the CPU stopped before an instruction forkscope checks or runs itself.
@@ -231,11 +259,18 @@ RunResult Machine::run() {
     CpuRunResult r;
     try {
       r = cpu_->run(cpu_->reg(Reg::kEip));
+    } catch (const Unimplemented& e) {
+      timing_->rewind_to(failing_eip());  // the instruction did not complete
+      // A device mode the guest used that forkscope does not model: forkscope's limit, reported
+      // at the guest's instruction (base/severity.hpp).
+      fatal(StopReason::kUnimplemented,
+            fmt::format("not modelled: {} at {}", e.what(), where(failing_eip())));
+      break;
     } catch (const std::exception& e) {
-      // A device feature the guest used that forkscope does not model (or a delivery the CPU
-      // refused): the guest's problem to report, with its location.
-      const std::uint32_t at = io_.insn_addr ? io_.insn_addr : cpu_->reg(Reg::kEip);
-      fatal(StopReason::kGuestError, fmt::format("guest error: {} at {}", e.what(), where(at)));
+      // Anything else from inside the run is forkscope's bug, not the guest's.
+      timing_->rewind_to(failing_eip());
+      fatal(StopReason::kInternal,
+            fmt::format("forkscope bug: {} (guest at {})", e.what(), where(failing_eip())));
       break;
     }
     timing_->after_run();
@@ -249,7 +284,7 @@ RunResult Machine::run() {
 bool Machine::cpu_returned(const CpuRunResult& r) {
   if (r.exit == CpuExit::kInvalidInsn) {
     // Only reached when the invalid-instruction hook did not take it.
-    deliver(Event{kUD, EventKind::kException, std::nullopt}, cpu_->reg(Reg::kEip));
+    deliver(Event{kUD, DeliveryKind::kException, std::nullopt}, cpu_->reg(Reg::kEip));
     return !s_.result;
   }
   if (r.exit == CpuExit::kUnmapped && unmapped_fetch_ && fetch_limit_ == 0) {
@@ -265,6 +300,8 @@ bool Machine::cpu_returned(const CpuRunResult& r) {
     }
   }
   if (r.exit != CpuExit::kStopped) {
+    // The instruction at EIP failed (a hole in memory, Unicorn's error): it did not retire.
+    timing_->rewind_to(cpu_->reg(Reg::kEip));
     fatal(
         StopReason::kGuestError,
         fmt::format("guest error: {} at {}",
@@ -363,6 +400,10 @@ void Machine::hook_unmapped(std::uint32_t addr, bool fetch) {
 }
 
 // ---- how a run ends, for the user ---------------------------------------------------------------
+
+std::uint32_t Machine::failing_eip() const {
+  return io_.insn_addr ? io_.insn_addr : cpu_->reg(Reg::kEip);  // a port access names its insn
+}
 
 std::string Machine::where(std::uint32_t eip) const {
   return fmt::format("{:04x}:{:08x} <{}>", cpu_->reg(Reg::kCs), eip, symbols_.describe(eip));

@@ -23,10 +23,14 @@
 #include <string>
 #include <vector>
 
+#include "devices/cmos_rtc.hpp"
 #include "devices/debug_exit.hpp"
+#include "devices/i8042.hpp"
 #include "devices/pic8259.hpp"
 #include "devices/pit8254.hpp"
 #include "devices/port_bus.hpp"
+#include "devices/post_port.hpp"
+#include "devices/system_port_b.hpp"
 #include "devices/uart16550.hpp"
 #include "emu/block_cache.hpp"
 #include "emu/block_timing.hpp"
@@ -39,12 +43,13 @@
 #include "emu/interrupt.hpp"
 #include "emu/paging.hpp"
 #include "emu/ram_size.hpp"
-#include "emu/reg_writes.hpp"
 #include "emu/run_state.hpp"
 #include "emu/timing.hpp"
 #include "emu/unicorn_cpu.hpp"
+#include "emu/watchpoints.hpp"
 #include "loader/elf_image.hpp"
 #include "loader/symbols.hpp"
+#include "x86/reg_writes.hpp"
 
 namespace fs {
 
@@ -68,6 +73,9 @@ struct MachineOptions {
 // What COM1's far end sends for `input`: the bytes, then ^D (two when the last line is unended).
 std::vector<std::uint8_t> serial_input_with_eof(std::vector<std::uint8_t> input);
 
+struct Snapshot;
+struct SnapshotFields;
+
 class Machine {
  public:
   explicit Machine(MachineOptions opt);
@@ -83,7 +91,9 @@ class Machine {
   RunResult run();
 
   // Inspection (valid inside observers and after run()).
-  std::uint32_t reg(Reg r) const { return cpu_->reg(r); }
+  std::uint32_t reg(Reg r) const {
+    return r == Reg::kEip && restart_eip_ ? *restart_eip_ : cpu_->reg(r);  // set_reg's EIP
+  }
   // Guest memory by linear address, through the guest's page tables as they stand (emu/paging.hpp;
   // no access check: an observer's view). False when a page of the range is not mapped or its
   // frame lies beyond RAM.
@@ -105,15 +115,23 @@ class Machine {
   std::uint64_t unknown_cost_insns() const { return decoder_.unknown_cost_insns(); }
 
   // Debugger control, valid inside an instruction observer (the instruction has not run yet).
-  // set_reg: EAX..EDI and EFLAGS only; EIP and the segment registers are refused (false), since
-  // Unicorn (2.0.1 and 2.1.1) leaves the current translated block when EIP is written from a hook,
-  // and a segment load needs a descriptor read the machine would have to model.
+  // set_reg: EAX..EDI, EFLAGS and EIP; the segment and system registers are refused (false): a
+  // segment load needs a descriptor read the machine would have to model. EIP (trace mode) is not
+  // written from inside the CPU run (Unicorn would leave its translated block mid-way): the
+  // current instruction does not run, the CPU stops, and resumes at the new EIP (restart_at).
   bool set_reg(Reg r, std::uint32_t v);
   // Writes guest-physical RAM [phys, phys + n) and drops translated code there and at the linear
   // address `linear` the debugger wrote through. False (nothing written) outside RAM.
   bool write_physical(std::uint32_t phys, std::uint32_t linear, const void* data, std::size_t n);
   // Ends the run before the current instruction: run() returns kKilled with `message`.
   void kill(std::string message) { fatal(StopReason::kKilled, std::move(message), false); }
+  // emu/snapshot.hpp: the whole machine at this boundary (trace mode, inside an instruction
+  // observer called from the CPU run: at_snapshot_point()), sharing the RAM pages unchanged since
+  // `base`; and back to one, abandoning the current instruction: the run goes on from the
+  // snapshot's boundary.
+  bool at_snapshot_point() const;
+  Snapshot snapshot(const Snapshot* base = nullptr) const;
+  void restore(const Snapshot& s);
 
   // Observers. Breakpoints must be added before run(); they fire before the instruction executes.
   void add_breakpoint(std::uint32_t addr, std::function<void(Machine&)> fn);
@@ -136,7 +154,7 @@ class Machine {
     observers_.insn_fast_ctx = ctx;
   }
   const DecodedInsn& current_instruction() const;
-  // Which of EAX..EDI and EFLAGS the current instruction may write (emu/reg_writes.hpp), in trace
+  // Which of EAX..EDI and EFLAGS the current instruction may write (x86/reg_writes.hpp), in trace
   // mode.
   RegMask current_writes() const {
     return insn_timing_ ? insn_timing_->current_writes() : kAllFastRegs;
@@ -155,12 +173,23 @@ class Machine {
   // times a guest second when a timer runs), for a display of progress; it must not change the
   // machine (the CLI's progress line on a terminal).
   void on_progress(std::function<void()> fn) { observers_.progress = std::move(fn); }
+  // gdb's watchpoints (emu/watchpoints.hpp, emu/machine_intercept.cpp), watched through the memory
+  // hook of the guest's data breakpoints, installed only while either is set. on_watch runs at the
+  // boundary right after the instruction whose access matched, before the rest of that boundary (a
+  // #DB it also raised, an interrupt), in both run modes, outside the CPU run. set_watchpoints:
+  // before run(), from on_watch, or from an instruction observer in trace mode (then the CPU stops
+  // before the current instruction and resumes there, without calling its observers again).
+  void set_watchpoints(std::vector<Watchpoint> list);
+  void on_watch(std::function<void(const WatchHit&)> fn) { watch_observer_ = std::move(fn); }
+  // A memory hook is installed (Unicorn 2.1.1 takes the slow store path while one is).
+  bool watching_data() const { return cpu_->data_hooks() != 0; }
   // The cpu itself, for observers that read many registers at once (the trace recorder).
   const UnicornCpu& cpu() const { return *cpu_; }
 
  private:
   // machine_linux.cpp: load() for a bzImage: the 32-bit boot protocol's state.
   void load_linux(std::span<const std::uint8_t> image, const std::string& path);
+  friend struct SnapshotFields;  // emu/snapshot.cpp copies the run loop's state
   // Hooks Unicorn calls from inside a CPU run that are not the timing's (emu/timing.hpp).
   void hook_interrupt(std::uint32_t vector);
   std::uint32_t hook_port_in(std::uint16_t port, unsigned size);
@@ -180,11 +209,14 @@ class Machine {
   void fatal(StopReason r, std::string message, bool with_history = true);
   std::vector<std::string> history() const;
   std::string where(std::uint32_t eip) const;
+  std::uint32_t failing_eip() const;  // the instruction an exception from inside a run belongs to
 
   // ---- emu/machine_intercept.cpp: instructions forkscope checks or runs itself (issue 12) ----
   bool run_intercept();
-  void deliver_data_breakpoint();
-  void note_cpu_exception(std::uint32_t vector);
+  void stop_after_data_access();  // gdb's watchpoint (on_watch), then the guest's #DB
+  void restart_at(std::uint32_t eip);
+  void apply_restart();
+  void note_cpu_exception(Event& ev);
   void sync_breakpoints();
 
   MachineOptions opt_;
@@ -201,6 +233,11 @@ class Machine {
   PicPair pic_;
   Uart16550 uart_;
   DebugExit debug_exit_;
+  // The rest of the PC Linux probes (issue 13); each header says what it models.
+  CmosRtc cmos_;
+  SystemPortB port_b_;
+  PostPort post_;
+  I8042 i8042_;
   // One of the two, by opt_.per_instruction; timing_ points at it.
   std::unique_ptr<BlockTiming> block_timing_;
   std::unique_ptr<InsnTiming> insn_timing_;
@@ -214,6 +251,8 @@ class Machine {
   std::uint32_t boot_eip_ = 0;
   std::vector<std::uint8_t> build_id_;
   bool loaded_ = false;
+  std::function<void(const WatchHit&)> watch_observer_;  // gdb's watchpoints (on_watch)
+  std::optional<std::uint32_t> restart_eip_;  // where the CPU resumes after a debugger's change
 };
 
 }  // namespace fs

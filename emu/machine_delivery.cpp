@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include "emu/cycle_table.hpp"
 #include "emu/machine.hpp"
+#include "x86/cycle_table.hpp"
 
 namespace fs {
 namespace {
@@ -84,13 +84,13 @@ void Machine::hook_interrupt(std::uint32_t vector) {
   Event ev;
   ev.vector = static_cast<std::uint8_t>(vector);
   if (fp.soft) {
-    ev.kind = EventKind::kSoftware;
+    ev.kind = DeliveryKind::kSoftware;
     ev.insn_length = fp.insn_length;  // a fault while delivering it is at the INT (issue 12)
   }
-  if (ev.kind == EventKind::kException && pushes_error_code(ev.vector)) {
+  if (ev.kind == DeliveryKind::kException && pushes_error_code(ev.vector)) {
     ev.error_code = cpu_->pending_error_code();
   }
-  if (ev.kind == EventKind::kException) note_cpu_exception(vector);  // DR6 (issue 12)
+  if (ev.kind == DeliveryKind::kException) note_cpu_exception(ev);  // DR6, IRET's #SS (issue 12)
   deliver(ev, eip);
   if (s_.result) s_.request_stop(StopKind::kFatal);
 }
@@ -113,6 +113,8 @@ void Machine::deliver(Event ev, std::uint32_t return_eip) {
     s.idt_limit = i.limit;
     s.tr_loaded = (cpu_->tr_selector() & ~3u) != 0;
     s.tr_base = cpu_->tr_base();
+    s.tr_limit = cpu_->tr_limit();
+    s.tr_selector = static_cast<std::uint16_t>(cpu_->tr_selector());
     chain.push_back(ev.error_code
                         ? fmt::format("{}({:#06x})", vector_mnemonic(ev.vector), *ev.error_code)
                         : (ev.vector < 32 ? std::string(vector_mnemonic(ev.vector))
@@ -147,15 +149,15 @@ void Machine::deliver(Event ev, std::uint32_t return_eip) {
             fmt::format("triple fault: {} at {}", fmt::join(chain, " -> "), where(return_eip)));
       return;
     }
-    const bool is_exception = ev.kind == EventKind::kException && current < 32;
+    const bool is_exception = ev.kind == DeliveryKind::kException && current < 32;
     if (is_exception && becomes_double_fault(current, f.fault.vector)) {
       chain.back() += fmt::format(" [{}]", f.why);
       chain.push_back(
           fmt::format("{}({:#06x})", vector_mnemonic(f.fault.vector), f.fault.error_code));
-      ev = Event{kDF, EventKind::kException, 0u};
+      ev = Event{kDF, DeliveryKind::kException, 0u};
     } else {
       chain.back() += fmt::format(" [{}]", f.why);
-      ev = Event{f.fault.vector, EventKind::kException, std::nullopt};
+      ev = Event{f.fault.vector, DeliveryKind::kException, std::nullopt};
       if (pushes_error_code(f.fault.vector)) ev.error_code = f.fault.error_code;
       if (f.fault.vector == kPF) cpu_->set_reg(Reg::kCr2, f.fault.cr2);
     }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "emu/cli/qemu_args.hpp"
+#include "emu/cli/replay.hpp"
 #include "emu/cli/run.hpp"
 #include "emu/cli/trace.hpp"
 #include "emu/cli/version.hpp"
@@ -43,7 +44,7 @@ int parse_error(const CLI::ParseError& e) {
   // One line and status 2 for a wrong option (CLI11 would print usage and return 105 etc.).
   std::string what = e.what();
   if (e.get_name() == "RequiredError" && what.starts_with("A subcommand is required"))
-    what = "a command is required: run or trace; see forkscope --help";
+    what = "a command is required: run, replay or trace; see forkscope --help";
   fmt::print(stderr, "forkscope: {}\n", what);
   return fs::exit_status::kBadInput;
 }
@@ -60,6 +61,8 @@ int main(int argc, char** argv) {
   });
   fs::cli::RunOptions run;
   fs::cli::setup_run(app, run);
+  fs::cli::ReplayOptions replay;
+  fs::cli::setup_replay(app, replay);
   fs::cli::TraceOptions trace;
   fs::cli::setup_trace(app, trace);
   // After the subcommands, which would inherit it (trace's statuses are its own).
@@ -86,6 +89,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (app.got_subcommand("run")) return fs::cli::cmd_run(run);
+    if (app.got_subcommand("replay")) return fs::cli::cmd_replay(replay);
     if (app.got_subcommand("trace")) return fs::cli::cmd_trace(app, trace);
   } catch (const std::exception& e) {
     fmt::print(stderr, "forkscope: internal error: {}\n", e.what());

@@ -14,19 +14,22 @@
 
 #include "emu/block_cache.hpp"
 #include "emu/clock.hpp"
-#include "emu/cycle_table.hpp"
 #include "emu/unicorn_cpu.hpp"
+#include "x86/cycle_table.hpp"
 
 namespace fs {
 
 // Why a run ended, and the process exit status each maps to (emu/exit_status.hpp).
 enum class StopReason : std::uint8_t {
-  kGuestExit,    // the guest wrote v to the debug-exit port: 0 for 0, else ((v << 1) | 1) & 0xff
-  kTripleFault,  // status 6
-  kHaltedNoIrq,  // HLT with IF=0, or with IF=1 and no device event ever due: status 4
-  kGuestError,   // an access to unmapped memory, an unsupported state: status 8
-  kCycleLimit,   // --max-cycles reached: status 124, like timeout(1)
-  kKilled,       // a debugger killed the run (gdb's `kill`): status 130, as a shell reports ^C
+  kGuestExit,      // the guest wrote v to the debug-exit port: 0 for 0, else ((v << 1) | 1) & 0xff
+  kTripleFault,    // status 6
+  kHaltedNoIrq,    // HLT with IF=0, or with IF=1 and no device event ever due: status 4
+  kGuestError,     // an access to memory with no RAM behind it: status 8
+  kUnimplemented,  // the guest used a mode forkscope does not model (base/severity.hpp): status 10
+  kReset,          // the guest pulsed the CPU's RESET line (the i8042's 0xfe): status 12
+  kInternal,       // a forkscope bug (FS_ASSERT, an unexpected exception): status 70
+  kCycleLimit,     // --max-cycles reached: status 124, like timeout(1)
+  kKilled,         // a debugger killed the run (gdb's `kill`): status 130, as a shell reports ^C
 };
 int exit_status_for(StopReason r, std::uint32_t guest_value);
 const char* stop_reason_name(StopReason r);

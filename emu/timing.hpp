@@ -45,9 +45,10 @@ class Timing {
   // From the interrupt hook, EIP `eip` as Unicorn reports it: take back what was charged for the
   // instructions from the faulting one on (a fault does not retire; INT n does).
   virtual FaultPoint rewind_to_fault(std::uint32_t eip, std::uint32_t vector) = 0;
-  // The CPU stopped at `eip` after a data breakpoint's access: only the instructions before it
+  // The CPU stopped at `eip` (after a data breakpoint's access, or because the instruction there
+  // failed: a hole in memory, a device mode not modelled): only the instructions before it
   // retired.
-  virtual void rewind_to(std::uint32_t /*eip*/) {}
+  virtual void rewind_to(std::uint32_t eip) = 0;
   // A breakpoint observer is about to run at `addr`, before the instruction there.
   virtual void at_breakpoint(std::uint32_t /*addr*/) {}
 };

@@ -24,8 +24,7 @@ namespace {
 // Reg (emu) order is EAX..EDI, EIP, EFLAGS, CS, SS, DS, ES, FS, GS, CR0, CR2, CR3, CR4; the trace's
 // register ids follow it up to GS, then TR, CR0, CR2, CR3, CPL. So a RegMask (EAX..EFLAGS) is also
 // a mask of trace ids.
-constexpr std::size_t kSystemRegs = static_cast<std::size_t>(Reg::kCr3) + 1;
-constexpr std::uint32_t kEipBit = 1u << static_cast<unsigned>(tr::Reg::EIP);
+constexpr std::uint32_t kEipBit = 1u << static_cast<unsigned>(tr::Reg::kEip);
 constexpr std::uint32_t kAllTraceRegs = ((1u << tr::kRegCount) - 1) & ~kEipBit;
 // Every so many instructions the recorder reads every register and checks the ones it did not read
 // (a write set that missed one): the trace heals there and missed_writes() counts it.
@@ -206,25 +205,18 @@ struct TraceRecorder::Impl {
   Impl(Machine& machine) : m(machine), cpu(machine.cpu()) {}
 
   void read_all() {
-    std::uint32_t v[kSystemRegs];
-    cpu.read_regs(v, kSystemRegs);
-    for (std::size_t i = 0; i <= static_cast<std::size_t>(Reg::kGs); ++i) now.v[i] = v[i];
-    now[tr::Reg::TR] = cpu.tr_selector();
-    now[tr::Reg::CR0] = v[static_cast<std::size_t>(Reg::kCr0)];
-    now[tr::Reg::CR2] = v[static_cast<std::size_t>(Reg::kCr2)];
-    now[tr::Reg::CR3] = v[static_cast<std::size_t>(Reg::kCr3)];
-    now[tr::Reg::CPL] = now[tr::Reg::CS] & 3u;
+    cpu.read_regs(now.v.data(), tr::kRegCount);  // the trace's ids are Reg's
     dirty = kAllTraceRegs;
   }
 
-  // The safety net for the write sets (emu/reg_writes.hpp): every register, compared with what the
+  // The safety net for the write sets (x86/reg_writes.hpp): every register, compared with what the
   // recorder believes.
   void resync() {
     until_resync = kResyncInterval;
     const tr::RegFile believed = now;
     read_all();
     for (std::size_t i = 0; i < tr::kRegCount; ++i)
-      if (i != static_cast<std::size_t>(tr::Reg::EIP) && now.v[i] != believed.v[i]) ++missed;
+      if (i != static_cast<std::size_t>(tr::Reg::kEip) && now.v[i] != believed.v[i]) ++missed;
   }
 
   // prev's record, with `now` the state after it: the registers of `dirty` whose value differs
@@ -287,7 +279,7 @@ struct TraceRecorder::Impl {
       cpu.read_regs_masked(now.v.data(), cur.writes);
       dirty |= cur.writes;
     }
-    now[tr::Reg::EIP] = eip;
+    now[tr::Reg::kEip] = eip;
     if (--until_resync == 0) [[unlikely]]
       resync();
     if (retired && cur.is_iret) [[unlikely]]
@@ -309,14 +301,14 @@ struct TraceRecorder::Impl {
     have_cur = true;
     if (kernel && is_kernel_site(eip)) [[unlikely]]
       kernel_events(eip, seq);
-    if (kernel && now.cpl() == 3 && (running_task != us_task || now[tr::Reg::CR3] != us_cr3))
+    if (kernel && now.cpl() == 3 && (running_task != us_task || now[tr::Reg::kCr3] != us_cr3))
         [[unlikely]]
       user_space_check(seq);
   }
 
   void user_space_check(std::uint64_t seq) {
     us_task = running_task;
-    us_cr3 = now[tr::Reg::CR3];
+    us_cr3 = now[tr::Reg::kCr3];
     auto [it, fresh] = user_cr3.try_emplace(us_task, us_cr3);
     if (!fresh && it->second == us_cr3) return;
     it->second = us_cr3;
@@ -355,7 +347,7 @@ struct TraceRecorder::Impl {
       user_cr3.erase(running_task);
       us_task = 0;
     } else if (eip == k.switch_to) {  // fastcall __switch_to(prev = EAX, next = EDX)
-      const std::uint32_t p = now[tr::Reg::EAX], n = now[tr::Reg::EDX];
+      const std::uint32_t p = now[tr::Reg::kEax], n = now[tr::Reg::kEdx];
       running_task = n;
       event(seq, tr::Switch{pid_of(p), pid_of(n), p, n});
     } else if (eip == k.ret_from_fork) {
@@ -373,20 +365,20 @@ struct TraceRecorder::Impl {
       r.stack_top = m.read32(task + TASK_THREAD_INFO) + THREAD_SIZE;
       event(seq, std::move(r));
     } else if (eip == k.wake_up_new_task) {  // fastcall (p = EAX, clone_flags = EDX)
-      const std::uint32_t child = now[tr::Reg::EAX];
+      const std::uint32_t child = now[tr::Reg::kEax];
       const std::uint32_t parent = current_task(now.esp());
       tr::Fork f;
       f.parent_pid = pid_of(parent);
       f.child_pid = pid_of(child);
-      f.clone_flags = now[tr::Reg::EDX];
+      f.clone_flags = now[tr::Reg::kEdx];
       f.child_task = child;
       const std::uint32_t top = m.read32(parent + TASK_THREAD_INFO) + THREAD_SIZE;
       f.parent_regs = words(top - COPY_THREAD_RESERVE - PT_REGS_SIZE, PT_REGS_SIZE / 4);
       event(seq, std::move(f));
     } else if (eip == k.system_call) {
-      event(seq, tr::SyscallEntry{now[tr::Reg::EAX],
-                                  {now[tr::Reg::EBX], now[tr::Reg::ECX], now[tr::Reg::EDX],
-                                   now[tr::Reg::ESI], now[tr::Reg::EDI], now[tr::Reg::EBP]}});
+      event(seq, tr::SyscallEntry{now[tr::Reg::kEax],
+                                  {now[tr::Reg::kEbx], now[tr::Reg::kEcx], now[tr::Reg::kEdx],
+                                   now[tr::Reg::kEsi], now[tr::Reg::kEdi], now[tr::Reg::kEbp]}});
     } else if (eip == k.syscall_exit) {
       // Also reached by ret_from_fork, where a kernel thread's pt_regs say orig_eax = -1.
       const std::uint32_t nr = m.read32(now.esp() + PT_ORIG_EAX);
@@ -401,9 +393,7 @@ struct TraceRecorder::Impl {
     const Delivered& d = r.delivered;
     tr::Delivery e;
     e.vector = r.event.vector;
-    e.kind = r.event.kind == EventKind::kSoftware   ? tr::DeliveryKind::SoftwareInt
-             : r.event.kind == EventKind::kExternal ? tr::DeliveryKind::Irq
-                                                    : tr::DeliveryKind::Exception;
+    e.kind = r.event.kind;  // one DeliveryKind (x86/vectors.hpp)
     e.has_error_code = r.event.error_code.has_value();
     e.error_code = r.event.error_code.value_or(0);
     // d.frame is in memory order from the new ESP up: [error], EIP, CS, EFLAGS, [ESP, SS].

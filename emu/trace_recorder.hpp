@@ -6,7 +6,7 @@
 //
 // The recorder is an observer of a per-instruction machine: at each instruction boundary it reads
 // only the general registers and EFLAGS the instruction before may have written (its write set,
-// emu/reg_writes.hpp, cached with the decoded instruction; one batched read,
+// x86/reg_writes.hpp, cached with the decoded instruction; one batched read,
 // UnicornCpu::read_regs_masked), and every register after an instruction that may write
 // the segment, control or task registers (DecodedInsn::writes_system) or a delivery, and every
 // 65536 instructions as a check of the write sets (missed_writes()). The records are encoded and
@@ -49,7 +49,7 @@ class TraceRecorder {
   std::uint64_t instructions() const;
   std::uint64_t bytes() const;
   // Registers found changed by the periodic full read although no instruction's write set named
-  // them (emu/reg_writes.hpp): 0 unless a write set is incomplete. The trace records such a change
+  // them (x86/reg_writes.hpp): 0 unless a write set is incomplete. The trace records such a change
   // with the instruction before the full read.
   std::uint64_t missed_writes() const;
 

@@ -14,30 +14,9 @@
 #include <utility>
 #include <vector>
 
-namespace fs {
+#include "x86/reg.hpp"
 
-enum class Reg : std::uint8_t {
-  kEax,
-  kEcx,
-  kEdx,
-  kEbx,
-  kEsp,
-  kEbp,
-  kEsi,
-  kEdi,
-  kEip,
-  kEflags,
-  kCs,
-  kSs,
-  kDs,
-  kEs,
-  kFs,
-  kGs,
-  kCr0,
-  kCr2,
-  kCr3,
-  kCr4,
-};
+namespace fs {
 
 struct DescriptorTableReg {
   std::uint32_t base = 0;
@@ -50,6 +29,15 @@ enum class CpuExit : std::uint8_t {
   kInvalidInsn,  // UC_ERR_INSN_INVALID not handled by the invalid-instruction hook
   kUnmapped,     // a fetch/read/write of an address with no RAM behind it
   kOtherError,
+};
+
+// The CPU state Unicorn keeps, as uc_context_save copies it: QEMU's CPUX86State up to `retaddr`
+// (every register with its hidden segment state, the control, debug and descriptor-table registers,
+// hflags with the STI/MOV SS shadow, the lazy flags, the FPU). Opaque bytes, valid on the engine
+// that saved them; copyable, so a machine snapshot holds one (emu/snapshot.hpp).
+struct CpuContext {
+  std::vector<std::uint8_t> bytes;  // the whole uc_context, header included
+  bool operator==(const CpuContext&) const = default;
 };
 
 struct CpuRunResult {
@@ -102,17 +90,31 @@ class UnicornCpu {
   // translated block, and they should do nothing.
   void fail(std::exception_ptr e);
   bool failed() const { return failed_; }
+  // Inside run(): the CPU is executing (a hook is being called), so register and hook changes
+  // reach only code translated after them.
+  bool running() const { return running_; }
   void
   stop();  // from inside a hook: stop before the current instruction (code/stop hooks) or block
 
+  // The whole CPU state (emu/snapshot.hpp). Inside a hook it is the state before the current
+  // instruction, as the registers read there are.
+  CpuContext save_context() const;
+  // Loads `c` (saved on this engine), drops the code translated from the physical pages
+  // `changed_pages` (their addresses: the caller rewrote their bytes behind the CPU's back) and
+  // empties the TLB (the page tables may differ). From inside a hook the CPU also stops before the
+  // current instruction, and all this is done again once uc_emu_start has returned (QEMU may write
+  // back registers it held across the hook, and must not drop the block it is running): the next
+  // run() starts at `c`'s EIP.
+  void restore_context(const CpuContext& c, std::vector<std::uint32_t> changed_pages);
+
   std::uint32_t reg(Reg r) const;
-  // The first n registers of Reg's order (EAX .. CR4) in one uc_reg_read_batch: the trace recorder
-  // reads the general registers and EFLAGS at every instruction.
+  // The first n registers of Reg's order (EAX .. CR4) in one uc_reg_read_batch (TR's selector and
+  // the CPL filled in after it): the trace recorder reads the whole trace register file at once.
   void read_regs(std::uint32_t* out, std::size_t n) const;
   // The registers of `mask` (bit r = 1 << Reg r, EAX .. EFLAGS only) in one uc_reg_read_batch, each
   // into out[r]; the others are left alone. The trace recorder's per-instruction read.
   void read_regs_masked(std::uint32_t* out, std::uint32_t mask) const;
-  void set_reg(Reg r, std::uint32_t v);
+  void set_reg(Reg r, std::uint32_t v);  // CR2 alone, unlike uc_reg_write (set_cr2)
   DescriptorTableReg gdtr() const;
   DescriptorTableReg idtr() const;
   void set_gdtr(DescriptorTableReg v);
@@ -171,11 +173,15 @@ class UnicornCpu {
   using DataAccessFn = std::function<void(std::uint32_t addr, unsigned size, bool write)>;
   void watch_data(const std::vector<std::pair<std::uint32_t, std::uint32_t>>& ranges,
                   DataAccessFn on_access, std::function<void()> on_boundary);
+  // The memory and boundary hooks watch_data has installed (0: none, the fast store path is back).
+  std::size_t data_hooks() const;
 
  private:
+  void set_cr2(std::uint32_t v);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   bool failed_ = false;
+  bool running_ = false;
   std::size_t stop_hook_ = 0;
   std::uint32_t stop_addr_ = 0;
   friend struct UnicornCpuAccess;

@@ -1,11 +1,13 @@
-// Mirrors emu/cycle_table.cpp: each row's i486 clock count, decoded through Capstone exactly as the
+// Mirrors x86/cycle_table.cpp: each row's i486 clock count, decoded through Capstone exactly as the
 // machine decodes (CS_MODE_32, detail on). Bytes are hand-assembled; the comment on each line is
 // the instruction and the manual's figure.
-#include "emu/cycle_table.hpp"
+#include "x86/cycle_table.hpp"
 
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <vector>
+
+#include "x86/capstone.hpp"
 
 using namespace fs;
 using Bytes = std::vector<std::uint8_t>;
@@ -307,6 +309,20 @@ TEST_CASE("cycle_table: flags and system instructions", "[cycle_table]") {
   CHECK(cost({0x0F, 0x09}) == 5);                        // wbinvd
   CHECK(cost({0x0F, 0x08}) == 4);                        // invd
   CHECK(cost({0x0F, 0xA2}) == 14);                       // cpuid
+  CHECK(cost({0x0F, 0xC7, 0x0E}) == 10);                 // cmpxchg8b [esi] (Pentium)
+  CHECK(cost({0x0F, 0x32}) == 22);                       // rdmsr: 20-24 (Pentium)
+  CHECK(cost({0x0F, 0x30}) == 37);                       // wrmsr: 30-45 (Pentium)
+  CHECK(cost({0x0F, 0x44, 0xC1}) == 2);                  // cmove eax, ecx (P6)
+  CHECK(cost({0x0F, 0x4F, 0x03}) == 3);                  // cmovg eax, [ebx] (P6)
+  CHECK(cost({0xDB, 0xE3}) == 17);                       // fninit
+  CHECK(cost({0xDF, 0xE0}) == 3);                        // fnstsw ax
+  CHECK(cost({0xDD, 0x38}) == 3);                        // fnstsw [eax]
+  CHECK(cost({0xD9, 0x38}) == 3);                        // fnstcw [eax]
+  CHECK(cost({0xD9, 0x28}) == 4);                        // fldcw [eax]
+  CHECK(cost({0xDB, 0xE2}) == 7);                        // fnclex
+  CHECK(cost({0x9B}) == 2);                              // wait: 1-3
+  CHECK(cost({0xDD, 0x30}) == 143);                      // fnsave [eax]
+  CHECK(cost({0xDD, 0x20}) == 131);                      // frstor [eax]
   CHECK(cost({0x0F, 0x31}) == 11);                       // rdtsc (Pentium figure)
   CHECK(cost({0x0F, 0x0B}) == 0);                        // ud2: never retires
 }
@@ -418,8 +434,8 @@ TEST_CASE("cycle_table: everything a small clang -O2 i486 kernel uses is known",
 
 TEST_CASE("cycle_table: unknown instructions cost the documented default and are reported",
           "[cycle_table]") {
-  for (const Bytes& b : {Bytes{0xD9, 0xE8},              // fld1 (no FPU modelled)
-                         Bytes{0x0F, 0x44, 0xC1},        // cmovz: not an i486 instruction
+  for (const Bytes& b : {Bytes{0xD9, 0xE8},              // fld1 (x87 arithmetic: not listed)
+                         Bytes{0xD9, 0xFA},              // fsqrt (x87 arithmetic: not listed)
                          Bytes{0xF2, 0x0F, 0x10, 0xC1},  // movsd xmm0, xmm1: SSE2, same id as
                                                          // the string MOVSD
                          Bytes{0x27}}) {                 // daa

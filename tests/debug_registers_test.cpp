@@ -93,3 +93,23 @@ TEST_CASE("debug_registers: data breakpoints match R/W and the aligned LEN range
   CHECK(data_breakpoint_hits(d, 0x1FFC, 4, false) == 0);
   CHECK(data_breakpoint_hits(d, 0x1FFD, 4, true) == 0x2);
 }
+
+TEST_CASE("debug_registers: I/O breakpoints match ports by R/W 10 and LEN (issue 12)",
+          "[debug_registers]") {
+  DebugRegisters d;
+  d.addr[0] = 0x3FF;
+  d.addr[2] = 0x3FC;
+  d.dr7 = 0x1 | (2u << 16) | 0x10 | (2u << 24) | (3u << 26);  // L0 I/O LEN 1; L2 I/O LEN 4
+  CHECK(d.any_io_breakpoint());
+  CHECK(io_breakpoint_hits(d, 0x3FF, 1) == 0x5);
+  CHECK(io_breakpoint_hits(d, 0x3FE, 2) == 0x5);  // a word at 0x3fe covers 0x3ff
+  CHECK(io_breakpoint_hits(d, 0x3FC, 1) == 0x4);
+  CHECK(io_breakpoint_hits(d, 0x3F8, 4) == 0);
+  CHECK(io_breakpoint_hits(d, 0x400, 1) == 0);
+  // Only the low 16 bits of DRn name the port; a data breakpoint at the same number is no I/O one.
+  d.addr[0] = 0x100003FF;
+  CHECK(io_breakpoint_hits(d, 0x3FF, 1) == 0x5);
+  d.dr7 = 0x1 | (1u << 16);
+  CHECK_FALSE(d.any_io_breakpoint());
+  CHECK(io_breakpoint_hits(d, 0x3FF, 1) == 0);
+}

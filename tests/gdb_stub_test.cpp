@@ -279,7 +279,7 @@ TEST_CASE("gdb stub: malformed packets get an error reply and the run goes on", 
   CHECK(r.reason == StopReason::kCycleLimit);  // detached: the run went on to its end
 }
 
-TEST_CASE("gdb stub: general registers and EFLAGS are writable, EIP and segments refused",
+TEST_CASE("gdb stub: general registers, EFLAGS and EIP are writable, segments refused",
           "[gdb_stub]") {
   MachineOptions o = options();
   o.max_cycles = 100'000;
@@ -300,14 +300,14 @@ TEST_CASE("gdb stub: general registers and EFLAGS are writable, EIP and segments
         g3.replace(8 * 1, 8, hex32(0x11111111));
         s.send("G" + g3);
         s.send("P0=78563412");                             // eax
-        s.send("P8=" + hex32(m.reg(Reg::kEip) + 1));       // eip: refused
-        s.send("P8=" + hex32(m.reg(Reg::kEip)));           // unchanged: fine
+        s.send("P8=" + hex32(m.reg(Reg::kEip) + 1));       // eip: the guest resumes there
+        s.send("P8=" + hex32(m.reg(Reg::kEip)));           // and back
         s.send("Pa=" + hex32(0x1b));                       // cs: refused
         s.send("P9=" + hex32(m.reg(Reg::kEflags) | 0x1));  // eflags.CF
       },
       [&](ScriptTransport& s) {
         auto r = s.replies();
-        CHECK(r == std::vector<std::string>{"OK", "E01", "OK", "E01", "OK", "E01", "OK"});
+        CHECK(r == std::vector<std::string>{"OK", "E01", "OK", "OK", "OK", "E01", "OK"});
         CHECK(m.reg(Reg::kEax) == 0x12345678);
         CHECK(m.reg(Reg::kEbx) == 0xcafef00d);
         CHECK(m.reg(Reg::kEcx) != 0x11111111);
@@ -875,4 +875,360 @@ TEST_CASE("gdb stub: in ring 3, info task is the process's and info tlb shows a 
   const auto phys = m.physical(kUserEntry);
   REQUIRE(phys.has_value());
   CHECK(out[1].find(fmt::format(", physical {:#010x}, user ", *phys)) != std::string::npos);
+}
+
+TEST_CASE("gdb stub: bs goes back one boundary at a time, bc to the last breakpoint hit",
+          "[gdb_stub]") {
+  // A plain run's console, to show the replays print nothing twice.
+  std::string plain_console;
+  {
+    MachineOptions o = options(&plain_console);
+    o.cmdline = "init=forktest";
+    Machine plain(o);
+    plain.load(kernel());
+    plain.run();
+  }
+  std::string console;
+  MachineOptions o = options(&console);
+  o.cmdline = "init=forktest";
+  Machine m(o);
+  m.load(kernel());
+  const std::uint32_t rff = sym(m, "ret_from_fork");
+  ScriptTransport t;
+  // A snapshot every 20 000 boundaries: the steps back replay from one well before them.
+  gdb::Stub stub(m, t, HistoryOptions{20'000, 64ull << 20});
+  struct At {
+    std::string g;
+    std::uint64_t instructions;
+    Cycles cycles;
+    std::uint64_t position;
+  };
+  auto here = [&](const std::string& g) {
+    return At{g, m.stats().instructions, m.clock().now, stub.position()};
+  };
+  auto same = [](const At& a, const At& b) {
+    CHECK(a.g == b.g);
+    CHECK(a.instructions == b.instructions);
+    CHECK(a.cycles == b.cycles);
+    CHECK(a.position == b.position);
+  };
+  std::vector<At> forward;  // the second hit of ret_from_fork, then five steps
+  std::optional<At> first_hit;
+  std::uint32_t boot_eip = 0;
+  auto g_of = [](ScriptTransport& s) {
+    auto r = s.replies();
+    REQUIRE(!r.empty());
+    return r.back();
+  };
+  t.steps.push_back([&](ScriptTransport& s) {
+    boot_eip = m.reg(Reg::kEip);
+    s.send("qSupported:swbreak+");
+    s.send(fmt::format("Z0,{:x},1", rff));
+    s.send("c");
+  });
+  t.steps.push_back([&](ScriptTransport& s) {
+    auto r = s.replies();
+    CHECK(r == std::vector<std::string>{
+                   "PacketSize=1000;qXfer:features:read+;swbreak+;ReverseStep+;ReverseContinue+",
+                   "OK", "T05swbreak:;thread:01;"});
+    s.send("g");
+  });
+  t.steps.push_back([&](ScriptTransport& s) {
+    first_hit = here(g_of(s));
+    s.send("c");  // on to the second fork's child
+  });
+  t.steps.push_back([&](ScriptTransport& s) {
+    CHECK(s.replies() == std::vector<std::string>{"T05swbreak:;thread:01;"});
+    s.send("g");
+  });
+  t.steps.push_back([&](ScriptTransport& s) {
+    forward.push_back(here(g_of(s)));
+    s.send("s");
+  });
+  for (int i = 0; i < 5; ++i) {
+    t.steps.push_back([&](ScriptTransport& s) {
+      CHECK(s.replies() == std::vector<std::string>{"T05thread:01;"});
+      s.send("g");
+    });
+    t.steps.push_back([&, i](ScriptTransport& s) {
+      forward.push_back(here(g_of(s)));
+      s.send(i < 4 ? "s" : "bs");
+    });
+  }
+  // Five steps back, each the boundary the forward steps passed.
+  for (int i = 4; i >= 0; --i) {
+    t.steps.push_back([&](ScriptTransport& s) {
+      CHECK(s.replies().back().starts_with("T05"));
+      s.send("g");
+    });
+    t.steps.push_back([&, i](ScriptTransport& s) {
+      same(here(g_of(s)), forward[static_cast<std::size_t>(i)]);
+      s.send(i > 0 ? "bs" : "s");
+    });
+  }
+  // Forward again one step, then reverse-continue: back to this hit (the last before here), then
+  // to the first, then to the start of history.
+  t.steps.push_back([&](ScriptTransport& s) {
+    CHECK(s.replies() == std::vector<std::string>{"T05thread:01;"});
+    s.send("bc");
+  });
+  t.steps.push_back([&](ScriptTransport& s) {
+    CHECK(s.replies() == std::vector<std::string>{"T05swbreak:;thread:01;"});
+    s.send("g");
+  });
+  t.steps.push_back([&](ScriptTransport& s) {
+    same(here(g_of(s)), forward[0]);
+    s.send("bc");
+  });
+  t.steps.push_back([&](ScriptTransport& s) {
+    CHECK(s.replies() == std::vector<std::string>{"T05swbreak:;thread:01;"});
+    s.send("g");
+  });
+  t.steps.push_back([&](ScriptTransport& s) {
+    same(here(g_of(s)), *first_hit);
+    s.send("bc");
+  });
+  t.steps.push_back([&](ScriptTransport& s) {
+    CHECK(s.replies() == std::vector<std::string>{"T05replaylog:begin;thread:01;"});
+    CHECK(m.reg(Reg::kEip) == boot_eip);
+    CHECK(m.stats().instructions == 0);
+    CHECK(stub.position() == 0);
+    s.send("bs");  // nothing before the first boundary: the same reply, no move
+  });
+  t.steps.push_back([&](ScriptTransport& s) {
+    CHECK(s.replies() == std::vector<std::string>{"T05replaylog:begin;thread:01;"});
+    s.send(fmt::format("z0,{:x},1", rff));
+    s.send("c");
+  });
+  RunResult r = m.run();
+  stub.finish(r);
+  CHECK(t.replies() == std::vector<std::string>{"OK", "W00"});
+  CHECK(r.exit_status == 0);
+  CHECK(t.next_step == t.steps.size());
+  CHECK(forward.size() == 6);
+  CHECK(stub.history().entries().size() > 3);
+  CHECK(console == plain_console);  // the replays printed nothing twice
+}
+
+TEST_CASE("gdb stub: a register written by gdb starts history again there", "[gdb_stub]") {
+  MachineOptions o = options();
+  o.cmdline = "init=process1";
+  Machine m(o);
+  m.load(kernel());
+  ScriptTransport t;
+  gdb::Stub stub(m, t, HistoryOptions{1000, 64ull << 20});
+  std::uint64_t written_at = 0;
+  t.steps = {
+      [&](ScriptTransport& s) {
+        for (int i = 0; i < 3; ++i) s.send("s");
+      },
+      [&](ScriptTransport& s) {
+        s.replies();
+        written_at = stub.position();
+        REQUIRE(written_at == 3);
+        s.send(fmt::format("P0={}", hex32(m.reg(Reg::kEax))));  // the same value: still a write
+        s.send("bs");
+      },
+      [&](ScriptTransport& s) {
+        CHECK(s.replies() == std::vector<std::string>{"OK", "T05replaylog:begin;thread:01;"});
+        CHECK(stub.position() == written_at);
+        REQUIRE(stub.history().entries().size() == 1);
+        CHECK(stub.history().entries()[0].position == written_at);
+        s.send("D");
+      },
+  };
+  m.run();
+}
+
+TEST_CASE("gdb stub: Z2 stops right after the store with watch:ADDR, Z3 and Z4 read and access",
+          "[gdb_stub]") {
+  std::string console;
+  MachineOptions o = options(&console);
+  o.cmdline = "init=forktest";
+  Machine m(o);
+  m.load(kernel());
+  const std::uint32_t jiffies = sym(m, "jiffies");
+  ScriptTransport t;
+  gdb::Stub stub(m, t);
+  std::uint64_t seq = 0;
+  std::uint32_t stop_eip = 0;
+  auto z = [&](char c, int type) { return fmt::format("{}{},{:x},4", c, type, jiffies); };
+  const std::uint32_t do_timer = sym(m, "do_timer");
+  t.steps = {
+      [&](ScriptTransport& s) {
+        // From the first tick on (the boot's BSS clear writes jiffies too).
+        s.send(fmt::format("Z0,{:x},1", do_timer));
+        s.send("c");
+      },
+      [&](ScriptTransport& s) {
+        s.replies();
+        s.send(fmt::format("z0,{:x},1", do_timer));
+        s.send(z('Z', 2));
+        s.send(fmt::format("Z2,{:x},0", jiffies));  // no bytes to watch
+        s.send(z('z', 3));                          // not inserted
+        s.send("c");
+      },
+      [&](ScriptTransport& s) {
+        CHECK(s.replies() ==
+              std::vector<std::string>{"OK", "OK", "E22", "E02",
+                                       fmt::format("T05watch:{:x};thread:01;", jiffies)});
+        CHECK(m.read32(jiffies) == 1);  // the store has happened; the next instruction has not run
+        CHECK(m.watching_data());
+        stop_eip = m.reg(Reg::kEip);
+        seq = m.stats().instructions;
+        s.send("?");
+        s.send(fmt::format("m{:x},4", jiffies));
+        s.send("s");  // runs the instruction the watchpoint stopped before, and only it
+      },
+      [&](ScriptTransport& s) {
+        CHECK(s.replies() ==
+              std::vector<std::string>{fmt::format("T05watch:{:x};thread:01;", jiffies), "01000000",
+                                       "T05thread:01;"});
+        CHECK(m.stats().instructions == seq + 1);
+        CHECK(m.reg(Reg::kEip) != stop_eip);
+        s.send(z('z', 2));
+        s.send(z('Z', 3));
+        s.send("c");
+      },
+      [&](ScriptTransport& s) {
+        CHECK(s.replies() == std::vector<std::string>{
+                                 "OK", "OK", fmt::format("T05rwatch:{:x};thread:01;", jiffies)});
+        s.send(z('z', 3));
+        s.send(fmt::format("Z4,{:x},8", jiffies));  // jiffies_64, both halves
+        s.send("c");
+      },
+      [&](ScriptTransport& s) {
+        CHECK(s.replies() == std::vector<std::string>{
+                                 "OK", "OK", fmt::format("T05awatch:{:x};thread:01;", jiffies)});
+        s.send(fmt::format("z4,{:x},8", jiffies));
+        s.send("c");
+      },
+  };
+  RunResult r = m.run();
+  stub.finish(r);
+  CHECK(t.replies() == std::vector<std::string>{"OK", "W00"});
+  CHECK(r.reason == StopReason::kGuestExit);
+  CHECK_FALSE(m.watching_data());  // the last z4: the memory hook went with it
+  CHECK(console.find("init: /bin/forktest (pid 2) exited with status 0") != std::string::npos);
+}
+
+TEST_CASE("gdb stub: at most kMaxWatchpoints watchpoints, then E28", "[gdb_stub]") {
+  MachineOptions o = options();
+  o.max_cycles = 100'000;
+  Machine m(o);
+  m.load(guest("spin"));
+  ScriptTransport t;
+  gdb::Stub stub(m, t);
+  t.steps = {
+      [&](ScriptTransport& s) {
+        for (std::size_t i = 0; i <= kMaxWatchpoints; ++i) s.send(fmt::format("Z2,{:x},4", 4 * i));
+      },
+      [&](ScriptTransport& s) {
+        auto r = s.replies();
+        REQUIRE(r.size() == kMaxWatchpoints + 1);
+        CHECK(r.front() == "OK");
+        CHECK(r.back() == "E28");
+        s.send("D");  // detached: the watchpoints go, the run goes on without hooks
+      },
+  };
+  RunResult r = m.run();
+  CHECK(r.reason == StopReason::kCycleLimit);
+  CHECK_FALSE(m.watching_data());
+}
+
+TEST_CASE("gdb stub: a watchpoint set at a breakpoint restarts nothing the observers see twice",
+          "[gdb_stub]") {
+  // The same kernel with the watchpoint set before the run and with it set by gdb at a breakpoint
+  // on do_timer (the current instruction restarts with the new hook): the first hit comes at the
+  // same instruction count, and the instruction observers were called once per instruction.
+  auto first_hit = [](bool with_gdb, std::uint64_t& seq, std::uint64_t& observed) {
+    MachineOptions o = options();
+    o.cmdline = "init=forktest";
+    Machine m(o);
+    m.load(kernel());
+    const std::uint32_t jiffies = sym(m, "jiffies"), do_timer = sym(m, "do_timer");
+    ScriptTransport t;
+    std::unique_ptr<gdb::Stub> stub;
+    std::uint64_t calls = 0;
+    if (with_gdb) {
+      stub = std::make_unique<gdb::Stub>(m, t);
+      t.steps = {
+          [&](ScriptTransport& s) {
+            s.send(fmt::format("Z0,{:x},1", do_timer));
+            s.send("c");
+          },
+          [&](ScriptTransport& s) {
+            CHECK(m.reg(Reg::kEip) == do_timer);
+            s.send(fmt::format("z0,{:x},1", do_timer));
+            s.send(fmt::format("Z2,{:x},4", jiffies));
+            s.send("c");
+          },
+          [&](ScriptTransport& s) {
+            CHECK(s.replies().back() == fmt::format("T05watch:{:x};thread:01;", jiffies));
+            seq = m.stats().instructions;
+            observed = calls;
+            s.send("k");
+          },
+      };
+    } else {
+      m.set_watchpoints({{jiffies, 4, WatchKind::kWrite}});
+      m.on_watch([&](const WatchHit&) {
+        if (!m.describe(m.reg(Reg::kEip)).starts_with("do_timer+")) return;  // the BSS clear
+        seq = m.stats().instructions;
+        observed = calls;
+        m.kill("enough");
+      });
+    }
+    m.on_instruction([&](std::uint32_t, Cycles) { ++calls; });
+    m.run();
+  };
+  std::uint64_t s1 = 0, s2 = 0, o1 = 0, o2 = 0;
+  first_hit(false, s1, o1);
+  first_hit(true, s2, o2);
+  CHECK(s1 > 0);
+  CHECK(s1 == s2);
+  CHECK(o1 == o2);
+}
+
+TEST_CASE("gdb stub: jump moves EIP: the instruction gdb stood at never runs", "[gdb_stub]") {
+  // exit_value without a command line: `out %eax` at `exit` reports EAX; at the first
+  // instruction EAX is the multiboot magic, so jumping straight there exits with it.
+  constexpr std::uint32_t kMagic = 0x2BADB002;
+  for (int how = 0; how < 3; ++how) {
+    INFO("how " << how);
+    Machine m(options());
+    m.load(guest("exit_value"));
+    const std::uint32_t exit = sym(m, "exit");
+    ScriptTransport t;
+    gdb::Stub stub(m, t);
+    t.steps = {
+        [&](ScriptTransport& s) {
+          CHECK(m.reg(Reg::kEax) == kMagic);
+          if (how == 0) {
+            // gdb's `jump *exit` with a breakpoint there: it stops at once, nothing has run.
+            s.send("P8=" + hex32(exit));
+            s.send("p8");
+            s.send(fmt::format("Z0,{:x},1", exit));
+            s.send("c");
+          } else if (how == 1) {
+            s.send("P8=" + hex32(exit));  // `set $pc = exit` then `stepi`: the OUT runs, once
+            s.send("s");
+          } else {
+            s.send("c" + fmt::format("{:x}", exit));  // c ADDR
+          }
+        },
+        [&](ScriptTransport& s) {
+          CHECK(s.replies() == std::vector<std::string>{"OK", hex32(exit), "OK", "T05thread:01;"});
+          CHECK(m.reg(Reg::kEip) == exit);
+          CHECK(m.stats().instructions == 0);
+          s.send("c");
+        },
+    };
+    RunResult r = m.run();
+    stub.finish(r);
+    CHECK(r.reason == StopReason::kGuestExit);
+    CHECK(r.guest_value == kMagic);
+    CHECK(m.stats().instructions == 1);  // the OUT alone
+    if (how != 0) CHECK(t.replies().back() == "W05");
+  }
 }

@@ -118,7 +118,7 @@ TEST_CASE("interrupt: int 0x80 from ring 3 switches to TSS.ss0:esp0 and pushes 5
   Fixture f;
   f.user();
   f.gate(0x80, 0xF, 3, 0x00102000);  // DPL-3 trap gate, like Linux's system_call gate
-  auto o = deliver(f.cpu, f.mem, Event{0x80, EventKind::kSoftware, std::nullopt});
+  auto o = deliver(f.cpu, f.mem, Event{0x80, DeliveryKind::kSoftware, std::nullopt});
   REQUIRE(o.delivered);
   const Delivered& d = *o.delivered;
   CHECK(d.privilege_change);
@@ -144,7 +144,7 @@ TEST_CASE("interrupt: an IRQ in ring 0 pushes 3 words and an interrupt gate clea
   Fixture f;
   f.kernel();
   f.gate(0x20, 0xE, 0, 0x00103000);
-  auto o = deliver(f.cpu, f.mem, Event{0x20, EventKind::kExternal, std::nullopt});
+  auto o = deliver(f.cpu, f.mem, Event{0x20, DeliveryKind::kExternal, std::nullopt});
   REQUIRE(o.delivered);
   CHECK_FALSE(o.delivered->privilege_change);
   CHECK(o.delivered->frame.size() == 3);
@@ -159,7 +159,7 @@ TEST_CASE("interrupt: exceptions with error codes push them last", "[interrupt]"
   Fixture f;
   f.kernel();
   f.gate(kGP, 0xE, 0, 0x00104000);
-  auto o = deliver(f.cpu, f.mem, Event{kGP, EventKind::kException, 0x42u});
+  auto o = deliver(f.cpu, f.mem, Event{kGP, DeliveryKind::kException, 0x42u});
   REQUIRE(o.delivered);
   CHECK(o.delivered->frame.size() == 4);
   CHECK(f.mem.get32(0x9000 - 16) == 0x42);
@@ -176,12 +176,12 @@ TEST_CASE("interrupt: INT n through a DPL-0 gate from ring 3 is #GP(vector*8+2)"
   Fixture f;
   f.user();
   f.gate(0x81, 0xE, 0, 0x00105000);
-  auto o = deliver(f.cpu, f.mem, Event{0x81, EventKind::kSoftware, std::nullopt});
+  auto o = deliver(f.cpu, f.mem, Event{0x81, DeliveryKind::kSoftware, std::nullopt});
   REQUIRE(o.fault);
   CHECK(o.fault->fault.vector == kGP);
   CHECK(o.fault->fault.error_code == ((0x81u << 3) | 2u));
   // Hardware interrupts ignore the gate DPL.
-  auto h = deliver(f.cpu, f.mem, Event{0x81, EventKind::kExternal, std::nullopt});
+  auto h = deliver(f.cpu, f.mem, Event{0x81, DeliveryKind::kExternal, std::nullopt});
   CHECK(h.delivered);
 }
 
@@ -189,12 +189,12 @@ TEST_CASE("interrupt: missing gates and IDT limits fault with IDT error codes", 
   Fixture f;
   f.kernel();
   f.gate(0x30, 0xE, 0, 0x1000, /*present=*/false);
-  auto np = deliver(f.cpu, f.mem, Event{0x30, EventKind::kExternal, std::nullopt});
+  auto np = deliver(f.cpu, f.mem, Event{0x30, DeliveryKind::kExternal, std::nullopt});
   REQUIRE(np.fault);
   CHECK(np.fault->fault.vector == kNP);
   CHECK(np.fault->fault.error_code == ((0x30u << 3) | 2u | 1u));  // EXT for a hardware event
   f.cpu.idt_limit = 0x7F;                                         // 16 entries
-  auto gp = deliver(f.cpu, f.mem, Event{0x20, EventKind::kExternal, std::nullopt});
+  auto gp = deliver(f.cpu, f.mem, Event{0x20, DeliveryKind::kExternal, std::nullopt});
   REQUIRE(gp.fault);
   CHECK(gp.fault->fault.vector == kGP);
   CHECK(gp.fault->fault.error_code == ((0x20u << 3) | 3u));
@@ -206,11 +206,11 @@ TEST_CASE("interrupt: EXT is set while delivering an exception too, clear for IN
   f.kernel();
   f.gate(kDE, 0xE, 0, 0x1000, /*present=*/false);
   f.gate(0x42, 0xE, 0, 0x1000, /*present=*/false);
-  auto de = deliver(f.cpu, f.mem, Event{kDE, EventKind::kException, std::nullopt});
+  auto de = deliver(f.cpu, f.mem, Event{kDE, DeliveryKind::kException, std::nullopt});
   REQUIRE(de.fault);
   CHECK(de.fault->fault.vector == kNP);
   CHECK(de.fault->fault.error_code == ((kDE << 3) | 2u | 1u));
-  auto sw = deliver(f.cpu, f.mem, Event{0x42, EventKind::kSoftware, std::nullopt, 2});
+  auto sw = deliver(f.cpu, f.mem, Event{0x42, DeliveryKind::kSoftware, std::nullopt, 2});
   REQUIRE(sw.fault);
   CHECK(sw.fault->fault.error_code == ((0x42u << 3) | 2u));
   // A bad handler CS: the selector with EXT for the exception, without for INT n.
@@ -221,21 +221,22 @@ TEST_CASE("interrupt: EXT is set while delivering an exception too, clear for IN
   g.present = true;
   f.mem.put64(kIdt + kDE * 8u, encode_gate(g));
   f.mem.put64(kIdt + 0x42 * 8u, encode_gate(g));
-  auto de_cs = deliver(f.cpu, f.mem, Event{kDE, EventKind::kException, std::nullopt});
+  auto de_cs = deliver(f.cpu, f.mem, Event{kDE, DeliveryKind::kException, std::nullopt});
   REQUIRE(de_cs.fault);
   CHECK(de_cs.fault->fault.error_code == 0x81);
-  auto sw_cs = deliver(f.cpu, f.mem, Event{0x42, EventKind::kSoftware, std::nullopt, 2});
+  auto sw_cs = deliver(f.cpu, f.mem, Event{0x42, DeliveryKind::kSoftware, std::nullopt, 2});
   REQUIRE(sw_cs.fault);
   CHECK(sw_cs.fault->fault.error_code == 0x80);
 }
 
 TEST_CASE("interrupt: a fault while delivering INT n is at the INT instruction", "[interrupt]") {
   // Unicorn reports INT n with EIP past it; the fault's frame must hold the INT's own address.
-  CHECK(delivery_fault_eip(Event{0x80, EventKind::kSoftware, std::nullopt, 2}, 0x1002) == 0x1000);
-  CHECK(delivery_fault_eip(Event{3, EventKind::kSoftware, std::nullopt, 1}, 0x1001) == 0x1000);
+  CHECK(delivery_fault_eip(Event{0x80, DeliveryKind::kSoftware, std::nullopt, 2}, 0x1002) ==
+        0x1000);
+  CHECK(delivery_fault_eip(Event{3, DeliveryKind::kSoftware, std::nullopt, 1}, 0x1001) == 0x1000);
   // Exceptions and IRQs keep the EIP they would have pushed.
-  CHECK(delivery_fault_eip(Event{kGP, EventKind::kException, 0u}, 0x1000) == 0x1000);
-  CHECK(delivery_fault_eip(Event{0x20, EventKind::kExternal, std::nullopt}, 0x1000) == 0x1000);
+  CHECK(delivery_fault_eip(Event{kGP, DeliveryKind::kException, 0u}, 0x1000) == 0x1000);
+  CHECK(delivery_fault_eip(Event{0x20, DeliveryKind::kExternal, std::nullopt}, 0x1000) == 0x1000);
 }
 
 TEST_CASE("interrupt: ring 3 without a TSS is #TS", "[interrupt]") {
@@ -243,7 +244,7 @@ TEST_CASE("interrupt: ring 3 without a TSS is #TS", "[interrupt]") {
   f.user();
   f.cpu.tr_loaded = false;
   f.gate(0x80, 0xF, 3, 0x2000);
-  auto o = deliver(f.cpu, f.mem, Event{0x80, EventKind::kSoftware, std::nullopt});
+  auto o = deliver(f.cpu, f.mem, Event{0x80, DeliveryKind::kSoftware, std::nullopt});
   REQUIRE(o.fault);
   CHECK(o.fault->fault.vector == kTS);
 }
@@ -254,7 +255,7 @@ TEST_CASE("interrupt: a stack that cannot take the frame faults and writes nothi
   f.kernel();
   f.cpu.esp = 0x30000;  // beyond the fake memory entirely
   f.gate(0x20, 0xE, 0, 0x1000);
-  auto o = deliver(f.cpu, f.mem, Event{0x20, EventKind::kExternal, std::nullopt});
+  auto o = deliver(f.cpu, f.mem, Event{0x20, DeliveryKind::kExternal, std::nullopt});
   REQUIRE(o.fault);
   CHECK(o.fault->fault.vector == kPF);
 }
@@ -267,4 +268,64 @@ TEST_CASE("interrupt: double-fault classes follow SDM table 6-5", "[interrupt]")
   CHECK_FALSE(becomes_double_fault(kGP, kPF));  // contributory then page fault: handled serially
   CHECK_FALSE(becomes_double_fault(kUD, kGP));  // benign first
   CHECK_FALSE(becomes_double_fault(kBP, kPF));
+}
+
+TEST_CASE("interrupt: TSS.ss0 past the TSS limit is #TS(TSS selector) (issue 12)", "[interrupt]") {
+  Fixture f;
+  f.user();
+  f.cpu.tr_selector = 0x80;
+  f.gate(0x80, 0xF, 3, 0x2000);
+  // 32-bit TSS: esp0 at 4-7, ss0 at 8-9; the limit must reach byte 9 (SDM vol. 2A INT n).
+  f.cpu.tr_limit = 8;
+  auto o = deliver(f.cpu, f.mem, Event{0x80, DeliveryKind::kSoftware, std::nullopt});
+  REQUIRE(o.fault);
+  CHECK(o.fault->fault.vector == kTS);
+  CHECK(o.fault->fault.error_code == 0x80);
+  // An exception: EXT set.
+  f.gate(6, 0xE, 0, 0x2000);
+  o = deliver(f.cpu, f.mem, Event{6, DeliveryKind::kException, std::nullopt});
+  REQUIRE(o.fault);
+  CHECK(o.fault->fault.error_code == 0x81);
+  f.cpu.tr_limit = 9;
+  CHECK(deliver(f.cpu, f.mem, Event{0x80, DeliveryKind::kSoftware, std::nullopt}).delivered);
+}
+
+namespace {
+
+// A flat memory whose pages below `hole_end` (from `hole`) are not present: writes there are #PF
+// with the first byte of the access in the page as CR2, as MachineMemory reports them.
+struct HoleMemory : FlatMemory {
+  std::uint32_t hole = 0, hole_end = 0;
+  std::optional<MemFault> write(std::uint32_t a, const void* in, unsigned n, bool sup) override {
+    for (std::uint32_t b = a; b < a + n; ++b)
+      if (b >= hole && b < hole_end) return MemFault{kPF, 2, b};
+    return FlatMemory::write(a, in, n, sup);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("interrupt: a frame push that faults names the first word pushed there (issue 12)",
+          "[interrupt]") {
+  Fixture f;
+  f.user();
+  f.gate(0x80, 0xF, 3, 0x2000);
+  HoleMemory mem;
+  mem.bytes = f.mem.bytes;
+  // TSS.esp0 inside a not-present page: SS, pushed first at esp0 - 4, faults (QEMU agrees).
+  mem.hole = 0x9000;
+  mem.hole_end = 0xA000;
+  auto o = deliver(f.cpu, mem, Event{0x80, DeliveryKind::kSoftware, std::nullopt});
+  REQUIRE(o.fault);
+  CHECK(o.fault->fault.vector == kPF);
+  CHECK(o.fault->fault.cr2 == 0x9FF8 - 4);
+  // esp0 8 bytes into a present page above a not-present one: SS and ESP land, EFLAGS faults at
+  // the top word of the page below.
+  mem.put32(kTss + 4, 0xA008);
+  mem.hole_end = 0xA000;
+  o = deliver(f.cpu, mem, Event{0x80, DeliveryKind::kSoftware, std::nullopt});
+  REQUIRE(o.fault);
+  CHECK(o.fault->fault.cr2 == 0x9FFC);
+  CHECK(mem.get32(0xA004) == 0x7B);       // SS
+  CHECK(mem.get32(0xA000) == 0x8000F00);  // ESP
 }

@@ -134,4 +134,15 @@ TEST_CASE("io_permission: decode_io finds the port operand and the width", "[io_
   CHECK(d->width == 1);
   CHECK_FALSE(decode_io(nop, 1));
   CHECK_FALSE(decode_io(out_imm, 1));
+  // Direction and string form (an I/O breakpoint's IN/OUT is run by forkscope, issue 12).
+  CHECK_FALSE(a->is_in);
+  CHECK_FALSE(a->string);
+  CHECK(b->is_in);
+  CHECK_FALSE(b->string);
+  CHECK_FALSE(c->is_in);
+  CHECK(c->string);
+  const std::uint8_t insb[] = {0x6C}, in_imm[] = {0xE5, 0x40};
+  CHECK(decode_io(insb, 1)->is_in);
+  CHECK(decode_io(insb, 1)->string);
+  CHECK(decode_io(in_imm, 2)->is_in);
 }

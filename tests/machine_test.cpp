@@ -8,7 +8,7 @@
 #include <tuple>
 #include <vector>
 
-#include "emu/cycle_table.hpp"
+#include "x86/cycle_table.hpp"
 
 using namespace fs;
 

@@ -34,10 +34,10 @@ Expected expected_regs(const SynthStream& s) {
   RegFile r = s.header.regs;
   for (std::size_t i = 0; i < s.insns.size(); ++i) {
     const SynthInsn& in = s.insns[i];
-    r[Reg::EIP] = in.eip;
+    r[Reg::kEip] = in.eip;
     e.before.push_back(r);
     for (const RegChange& c : in.changes) r[c.reg] = c.value;
-    r[Reg::EIP] = i + 1 < s.insns.size() ? s.insns[i + 1].eip : in.eip + in.len;
+    r[Reg::kEip] = i + 1 < s.insns.size() ? s.insns[i + 1].eip : in.eip + in.len;
     e.after.push_back(r);
   }
   return e;

@@ -45,7 +45,7 @@ MachineOptions trace_options(const std::string& cmdline = "", std::uint64_t max_
 }
 
 // Records a run. The recorder reads after each instruction only the registers it may write
-// (emu/reg_writes.hpp) and checks them all periodically: that check must never find a register it
+// (x86/reg_writes.hpp) and checks them all periodically: that check must never find a register it
 // missed.
 RunResult record(const std::string& image, const std::string& path, const std::string& cmdline,
                  std::uint32_t chunk = 65536, std::uint64_t max_cycles = 0) {
@@ -68,14 +68,8 @@ RunResult record(const std::string& image, const std::string& path, const std::s
 // Every register the trace holds, read straight from the machine.
 tr::RegFile direct_regs(const Machine& m) {
   tr::RegFile f;
-  std::uint32_t v[static_cast<std::size_t>(Reg::kCr3) + 1];
-  m.cpu().read_regs(v, std::size(v));
-  for (std::size_t i = 0; i <= static_cast<std::size_t>(Reg::kGs); ++i) f.v[i] = v[i];
-  f[tr::Reg::TR] = m.cpu().tr_selector();
-  f[tr::Reg::CR0] = v[static_cast<std::size_t>(Reg::kCr0)];
-  f[tr::Reg::CR2] = v[static_cast<std::size_t>(Reg::kCr2)];
-  f[tr::Reg::CR3] = v[static_cast<std::size_t>(Reg::kCr3)];
-  f[tr::Reg::CPL] = m.cpu().cpl();
+  // Register by register (UnicornCpu::reg), not the recorder's batch read.
+  for (std::size_t i = 0; i < tr::kRegCount; ++i) f.v[i] = m.cpu().reg(static_cast<Reg>(i));
   return f;
 }
 

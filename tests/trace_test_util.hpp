@@ -62,12 +62,12 @@ inline Header sample_header() {
   h.options = {
       {"ram", "16M"}, {"cpu_mhz", "25"}, {"cmdline", "init=sched quiet"}, {"max_cycles", "0"}};
   for (std::size_t r = 0; r < kRegCount; ++r) h.regs.v[r] = static_cast<std::uint32_t>(r * 0x111);
-  h.regs[Reg::EIP] = 0x00100000;
-  h.regs[Reg::EFLAGS] = 0x2;
-  h.regs[Reg::CS] = 0x08;
-  h.regs[Reg::SS] = 0x10;
-  h.regs[Reg::CPL] = 0;
-  h.regs[Reg::CR0] = 0x11;
+  h.regs[Reg::kEip] = 0x00100000;
+  h.regs[Reg::kEflags] = 0x2;
+  h.regs[Reg::kCs] = 0x08;
+  h.regs[Reg::kSs] = 0x10;
+  h.regs[Reg::kCpl] = 0;
+  h.regs[Reg::kCr0] = 0x11;
   return h;
 }
 
@@ -184,15 +184,15 @@ inline SynthStream make_stream(std::uint64_t seed, std::size_t n, bool realistic
       std::size_t id;
       if (realistic) {
         const auto r = rng() % 10;
-        id = r < 6 ? rng() % 8 : (r < 9 ? static_cast<std::size_t>(Reg::EFLAGS) : rng() % 8);
+        id = r < 6 ? rng() % 8 : (r < 9 ? static_cast<std::size_t>(Reg::kEflags) : rng() % 8);
       } else {
         id = rng() % kRegCount;
       }
-      if (id == static_cast<std::size_t>(Reg::EIP) || used[id]) continue;
+      if (id == static_cast<std::size_t>(Reg::kEip) || used[id]) continue;
       used[id] = true;
       const Reg r = static_cast<Reg>(id);
       std::uint32_t v = regs[r];
-      if (r == Reg::EFLAGS) {
+      if (r == Reg::kEflags) {
         v ^= 1u << (rng() % (realistic ? 8 : 32));
       } else if (realistic) {
         v += static_cast<std::uint32_t>(static_cast<std::int32_t>(rng() % 9) - 4);
@@ -265,7 +265,7 @@ inline SynthStream make_program_stream(std::uint64_t seed, std::size_t n) {
       for (std::size_t c = 0; c < nchg; ++c) {
         const auto r = rng() % 10;
         if (r < 3)
-          in.changes.push_back({Reg::EFLAGS, 2, 0});
+          in.changes.push_back({Reg::kEflags, 2, 0});
         else
           in.changes.push_back({static_cast<Reg>(rng() % 8), r < 7 ? 0 : (r < 9 ? 1 : 3),
                                 static_cast<std::uint32_t>(static_cast<int>(rng() % 9) - 4)});

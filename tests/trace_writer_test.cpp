@@ -30,7 +30,7 @@ TEST_CASE("trace_writer: identical input gives a byte-identical file", "[trace_w
 
   // A single changed register value changes the file.
   SynthStream s2 = s;
-  s2.insns[30000].changes.push_back(RegChange{Reg::CR2, 0x1234});
+  s2.insns[30000].changes.push_back(RegChange{Reg::kCr2, 0x1234});
   write_stream(s2, c.str(), WriterOptions{4096, 3});
   CHECK(bytes_a != read_bytes(c.str()));
 }
@@ -40,7 +40,7 @@ TEST_CASE("trace_writer: counters, and a file with no instruction", "[trace_writ
   {
     Writer w(f.str(), sample_header(), WriterOptions{2, 3, false});  // chunks() counts at once
     CHECK(w.bytes_written() > 16);
-    const RegChange chg[] = {{Reg::EAX, 1}};
+    const RegChange chg[] = {{Reg::kEax, 1}};
     w.instruction(10, 0x100000, 5, chg);
     w.instruction(11, 0x100005, 2, {});
     w.instruction(13, 0x100007, 2, {});
@@ -94,7 +94,7 @@ TEST_CASE("trace_writer: bad input is a TraceError", "[trace_writer]") {
   Writer w(f.str(), sample_header());
   CHECK_THROWS_AS(w.instruction(0, 0, 0, {}), TraceError);   // length 0
   CHECK_THROWS_AS(w.instruction(0, 0, 16, {}), TraceError);  // length 16
-  const RegChange eip[] = {{Reg::EIP, 5}};
+  const RegChange eip[] = {{Reg::kEip, 5}};
   CHECK_THROWS_AS(w.instruction(0, 0, 1, eip), TraceError);
   const RegChange unknown[] = {{static_cast<Reg>(40), 5}};
   CHECK_THROWS_AS(w.instruction(0, 0, 1, unknown), TraceError);
@@ -183,7 +183,7 @@ TEST_CASE(
     for (std::uint64_t i = 0; i < want_first + 10; ++i) {
       changes.clear();
       for (std::size_t r = 0; r < kRegCount; ++r)
-        if (r != static_cast<std::size_t>(Reg::EIP))
+        if (r != static_cast<std::size_t>(Reg::kEip))
           changes.push_back({static_cast<Reg>(r), i % 2 ? 0u : 0x80000000u});
       w.instruction(i, 0x1000 + static_cast<std::uint32_t>(i), 1, changes);
     }

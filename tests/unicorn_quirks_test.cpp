@@ -286,6 +286,45 @@ TEST_CASE(
   uc_close(r.uc);
 }
 
+TEST_CASE(
+    "unicorn: with paging off, remove_cache at a physical address drops code translated "
+    "under paging",
+    "[unicorn]") {
+  // UnicornCpu::restore_context (a snapshot restore rewrites RAM behind the CPU's back). The frame
+  // has no linear address of its own here: only paging off names it.
+  PagingRig r;
+  REQUIRE(uc_open(UC_ARCH_X86, UC_MODE_32, &r.uc) == UC_ERR_OK);
+  REQUIRE(uc_mem_map_ptr(r.uc, 0, r.ram.size(), UC_PROT_ALL, r.ram.data()) == UC_ERR_OK);
+  for (std::uint32_t i = 0; i < 1024; ++i) r.put32(0x12000 + 4 * i, (i << 12) | 7);
+  r.put32(0x12000 + (0x300000 >> 12) * 4, 0x200000 | 7);  // code at linear 0x300000 is frame 2M
+  r.put32(0x12000 + (0x200000 >> 12) * 4, 0);             // and frame 2M has no identity mapping
+  r.put32(0x10000, 0x12000 | 7);
+  const std::uint8_t code[] = {0xb8, 0x0a, 0, 0, 0, 0xf4};  // mov eax, 0xa; hlt
+  std::memcpy(r.ram.data() + 0x200000, code, sizeof code);
+  std::uint32_t cr3 = 0x10000, cr0 = 0x80000001, eax = 0;
+  uc_reg_write(r.uc, UC_X86_REG_CR3, &cr3);
+  uc_reg_write(r.uc, UC_X86_REG_CR0, &cr0);
+  REQUIRE(uc_ctl_exits_enable(r.uc) == UC_ERR_OK);
+  auto run = [&] {
+    uc_reg_write(r.uc, UC_X86_REG_CR0, &cr0);
+    REQUIRE(uc_emu_start(r.uc, 0x300000, ~0ull, 0, 0) == UC_ERR_OK);
+    uc_reg_read(r.uc, UC_X86_REG_EAX, &eax);
+    return eax;
+  };
+  REQUIRE(run() == 0xa);
+  r.ram[0x200001] = 0x0b;  // behind the CPU's back, as a restore writes
+  CHECK(run() == 0xa);     // the old translation still runs
+  // Under paging, the frame's address names nothing (the drop is silently skipped)...
+  REQUIRE(uc_ctl_remove_cache(r.uc, 0x200000, 0x201000) == UC_ERR_OK);
+  CHECK(run() == 0xa);
+  // ...with paging off it is the frame.
+  const std::uint32_t pe_only = 0x1;
+  uc_reg_write(r.uc, UC_X86_REG_CR0, &pe_only);
+  REQUIRE(uc_ctl_remove_cache(r.uc, 0x200000, 0x201000) == UC_ERR_OK);
+  CHECK(run() == 0xb);
+  uc_close(r.uc);
+}
+
 TEST_CASE("unicorn: a claimed invalid opcode comes back as #UD through the interrupt hook",
           "[unicorn]") {
   // WORKAROUND Machine::hook_invalid_insn. 0x1000: nop; ud2; inc eax; hlt
@@ -406,4 +445,22 @@ TEST_CASE("unicorn: SSE runs whatever CPUID says, so CPUID is the guest's only g
     CHECK(vectors == 0);
     uc_close(uc);
   }
+}
+
+TEST_CASE("unicorn: writing CR2 also loads it into CR3", "[unicorn]") {
+  // WORKAROUND UnicornCpu::set_cr2: write CR3 back after CR2.
+  Engine e;
+  e.set(UC_X86_REG_CR3, 0x5000);
+  e.set(UC_X86_REG_CR2, 0x1234);
+  CHECK(e.reg(UC_X86_REG_CR2) == 0x1234);
+  CHECK(e.reg(UC_X86_REG_CR3) == 0x1234);
+}
+
+TEST_CASE("unicorn cpu: set_reg(CR2) leaves CR3 alone", "[unicorn]") {
+  std::vector<std::uint8_t> ram(2u << 20);
+  fs::UnicornCpu cpu(ram, true, fs::CpuHooks{});
+  cpu.set_reg(fs::Reg::kCr3, 0x5000);
+  cpu.set_reg(fs::Reg::kCr2, 0x1234);
+  CHECK(cpu.reg(fs::Reg::kCr2) == 0x1234);
+  CHECK(cpu.reg(fs::Reg::kCr3) == 0x5000);
 }

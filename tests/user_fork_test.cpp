@@ -379,7 +379,7 @@ TEST_CASE(
   std::optional<Fault> pending;
   int faults = 0, resolved = 0, copied = 0, reused = 0;
   m.on_delivery([&](Machine& mm, const DeliveryRecord& r) {
-    if (r.event.vector != 14 || r.event.kind != EventKind::kException) return;
+    if (r.event.vector != 14 || r.event.kind != DeliveryKind::kException) return;
     if (!r.delivered.privilege_change) return;  // forktest's kernel never faults; counted below
     ++faults;
     REQUIRE(!pending);  // the previous one was retried before this one
@@ -466,7 +466,7 @@ TEST_CASE(
     CHECK((mm.reg(Reg::kCr0) & 0x80010000u) == 0x80010000u);  // PG and WP
   });
   m.on_delivery([&](Machine& mm, const DeliveryRecord& r) {
-    if (r.event.vector != 14 || r.event.kind != EventKind::kException) return;
+    if (r.event.vector != 14 || r.event.kind != DeliveryKind::kException) return;
     if (r.delivered.privilege_change) return;  // user faults: the test above
     ++kernel_faults;
     const std::uint32_t cr2 = mm.reg(Reg::kCr2);

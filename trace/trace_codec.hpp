@@ -45,7 +45,7 @@ inline constexpr unsigned kOpChangesShift = 5;
 
 // Registers whose changes are stored as XOR (bit flips) instead of a zigzag difference.
 constexpr bool xor_coded(Reg r) {
-  return r == Reg::EFLAGS || r == Reg::CR0;
+  return r == Reg::kEflags || r == Reg::kCr0;
 }
 
 using ::fs::trace::fnv1a64;  // trace/fnv1a.hpp

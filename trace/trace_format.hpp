@@ -21,6 +21,9 @@
 #include <variant>
 #include <vector>
 
+#include "x86/reg.hpp"
+#include "x86/vectors.hpp"
+
 namespace fs::trace {
 
 // Bad input or I/O failure: a missing or unwritable file, not a trace, an unsupported version, a
@@ -33,33 +36,9 @@ struct TraceError : std::runtime_error {
 // refuses every other version (docs/trace-format.md "Versioning").
 inline constexpr std::uint32_t kFormatVersion = 1;
 
-// Register ids: stable numbers, stored in the file. Never renumber; append only (with a version
-// bump).
-enum class Reg : std::uint8_t {
-  // General registers, in x86 encoding order.
-  EAX = 0,
-  ECX = 1,
-  EDX = 2,
-  EBX = 3,
-  ESP = 4,
-  EBP = 5,
-  ESI = 6,
-  EDI = 7,
-  EIP = 8,
-  EFLAGS = 9,
-  // Segment selectors and the task register (16-bit values).
-  CS = 10,
-  SS = 11,
-  DS = 12,
-  ES = 13,
-  FS = 14,
-  GS = 15,
-  TR = 16,
-  CR0 = 17,
-  CR2 = 18,
-  CR3 = 19,
-  CPL = 20,  // current privilege level, 0..3
-};
+// Register ids: x86/reg.hpp's Reg, whose numbers are stored in the file. The trace holds the first
+// kRegCount (EAX..CPL).
+using fs::Reg;
 inline constexpr std::size_t kRegCount = 21;
 
 // "eax", "eflags", "cs", "cpl"...; "?" for an id >= kRegCount.
@@ -76,19 +55,19 @@ struct RegFile {
   std::uint32_t get(Reg r) const { return (*this)[r]; }
   void set(Reg r, std::uint32_t value) { (*this)[r] = value; }
 
-  std::uint32_t eip() const { return (*this)[Reg::EIP]; }
-  std::uint32_t esp() const { return (*this)[Reg::ESP]; }
-  std::uint32_t eflags() const { return (*this)[Reg::EFLAGS]; }
-  std::uint16_t cs() const { return static_cast<std::uint16_t>((*this)[Reg::CS]); }
-  std::uint16_t ss() const { return static_cast<std::uint16_t>((*this)[Reg::SS]); }
-  std::uint8_t cpl() const { return static_cast<std::uint8_t>((*this)[Reg::CPL]); }
+  std::uint32_t eip() const { return (*this)[Reg::kEip]; }
+  std::uint32_t esp() const { return (*this)[Reg::kEsp]; }
+  std::uint32_t eflags() const { return (*this)[Reg::kEflags]; }
+  std::uint16_t cs() const { return static_cast<std::uint16_t>((*this)[Reg::kCs]); }
+  std::uint16_t ss() const { return static_cast<std::uint16_t>((*this)[Reg::kSs]); }
+  std::uint8_t cpl() const { return static_cast<std::uint8_t>((*this)[Reg::kCpl]); }
 
   bool operator==(const RegFile&) const = default;
 };
 
 // One register whose value after an instruction differs from before (the new value).
 struct RegChange {
-  Reg reg = Reg::EAX;
+  Reg reg = Reg::kEax;
   std::uint32_t value = 0;
   bool operator==(const RegChange&) const = default;
 };
@@ -101,12 +80,13 @@ struct FarPtr {
   bool operator==(const FarPtr&) const = default;
 };
 
-enum class DeliveryKind : std::uint8_t { Exception = 0, SoftwareInt = 1, Irq = 2 };
+// How it was delivered: x86/vectors.hpp's DeliveryKind, whose numbers are stored in the file.
+using fs::DeliveryKind;
 
 // An interrupt, exception or INT n delivered through the IDT.
 struct Delivery {
   std::uint8_t vector = 0;
-  DeliveryKind kind = DeliveryKind::Exception;
+  DeliveryKind kind = DeliveryKind::kException;
   bool has_error_code = false;
   std::uint32_t error_code = 0;  // 0 unless has_error_code
   FarPtr from;                   // CS:EIP saved in the frame (the interrupted/faulting/next insn)
@@ -117,9 +97,9 @@ struct Delivery {
   // one EFLAGS, CS, EIP[, error code]. At most 8 words are stored.
   std::vector<std::uint32_t> frame;
 
-  bool is_exception() const { return kind == DeliveryKind::Exception; }
-  bool is_software_int() const { return kind == DeliveryKind::SoftwareInt; }
-  bool is_irq() const { return kind == DeliveryKind::Irq; }
+  bool is_exception() const { return kind == DeliveryKind::kException; }
+  bool is_software_int() const { return kind == DeliveryKind::kSoftware; }
+  bool is_irq() const { return kind == DeliveryKind::kExternal; }
   bool operator==(const Delivery&) const = default;
 };
 

@@ -439,7 +439,7 @@ struct Reader::Impl {
     insns.reserve(info.instructions);
 
     RegFile regs = snapshot;
-    std::uint32_t expected = snapshot[Reg::EIP];
+    std::uint32_t expected = snapshot[Reg::kEip];
     std::uint64_t cycle = info.first_cycle;
     for (std::uint32_t n = 0; n < info.instructions; ++n) {
       const std::uint8_t op = sec[kOps].u8("op");
@@ -464,7 +464,7 @@ struct Reader::Impl {
       in.changes = static_cast<std::uint8_t>(nchg);
       for (std::size_t m = 0; m < nchg; ++m) {
         const std::uint8_t id = sec[kRegs].u8("register id");
-        if (id >= kRegCount || id == static_cast<std::uint8_t>(Reg::EIP))
+        if (id >= kRegCount || id == static_cast<std::uint8_t>(Reg::kEip))
           throw Malformed{"bad register id"};
         const Reg r = static_cast<Reg>(id);
         const std::uint32_t v = sec[kValues].varint32("register value");
@@ -510,7 +510,7 @@ struct Reader::Impl {
     i = static_cast<std::size_t>(std::min<std::uint64_t>(s > first ? s - first : 0, insns.size()));
     cur = snapshot;
     for (std::size_t n = 0; n < i; ++n) apply(insns[n], cur);
-    if (i > 0) cur[Reg::EIP] = insns[i - 1].eip + insns[i - 1].len;
+    if (i > 0) cur[Reg::kEip] = insns[i - 1].eip + insns[i - 1].len;
     j = static_cast<std::size_t>(
         std::lower_bound(events.begin(), events.end(), s,
                          [](const Event& e, std::uint64_t v) { return e.seq < v; }) -
@@ -604,17 +604,17 @@ struct Reader::Impl {
         // Two copies of the register file per instruction, no more: `cur` is the state before
         // this instruction (its EIP aside), `after` becomes the next one's `cur`.
         out.before = cur;
-        out.before[Reg::EIP] = in.eip;
+        out.before[Reg::kEip] = in.eip;
         for (std::uint32_t m = 0; m < in.changes; ++m) {
           const RegChange& c = changes[in.first_change + m];
           cur[c.reg] = c.value;
         }
         if (i + 1 < insns.size())
-          cur[Reg::EIP] = insns[i + 1].eip;
+          cur[Reg::kEip] = insns[i + 1].eip;
         else if (chunk + 1 < chunks.size() && chunks[chunk + 1].instructions > 0)
-          cur[Reg::EIP] = chunks[chunk + 1].first_eip;
+          cur[Reg::kEip] = chunks[chunk + 1].first_eip;
         else
-          cur[Reg::EIP] = in.eip + in.len;
+          cur[Reg::kEip] = in.eip + in.len;
         out.after = cur;
         ++i;
         return &step;

@@ -197,7 +197,7 @@ struct Writer::Impl {
       throw TraceError(
           fmt::format("{}: instruction {} changes {} registers", path, n_insns, changes.size()));
     for (const RegChange& c : changes) {
-      if (static_cast<std::size_t>(c.reg) >= kRegCount || c.reg == Reg::EIP)
+      if (static_cast<std::size_t>(c.reg) >= kRegCount || c.reg == Reg::kEip)
         throw TraceError(fmt::format("{}: instruction {} changes register id {}", path, n_insns,
                                      static_cast<unsigned>(c.reg)));
     }
@@ -436,7 +436,7 @@ void Writer::instruction(std::uint64_t cycle, std::uint32_t eip, std::uint8_t le
     w.flush_pending(false);
   bool bad = len == 0 || len > 15 || cycle < w.last_cycle || changes.size() > kMaxChangesPerInsn;
   for (const RegChange& c : changes)
-    bad |= static_cast<std::size_t>(c.reg) >= kRegCount || c.reg == Reg::EIP;
+    bad |= static_cast<std::size_t>(c.reg) >= kRegCount || c.reg == Reg::kEip;
   if (bad) [[unlikely]]
     w.bad_instruction(cycle, len, changes);
   if (!w.chunk_open) [[unlikely]]
@@ -448,7 +448,7 @@ void Writer::instruction(std::uint64_t cycle, std::uint32_t eip, std::uint8_t le
   }
 
   const std::size_t n = changes.size();
-  const std::uint32_t expected = w.cur.v[static_cast<std::size_t>(Reg::EIP)];
+  const std::uint32_t expected = w.cur.v[static_cast<std::size_t>(Reg::kEip)];
   std::uint8_t op = len;
   op |= static_cast<std::uint8_t>((n < 3 ? n : 3) << kOpChangesShift);
   if (eip != expected) {
@@ -477,7 +477,7 @@ void Writer::instruction(std::uint64_t cycle, std::uint32_t eip, std::uint8_t le
     rb.commit(r);
     w.sec[kValues].commit(v);
   }
-  w.cur.v[static_cast<std::size_t>(Reg::EIP)] = eip + len;
+  w.cur.v[static_cast<std::size_t>(Reg::kEip)] = eip + len;
   w.last_cycle = cycle;
   ++w.chunk_insns;
   ++w.n_insns;

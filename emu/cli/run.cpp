@@ -15,6 +15,7 @@
 #include <optional>
 #include <vector>
 
+#include "emu/cli/default_image.hpp"
 #include "emu/cli/progress_line.hpp"
 #include "emu/cli/run_files.hpp"
 #include "emu/cli/serial_output.hpp"
@@ -28,25 +29,6 @@
 #include "trace/trace_codec.hpp"
 
 namespace fs::cli {
-
-std::vector<std::string> default_image_candidates() {
-  std::error_code ec;
-  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) return {"guest/kernel.elf"};
-  const auto dir = exe.parent_path();
-  // The build tree first (build/forkscope beside build/guest/kernel.elf), then the installed tree
-  // (<prefix>/bin/forkscope and <prefix>/share/forkscope/kernel.elf, FS_DATADIR_FROM_BINDIR set by
-  // emu/CMakeLists.txt), both from the binary's own place so an installed tree can be moved.
-  return {(dir / "guest" / "kernel.elf").string(),
-          (dir / FS_DATADIR_FROM_BINDIR / "kernel.elf").lexically_normal().string()};
-}
-
-std::string default_image() {
-  std::error_code ec;
-  for (const auto& path : default_image_candidates())
-    if (std::filesystem::is_regular_file(path, ec)) return path;
-  return {};
-}
 
 namespace {
 
@@ -131,6 +113,19 @@ void setup_run(CLI::App& app, RunOptions& opt) {
                   "per-instruction). `gdb IMAGE -ex 'target remote :PORT'`")
       ->type_name("PORT")
       ->check(CLI::Range(0, 65535));
+  run->add_option("--snapshot-interval", opt.snapshot_interval,
+                  "under --gdb, a snapshot of the machine every N instructions for reverse "
+                  "execution (reverse-stepi, reverse-continue; docs/gdb.md); 0: none")
+      ->type_name("N")
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 62))
+      ->capture_default_str();
+  run->add_option(
+         "--snapshot-mem", opt.snapshot_mem_mib,
+         "under --gdb, the host memory the snapshots may hold, in MiB; over it every second "
+         "snapshot but the first and the newest goes")
+      ->type_name("MIB")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 20))
+      ->capture_default_str();
 }
 
 namespace {
@@ -303,7 +298,11 @@ int cmd_run(const RunOptions& opt) {
     } catch (const gdb::SocketError& e) {
       return bad_input(e.what());
     }
-    gdb_stub = std::make_unique<gdb::Stub>(*m, *gdb_conn);
+    // Reverse execution replays the run: a trace being recorded would record the replays too.
+    HistoryOptions reverse;
+    reverse.interval = opt.trace_file.empty() ? opt.snapshot_interval : 0;
+    reverse.max_bytes = opt.snapshot_mem_mib << 20;
+    gdb_stub = std::make_unique<gdb::Stub>(*m, *gdb_conn, reverse, opt.gdb_first_stop);
   }
   progress =
       std::make_unique<ProgressLine>(*m, !opt.quiet && !gdb_stub && isatty(STDERR_FILENO) == 1);

@@ -23,6 +23,13 @@ struct RunOptions {
   bool per_instruction = false;
   std::string trace_file;  // --trace: record every instruction (implies per-instruction)
   int gdb_port = -1;       // --gdb: serve gdb on 127.0.0.1:PORT (0: any free port), -1: no
+  // Reverse execution under gdb (emu/snapshot_history.hpp): boundaries between snapshots (0: no
+  // reverse execution) and the MiB they may hold; defaults: HistoryOptions's.
+  std::uint64_t snapshot_interval = 1'000'000;
+  std::uint64_t snapshot_mem_mib = 256;
+  // Under --gdb, the guest first stops at this instruction (its sequence number in a trace) instead
+  // of the first: `forkscope replay --at` (emu/cli/replay.hpp). Not an option of `run`.
+  std::uint64_t gdb_first_stop = 0;
 };
 
 // --serial-input is read whole before the run (its timing must not depend on the host): at most
@@ -31,11 +38,5 @@ constexpr std::size_t kMaxSerialInput = 16u << 20;
 
 void setup_run(CLI::App& app, RunOptions& opt);
 int cmd_run(const RunOptions& opt);
-
-// Where the default guest image may be, in the order tried: build/guest/kernel.elf beside
-// build/forkscope, then <prefix>/share/forkscope/kernel.elf for <prefix>/bin/forkscope.
-std::vector<std::string> default_image_candidates();
-// The first of those that is a file; empty when none is.
-std::string default_image();
 
 }  // namespace fs::cli

@@ -8,13 +8,13 @@
 #include <cstring>
 #include <filesystem>
 
-#include "emu/cli/run.hpp"
-#include "emu/interrupt.hpp"
+#include "emu/cli/default_image.hpp"
 #include "loader/bzimage.hpp"
 #include "loader/elf_image.hpp"
 #include "loader/linux_boot.hpp"
 #include "loader/load_error.hpp"
 #include "trace/syscall_names.hpp"
+#include "x86/vectors.hpp"
 
 namespace fs::cli {
 
@@ -240,11 +240,11 @@ std::string vector_name(std::uint8_t v) {
 }
 const char* delivery_kind(tr::DeliveryKind k) {
   switch (k) {
-    case tr::DeliveryKind::Exception:
+    case tr::DeliveryKind::kException:
       return "exception";
-    case tr::DeliveryKind::SoftwareInt:
+    case tr::DeliveryKind::kSoftware:
       return "int";
-    case tr::DeliveryKind::Irq:
+    case tr::DeliveryKind::kExternal:
       return "irq";
   }
   return "?";

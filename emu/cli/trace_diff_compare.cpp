@@ -14,7 +14,7 @@ namespace tr = fs::trace;
 
 namespace {
 
-constexpr std::size_t kEip = static_cast<std::size_t>(tr::Reg::EIP);
+constexpr std::size_t kEip = static_cast<std::size_t>(tr::Reg::kEip);
 
 // A reader with the record it is at, skipping ignored event kinds.
 class Stream {

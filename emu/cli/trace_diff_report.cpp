@@ -10,7 +10,7 @@ namespace tr = fs::trace;
 
 namespace {
 
-constexpr std::size_t kEip = static_cast<std::size_t>(tr::Reg::EIP);
+constexpr std::size_t kEip = static_cast<std::size_t>(tr::Reg::kEip);
 
 }  // namespace
 

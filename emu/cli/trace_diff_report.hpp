@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "emu/block_cache.hpp"
 #include "emu/cli/trace_common.hpp"
 #include "emu/cli/trace_diff_compare.hpp"
+#include "x86/decoder.hpp"
 
 namespace fs::cli {
 

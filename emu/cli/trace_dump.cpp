@@ -12,8 +12,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "emu/block_cache.hpp"
 #include "emu/cli/trace_common.hpp"
+#include "x86/decoder.hpp"
 
 namespace fs::cli {
 
@@ -82,7 +82,7 @@ Json insn_json(const trace::Instruction& in, std::int64_t pid, const Decoded& d)
   Json changes = Json::object();
   for (const auto& c : in.changes) changes[trace::reg_name(c.reg)] = c.value;
   j["changes"] = std::move(changes);
-  if (d.syscall) j["syscall"] = syscall_text(in.before[trace::Reg::EAX]);
+  if (d.syscall) j["syscall"] = syscall_text(in.before[trace::Reg::kEax]);
   return j;
 }
 
@@ -217,7 +217,7 @@ int cmd_trace_dump(const TraceDumpOptions& opt) {
       p = put_hex(p, c.value);
     }
     if (d.syscall) {
-      const std::string call = "  # " + syscall_text(in.before[trace::Reg::EAX]);
+      const std::string call = "  # " + syscall_text(in.before[trace::Reg::kEax]);
       std::memcpy(p, call.data(), call.size());
       p += call.size();
     }

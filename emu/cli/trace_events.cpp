@@ -69,7 +69,7 @@ int cmd_trace_events(const TraceEventsOptions& opt) {
     fmt::print("{:>10} {:>12} {:<8} {:<13} {}\n", "seq", "cycle", "pid", "kind", "what happened");
   while (const trace::Step* s = t.reader.next()) {
     if (!s->event) {
-      held.flush(s->insn.before[trace::Reg::CR2]);
+      held.flush(s->insn.before[trace::Reg::kCr2]);
       continue;
     }
     const trace::Event& e = *s->event;

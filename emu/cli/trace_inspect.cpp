@@ -69,11 +69,11 @@ std::vector<Check> checks_for(const Probe& p) {
   std::vector<Check> out;
   const auto& r = std::get<tr::RetFromFork>(p.first.data);
   auto reg = [&r](std::size_t off) { return r.regs.size() * 4 > off ? r.regs[off / 4] : 0u; };
-  const bool eax0 = reg(PT_EAX) == 0 && (!p.after_iret || (*p.after_iret)[tr::Reg::EAX] == 0);
+  const bool eax0 = reg(PT_EAX) == 0 && (!p.after_iret || (*p.after_iret)[tr::Reg::kEax] == 0);
   out.push_back({eax0 ? "PASS" : "FAIL",
                  fmt::format("eax = 0 in the child (pt_regs eax {:#x}{})", reg(PT_EAX),
                              p.after_iret ? fmt::format(", EAX after the iret {:#x}",
-                                                        (*p.after_iret)[tr::Reg::EAX])
+                                                        (*p.after_iret)[tr::Reg::kEax])
                                           : std::string())});
   const std::uint32_t top = r.stack_top;
   out.push_back(
@@ -102,7 +102,7 @@ std::vector<Check> checks_for(const Probe& p) {
   }
   frame_ok = frame_ok && i.frame[0] == reg(PT_EIP) && cs == reg(PT_CS);
   out.push_back({frame_ok ? "PASS" : "FAIL", frame_what + ", EIP and CS as in pt_regs"});
-  const std::uint32_t fl = p.after_iret ? (*p.after_iret)[tr::Reg::EFLAGS] : 0;
+  const std::uint32_t fl = p.after_iret ? (*p.after_iret)[tr::Reg::kEflags] : 0;
   out.push_back(
       {fl & kIF ? "PASS" : "FAIL", fmt::format("EFLAGS.IF set after the iret (EFLAGS {:#x})", fl)});
   if ((reg(PT_CS) & 3) == 0) {

@@ -66,7 +66,7 @@ int cmd_trace_stats(const TraceStatsOptions& opt) {
     last_pid = pid.pid();
     PidTime& pt = per_pid[last_pid];
     ++pt.instructions;
-    if (in.before[trace::Reg::CPL] == 3) ++pt.user_instructions;
+    if (in.before[trace::Reg::kCpl] == 3) ++pt.user_instructions;
     ++instructions;
   }
   const std::uint64_t cycles = last_cycle - first_cycle;

@@ -27,7 +27,7 @@
 #include <unordered_map>
 
 #include "emu/cli/trace_common.hpp"
-#include "emu/interrupt.hpp"
+#include "x86/vectors.hpp"
 
 namespace fs::cli {
 
@@ -126,7 +126,7 @@ class TimelineBuilder {
     start(in.cycle);
     now_ = in.cycle;
     if (page_fault_) {
-      t_.marks[*page_fault_].detail += fmt::format(", CR2 {}", hex32(in.before[tr::Reg::CR2]));
+      t_.marks[*page_fault_].detail += fmt::format(", CR2 {}", hex32(in.before[tr::Reg::kCr2]));
       page_fault_.reset();
     }
   }

@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "emu/block_cache.hpp"
 #include "emu/unicorn_cpu.hpp"
+#include "x86/decoder.hpp"
 
 #ifndef FS_VERSION
 #error "FS_VERSION must come from CMakeLists.txt's project(VERSION) (emu/CMakeLists.txt)"

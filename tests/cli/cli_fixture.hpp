@@ -1,6 +1,6 @@
-// CliFixture: runs the built forkscope binary as a user does and keeps what it printed, for CLI
-// tests written as Catch2 cases (STYLE.md rule 11; the shape of CLI11's tests/app_helper.hpp: a
-// fixture holding the arguments, and run()).
+// CliFixture: runs the built forkscope binary as a user does (no shell) and keeps what it printed,
+// for every CLI test written as a Catch2 case (tests/cli_test.cpp, tests/cli/*) (STYLE.md rule 11;
+// the shape of CLI11's tests/app_helper.hpp: a fixture holding the arguments, and run()).
 //
 //   CliFixture f;
 //   const CliRun r = f.run({"trace", "stats", f.path("p1.fst")});
@@ -37,8 +37,21 @@ namespace fs::testing {
 // What one run printed, and how it ended.
 struct CliRun {
   int status = -1;  // the exit status; 128 + N for a run killed by signal N (as a shell says it)
+  bool signalled = false;
   std::string out, err;
+  // stderr without its newline when it is exactly one line, else "" (the bad-input contract).
+  std::string one_line() const {
+    if (err.empty() || err.back() != '\n' || err.find('\n') != err.size() - 1) return {};
+    return err.substr(0, err.size() - 1);
+  }
 };
+
+inline std::string test_guest(const std::string& name) {
+  return std::string(FS_BUILD_DIR) + "/tests/machine/" + name + ".elf";
+}
+inline std::string test_kernel() {
+  return std::string(FS_BUILD_DIR) + "/guest/kernel.elf";
+}
 
 inline std::string read_text(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -80,15 +93,17 @@ class CliFixture {
   CliFixture(const CliFixture&) = delete;
   CliFixture& operator=(const CliFixture&) = delete;
 
-  // forkscope with args, in dir(); stdin from the file `input` ("": /dev/null).
-  CliRun run(const std::vector<std::string>& args, const std::string& input = "") {
-    return run_program(FS_FORKSCOPE, args, input);
+  // forkscope with args, in dir(); stdin from the file `input` ("": /dev/null); stdout into the
+  // file `output` ("": captured in CliRun::out).
+  CliRun run(const std::vector<std::string>& args, const std::string& input = "",
+             const std::string& output = "") {
+    return run_program(FS_FORKSCOPE, args, input, output);
   }
 
   // Any program (a test tool, a second binary) run the same way.
   CliRun run_program(const std::string& program, const std::vector<std::string>& args,
-                     const std::string& input = "") {
-    const auto out_path = dir_ / ".stdout";
+                     const std::string& input = "", const std::string& output = "") {
+    const auto out_path = output.empty() ? dir_ / ".stdout" : std::filesystem::path(output);
     const auto err_path = dir_ / ".stderr";
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
@@ -110,14 +125,21 @@ class CliFixture {
     int ws = 0;
     while (::waitpid(pid, &ws, 0) < 0 && errno == EINTR) {
     }
+    r.signalled = WIFSIGNALED(ws);
     r.status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-    r.out = read_text(out_path);
+    if (output.empty()) r.out = read_text(out_path);
     r.err = read_text(err_path);
     return r;
   }
 
   const std::filesystem::path& dir() const { return dir_; }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  // Writes `bytes` to dir()/name; its path.
+  std::string write(const std::string& name, const std::string& bytes) const {
+    std::ofstream(path(name), std::ios::binary) << bytes;
+    return path(name);
+  }
+  static std::string read(const std::string& file) { return read_text(file); }
 
  private:
   std::filesystem::path dir_;

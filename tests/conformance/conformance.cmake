@@ -3,7 +3,8 @@
 # with NAME.expected and the status with its number of FAIL lines (0), in both run modes. The same
 # images run under QEMU in "peer: QEMU conformance kernels" (tests/conformance/peer_qemu.sh), held to
 # NAME.qemu.expected where forkscope deliberately follows the SDM and QEMU does not.
-set(FS_CONFORMANCE int_faults ext_bit io_bitmap debug_regs exceptions)
+set(FS_CONFORMANCE int_faults ext_bit io_bitmap debug_regs exceptions page_faults stack_switch fpu_nm
+    iret_rules pit_pic io_breakpoints)
 set(CONF_DIR ${CMAKE_CURRENT_SOURCE_DIR}/conformance)
 foreach(k ${FS_CONFORMANCE})
   forkscope_guest_image(NAME conformance_${k} OUTPUT ${CMAKE_BINARY_DIR}/tests/conformance/${k}.elf

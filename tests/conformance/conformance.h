@@ -44,6 +44,46 @@ extern char trap_stack_top[]; /* TSS.esp0: where a vector from ring 3 pushes its
 void tss_set_limit(u32 limit); /* the TSS descriptor's limit; reloads TR */
 u32 ring3_eflags(unsigned iopl);
 
+/* Paging (SDM vol. 3A 4.3, 32-bit paging): paging_on() identity maps the first 8 MiB with 4-KiB
+ * pages, every one present, writable and user (so ring-3 code can run anywhere), loads CR3 and sets
+ * CR0.PG (CR0.WP as given); paging_off() clears PG. pte()/pde() point at the entry of a linear
+ * address, for a check to change; invlpg() drops its translation after a change. */
+#define PTE_P 0x1u
+#define PTE_W 0x2u
+#define PTE_U 0x4u
+#define PTE_A 0x20u
+#define PTE_D 0x40u
+void paging_on(int wp);
+void paging_off(void);
+u32* pte(u32 linear);
+u32* pde(u32 linear);
+void invlpg(u32 linear);
+
+/* A gate whose handler runs at CPL 3 (SDM vol. 3A 6.12.1: an interrupt to a conforming code segment
+ * keeps the CPL, so nothing is read from the TSS and the stack does not switch), for the faults the
+ * ring-3 to ring-0 transition itself raises: delivered at CPL 0 their handler would fault the same way.
+ * set_ring3_gate(v) turns GDT entry 0x38 into a conforming ring-0 code segment (its boot.S data
+ * descriptor is not used by kernels that call this) and points gate v at a CPL-3 stub. The stub
+ * records the vector, its stack pointer and the four words there in ring3_trap, writes
+ * ring3_repair.value to ring3_repair.addr (when addr is not 0: the check's undo, so that the next
+ * transition works), then ends the check with int $0x30 - the ordinary way, so try_user returns 1
+ * with trap.vector 0x30 and trap.cr2 the CR2 of the fault. */
+struct ring3_record {
+	u32 vector;
+	u32 esp;
+	u32 w[4]; /* [error code,] EIP, CS, EFLAGS: no SS:ESP, the CPL did not change */
+};
+extern volatile struct ring3_record ring3_trap;
+struct ring3_undo {
+	u32 addr;
+	u32 value;
+};
+extern volatile struct ring3_undo ring3_repair;
+/* When set, the stub calls it (at CPL 3) instead of int $0x30: for a fault nothing at CPL 3 can undo
+ * (a TSS limit), the kernel's last check, which ends the run itself (IOPL 3 for its port I/O). */
+extern void (*volatile ring3_then)(void);
+void set_ring3_gate(unsigned vector);
+
 void puts(const char* s);
 void puthex(u32 v);
 /* One line: PASS name, or FAIL name: got 0x.. want 0x... Returns 1 on a failure. */

@@ -110,3 +110,76 @@ void unexpected_trap(void) {
 	__asm__ volatile("outl %0, $0xF4" : : "a"(99));
 	for (;;) __asm__ volatile("cli; hlt");
 }
+
+/* ---- paging: 8 MiB identity mapped, 4-KiB pages (SDM vol. 3A 4.3, figure 4-4) */
+static u32 page_dir[1024] __attribute__((aligned(4096)));
+static u32 page_tables[2][1024] __attribute__((aligned(4096)));
+
+u32* pde(u32 linear) { return &page_dir[linear >> 22]; }
+
+u32* pte(u32 linear) { return &page_tables[linear >> 22][(linear >> 12) & 1023]; }
+
+void invlpg(u32 linear) { __asm__ volatile("invlpg (%0)" : : "r"(linear) : "memory"); }
+
+void paging_on(int wp) {
+	unsigned t, i;
+	u32 cr0;
+	for (i = 0; i < 1024; ++i) page_dir[i] = 0;
+	for (t = 0; t < 2; ++t) {
+		page_dir[t] = (u32)page_tables[t] | PTE_P | PTE_W | PTE_U;
+		for (i = 0; i < 1024; ++i)
+			page_tables[t][i] = ((t << 22) | (i << 12)) | PTE_P | PTE_W | PTE_U;
+	}
+	__asm__ volatile("mov %0, %%cr3" : : "r"(page_dir) : "memory");
+	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+	cr0 = (cr0 | 0x80000000u) & ~0x10000u;
+	if (wp) cr0 |= 0x10000u; /* CR0.WP: supervisor writes honour read-only pages */
+	__asm__ volatile("mov %0, %%cr0" : : "r"(cr0) : "memory");
+}
+
+void paging_off(void) {
+	u32 cr0;
+	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+	__asm__ volatile("mov %0, %%cr0" : : "r"(cr0 & ~0x80010000u) : "memory");
+}
+
+/* ---- the CPL-3 gate (conformance.h) */
+volatile struct ring3_record ring3_trap;
+volatile struct ring3_undo ring3_repair;
+void (*volatile ring3_then)(void);
+extern char ring3_stubs[];
+/* Stub n (16 bytes apart) calls ring3_common, which finds n from the return address as boot.S's
+ * trap_common does. At CPL 3 DS may be anything the check loaded: every store goes through SS (the
+ * ring-3 data segment, flat). */
+__asm__(".text\n"
+	".align 16\n"
+	"ring3_stubs:\n"
+	".rept 32\n .align 16\n call ring3_common\n .endr\n"
+	"ring3_common:\n"
+	" popl %eax\n sub $ring3_stubs + 5, %eax\n shr $4, %eax\n"
+	" mov %eax, %ss:ring3_trap\n mov %esp, %ss:ring3_trap + 4\n"
+	" mov 0(%esp), %eax\n mov %eax, %ss:ring3_trap + 8\n"
+	" mov 4(%esp), %eax\n mov %eax, %ss:ring3_trap + 12\n"
+	" mov 8(%esp), %eax\n mov %eax, %ss:ring3_trap + 16\n"
+	" mov 12(%esp), %eax\n mov %eax, %ss:ring3_trap + 20\n"
+	" mov %ss:ring3_repair, %edx\n test %edx, %edx\n jz 1f\n"
+	" mov %ss:ring3_repair + 4, %eax\n mov %eax, %ss:(%edx)\n"
+	"1: mov %ss:ring3_then, %eax\n test %eax, %eax\n jz 2f\n call *%eax\n"
+	"2: int $0x30\n");
+
+void set_ring3_gate(unsigned vector) {
+	/* 0x38: base 0, limit 4 GiB, DPL 0, execute/read conforming (type 0xE; SDM vol. 3A 3.4.5.1). */
+	static const u8 conforming[8] = {0xFF, 0xFF, 0, 0, 0, 0x9E, 0xCF, 0};
+	u32 offset = (u32)ring3_stubs + vector * 16;
+	u8* g = idt + vector * 8;
+	unsigned i;
+	for (i = 0; i < 8; ++i) gdt[0x38 + i] = conforming[i];
+	g[0] = (u8)offset;
+	g[1] = (u8)(offset >> 8);
+	g[2] = 0x38;
+	g[3] = 0;
+	g[4] = 0;
+	g[5] = 0x80 | GATE_INT32;
+	g[6] = (u8)(offset >> 16);
+	g[7] = (u8)(offset >> 24);
+}

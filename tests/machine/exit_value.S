@@ -1,5 +1,5 @@
 /* Writes the number its command line ends with (hex, "0x" optional: --cmdline 0x12345600) to the
- * debug-exit port as one 32-bit OUT: the exit-status scheme's edge values (tests/cli_test.cpp). The
+ * debug-exit port as one 32-bit OUT: the exit-status scheme's edge values (tests/cli/run_cli_test.cpp). The
  * last word counts, since QEMU's multiboot loader puts the kernel's path first. */
 #include "common.inc"
 	.text

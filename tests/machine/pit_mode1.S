@@ -1,5 +1,5 @@
 /* Programs PIT BCD counting (control word 0x35), which forkscope does not model: the run must end
- * with a one-line "not modelled" guest error (status 5), not a crash. */
+ * with a one-line "not modelled" stop (status 10, forkscope's limit), not a crash. */
 #include "common.inc"
 	.text
 	.globl _start

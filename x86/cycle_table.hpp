@@ -8,7 +8,10 @@
 //   [PRM]     Intel486 Programmer's Reference Manual figures that HelpPC does not list (REP string
 //             forms, MOV DRn, far indirect forms, call gates); taken from the manual as remembered
 //             and marked so, to be checked against a scan when one is in the library.
-//   [P5]      RDTSC is not an i486 instruction; a Pentium figure, marked.
+//   [P5]      Instructions the i486 does not have (RDTSC, CMPXCHG8B, RDMSR, WRMSR): Pentium figures
+//             (Pentium Processor Family Developer's Manual vol. 3, as remembered, marked so).
+//   [P6]      P6 instructions with no Pentium figure (CMOVcc): Pentium Pro/II uop counts and
+//             latencies as Agner Fog's instruction tables give them, to be checked like [PRM].
 //
 // Determinism rule: a cost is a function of the static instruction only (Capstone id, operand
 // kinds reg/mem/imm, operand size, opcode byte, prefixes and immediates) and, for conditional
@@ -36,9 +39,9 @@
 // transition can add the difference.
 #pragma once
 
-#include <capstone/capstone.h>
-
 #include <cstdint>
+
+struct cs_insn;  // Capstone's, defined in x86/capstone.hpp
 
 namespace fs::cycle_table {
 

@@ -1,5 +1,5 @@
 // The command line as a user meets it (issues 12 and 14): forkscope run as a process, its status
-// and its one line on stderr checked (tests/cli_fixture.hpp). The scheme: emu/exit_status.hpp.
+// and its one line on stderr checked (tests/cli/cli_fixture.hpp). The scheme: emu/exit_status.hpp.
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
@@ -11,20 +11,21 @@
 #include <filesystem>
 #include <string>
 
-#include "emu/block_cache.hpp"
 #include "emu/exit_status.hpp"
-#include "tests/cli_fixture.hpp"
+#include "tests/cli/cli_fixture.hpp"
+#include "x86/decoder.hpp"
 
 using namespace fs;
-using fs::test::CliFixture;
-using fs::test::test_guest;
-using fs::test::test_kernel;
+using fs::testing::CliFixture;
+using fs::testing::test_guest;
+using fs::testing::test_kernel;
 
 namespace {
 
-constexpr int kOwn[] = {exit_status::kBadInput,   exit_status::kHalted,   exit_status::kTripleFault,
-                        exit_status::kGuestError, exit_status::kInternal, exit_status::kCycleLimit,
-                        exit_status::kKilled};
+constexpr int kOwn[] = {
+    exit_status::kBadInput,      exit_status::kHalted,   exit_status::kTripleFault,
+    exit_status::kGuestError,    exit_status::kInternal, exit_status::kCycleLimit,
+    exit_status::kUnimplemented, exit_status::kKilled,   exit_status::kReset};
 
 bool is_own(int status) {
   for (int s : kOwn)
@@ -76,7 +77,7 @@ TEST_CASE("cli: forkscope's own stops have their even statuses", "[cli]") {
   CliFixture f;
   CHECK(f.run({"run", "-q", test_guest("triple_fault")}).status == exit_status::kTripleFault);
   CHECK(f.run({"run", "-q", test_guest("hlt_cli")}).status == exit_status::kHalted);
-  CHECK(f.run({"run", "-q", test_guest("pit_mode1")}).status == exit_status::kGuestError);
+  CHECK(f.run({"run", "-q", test_guest("pit_mode1")}).status == exit_status::kUnimplemented);
   CHECK(f.run({"run", "-q", "--max-cycles", "100000", test_guest("spin")}).status ==
         exit_status::kCycleLimit);
 }
@@ -198,7 +199,7 @@ TEST_CASE("cli: an unknown command, no command, --version", "[cli]") {
   auto r = f.run({"runn"});
   CHECK(r.status == 2);
   CHECK(r.one_line() ==
-        "forkscope: no command 'runn' in forkscope (commands: run, trace); see forkscope --help");
+        "forkscope: no command 'runn' in forkscope (commands: run, replay, trace); see forkscope --help");
   r = f.run({"trace", "dumpp", "x.fst"});
   CHECK(r.status == 2);
   CHECK(r.one_line() ==
@@ -206,7 +207,8 @@ TEST_CASE("cli: an unknown command, no command, --version", "[cli]") {
         "timeline, diff); see forkscope trace --help");
   r = f.run({});
   CHECK(r.status == 2);
-  CHECK(r.one_line() == "forkscope: a command is required: run or trace; see forkscope --help");
+  CHECK(r.one_line() ==
+        "forkscope: a command is required: run, replay or trace; see forkscope --help");
   r = f.run({"--version"});
   CHECK(r.status == 0);
   // The engines' versions come from the libraries at run time: the pinned Unicorn, Debian's

@@ -1,8 +1,8 @@
-#include "emu/reg_writes.hpp"
-
-#include <capstone/capstone.h>
+#include "x86/reg_writes.hpp"
 
 #include <stdexcept>
+
+#include "x86/capstone.hpp"
 
 namespace fs {
 namespace {

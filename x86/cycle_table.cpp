@@ -1,7 +1,7 @@
 // i486 clock counts by Capstone instruction id and operand form. Sources and the determinism rule
 // are in cycle_table.hpp; each row cites [HelpPC] (the Intel486 PRM's figures as transcribed in
 // HelpPC 2.10, page asm-<mnemonic>), [PRM] (from the Intel486 PRM, not re-checked against a scan)
-// or [P5] (Pentium).
+// [P5] (Pentium) or [P6] (Pentium Pro/II).
 //
 // Open questions and the answer we chose:
 //  1. HelpPC gives some 486 figures that look like copies of the 386 column (BT m,r 12; BT m,imm
@@ -15,7 +15,9 @@
 //     rounded down, so long runs over varied data are not biased to either end.
 //  4. Prefixes (LOCK, segment override, operand size) cost nothing extra; HelpPC lists none for
 //     the 486.
-#include "emu/cycle_table.hpp"
+#include "x86/cycle_table.hpp"
+
+#include "x86/capstone.hpp"
 
 namespace fs::cycle_table {
 namespace {
@@ -269,6 +271,26 @@ std::uint32_t lookup(const cs_insn& in) {
       return divide(in);
     case X86_INS_IDIV:
       return idivide(in);
+    case X86_INS_CMOVA:
+    case X86_INS_CMOVAE:
+    case X86_INS_CMOVB:
+    case X86_INS_CMOVBE:
+    case X86_INS_CMOVE:
+    case X86_INS_CMOVG:
+    case X86_INS_CMOVGE:
+    case X86_INS_CMOVL:
+    case X86_INS_CMOVLE:
+    case X86_INS_CMOVNE:
+    case X86_INS_CMOVNO:
+    case X86_INS_CMOVNP:
+    case X86_INS_CMOVNS:
+    case X86_INS_CMOVO:
+    case X86_INS_CMOVP:
+    case X86_INS_CMOVS:
+      // [P6] CMOVcc r,r 2 (2 uops, latency 2), r,m 3 (one more uop for the load). A P6
+      // instruction (Linux 686 kernels need it): no i486 or Pentium figure exists. Taken or not,
+      // the same cost: the P6 executes both outcomes' uops.
+      return mem ? 3 : 2;
     case X86_INS_CMPXCHG:
       // [HelpPC] CMPXCHG reg,reg 6; mem,reg 7, +3 if the comparison fails. The outcome is not
       // static; the success figure is charged (a lock's compare-exchange usually succeeds).
@@ -412,6 +434,31 @@ std::uint32_t lookup(const cs_insn& in) {
       return 4;  // [HelpPC] INVD 4
     case X86_INS_CPUID:
       return 14;  // [PRM] CPUID 14 (later i486 steppings)
+    case X86_INS_CMPXCHG8B:
+      // [P5] CMPXCHG8B 10. Not an i486 instruction; Linux 686 kernels use it (64-bit atomics).
+      return 10;
+    case X86_INS_RDMSR:
+      return midpoint(20, 24);  // [P5] RDMSR 20-24
+    case X86_INS_WRMSR:
+      return midpoint(30, 45);  // [P5] WRMSR 30-45
+    // x87 control instructions, the ones Linux runs itself (FPU probe, FNSAVE/FRSTOR context
+    // switch, FWAIT). [PRM] the Intel486 DX figures, protected mode; arithmetic x87 instructions
+    // are not listed yet and cost kDefaultCycles.
+    case X86_INS_FNINIT:
+      return 17;  // [PRM] FINIT 17 (FNINIT, without the wait)
+    case X86_INS_FNSTSW:
+    case X86_INS_FNSTCW:
+      return 3;  // [PRM] FSTSW AX 3, FSTSW m16 3, FSTCW m16 3
+    case X86_INS_FLDCW:
+      return 4;  // [PRM] FLDCW 4
+    case X86_INS_FNCLEX:
+      return 7;  // [PRM] FCLEX 7
+    case X86_INS_WAIT:
+      return midpoint(1, 3);  // [PRM] WAIT 1-3
+    case X86_INS_FNSAVE:
+      return 143;  // [PRM] FSAVE 143 (protected mode; 154 in real mode)
+    case X86_INS_FRSTOR:
+      return 131;  // [PRM] FRSTOR 131 (protected mode; 120 in real mode)
     case X86_INS_RDTSC:
       // [P5] Not an i486 instruction; a Pentium figure. No Pentium manual is in the library yet:
       // 11 is kept from the table's first revision and should be checked.

@@ -13,7 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "emu/unicorn_cpu.hpp"
+#include "x86/reg.hpp"
 
 namespace fs {
 
