@@ -1,5 +1,7 @@
 #include "emu/block_cache.hpp"
 
+#include <algorithm>
+#include <iterator>
 #include <stdexcept>
 
 namespace fs {
@@ -66,14 +68,23 @@ void BlockCache::fill(Slot& s, const Block& b, const std::uint8_t* live) {
   }
 }
 
-const Block& BlockCache::get_slow(std::uint32_t addr, std::uint32_t size,
-                                  const std::uint8_t* live) {
+const Block& BlockCache::get_slow(std::uint32_t addr, std::uint32_t size, const std::uint8_t* live,
+                                  bool& changed) {
   const std::uint64_t key = (std::uint64_t{addr} << 16) ^ size;
   auto& versions = map_[key];
   for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
-    if (std::memcmp((*it)->bytes.data(), live, size) == 0) return **it;
+    if (std::memcmp((*it)->bytes.data(), live, size) != 0) continue;
+    if (it != versions.rbegin()) {  // an older version is back: it becomes the last one run
+      changed = true;
+      const auto at = std::next(it).base();
+      std::rotate(at, std::next(at), versions.end());
+    }
+    return *versions.back();
   }
-  if (!versions.empty()) ++redecoded_;
+  if (!versions.empty()) {
+    ++redecoded_;
+    changed = true;
+  }
   // Capstone may look past the block's end for the last instruction's bytes; give it zeros.
   std::vector<std::uint8_t> bytes(size + 16, 0);
   std::memcpy(bytes.data(), live, size);

@@ -68,6 +68,9 @@ class BlockCache {
   struct Hit {
     const Block* block;
     const Summary* summary;
+    // The block's code is not what it was when this block last ran (self-modifying code, a program
+    // loaded over another, a patch through another mapping of the frame).
+    bool changed = false;
   };
   // The block Unicorn is about to run, whose code is `live` (size bytes of guest memory, readable
   // to at least kLiveBytes). Decoded on first sight. The hot path is one direct-mapped probe and a
@@ -81,8 +84,9 @@ class BlockCache {
                                            size - kLiveBytes) == 0)) [[likely]] {
       return {s.block, &s.summary};
     }
-    fill(s, get_slow(addr, size, live), live);
-    return {s.block, &s.summary};
+    bool changed = false;
+    fill(s, get_slow(addr, size, live, changed), live);
+    return {s.block, &s.summary, changed};
   }
   void clear() {
     map_.clear();
@@ -115,7 +119,10 @@ class BlockCache {
             ((load64(live + 24) & s.masks[3]) ^ s.words[3])) == 0;
   }
   static void fill(Slot& s, const Block& b, const std::uint8_t* live);
-  const Block& get_slow(std::uint32_t addr, std::uint32_t size, const std::uint8_t* live);
+  // The version of (addr, size) whose bytes are `live`, decoded if none is; versions are kept with
+  // the one that ran last at the back, so `changed` says whether that is another one now.
+  const Block& get_slow(std::uint32_t addr, std::uint32_t size, const std::uint8_t* live,
+                        bool& changed);
   Decoder& dec_;
   // Every version seen at (addr, size), newest last.
   std::unordered_map<std::uint64_t, std::vector<std::unique_ptr<Block>>> map_;

@@ -13,6 +13,8 @@ void BlockTiming::on_block(std::uint32_t addr, std::uint32_t size) {
   if (s_.pending != RunState::Pending::kNone) s_.settle_pending_transfer(addr);
   // The hot path reads the block's summary only; the Block itself when it must stop inside it.
   const BlockCache::Hit hit = blocks_.get(addr, size, code_.bytes(addr, size));
+  if (hit.changed) [[unlikely]]
+    return code_changed(addr, size);
   const BlockCache::Summary& sum = *hit.summary;
   const Cycles base = s_.clock.now;
   // RDTSC sites get their fix-up hooks before the block first runs; an interrupt waiting for IF
@@ -42,6 +44,18 @@ void BlockTiming::on_block(std::uint32_t addr, std::uint32_t size) {
   } else if (sum.end == BlockCache::Summary::End::kIret) {
     s_.pend_iret();
   }
+}
+
+void BlockTiming::code_changed(std::uint32_t addr, std::uint32_t size) {
+  // WORKAROUND(unicorn 2.1.1) stale code after a write through another mapping: Unicorn drops a
+  // translated block when its code is written through the mapping it runs from, but after the
+  // first such drop it can miss a second write that comes through another linear mapping of the
+  // same frame (Linux's text_poke maps the page it patches at a second address): the old
+  // translation runs on. The block cache compares the live bytes on every run, so a block whose
+  // code changed since it last ran is dropped here and run again from its start, translated anew.
+  // Pinned by tests/machine/smc_alias.S.
+  cpu().invalidate_code(addr, addr + size);
+  stop_here(addr, StopKind::kBoundary);
 }
 
 bool BlockTiming::stop_here(std::uint32_t addr, StopKind k) {

@@ -29,6 +29,7 @@ class BlockTiming final : public Timing {
   // The hooks Unicorn calls (CpuHooks::on_block through hot_hook, on_stop_point, on_rdtsc_site).
   void on_block(std::uint32_t addr, std::uint32_t size);
   void on_stop_point(std::uint32_t addr);
+  void code_changed(std::uint32_t addr, std::uint32_t size);
   void on_rdtsc_site(std::uint32_t addr);
 
   void before_run() override;

@@ -1,5 +1,6 @@
 #include "emu/insn_timing.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace fs {
@@ -15,7 +16,7 @@ void InsnTiming::decode_into(Slot& slot, std::uint32_t addr, const std::uint8_t*
 }
 
 const InsnTiming::Slot& InsnTiming::lookup(std::uint32_t addr, std::uint32_t size,
-                                           const std::uint8_t* code) {
+                                           const std::uint8_t* code, bool& changed) {
   const std::uint32_t n = size < 16 ? size : 16;
   std::uint64_t lo, hi;
   std::memcpy(&lo, code, 8);
@@ -28,6 +29,17 @@ const InsnTiming::Slot& InsnTiming::lookup(std::uint32_t addr, std::uint32_t siz
   Slot& slot = cache_[at];
   if (slot.addr != addr || slot.size != size || (lo & lo_mask) != slot.lo ||
       (n > 8 && (hi & hi_mask) != hi_[at])) [[unlikely]] {
+    // Did the code at `addr` change since it last ran? Compared over the shorter of the two
+    // instructions: equal bytes there decode to the same length, so a translation made anew from
+    // the new bytes never looks changed again.
+    Seen& seen = seen_[addr];
+    if (seen.size != 0) {
+      const std::uint32_t m = std::min<std::uint32_t>(n, seen.size);
+      const std::uint64_t lo_m = m >= 8 ? ~0ull : (1ull << (8 * m)) - 1;
+      const std::uint64_t hi_m = m <= 8 ? 0 : m >= 16 ? ~0ull : (1ull << (8 * (m - 8))) - 1;
+      changed = ((lo ^ seen.lo) & lo_m) != 0 || ((hi ^ seen.hi) & hi_m) != 0;
+    }
+    seen = Seen{static_cast<std::uint8_t>(n), lo & lo_mask, hi & hi_mask};
     slot.addr = addr;
     slot.size = static_cast<std::uint8_t>(size);
     slot.lo = lo & lo_mask;
@@ -59,7 +71,15 @@ void InsnTiming::on_insn(std::uint32_t addr, std::uint32_t size) {
   }
   // The instruction's bytes, from the frames its linear address maps to (16 readable bytes).
   const std::uint8_t* code = code_.bytes(addr, size < 16 ? size : 16);
-  const Slot& slot = lookup(addr, size, code);
+  bool changed = false;
+  const Slot& slot = lookup(addr, size, code, changed);
+  if (changed) [[unlikely]] {
+    // WORKAROUND(unicorn 2.1.1) stale code after a write through another mapping (see
+    // BlockTiming::code_changed): the code here changed since it last ran, and Unicorn may be
+    // running its old translation; drop it and run this instruction again, translated anew.
+    cpu().invalidate_code(addr, addr + size);
+    return s_.request_stop(StopKind::kBoundary);
+  }
   cur_insn_ = slot.insn;
   cur_writes_ = slot.writes;
   // Issue 12: an instruction forkscope checks or runs itself stops the CPU right before it

@@ -6,15 +6,16 @@
 
 #include <cstdint>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "emu/block_cache.hpp"
 #include "emu/code_fetch.hpp"
 #include "emu/hooks.hpp"
 #include "emu/intercept.hpp"
-#include "x86/reg_writes.hpp"
 #include "emu/run_state.hpp"
 #include "emu/timing.hpp"
+#include "x86/reg_writes.hpp"
 
 namespace fs {
 
@@ -59,7 +60,8 @@ class InsnTiming final : public Timing {
     DecodedInsn insn;
     std::uint64_t lo = 0;
   };
-  const Slot& lookup(std::uint32_t addr, std::uint32_t size, const std::uint8_t* code);
+  const Slot& lookup(std::uint32_t addr, std::uint32_t size, const std::uint8_t* code,
+                     bool& changed);
   void decode_into(Slot& slot, std::uint32_t addr, const std::uint8_t* bytes, std::uint32_t size);
   void count_tlb_flush() {
     ++s_.stats.tlb_flushes;
@@ -74,6 +76,13 @@ class InsnTiming final : public Timing {
 
   std::vector<Slot> cache_ = std::vector<Slot>(1u << 14);
   std::vector<std::uint64_t> hi_ = std::vector<std::uint64_t>(1u << 14);
+  // The bytes each address last ran (its first 16 at most), which outlive the cache's slots: a
+  // change of code is noticed even when the address's slot was taken by another meanwhile.
+  struct Seen {
+    std::uint8_t size = 0;
+    std::uint64_t lo = 0, hi = 0;
+  };
+  std::unordered_map<std::uint32_t, Seen> seen_;
   std::unique_ptr<RegWriteSets> write_sets_;
 
   DecodedInsn cur_insn_{};

@@ -83,6 +83,18 @@ TEST_CASE("machine: CMPXCHG8B changes ZF only and keeps the flags the instructio
   }
 }
 
+TEST_CASE("machine: code rewritten through another mapping of its frame runs as rewritten",
+          "[machine][unicorn]") {
+  // tests/machine/smc_alias.S: Linux's text_poke pattern. Without the WORKAROUND in
+  // BlockTiming::code_changed and InsnTiming::on_insn the second rewrite is missed (exit 24).
+  for (bool per_insn : {false, true}) {
+    INFO((per_insn ? "per-instruction" : "fast"));
+    Outcome o = run_guest("smc_alias", per_insn);
+    CHECK(o.result.reason == StopReason::kGuestExit);
+    CHECK(o.result.exit_status == 0);
+  }
+}
+
 TEST_CASE("machine: the same guest twice is the same run", "[machine][determinism]") {
   Outcome a = run_guest("irq_boundary", false);
   Outcome b = run_guest("irq_boundary", false);
