@@ -9,6 +9,7 @@
 
 #include "base/severity.hpp"
 #include "emu/ram_size.hpp"
+#include "loader/bzimage.hpp"
 #include "loader/multiboot.hpp"
 
 namespace fs {
@@ -119,10 +120,15 @@ Machine::Machine(MachineOptions opt)
 Machine::~Machine() = default;
 
 void Machine::load(const std::string& path) {
-  LoadedImage img = load_elf(path, std::span<std::uint8_t>(ram_));
+  const std::vector<std::uint8_t> bytes = read_file(path);
+  if (is_bzimage(bytes)) return load_linux(bytes, path);
+  if (!opt_.initrd.empty())
+    throw LoadError(
+        fmt::format("{}: an initrd goes with a Linux bzImage, not a multiboot ELF", path));
+  LoadedImage img = load_elf_bytes(bytes, path, std::span<std::uint8_t>(ram_));
   build_id_ = fs::image_build_id(img, ram_);
   BootState boot = write_multiboot_info(std::span<std::uint8_t>(ram_), img, opt_.cmdline);
-  symbols_ = SymbolTable::from_elf(path);
+  symbols_ = SymbolTable::from_elf_bytes(bytes, path);
   // Multiboot 0.6.96 3.2 "Machine state": EAX magic, EBX info, flat segments, PE on, PG off, IF
   // clear.
   cpu_->load_flat_boot_segments();

@@ -60,7 +60,8 @@ struct MachineOptions {
   std::uint64_t cpu_hz = 100'000'000;
   std::uint64_t max_cycles = 3'000'000'000ull;  // 30 guest seconds at 100 MHz
   std::string cmdline;
-  bool per_instruction = false;                  // trace mode: a hook on every instruction
+  std::string initrd;            // a Linux bzImage's initial RAM disk (a path; empty: none)
+  bool per_instruction = false;  // trace mode: a hook on every instruction
   std::function<void(std::uint8_t)> serial_out;  // default: stdout
   // The bytes COM1 receives (devices/uart16550.hpp, open question 3), or none: no input connected
   // (MSR.DCD low). Given, forkscope appends end of input as a terminal user types it: ^D (0x04)
@@ -82,7 +83,8 @@ class Machine {
   Machine(const Machine&) = delete;
   Machine& operator=(const Machine&) = delete;
 
-  // Loads a multiboot ELF and sets the boot state. Throws LoadError (one line) on bad input.
+  // Loads a multiboot ELF, or a Linux bzImage (with options().initrd), and sets the boot state.
+  // Throws LoadError (one line) on bad input.
   void load(const std::string& image_path);
   // The loaded image's identity (loader's image_build_id), for trace headers.
   const std::vector<std::uint8_t>& image_build_id() const { return build_id_; }
@@ -185,6 +187,8 @@ class Machine {
   const UnicornCpu& cpu() const { return *cpu_; }
 
  private:
+  // machine_linux.cpp: load() for a bzImage: the 32-bit boot protocol's state.
+  void load_linux(std::span<const std::uint8_t> image, const std::string& path);
   friend struct SnapshotFields;  // emu/snapshot.cpp copies the run loop's state
   // Hooks Unicorn calls from inside a CPU run that are not the timing's (emu/timing.hpp).
   void hook_interrupt(std::uint32_t vector);

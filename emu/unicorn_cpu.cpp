@@ -497,19 +497,26 @@ void UnicornCpu::load_cs_eip(std::uint16_t cs, std::uint32_t eip) {
   set_reg(Reg::kEip, eip);
 }
 
-void UnicornCpu::load_flat_boot_segments() {
+void UnicornCpu::load_flat_boot_segments(std::uint16_t cs, std::uint16_t ds) {
   // Multiboot 0.6.96 3.2: CS a 32-bit read/execute segment and DS/ES/FS/GS/SS read/write segments,
-  // all offset 0 and limit 0xFFFFFFFF; the selector values are undefined. Unicorn loads a selector
-  // only through a GDT, so a three-entry boot GDT is placed in free conventional memory at 0x600
-  // (the guest must load its own GDT before touching a segment register, as the spec says).
+  // all offset 0 and limit 0xFFFFFFFF; the selector values are undefined. Linux's boot.rst (32-bit
+  // boot protocol) asks the same at __BOOT_CS/__BOOT_DS. Unicorn loads a selector only through a
+  // GDT, so a boot GDT is placed in free conventional memory at 0x600 (the guest must load its own
+  // GDT before touching a segment register, as both protocols say).
   constexpr std::uint32_t kBootGdt = 0x600;
-  const std::uint64_t gdt[3] = {0, 0x00CF9A000000FFFFull, 0x00CF92000000FFFFull};
-  if (!write(kBootGdt, gdt, sizeof gdt))
-    throw std::runtime_error("boot: RAM too small for boot GDT");
-  set_gdtr({kBootGdt, sizeof gdt - 1});
-  set_reg(Reg::kSs, 0x10);
-  for (Reg r : {Reg::kDs, Reg::kEs, Reg::kFs, Reg::kGs}) set_reg(r, 0x10);
-  set_reg(Reg::kCs, 0x08);
+  constexpr std::uint64_t kCode = 0x00CF9A000000FFFFull, kData = 0x00CF92000000FFFFull;
+  std::uint64_t gdt[8] = {};
+  const unsigned ci = cs >> 3, di = ds >> 3;
+  if (ci == 0 || di == 0 || ci == di || ci >= 8 || di >= 8 || (cs & 7) || (ds & 7))
+    throw std::invalid_argument("boot: bad boot GDT selectors");
+  gdt[ci] = kCode;
+  gdt[di] = kData;
+  const std::size_t bytes = (std::max(ci, di) + 1) * sizeof gdt[0];
+  if (!write(kBootGdt, gdt, bytes)) throw std::runtime_error("boot: RAM too small for boot GDT");
+  set_gdtr({kBootGdt, static_cast<std::uint32_t>(bytes - 1)});
+  set_reg(Reg::kSs, ds);
+  for (Reg r : {Reg::kDs, Reg::kEs, Reg::kFs, Reg::kGs}) set_reg(r, ds);
+  set_reg(Reg::kCs, cs);
 }
 
 // WORKAROUND(unicorn 2.0.1-2.1.1): no API for an exception's error code; it is read from the

@@ -34,6 +34,7 @@ std::string same_file_problem(const RunFiles& f) {
   const std::vector<Named> files = {{"--trace", &f.trace, true},
                                     {"--serial", &f.serial, true},
                                     {"the image", &f.image, false},
+                                    {"--initrd", &f.initrd, false},
                                     {"--serial-input", &f.serial_input, false}};
   for (std::size_t i = 0; i < files.size(); ++i) {
     const Named& w = files[i];

@@ -8,6 +8,7 @@ namespace fs::cli {
 
 struct RunFiles {
   std::string image;         // read
+  std::string initrd;        // read ("" none)
   std::string serial_input;  // read ("" none, "-" stdin)
   std::string serial;        // written ("" stdout)
   std::string trace;         // written ("" none)

@@ -9,7 +9,9 @@
 #include <filesystem>
 
 #include "emu/cli/default_image.hpp"
+#include "loader/bzimage.hpp"
 #include "loader/elf_image.hpp"
+#include "loader/linux_boot.hpp"
 #include "loader/load_error.hpp"
 #include "trace/syscall_names.hpp"
 #include "x86/vectors.hpp"
@@ -145,7 +147,12 @@ std::string load_image(OpenTrace& t, const ImageRequest& req) {
   try {
     // The image as the loader places it: code bytes for disassembly, and its build id.
     std::vector<std::uint8_t> ram(64u << 20);
-    LoadedImage li = load_elf(image, ram);
+    std::vector<std::uint8_t> file = read_file(image);
+    // A Linux bzImage: its vmlinux, placed as `run` placed it (loader/linux_boot.hpp).
+    const bool is_linux = is_bzimage(file);
+    if (is_linux) file = bzimage_vmlinux(file, image);
+    LoadedImage li =
+        is_linux ? load_elf_segments(file, image, ram) : load_elf_bytes(file, image, ram);
     if (image_build_id(li, ram) != t.reader.header().build_id) {
       if (req.given.empty() && req.lenient)
         return fmt::format(
@@ -157,7 +164,7 @@ std::string load_image(OpenTrace& t, const ImageRequest& req) {
           "recorded from with {}",
           req.trace, image, req.option));
     }
-    t.symbols = SymbolTable::from_elf(image);
+    t.symbols = SymbolTable::from_elf_bytes(file, image);
     // Past the image nothing is the kernel's: a user address before its program is known (a
     // child's first instructions, exec's entry) shows as a number, not as "__bss_stop+0x...".
     t.symbols.set_limit(li.image_end);
