@@ -14,6 +14,7 @@ set -u
 check=$1 fs=$2 kernel=$3 work=$4
 shift 4
 golden=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$golden/scenarios.sh"  # scenario_words: a line of scenarios.txt into `args`, as data
 # A fresh directory under WORKDIR for each run (two ctest runs in one build tree must not share
 # files); removed when every check passed, kept for a look otherwise.
 mkdir -p "$work" && work=$(mktemp -d "$work/run.XXXXXX") && cd "$work" || exit 1
@@ -32,7 +33,7 @@ scenario_args() {
     echo "no scenario $1 in $golden/scenarios.txt"
     exit 1
   }
-  eval "args=(${line#"$1"})"
+  scenario_words "$golden" "$line" || exit 1
 }
 
 # record OUT IMAGE [run options...]: a recording; prints the guest's status.
