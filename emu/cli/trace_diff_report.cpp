@@ -279,6 +279,13 @@ struct Differ {
             field(a, "clone flags", x.clone_flags, y.clone_flags, true);
             field(a, "child task", x.child_task, y.child_task, true);
             words(a, "parent pt_regs", x.parent_regs, y.parent_regs, kPtRegs);
+            if (x.comm != y.comm)
+              add(fmt::format("fork comm: \"{}\" in A, \"{}\" in B", x.comm, y.comm),
+                  Json{{"what", "event_field"},
+                       {"event", "fork"},
+                       {"field", "comm"},
+                       {"a", x.comm},
+                       {"b", y.comm}});
           } else if constexpr (std::is_same_v<T, tr::SyscallEntry>) {
             field(a, "nr", x.nr, y.nr, false);
             for (std::size_t i = 0; i < x.args.size(); ++i)
