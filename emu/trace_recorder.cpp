@@ -250,6 +250,16 @@ struct TraceRecorder::Impl {
   std::int32_t pid_of(std::uint32_t task) const {
     return static_cast<std::int32_t>(m.read32(task + TASK_PID));
   }
+  // The task's comm (TASK_COMM, the shared ABI header), up to its NUL.
+  std::string comm_of(std::uint32_t task) const {
+    std::string comm;
+    for (std::uint32_t i = 0; i < TASK_COMM_LEN; ++i) {
+      std::uint8_t c = 0;
+      if (!m.read(task + TASK_COMM + i, &c, 1) || c == 0) break;
+      comm.push_back(static_cast<char>(c));
+    }
+    return comm;
+  }
   std::vector<std::uint32_t> words(std::uint32_t addr, std::uint32_t n) const {
     std::vector<std::uint32_t> w(n);
     for (std::uint32_t i = 0; i < n; ++i) w[i] = m.read32(addr + 4 * i);
@@ -316,11 +326,7 @@ struct TraceRecorder::Impl {
     u.task = us_task;
     u.pid = pid_of(us_task);
     u.cr3 = us_cr3;
-    for (std::uint32_t i = 0; i < TASK_COMM_LEN; ++i) {
-      std::uint8_t c = 0;
-      if (!m.read(us_task + TASK_COMM + i, &c, 1) || c == 0) break;
-      u.comm.push_back(static_cast<char>(c));
-    }
+    u.comm = comm_of(us_task);
     event(seq, std::move(u));
   }
 
@@ -374,6 +380,7 @@ struct TraceRecorder::Impl {
       f.child_task = child;
       const std::uint32_t top = m.read32(parent + TASK_THREAD_INFO) + THREAD_SIZE;
       f.parent_regs = words(top - COPY_THREAD_RESERVE - PT_REGS_SIZE, PT_REGS_SIZE / 4);
+      f.comm = comm_of(child);  // copy_process() set it: a kernel thread's only name
       event(seq, std::move(f));
     } else if (eip == k.system_call) {
       event(seq, tr::SyscallEntry{now[tr::Reg::kEax],

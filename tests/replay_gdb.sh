@@ -8,14 +8,8 @@
 # another build, --at past the trace's end, a missing trace. No gdb: skipped (77).
 set -u
 fs=$1 kernel=$2 other=$3 work=$4
-command -v gdb >/dev/null || { echo "gdb not installed: skipped"; exit 77; }
-mkdir -p "$work" && cd "$work" || exit 1
-rm -f t.fst console.txt stderr.txt gdb.txt
-fail=0
-check() {  # check NAME CONDITION-COMMAND...
-  local name=$1; shift
-  if ! "$@"; then echo "FAIL: $name"; fail=1; fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/gdb_common.sh"
+gdb_workdir "$work" t.fst console.txt stderr.txt gdb.txt
 
 timeout 120 "$fs" run --quiet --trace t.fst --cmdline init=forktest "$kernel" > recorded.txt || exit 1
 first=$("$fs" trace dump t.fst --image "$kernel" --cpl 3 --count 2 --json)
@@ -25,29 +19,14 @@ pid=$(sed -n '1s/.*"pid":\([0-9]*\),.*/\1/p' <<<"$first")
 eax_after=$(sed -n '2s/.*"changes":{[^}]*"eax":\([0-9]*\).*/\1/p' <<<"$first")
 check "the trace has a ring-3 instruction (seq '$seq', eip '$eip')" test -n "$seq" -a -n "$eip"
 
-timeout 120 "$fs" replay t.fst --image "$kernel" --gdb 0 --at "$seq" > console.txt 2> stderr.txt &
-fs_pid=$!
-port=
-for _ in $(seq 100); do
-  port=$(sed -n 's/^forkscope: waiting for gdb on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' stderr.txt)
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-if [ -z "$port" ]; then
-  echo "FAIL: no 'waiting for gdb' line on stderr:"; cat stderr.txt
-  kill $fs_pid 2>/dev/null; exit 1
-fi
-timeout 120 gdb -batch -nx "$kernel" -ex "target remote :$port" \
-  -ex 'echo ==at==\n' -ex 'info registers eip cs' -ex 'monitor info task' \
-  -ex 'stepi' -ex 'stepi' -ex 'echo ==after==\n' -ex 'info registers eax' \
-  -ex 'reverse-stepi' -ex 'reverse-stepi' -ex 'echo ==back==\n' -ex 'info registers eip' \
-  -ex 'reverse-stepi' -ex 'echo ==iret==\n' -ex 'info registers eip cs' \
-  -ex 'continue' > gdb.txt 2>&1
-gdb_st=$?
-wait $fs_pid
-fs_st=$?
+serve console.txt stderr.txt replay t.fst --image "$kernel" --gdb 0 --at "$seq"
+run_gdb "$kernel" gdb.txt \
+  'echo ==at==\n' 'info registers eip cs' 'monitor info task' \
+  'stepi' 'stepi' 'echo ==after==\n' 'info registers eax' \
+  'reverse-stepi' 'reverse-stepi' 'echo ==back==\n' 'info registers eip' \
+  'reverse-stepi' 'echo ==iret==\n' 'info registers eip cs' \
+  'continue'
 
-section() { sed -n "/^==$1==\$/,/^==/p" gdb.txt | grep -v '^=='; }
 reg() { section "$1" | sed -n "s/^$2  *0x\([0-9a-f]*\) .*/\1/p" | head -1; }
 check "gdb exits 0 (status $gdb_st)" test $gdb_st = 0
 check "replay stops at the traced instruction (0x$eip)" test "$(reg at eip)" = "$eip"
@@ -74,5 +53,4 @@ bad "an image of another build" "build ids differ" t.fst --image "$other" --gdb 
 bad "--at past the end" "^forkscope: --at 999999999: the trace has [0-9]+ instructions" \
   t.fst --image "$kernel" --gdb 0 --at 999999999
 bad "a missing trace" "^forkscope: nosuch.fst: cannot open" nosuch.fst --gdb 0 --at 5
-[ $fail = 0 ] || { echo "--- gdb:"; cat gdb.txt; echo "--- forkscope stderr:"; cat stderr.txt; }
-exit $fail
+finish stderr.txt

@@ -4,6 +4,8 @@
 // TraceError or a readable prefix, never a crash.
 #include "trace/trace_reader.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdlib>
@@ -223,10 +225,12 @@ TEST_CASE("trace_reader: not a trace, wrong version, truncated header: one line 
   CHECK_THAT(error_of(bad.str()), Catch::Contains("not a forkscope trace (bad magic)"));
 
   b = good;
-  b[8] = 2;
+  b[8] = static_cast<std::uint8_t>(fs::trace::kFormatVersion + 1);
   write_bytes(bad.str(), b);
   CHECK(error_of(bad.str()) ==
-        bad.str() + ": unsupported trace format version 2 (this build reads version 1)");
+        bad.str() +
+            fmt::format(": unsupported trace format version {} (this build reads version {})",
+                        fs::trace::kFormatVersion + 1, fs::trace::kFormatVersion));
 
   for (std::size_t cut : {3u, 8u, 12u, 16u, 40u, 100u}) {
     INFO("cut at " << cut);

@@ -34,7 +34,7 @@ struct TraceError : std::runtime_error {
 
 // The format version this build writes and reads. Any change to the bytes bumps it; a reader
 // refuses every other version (docs/trace-format.md "Versioning").
-inline constexpr std::uint32_t kFormatVersion = 1;
+inline constexpr std::uint32_t kFormatVersion = 2;
 
 // Register ids: x86/reg.hpp's Reg, whose numbers are stored in the file. The trace holds the first
 // kRegCount (EAX..CPL).
@@ -154,6 +154,8 @@ struct RetFromFork {
 };
 
 // A task created: copy_process() is done and wake_up_new_task() is about to queue the child.
+// comm is the child's name then (its parent's, or kernel_thread_named()'s: what names a kernel
+// thread, which never reaches a user_space event; at most 16 bytes).
 struct Fork {
   std::int32_t parent_pid = 0;
   std::int32_t child_pid = 0;
@@ -162,6 +164,7 @@ struct Fork {
   // The parent's pt_regs at the top of its kernel stack (its user state if it forked from user
   // mode; at most 16 words).
   std::vector<std::uint32_t> parent_regs;
+  std::string comm;
   bool operator==(const Fork&) const = default;
 };
 

@@ -18,6 +18,7 @@
 #include "emu/cli/default_image.hpp"
 #include "emu/cli/progress_line.hpp"
 #include "emu/cli/run_files.hpp"
+#include "emu/cli/run_summary.hpp"
 #include "emu/cli/serial_output.hpp"
 #include "emu/exit_status.hpp"
 #include "emu/gdb_socket.hpp"
@@ -101,6 +102,10 @@ void setup_run(CLI::App& app, RunOptions& opt) {
                               size_text(kMaxSerialInput)))
       ->type_name("FILE");
   run->add_flag("-q,--quiet", opt.quiet, "no summary on stderr");
+  run->add_option("--summary-json", opt.summary_json,
+                  "write the run's summary (stop reason, exit status, instructions, cycles, "
+                  "MIPS...) to FILE as JSON (docs/json.md), with or without --quiet")
+      ->type_name("FILE");
   run->add_flag("--per-instruction", opt.per_instruction,
                 "run with a hook on every instruction (the trace mode's timing, for comparison)");
   run->add_option("--trace", opt.trace_file,
@@ -224,8 +229,8 @@ int cmd_run(const RunOptions& opt) {
   if (image.empty())
     return bad_input(fmt::format("no kernel image given and none found at {}: pass one (run IMAGE)",
                                  fmt::join(default_image_candidates(), " or ")));
-  if (auto bad = same_file_problem(
-          {image, opt.initrd, opt.serial_input_file, opt.serial_file, opt.trace_file});
+  if (auto bad = same_file_problem({image, opt.initrd, opt.serial_input_file, opt.serial_file,
+                                    opt.trace_file, opt.summary_json});
       !bad.empty())
     return bad_input(bad);
   if (!opt.serial_input_file.empty()) {
@@ -234,10 +239,14 @@ int cmd_run(const RunOptions& opt) {
   }
   SerialOutput serial(opt.serial_file);
   if (!serial.ok()) return bad_input(serial.error());
+  SummaryFile summary(opt.summary_json);
+  if (!summary.error().empty()) return bad_input(summary.error());
   // A failed console write ends the run there (the guest would go on printing into nothing).
   Machine* running = nullptr;
   std::unique_ptr<ProgressLine> progress;
-  mo.serial_out = [&serial, &running, &progress](std::uint8_t b) {
+  RunHostFigures host;
+  mo.serial_out = [&serial, &running, &progress, &host](std::uint8_t b) {
+    ++host.console_bytes;
     if (progress) progress->erase();  // the console's bytes never land after the progress line
     if (!serial.put(b) && running) running->kill(serial.error());
   };
@@ -323,6 +332,13 @@ int cmd_run(const RunOptions& opt) {
   }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!serial.finish()) return bad_input(serial.error());  // the run's own line would say "killed"
+  host.wall_seconds = wall;
+  if (recorder) {
+    host.trace_file = opt.trace_file;
+    host.trace_instructions = recorder->instructions();
+    host.trace_bytes = recorder->bytes();
+  }
+  if (!summary.write(run_summary_json(*m, r, host))) return bad_input(summary.error());
   if (!r.message.empty()) {
     fmt::print(stderr, "forkscope: {}\n", r.message);
     if (!r.last_instructions.empty()) {

@@ -20,6 +20,7 @@ struct RunOptions {
   std::string serial_file;
   std::string serial_input_file;  // --serial-input: COM1's input ("-": stdin), read before the run
   bool quiet = false;
+  std::string summary_json;  // --summary-json: the summary as JSON into FILE ("" none)
   bool per_instruction = false;
   std::string trace_file;  // --trace: record every instruction (implies per-instruction)
   int gdb_port = -1;       // --gdb: serve gdb on 127.0.0.1:PORT (0: any free port), -1: no

@@ -32,6 +32,7 @@ struct Named {
 
 std::string same_file_problem(const RunFiles& f) {
   const std::vector<Named> files = {{"--trace", &f.trace, true},
+                                    {"--summary-json", &f.summary, true},
                                     {"--serial", &f.serial, true},
                                     {"the image", &f.image, false},
                                     {"--initrd", &f.initrd, false},

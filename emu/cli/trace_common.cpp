@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "emu/cli/default_image.hpp"
+#include "guest/include/abi.h"
 #include "loader/bzimage.hpp"
 #include "loader/elf_image.hpp"
 #include "loader/linux_boot.hpp"
@@ -48,6 +49,29 @@ bool OpenTrace::code_of(int k, std::uint32_t addr, std::uint8_t len,
     }
   }
   return false;
+}
+
+TaskNames::TaskNames(const OpenTrace& t) {
+  if (!t.kernel) return;
+  std::string swapper;
+  const std::uint8_t* p = nullptr;
+  if (auto at = t.symbols.address_of("init_task");
+      at && t.code_at(*at + TASK_COMM, TASK_COMM_LEN, p))
+    for (std::uint32_t i = 0; i < TASK_COMM_LEN && p[i]; ++i) swapper += static_cast<char>(p[i]);
+  names_[0] = swapper.empty() ? "swapper" : swapper;  // init_task.c's, without an image
+}
+
+void TaskNames::on_event(const tr::Event& e) {
+  if (const auto* f = std::get_if<tr::Fork>(&e.data))
+    names_[f->child_pid] = f->comm;
+  else if (const auto* u = std::get_if<tr::UserSpace>(&e.data))
+    names_[u->pid] = u->comm;
+}
+
+const std::string& TaskNames::of(std::int64_t pid) const {
+  static const std::string none;
+  auto it = names_.find(pid);
+  return it == names_.end() ? none : it->second;
 }
 
 const SymbolTable& OpenTrace::symbols_for(std::int64_t pid) const {
@@ -286,8 +310,9 @@ std::string event_text(const tr::Event& e, const SymbolTable& syms) {
           return fmt::format("pid {} runs {} in ring 3 on the address space at CR3 {}", d.pid,
                              d.comm.empty() ? "?" : d.comm, hex32(d.cr3));
         } else if constexpr (std::is_same_v<T, tr::Fork>) {
-          return fmt::format("pid {} creates pid {} (task {}, clone flags {:#x})", d.parent_pid,
-                             d.child_pid, hex32(d.child_task), d.clone_flags);
+          return fmt::format("pid {} creates pid {} {} (task {}, clone flags {:#x})", d.parent_pid,
+                             d.child_pid, d.comm.empty() ? "?" : d.comm, hex32(d.child_task),
+                             d.clone_flags);
         } else if constexpr (std::is_same_v<T, tr::SyscallEntry>) {
           return fmt::format("{} args {:#x} {:#x} {:#x} {:#x} {:#x} {:#x}", syscall_text(d.nr),
                              d.args[0], d.args[1], d.args[2], d.args[3], d.args[4], d.args[5]);
@@ -356,6 +381,7 @@ void event_json(Json& j, const tr::Event& e, const SymbolTable& syms) {
           j["child_pid"] = d.child_pid;
           put_address(j, "child_task", d.child_task);
           j["clone_flags"] = d.clone_flags;
+          j["comm"] = d.comm;
         } else if constexpr (std::is_same_v<T, tr::SyscallEntry>) {
           j["nr"] = d.nr;
           j["name"] = syscall_json(d.nr);

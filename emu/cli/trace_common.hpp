@@ -100,6 +100,21 @@ class PidTracker {
   std::int64_t pid_;
 };
 
+// Each task's name (its comm), as the events give it: a new task's at its fork event (the only name
+// of a kernel thread, which never reaches ring 3), a program's at its user_space event (after an
+// exec). pid 0, which no fork creates, is init_task's comm in the image (swapper). Empty for traces
+// without the kernel's events.
+class TaskNames {
+ public:
+  explicit TaskNames(const OpenTrace& t);
+  void on_event(const trace::Event& e);
+  // The latest name of pid; "" when the trace has not named it.
+  const std::string& of(std::int64_t pid) const;
+
+ private:
+  std::unordered_map<std::int64_t, std::string> names_;
+};
+
 // JSON (docs/json.md): objects keep their members in the order they are added.
 using Json = nlohmann::ordered_json;
 // j on one line, compact, without a newline. Strings are UTF-8; bytes that are not (a comm is the

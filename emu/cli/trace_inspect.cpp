@@ -137,6 +137,7 @@ Json probe_json(const Probe& p, const std::vector<Check>& checks) {
   if (p.fork) {
     const auto& f = std::get<tr::Fork>(p.fork->data);
     j["parent"] = f.parent_pid;
+    j["comm"] = f.comm;
     j["clone_flags"] = f.clone_flags;
     j["fork_seq"] = p.fork->seq;
     j["fork_cycle"] = p.fork->cycle;
@@ -237,9 +238,9 @@ int report_ret_from_fork(const TraceInspectOptions& opt, OpenTrace& t) {
     }
     if (p.fork) {
       const auto& f = std::get<tr::Fork>(p.fork->data);
-      fmt::print("pid {}: forked by pid {} at seq {} cycle {}, clone flags {:#x} ({})\n", p.pid,
-                 f.parent_pid, p.fork->seq, p.fork->cycle, f.clone_flags,
-                 clone_flags_text(f.clone_flags));
+      fmt::print("pid {} ({}): forked by pid {} at seq {} cycle {}, clone flags {:#x} ({})\n",
+                 p.pid, f.comm.empty() ? "?" : f.comm, f.parent_pid, p.fork->seq, p.fork->cycle,
+                 f.clone_flags, clone_flags_text(f.clone_flags));
     } else {
       fmt::print("pid {}: (its fork is not in the trace)\n", p.pid);
     }
