@@ -134,7 +134,10 @@ class Machine {
   // Observers. Breakpoints must be added before run(); they fire before the instruction executes.
   void add_breakpoint(std::uint32_t addr, std::function<void(Machine&)> fn);
   void add_breakpoint(const std::string& symbol, std::function<void(Machine&)> fn);
-  void on_delivery(std::function<void(Machine&, const DeliveryRecord&)> fn) {
+  // Every interrupt, exception and INT n delivered (x86/delivery.hpp), after the CPU entered the
+  // handler: the registers are the handler's (ESP points at the frame), the clock has charged the
+  // delivery, stats().instructions is the next instruction's number.
+  void on_delivery(std::function<void(Machine&, const Delivery&)> fn) {
     observers_.delivery.push_back(std::move(fn));
   }
   // Trace mode only: every instruction boundary, before the instruction, with the cycle count.

@@ -102,9 +102,9 @@ TEST_CASE("snapshot: restoring mid-run replays a fork, an interrupt and a contex
   Window first, second;
   std::size_t console_at_snapshot = 0;
   std::optional<std::size_t> ram_mismatch_after_restore{~std::size_t{0}};
-  m.on_delivery([&](Machine&, const DeliveryRecord& d) {
+  m.on_delivery([&](Machine& mm, const Delivery& d) {
     Window* w = pass == 1 ? &first : pass == 2 ? &second : nullptr;
-    if (w) w->deliveries.emplace_back(d.event.vector, d.at);
+    if (w) w->deliveries.emplace_back(d.vector, mm.clock().now);
   });
   m.on_instruction([&](std::uint32_t eip, Cycles) {
     if (pass == 0) {
