@@ -142,13 +142,7 @@ Snapshot Machine::snapshot(const Snapshot* base) const {
     s.ram[i] = std::move(page);
     ++s.fresh_pages;
   }
-  s.pit = pit_.state();
-  s.pic_master = pic_.master.state();
-  s.pic_slave = pic_.slave.state();
-  s.uart = uart_.state();
-  s.debug_exit_writes = debug_exit_.writes();
-  s.unclaimed_reads = bus_.unclaimed_reads();
-  s.unclaimed_writes = bus_.unclaimed_writes();
+  s.board = board_.state();
   s.run_state = std::make_shared<const SnapshotFields>(SnapshotFields::of(*this));
   return s;
 }
@@ -168,12 +162,7 @@ void Machine::restore(const Snapshot& s) {
     std::memcpy(live, want, kSnapshotPageSize);
     changed.push_back(static_cast<std::uint32_t>(i * kSnapshotPageSize));
   }
-  pit_.restore(s.pit);
-  pic_.master.restore(s.pic_master);
-  pic_.slave.restore(s.pic_slave);
-  uart_.restore(s.uart);
-  debug_exit_.restore_writes(s.debug_exit_writes);
-  bus_.restore_unclaimed(s.unclaimed_reads, s.unclaimed_writes);
+  board_.restore(s.board);
   s.run_state->into(*this, s.eip);
   // The CPU last: it stops before the current instruction, which the hook then abandons.
   cpu_->restore_context(s.cpu, std::move(changed));
