@@ -58,12 +58,12 @@ void InsnTiming::on_insn(std::uint32_t addr, std::uint32_t size) {
     return s_.request_stop(StopKind::kBoundary);
   // The previous instruction retired; settle its variable cost, then this boundary.
   if (s_.pending != RunState::Pending::kNone) s_.settle_pending_transfer(addr);
-  if (have_cur_insn_ && cur_insn_.cls == InsnClass::kRdtsc && rdtsc_after_ == addr) {
+  if (have_cur_insn_ && st_.cur_insn.cls == InsnClass::kRdtsc && st_.rdtsc_after == addr) {
     // Unicorn put the host's TSC in EDX:EAX; the guest reads the cycle clock.
-    cpu().set_reg(Reg::kEax, static_cast<std::uint32_t>(rdtsc_value_));
-    cpu().set_reg(Reg::kEdx, static_cast<std::uint32_t>(rdtsc_value_ >> 32));
+    cpu().set_reg(Reg::kEax, static_cast<std::uint32_t>(st_.rdtsc_value));
+    cpu().set_reg(Reg::kEdx, static_cast<std::uint32_t>(st_.rdtsc_value >> 32));
   }
-  if (have_cur_insn_ && cur_insn_.flushes_tlb) count_tlb_flush();  // it retired
+  if (have_cur_insn_ && st_.cur_insn.flushes_tlb) count_tlb_flush();  // it retired
   have_cur_insn_ = false;
   if (s_.clock.now >= s_.deadline ||
       (s_.irq_line && (cpu().reg(Reg::kEflags) & kIF) && !cpu().interrupt_shadow())) {
@@ -80,13 +80,13 @@ void InsnTiming::on_insn(std::uint32_t addr, std::uint32_t size) {
     cpu().invalidate_code(addr, addr + size);
     return s_.request_stop(StopKind::kBoundary);
   }
-  cur_insn_ = slot.insn;
-  cur_writes_ = slot.writes;
+  st_.cur_insn = slot.insn;
+  st_.cur_writes = slot.writes;
   // Issue 12: an instruction forkscope checks or runs itself stops the CPU right before it
   // (emu/machine_intercept.cpp); the run loop handles it, then lets it pass here once.
-  if (ix_.check(cpu(), cur_insn_, code, size < 16 ? size : 16)) [[unlikely]]
+  if (ix_.check(cpu(), st_.cur_insn, code, size < 16 ? size : 16)) [[unlikely]]
     return s_.request_stop(StopKind::kBoundary);
-  cur_insn_clock_ = s_.clock.now;
+  st_.cur_insn_clock = s_.clock.now;
   have_cur_insn_ = true;
   if (addr != observed_pass_) [[likely]] {
     observers_.instruction(addr, s_.clock.now);
@@ -96,51 +96,52 @@ void InsnTiming::on_insn(std::uint32_t addr, std::uint32_t size) {
       return;
   }
   observed_pass_ = ~0u;
-  s_.clock.now += cur_insn_.cycles;
+  s_.clock.now += st_.cur_insn.cycles;
   ++s_.stats.instructions;
   s_.remember(nullptr, 1, addr);
-  if (cur_insn_.cls == InsnClass::kCondBranch) {
-    s_.pend_branch(addr + cur_insn_.len, cur_insn_.taken_extra);
-  } else if (cur_insn_.cls == InsnClass::kIret) {
+  if (st_.cur_insn.cls == InsnClass::kCondBranch) {
+    s_.pend_branch(addr + st_.cur_insn.len, st_.cur_insn.taken_extra);
+  } else if (st_.cur_insn.cls == InsnClass::kIret) {
     s_.pend_iret();
-  } else if (cur_insn_.cls == InsnClass::kRdtsc) {
-    rdtsc_after_ = addr + cur_insn_.len;
-    rdtsc_value_ = s_.clock.now;
+  } else if (st_.cur_insn.cls == InsnClass::kRdtsc) {
+    st_.rdtsc_after = addr + st_.cur_insn.len;
+    st_.rdtsc_value = s_.clock.now;
   }
 }
 
 void InsnTiming::observe_intercepted(const DecodedInsn& insn, std::uint32_t eip) {
-  cur_insn_ = insn;
-  cur_writes_ = kAllFastRegs;  // the recorder reads every register after it
-  cur_insn_clock_ = s_.clock.now;
+  st_.cur_insn = insn;
+  st_.cur_writes = kAllFastRegs;  // the recorder reads every register after it
+  st_.cur_insn_clock = s_.clock.now;
   observers_.instruction(eip, s_.clock.now);
 }
 
 void InsnTiming::rewind_to(std::uint32_t eip) {
   // The instruction at `eip` was charged when its hook ran; it did not retire.
-  if (!have_cur_insn_ || cur_insn_.addr != eip) return;
-  s_.clock.now = cur_insn_clock_;
+  if (!have_cur_insn_ || st_.cur_insn.addr != eip) return;
+  s_.clock.now = st_.cur_insn_clock;
   --s_.stats.instructions;
   s_.pending = RunState::Pending::kNone;
   have_cur_insn_ = false;
 }
 
 IoSlot InsnTiming::io_slot() {
-  return IoSlot{cur_insn_clock_, s_.clock.now, s_.stats.instructions, cur_insn_.addr};
+  return IoSlot{st_.cur_insn_clock, s_.clock.now, s_.stats.instructions, st_.cur_insn.addr};
 }
 
 FaultPoint InsnTiming::rewind_to_fault(std::uint32_t eip, std::uint32_t vector) {
   FaultPoint fp;
-  const bool soft = have_cur_insn_ && cur_insn_.cls == InsnClass::kSoftInt &&
-                    eip == cur_insn_.addr + cur_insn_.len && cur_insn_.soft_vector == vector;
+  const bool soft = have_cur_insn_ && st_.cur_insn.cls == InsnClass::kSoftInt &&
+                    eip == st_.cur_insn.addr + st_.cur_insn.len &&
+                    st_.cur_insn.soft_vector == vector;
   if (soft) {
     // Delivery charges the whole INT n; INTO's own 3 cycles are only its not-taken cost.
-    s_.clock.now = cur_insn_clock_;
+    s_.clock.now = st_.cur_insn_clock;
     fp.soft = true;
-    fp.insn_length = cur_insn_.len;
+    fp.insn_length = st_.cur_insn.len;
   } else if (have_cur_insn_) {
     // The faulting instruction did not retire.
-    s_.clock.now = cur_insn_clock_;
+    s_.clock.now = st_.cur_insn_clock;
     --s_.stats.instructions;
   }
   s_.pending = RunState::Pending::kNone;

@@ -40,15 +40,32 @@ class InsnTiming final : public Timing {
     have_cur_insn_ = false;
   }
   // The instruction about to retire, and which of EAX..EDI and EFLAGS it may write.
-  const DecodedInsn& current() const { return cur_insn_; }
-  RegMask current_writes() const { return cur_writes_; }
+  const DecodedInsn& current() const { return st_.cur_insn; }
+  RegMask current_writes() const { return st_.cur_writes; }
+
+  // What a machine snapshot keeps of this timing (emu/snapshot.cpp): the instruction in flight and
+  // the RDTSC fix-up pending. The decode cache is not state: it checks the live bytes at every use.
+  struct State {
+    DecodedInsn cur_insn{};
+    RegMask cur_writes = kAllFastRegs;
+    Cycles cur_insn_clock = 0;      // the clock at the current instruction's start
+    std::uint32_t rdtsc_after = 0;  // the address after an RDTSC being executed
+    Cycles rdtsc_value = 0;         // ...and the cycle count it returns
+  };
+  const State& state() const { return st_; }
+  // Back to a snapshot's boundary, which the instruction hook will show to the observers again.
+  void restore(const State& st) {
+    st_ = st;
+    have_cur_insn_ = false;
+  }
+  // Inside the instruction observers (a snapshot may be taken or restored there).
+  bool observing() const { return have_cur_insn_; }
 
   IoSlot io_slot() override;
   FaultPoint rewind_to_fault(std::uint32_t eip, std::uint32_t vector) override;
   void rewind_to(std::uint32_t eip) override;
 
  private:
-  friend struct SnapshotFields;  // emu/snapshot.cpp: the RDTSC fix-up in flight, the current insn
   // Decoded instructions by address, each checked against the live bytes (code can change under
   // the same address): the first `size` bytes (as Unicorn reports the instruction's size), as
   // little-endian words zero past `size`: the first 8 in the slot, the rest (instructions longer
@@ -85,13 +102,9 @@ class InsnTiming final : public Timing {
   std::unordered_map<std::uint32_t, Seen> seen_;
   std::unique_ptr<RegWriteSets> write_sets_;
 
-  DecodedInsn cur_insn_{};
-  RegMask cur_writes_ = kAllFastRegs;
-  Cycles cur_insn_clock_ = 0;  // the clock at the current instruction's start
+  State st_;
   bool have_cur_insn_ = false;
   std::uint32_t observed_pass_ = ~0u;  // restarted(): its observers are not called again
-  std::uint32_t rdtsc_after_ = 0;      // the address after an RDTSC being executed
-  Cycles rdtsc_value_ = 0;             // ...and the cycle count it returns
 };
 
 }  // namespace fs

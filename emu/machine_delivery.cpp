@@ -121,22 +121,19 @@ void Machine::deliver(Event ev, std::uint32_t return_eip) {
                                           : fmt::format("INT {:#04x}", ev.vector)));
     DeliveryOutcome o = fs::deliver(s, mem, ev);
     if (o.delivered) {
-      const Delivered& d = *o.delivered;
-      if (d.privilege_change) {
-        cpu_->load_ring0(d.cs, d.eip, d.ss, d.esp);
+      const Delivery& d = *o.delivered;
+      if (d.stack_switched) {
+        cpu_->load_ring0(d.to.cs, d.to.eip, o.ss, o.esp);
       } else {
-        cpu_->set_reg(Reg::kEsp, d.esp);
-        cpu_->load_cs_eip(d.cs, d.eip);
+        cpu_->set_reg(Reg::kEsp, o.esp);
+        cpu_->load_cs_eip(d.to.cs, d.to.eip);
       }
-      cpu_->set_reg(Reg::kEflags, d.eflags);
+      cpu_->set_reg(Reg::kEflags, o.eflags);
       s_.clock.now +=
-          cycle_table::int_cycles(d.privilege_change ? cycle_table::Delivery::kToInnerPrivilege
-                                                     : cycle_table::Delivery::kSamePrivilege);
+          cycle_table::int_cycles(d.stack_switched ? cycle_table::Delivery::kToInnerPrivilege
+                                                   : cycle_table::Delivery::kSamePrivilege);
       ++s_.stats.interrupts[ev.vector];
-      if (!observers_.delivery.empty()) {
-        DeliveryRecord rec{ev, d, return_eip, s_.clock.now};
-        for (auto& f : observers_.delivery) f(*this, rec);
-      }
+      for (auto& f : observers_.delivery) f(*this, d);
       return;
     }
     const DeliveryFault& f = *o.fault;

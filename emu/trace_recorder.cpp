@@ -395,24 +395,9 @@ struct TraceRecorder::Impl {
     }
   }
 
-  void on_delivery(const DeliveryRecord& r) {
+  void on_delivery(const tr::Delivery& d) {
     need_system = true;
-    const Delivered& d = r.delivered;
-    tr::Delivery e;
-    e.vector = r.event.vector;
-    e.kind = r.event.kind;  // one DeliveryKind (x86/vectors.hpp)
-    e.has_error_code = r.event.error_code.has_value();
-    e.error_code = r.event.error_code.value_or(0);
-    // d.frame is in memory order from the new ESP up: [error], EIP, CS, EFLAGS, [ESP, SS].
-    const std::size_t eip_at = e.has_error_code ? 1 : 0;
-    const std::uint16_t old_cs =
-        d.frame.size() > eip_at + 1 ? static_cast<std::uint16_t>(d.frame[eip_at + 1]) : 0;
-    e.from = {old_cs, r.from_eip};
-    e.to = {d.cs, d.eip};
-    e.stack_switched = d.privilege_change;
-    e.esp0_used = d.privilege_change ? d.esp0 : 0;
-    e.frame.assign(d.frame.rbegin(), d.frame.rend());  // push order
-    event(m.stats().instructions, std::move(e));
+    event(m.stats().instructions, d);  // the machine's record is the trace's (x86/delivery.hpp)
   }
 };
 
@@ -451,7 +436,7 @@ TraceRecorder::TraceRecorder(Machine& m, const TraceRecorderOptions& opt)
   }
 
   m.on_instruction_fast(&Impl::on_instruction_cb, &s);
-  m.on_delivery([&s](Machine&, const DeliveryRecord& r) { s.on_delivery(r); });
+  m.on_delivery([&s](Machine&, const Delivery& d) { s.on_delivery(d); });
   m.on_port_io([&s](std::uint16_t port, unsigned size, bool is_write, std::uint32_t value) {
     s.event(s.m.stats().instructions,
             tr::PortIo{port, static_cast<std::uint8_t>(size), is_write, value});

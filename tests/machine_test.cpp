@@ -18,18 +18,19 @@ std::string guest(const std::string& name) {
   return std::string(FS_BUILD_DIR) + "/tests/machine/" + name + ".elf";
 }
 
-struct Delivery {
+// Where a delivery happened: its vector, return EIP and cycle.
+struct Taken {
   std::uint8_t vector;
   std::uint32_t from_eip;
   Cycles at;
-  bool operator==(const Delivery&) const = default;
+  bool operator==(const Taken&) const = default;
 };
 
 struct Outcome {
   RunResult result;
   std::uint64_t instructions = 0;
   Cycles cycles = 0;
-  std::vector<Delivery> deliveries;
+  std::vector<Taken> deliveries;
   std::string console;
 };
 
@@ -41,8 +42,8 @@ Outcome run_guest(const std::string& name, bool per_instruction, std::uint64_t m
   o.serial_out = [&out](std::uint8_t b) { out.console.push_back(static_cast<char>(b)); };
   Machine m(o);
   m.load(guest(name));
-  m.on_delivery([&out](Machine&, const DeliveryRecord& r) {
-    out.deliveries.push_back({r.event.vector, r.from_eip, r.at});
+  m.on_delivery([&out](Machine& mm, const Delivery& r) {
+    out.deliveries.push_back({r.vector, r.from.eip, mm.clock().now});
   });
   out.result = m.run();
   out.instructions = m.stats().instructions;

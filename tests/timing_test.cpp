@@ -35,8 +35,8 @@ Run run(const std::string& guest, bool per_instruction) {
   o.serial_out = [&r](std::uint8_t b) { r.console.push_back(static_cast<char>(b)); };
   Machine m(o);
   m.load(testing::test_guest(guest));
-  m.on_delivery([&r](Machine& mm, const DeliveryRecord& d) {
-    r.deliveries.emplace_back(d.event.vector, d.from_eip, d.at, mm.read32(d.delivered.esp));
+  m.on_delivery([&r](Machine& mm, const Delivery& d) {
+    r.deliveries.emplace_back(d.vector, d.from.eip, mm.clock().now, mm.read32(mm.reg(Reg::kEsp)));
   });
   const RunResult res = m.run();
   r.reason = res.reason;

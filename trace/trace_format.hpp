@@ -21,6 +21,7 @@
 #include <variant>
 #include <vector>
 
+#include "x86/delivery.hpp"
 #include "x86/reg.hpp"
 #include "x86/vectors.hpp"
 
@@ -74,34 +75,12 @@ struct RegChange {
 
 // ---- Events ----------------------------------------------------------------------------------
 
-struct FarPtr {
-  std::uint16_t cs = 0;
-  std::uint32_t eip = 0;
-  bool operator==(const FarPtr&) const = default;
-};
-
-// How it was delivered: x86/vectors.hpp's DeliveryKind, whose numbers are stored in the file.
+// An interrupt, exception or INT n delivered through the IDT: x86/delivery.hpp's Delivery, the
+// record the machine builds and its observers see, stored as is (frame in push order). FarPtr is
+// CS:EIP; DeliveryKind's numbers are stored in the file.
+using fs::Delivery;
 using fs::DeliveryKind;
-
-// An interrupt, exception or INT n delivered through the IDT.
-struct Delivery {
-  std::uint8_t vector = 0;
-  DeliveryKind kind = DeliveryKind::kException;
-  bool has_error_code = false;
-  std::uint32_t error_code = 0;  // 0 unless has_error_code
-  FarPtr from;                   // CS:EIP saved in the frame (the interrupted/faulting/next insn)
-  FarPtr to;                     // the handler
-  bool stack_switched = false;   // ring change: SS:ESP loaded from the TSS
-  std::uint32_t esp0_used = 0;   // TSS.esp0 when stack_switched, else 0
-  // Words pushed, in push order: with a ring change SS, ESP, EFLAGS, CS, EIP[, error code]; without
-  // one EFLAGS, CS, EIP[, error code]. At most 8 words are stored.
-  std::vector<std::uint32_t> frame;
-
-  bool is_exception() const { return kind == DeliveryKind::kException; }
-  bool is_software_int() const { return kind == DeliveryKind::kSoftware; }
-  bool is_irq() const { return kind == DeliveryKind::kExternal; }
-  bool operator==(const Delivery&) const = default;
-};
+using fs::FarPtr;
 
 // An IRET retired. Like every event its seq says where it sits in the instruction stream; the
 // natural choice is the IRET's seq + 1 (recorded before the first instruction at the return
