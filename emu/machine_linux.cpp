@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "emu/machine.hpp"
+#include "emu/pc_board.hpp"
 #include "loader/linux_boot.hpp"
 
 namespace fs {
@@ -15,7 +16,7 @@ namespace {
 // reprograms both (init_8259A, setup_pit_timer); until then IF is 0. Loaded, channel 0 counts and
 // its status byte has NULL COUNT clear, which code that reads it back (a read-back command) waits
 // for.
-void bios_device_state(PortBus& bus) {
+void bios_device_state(PcBoard& board) {
   struct Out {
     std::uint16_t port;
     std::uint8_t value;
@@ -26,7 +27,7 @@ void bios_device_state(PortBus& bus) {
       {0xA0, 0x11}, {0xA1, 0x70}, {0xA1, 0x02}, {0xA1, 0x01},  // slave: ICW1-4
       {0x21, 0xFA}, {0xA1, 0xFF},                              // OCW1: IRQ0 and IRQ2 open
   };
-  for (const Out& o : kOuts) bus.write(0, o.port, 1, o.value);
+  for (const Out& o : kOuts) board.write(0, o.port, 1, o.value);
 }
 
 }  // namespace
@@ -50,7 +51,7 @@ void Machine::load_linux(std::span<const std::uint8_t> image, const std::string&
     cpu_->set_reg(r, 0);
   cpu_->set_reg(Reg::kEflags, 0x2);
   cpu_->set_reg(Reg::kEsp, kLinuxBootEsp);
-  bios_device_state(bus_);
+  bios_device_state(board_);
   boot_eip_ = boot.kernel.entry;
   loaded_ = true;
 }
