@@ -22,6 +22,7 @@ Block decode_block(Decoder& dec, std::uint32_t addr, const std::uint8_t* bytes,
     if (d.len == 0) break;
     b.has_rdtsc |= d.cls == InsnClass::kRdtsc;
     b.flushes_tlb |= d.flushes_tlb;
+    if (d.cmpxchg8b) b.last_cmpxchg8b = d.addr;
     b.checked_at_boundary |=
         d.cls == InsnClass::kIo || (d.len >= 3 && bytes[off] == 0x0F &&
                                     (bytes[off + 1] == 0x21 || bytes[off + 1] == 0x23));  // MOV DRn
@@ -52,6 +53,7 @@ void BlockCache::fill(Slot& s, const Block& b, const std::uint8_t* live) {
   m.has_rdtsc = b.has_rdtsc;
   m.flushes_tlb = b.flushes_tlb;
   m.checked_at_boundary = b.checked_at_boundary;
+  m.has_cmpxchg8b = b.last_cmpxchg8b != 0;
   if (!b.insns.empty()) {
     const DecodedInsn& last = b.insns.back();
     if (last.cls == InsnClass::kCondBranch) {

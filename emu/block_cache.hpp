@@ -31,6 +31,9 @@ struct Block {
   // Some instruction is I/O or MOV to/from DRn: the machine checks or runs it itself at the
   // boundary before it (emu/machine_intercept.cpp, issue 12).
   bool checked_at_boundary = false;
+  // The address of the block's last CMPXCHG8B, 0 if it has none (emu/block_timing.cpp, WORKAROUND
+  // cmpxchg8b lazy flags).
+  std::uint32_t last_cmpxchg8b = 0;
   std::uint32_t total() const { return before.back(); }
   // Index of the instruction starting at `addr`, or -1.
   int index_of(std::uint32_t a) const;
@@ -60,6 +63,7 @@ class BlockCache {
     bool has_rdtsc = false;
     bool flushes_tlb = false;
     bool checked_at_boundary = false;  // Block::checked_at_boundary
+    bool has_cmpxchg8b = false;        // Block::last_cmpxchg8b != 0
   };
   struct Hit {
     const Block* block;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -73,6 +74,10 @@ class BlockTiming final : public Timing {
   // cycle count it must return and the hook right after it writes that into EDX:EAX.
   std::vector<std::pair<std::uint32_t, std::uint8_t>> rdtsc_to_watch_;
   std::vector<std::uint32_t> rdtsc_watched_;
+  // WORKAROUND cmpxchg8b lazy flags: (block start, its last CMPXCHG8B) to hook before the next run,
+  // and per CMPXCHG8B the lowest block start a hook already covers.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> flags_to_sync_;
+  std::unordered_map<std::uint32_t, std::uint32_t> flags_synced_;
   std::uint32_t rdtsc_after_ = 0;  // the address after an RDTSC being executed
   Cycles rdtsc_value_ = 0;
 };

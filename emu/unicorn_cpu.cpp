@@ -556,6 +556,27 @@ void UnicornCpu::arm_stop_at(std::uint32_t addr) {
   uc_ctl_remove_cache(impl_->uc, addr, addr + 1);
 }
 
+void UnicornCpu::sync_flags_through(std::uint32_t from, std::uint32_t to) {
+  // QEMU 5.0's translator, which Unicorn 2.1.1 is, keeps the arithmetic flags lazily (the last
+  // operation and its operands, cc_op/cc_src/cc_dst) and writes a pending cc_op back to the CPU
+  // state before every helper that reads it (gen_update_cc_op), except CMPXCHG8B's (translate.c,
+  // case 0x1c7): helper_cmpxchg8b computes EFLAGS from the CPU's stale cc_op with the new operands,
+  // keeps ZF's update and stores the rest as the flags. After `sub %ebx, %eax` at a run's start the
+  // stale cc_op is CC_OP_EFLAGS and EBX itself becomes EFLAGS: TF on, a #DB on the next instruction
+  // (Debian's Linux 6.1 in kmem_cache_alloc, `cmpxchg8b %fs:(%esi)`). Unicorn writes the pending
+  // cc_op back before an instruction that has a code hook (disas_insn: sync_eflags when cc_op
+  // changed since the block's last hooked instruction), so a no-op hook there fixes the helper's
+  // input. The hook covers the block from its start, not the CMPXCHG8B alone: "changed since the
+  // last hooked instruction" misses a cc_op written back by an unhooked instruction in between
+  // (after an RDTSC site's hook, say). Trace mode hooks every instruction and needs nothing. Pinned
+  // by "unicorn: CMPXCHG8B computes the flags from a stale cc_op unless a code hook precedes it".
+  uc_hook h;
+  auto noop = +[](uc_engine*, uint64_t, uint32_t, void*) {};
+  check(uc_hook_add(impl_->uc, &h, UC_HOOK_CODE, reinterpret_cast<void*>(noop), nullptr, from, to),
+        "hook cmpxchg8b flags");
+  uc_ctl_remove_cache(impl_->uc, from, to + 1);
+}
+
 void UnicornCpu::disarm_stop() {
   if (stop_hook_ == 0) return;
   // Drop the translation that calls the hook too, so the code runs hook-free again.

@@ -150,6 +150,10 @@ class UnicornCpu {
   // A one-shot stop before the instruction at `addr`: installs a code hook bounded to that address
   // and drops translated code covering it, so the next translation calls the hook.
   void arm_stop_at(std::uint32_t addr);
+  // WORKAROUND(unicorn 2.1.1) cmpxchg8b lazy flags: a no-op code hook on every instruction from
+  // `from` through `to` (a block's start and its last CMPXCHG8B), so that Unicorn writes the
+  // pending flags operation back before each of them (see the comment in emu/unicorn_cpu.cpp).
+  void sync_flags_through(std::uint32_t from, std::uint32_t to);
   void disarm_stop();
   bool stop_armed() const { return stop_hook_ != 0; }
   // Adds a persistent hook pair around an RDTSC instruction at `addr` (length `len`).

@@ -70,6 +70,19 @@ TEST_CASE("machine: fast and per-instruction modes deliver IRQs at the same boun
   CHECK(eips.size() > 5);
 }
 
+TEST_CASE("machine: CMPXCHG8B changes ZF only and keeps the flags the instruction before computed",
+          "[machine][unicorn]") {
+  // tests/machine/cmpxchg8b_flags.S; without emu/block_timing.cpp's WORKAROUND (cmpxchg8b lazy
+  // flags) fast mode exits 2 (#DB: TF came on) or 3/4 (wrong flags).
+  for (bool per_insn : {false, true}) {
+    INFO((per_insn ? "per-instruction" : "fast"));
+    Outcome o = run_guest("cmpxchg8b_flags", per_insn);
+    CHECK(o.result.reason == StopReason::kGuestExit);
+    CHECK(o.result.exit_status == 0);
+    CHECK(o.deliveries.empty());
+  }
+}
+
 TEST_CASE("machine: the same guest twice is the same run", "[machine][determinism]") {
   Outcome a = run_guest("irq_boundary", false);
   Outcome b = run_guest("irq_boundary", false);
