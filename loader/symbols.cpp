@@ -4,6 +4,7 @@
 #include <gelf.h>
 
 #include <algorithm>
+#include <cctype>
 #include <tuple>
 
 #include "loader/elf_handle.hpp"
@@ -52,6 +53,20 @@ SymbolTable SymbolTable::from_elf_bytes(std::span<const std::uint8_t> file, std:
       t.push(sym_name, static_cast<std::uint32_t>(s.st_value),
              static_cast<std::uint32_t>(s.st_size), kind, GELF_ST_BIND(s.st_info) == STB_LOCAL);
     }
+  }
+  t.build_index();
+  return t;
+}
+
+SymbolTable SymbolTable::from_nm(std::span<const NmSymbol> syms) {
+  SymbolTable t;
+  for (const NmSymbol& s : syms) {
+    const char up = static_cast<char>(std::toupper(static_cast<unsigned char>(s.type)));
+    if (up == 'A' || up == 'U' || s.name.empty()) continue;
+    const Kind kind = (up == 'T' || up == 'W') ? Kind::kFunc : Kind::kObject;
+    // nm: lower case is local, except w/v, which are weak (not local) without a default.
+    const bool local = s.type != up && up != 'W' && up != 'V';
+    t.push(s.name, s.addr, 0, kind, local);
   }
   t.build_index();
   return t;

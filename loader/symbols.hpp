@@ -28,6 +28,14 @@
 
 namespace fs {
 
+// One symbol as nm(1) lists it: its address, type letter and name (Linux's kallsyms tables carry
+// no ELF symbol types, only these letters).
+struct NmSymbol {
+  std::uint32_t addr = 0;
+  char type = '?';
+  std::string name;
+};
+
 struct SymbolRef {
   std::string_view name;  // points into the SymbolTable: valid until it is changed or destroyed
   std::uint32_t offset = 0;
@@ -40,6 +48,10 @@ class SymbolTable {
   static SymbolTable from_elf(const std::string& path);
   static SymbolTable from_elf_bytes(std::span<const std::uint8_t> file,
                                     std::string_view name = "<memory>");
+  // Symbols given as nm(1) letters: t/T/w/W are functions, a/A (absolute) and U (undefined) are
+  // skipped as SHN_ABS/SHN_UNDEF are in .symtab, other letters are data; lower case is local
+  // (but w/v: weak).
+  static SymbolTable from_nm(std::span<const NmSymbol> syms);
   // Adds a symbol as if it were a global STT_FUNC (for tests and hand-made tables).
   void add(std::string name, std::uint32_t addr, std::uint32_t size);
   // Adds every symbol of `other`, its name prefixed (the trace reader adds a user program's
