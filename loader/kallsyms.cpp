@@ -185,19 +185,34 @@ SymbolTable kallsyms_table(std::span<const std::uint8_t> bytes, std::string_view
 
 namespace {
 
-// One past the highest virtual address of the image's loadable segments (System V ABI, "Program
-// Header"): where the kernel's symbols end (its segments are linked at PAGE_OFFSET and up).
-std::uint64_t virtual_end(std::span<const std::uint8_t> vmlinux, std::string_view name) {
+// Where the image's loadable segments lie (System V ABI, "Program Header"): the end of their
+// virtual addresses, where the kernel's symbols end, and their physical range with its offset to
+// the virtual one when every segment has the same (vmlinux.lds.S: LOAD_OFFSET = __PAGE_OFFSET).
+struct Span {
+  std::uint64_t virtual_end = 0;
+  std::uint64_t phys_lo = ~std::uint64_t{0}, phys_hi = 0;
+  std::optional<std::uint32_t> delta;
+};
+
+Span load_span(std::span<const std::uint8_t> vmlinux, std::string_view name) {
+  Span sp;
   ElfHandle elf = open_elf_memory(vmlinux, name);
   std::size_t n = 0;
-  if (elf_getphdrnum(elf.get(), &n) != 0) return std::uint64_t{1} << 32;
-  std::uint64_t end = 0;
+  if (elf_getphdrnum(elf.get(), &n) != 0) return sp;
+  bool same = true;
   for (std::size_t i = 0; i < n; ++i) {
     GElf_Phdr ph;
-    if (gelf_getphdr(elf.get(), static_cast<int>(i), &ph) != nullptr && ph.p_type == PT_LOAD)
-      end = std::max<std::uint64_t>(end, ph.p_vaddr + ph.p_memsz);
+    if (gelf_getphdr(elf.get(), static_cast<int>(i), &ph) == nullptr || ph.p_type != PT_LOAD)
+      continue;
+    const auto delta = static_cast<std::uint32_t>(ph.p_vaddr - ph.p_paddr);
+    same = same && (!sp.delta || *sp.delta == delta);
+    sp.delta = delta;
+    sp.virtual_end = std::max<std::uint64_t>(sp.virtual_end, ph.p_vaddr + ph.p_memsz);
+    sp.phys_lo = std::min<std::uint64_t>(sp.phys_lo, ph.p_paddr);
+    sp.phys_hi = std::max<std::uint64_t>(sp.phys_hi, ph.p_paddr + ph.p_memsz);
   }
-  return end ? end : std::uint64_t{1} << 32;
+  if (!same || sp.phys_hi > sp.phys_lo + (std::uint64_t{1} << 31)) sp.delta.reset();
+  return sp;
 }
 
 }  // namespace
@@ -213,7 +228,11 @@ SymbolTable linux_symbols(std::span<const std::uint8_t> vmlinux, std::string_vie
       note = fmt::format("{}: addresses only", e.what());
     }
   }
-  t.set_limit(virtual_end(vmlinux, name));
+  const Span sp = load_span(vmlinux, name);
+  if (sp.virtual_end != 0) t.set_limit(sp.virtual_end);
+  if (sp.delta && *sp.delta != 0 && sp.phys_hi <= sp.virtual_end)  // before paging: physical
+    t.set_alias(static_cast<std::uint32_t>(sp.phys_lo), static_cast<std::uint32_t>(sp.phys_hi),
+                *sp.delta);
   return t;
 }
 

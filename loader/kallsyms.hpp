@@ -53,7 +53,9 @@ SymbolTable kallsyms_table(std::span<const std::uint8_t> bytes, std::string_view
 // else its kallsyms tables. When it has neither, an empty table and `note` says so in one line
 // ("name: no kallsyms tables ...: addresses only"), for the caller to print; otherwise `note` is
 // left empty. Its limit (SymbolTable::set_limit) is the end of the highest loadable segment's
-// virtual addresses. Throws LoadError only when the vmlinux is not an ELF image.
+// virtual addresses, and the segments' physical addresses name the same symbols (set_alias: the
+// kernel runs there until it turns paging on). Throws LoadError only when the vmlinux is not an ELF
+// image.
 SymbolTable linux_symbols(std::span<const std::uint8_t> vmlinux, std::string_view name,
                           std::string& note);
 

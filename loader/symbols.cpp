@@ -118,6 +118,7 @@ std::optional<std::uint32_t> SymbolTable::address_of(std::string_view name) cons
 }
 
 std::optional<SymbolRef> SymbolTable::lookup(std::uint32_t addr) const {
+  if (addr >= alias_lo_ && addr < alias_hi_) addr += alias_delta_;
   auto it = std::upper_bound(addrs_.begin(), addrs_.end(), addr);
   if (it == addrs_.begin() || addr >= limit_) return std::nullopt;
   const Sym& s = syms_[best_[static_cast<std::size_t>(it - addrs_.begin()) - 1]];

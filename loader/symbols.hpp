@@ -66,6 +66,12 @@ class SymbolTable {
   // matches there). No limit unless set.
   void set_limit(std::uint64_t end) { limit_ = end; }
   std::uint64_t limit() const { return limit_; }
+  // Addresses in [lo, hi) are looked up as addr + delta: a kernel linked at PAGE_OFFSET that runs
+  // at its physical addresses before it turns paging on (Linux's startup_32 and the early code it
+  // calls), so those addresses are named too. None unless set.
+  void set_alias(std::uint32_t lo, std::uint32_t hi, std::uint32_t delta) {
+    alias_lo_ = lo, alias_hi_ = hi, alias_delta_ = delta;
+  }
   // "ret_from_fork+0x5", "schedule" at offset 0, "0x00123456" when no symbol is at or below.
   std::string describe(std::uint32_t addr) const;
   bool empty() const { return syms_.empty(); }
@@ -86,8 +92,9 @@ class SymbolTable {
   std::vector<Sym> syms_;             // sorted by address, then rank (question 2)
   std::vector<std::uint32_t> addrs_;  // distinct addresses, ascending, for lookup()
   std::vector<std::uint32_t> best_;   // best_[i]: index into syms_ of the symbol shown at addrs_[i]
-  std::uint64_t limit_ = std::uint64_t{1} << 32;  // set_limit()
-  std::vector<std::uint32_t> by_name_;            // indices into syms_ sorted by name, then rank
+  std::uint64_t limit_ = std::uint64_t{1} << 32;                 // set_limit()
+  std::uint32_t alias_lo_ = 0, alias_hi_ = 0, alias_delta_ = 0;  // set_alias()
+  std::vector<std::uint32_t> by_name_;  // indices into syms_ sorted by name, then rank
 };
 
 }  // namespace fs

@@ -13,6 +13,7 @@
 #include "loader/elf_image.hpp"
 #include "loader/linux_boot.hpp"
 #include "loader/load_error.hpp"
+#include "tests/elf_builder.hpp"
 
 using fs::NmSymbol;
 
@@ -202,6 +203,39 @@ TEST_CASE("kallsyms: nm letters become SymbolTable kinds", "[kallsyms]") {
   CHECK(t.size() == 3);
 }
 
+TEST_CASE("kallsyms: linux_symbols prefers .symtab, else kallsyms, else a note", "[kallsyms]") {
+  std::string note;
+  // An ELF with a .symtab (a kernel built by hand): its symbols, no note.
+  const fs::SymbolTable own = fs::linux_symbols(
+      fs::test::ElfBuilder().add_symbol("startup_32", 0x100000).build(), "own", note);
+  CHECK(own.address_of("startup_32") == 0x100000u);
+  CHECK(note.empty());
+  // Stripped, with the tables in a data segment: kallsyms.
+  const std::vector<NmSymbol> syms = kernel_syms();
+  const fs::SymbolTable ks = fs::linux_symbols(
+      fs::test::ElfBuilder().add_segment(0x200000, tables(syms, Layout{}), 0x10000).build(), "ks",
+      note);
+  CHECK(ks.address_of("ret_from_fork") == 0xC1001000u);
+  CHECK(note.empty());
+  // Neither: empty, and one line saying so.
+  const fs::SymbolTable none = fs::linux_symbols(fs::test::ElfBuilder().build(), "bare", note);
+  CHECK(none.empty());
+  CHECK(note ==
+        "bare: no kallsyms tables (built without CONFIG_KALLSYMS, or damaged): addresses only");
+}
+
+TEST_CASE("kallsyms: an alias range names physical addresses as their virtual twins",
+          "[kallsyms]") {
+  fs::SymbolTable t =
+      fs::SymbolTable::from_nm(std::vector<NmSymbol>{{0xC1000000, 'T', "startup_32"}});
+  t.set_limit(0xC2000000);
+  CHECK(t.describe(0x01000010) == "0x01000010");
+  t.set_alias(0x01000000, 0x02000000, 0xC0000000);
+  CHECK(t.describe(0x01000010) == "startup_32+0x10");
+  CHECK(t.describe(0x02000000) == "0x02000000");  // the range ends before hi
+  CHECK(t.describe(0xC1000010) == "startup_32+0x10");
+}
+
 TEST_CASE("kallsyms: Debian's Linux 6.1 names its entry points", "[kallsyms][linux]") {
   const std::filesystem::path image = std::filesystem::path(FS_BUILD_DIR) / "linux" / "vmlinuz";
   if (!std::filesystem::exists(image)) {
@@ -212,7 +246,9 @@ TEST_CASE("kallsyms: Debian's Linux 6.1 names its entry points", "[kallsyms][lin
   const std::vector<std::uint8_t> vmlinux = fs::bzimage_vmlinux(file, image.string());
   const std::vector<NmSymbol> syms = fs::read_kallsyms(vmlinux, "vmlinux");
   CHECK(syms.size() > 20000);
-  const fs::SymbolTable t = fs::kallsyms_table(vmlinux, "vmlinux");
+  std::string note;
+  const fs::SymbolTable t = fs::linux_symbols(vmlinux, "vmlinux", note);
+  CHECK(note.empty());
   // The ELF entry is startup_32's physical address (vmlinux.lds.S: ENTRY(phys_startup_32)),
   // __PAGE_OFFSET (0xC0000000) below its virtual one.
   std::vector<std::uint8_t> ram(64u << 20);
@@ -220,6 +256,10 @@ TEST_CASE("kallsyms: Debian's Linux 6.1 names its entry points", "[kallsyms][lin
   REQUIRE(t.address_of("startup_32"));
   CHECK(*t.address_of("startup_32") == li.entry + 0xC0000000u);
   CHECK(*t.address_of("_text") == *t.address_of("startup_32"));
+  // Before paging the kernel runs at its physical addresses: they name the same functions.
+  CHECK(t.describe(li.entry) == "startup_32");
+  CHECK(t.describe(li.entry + 5) == "startup_32+0x5");
+  CHECK(t.describe(0x08048000) == "0x08048000");  // a user address names nothing
   // Debian's 686 image has CONFIG_KALLSYMS_ALL off: text symbols only (and __init_begin).
   for (const char* name : {"ret_from_fork", "schedule_tail", "__switch_to", "kernel_clone",
                            "copy_process", "wake_up_new_task", "entry_INT80_32"}) {
