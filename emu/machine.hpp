@@ -98,6 +98,8 @@ class Machine {
   const MachineOptions& options() const { return opt_; }
   const MachineStats& stats() const { return s_.stats; }
   const SymbolTable& symbols() const { return symbols_; }
+  // Why symbols() is empty for a bzImage without kallsyms (one line), else "".
+  const std::string& symbols_note() const { return symbols_note_; }
   const PortBus& bus() const { return board_.bus(); }
   const Uart16550& uart() const { return board_.uart(); }
   std::uint32_t tss_esp0() const;  // TSS.esp0 of the loaded TR (0 when none)
@@ -223,6 +225,7 @@ class Machine {
   GuestRam ram_;
   RunState s_;
   SymbolTable symbols_;
+  std::string symbols_note_;  // symbols_note()
   Decoder decoder_;
   CodeFetch code_{ram_};
   Intercepts ix_;

@@ -4,6 +4,7 @@
 
 #include "emu/machine.hpp"
 #include "emu/pc_board.hpp"
+#include "loader/kallsyms.hpp"
 #include "loader/linux_boot.hpp"
 
 namespace fs {
@@ -40,9 +41,8 @@ void Machine::load_linux(std::span<const std::uint8_t> image, const std::string&
   }
   LinuxBoot boot = fs::load_linux(image, path, initrd, opt_.initrd, opt_.cmdline, ram_);
   build_id_ = fs::image_build_id(boot.kernel, ram_);
-  // Debian's vmlinux is stripped: the table is usually empty (issue 13 item 4 names the kernel's
-  // functions another way).
-  symbols_ = SymbolTable::from_elf_bytes(boot.vmlinux, path);
+  // Debian's vmlinux is stripped: its symbols come from its own kallsyms tables.
+  symbols_ = linux_symbols(boot.vmlinux, path, symbols_note_);
   // boot.rst, 32-bit boot protocol: flat 4 GiB __BOOT_CS/__BOOT_DS, interrupts off, %esi the
   // boot_params, %ebp, %edi and %ebx zero. CR0.PE on and PG off as for multiboot.
   cpu_->load_flat_boot_segments(kBootCs, kBootDs);

@@ -254,6 +254,8 @@ int cmd_run(const RunOptions& opt) {
   try {
     m = std::make_unique<Machine>(mo);
     m->load(image);
+    if (!m->symbols_note().empty())
+      fmt::print(stderr, "forkscope: warning: {}\n", m->symbols_note());
   } catch (const LoadError& e) {
     return bad_input(e.what());
   } catch (const std::invalid_argument& e) {

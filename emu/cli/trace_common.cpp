@@ -12,6 +12,7 @@
 #include "guest/include/abi.h"
 #include "loader/bzimage.hpp"
 #include "loader/elf_image.hpp"
+#include "loader/kallsyms.hpp"
 #include "loader/linux_boot.hpp"
 #include "loader/load_error.hpp"
 #include "trace/syscall_names.hpp"
@@ -168,12 +169,13 @@ std::string load_image(OpenTrace& t, const ImageRequest& req) {
     if (!req.given.empty()) throw CliError(fmt::format("{}: no such image", image));
     return none;  // no kernel beside forkscope: addresses without symbols
   }
+  bool is_linux = false;
   try {
     // The image as the loader places it: code bytes for disassembly, and its build id.
     std::vector<std::uint8_t> ram(64u << 20);
     std::vector<std::uint8_t> file = read_file(image);
     // A Linux bzImage: its vmlinux, placed as `run` placed it (loader/linux_boot.hpp).
-    const bool is_linux = is_bzimage(file);
+    is_linux = is_bzimage(file);
     if (is_linux) file = bzimage_vmlinux(file, image);
     LoadedImage li =
         is_linux ? load_elf_segments(file, image, ram) : load_elf_bytes(file, image, ram);
@@ -188,17 +190,25 @@ std::string load_image(OpenTrace& t, const ImageRequest& req) {
           "recorded from with {}",
           req.trace, image, req.option));
     }
-    t.symbols = SymbolTable::from_elf_bytes(file, image);
+    std::string note;  // a bzImage without kallsyms: addresses only, said once
+    t.symbols =
+        is_linux ? linux_symbols(file, image, note) : SymbolTable::from_elf_bytes(file, image);
+    if (!note.empty()) {
+      std::fflush(stdout);
+      fmt::print(stderr, "forkscope: warning: {}\n", note);
+    }
     // Past the image nothing is the kernel's: a user address before its program is known (a
     // child's first instructions, exec's entry) shows as a number, not as "__bss_stop+0x...".
-    t.symbols.set_limit(li.image_end);
+    if (!is_linux) t.symbols.set_limit(li.image_end);  // linux_symbols() set the virtual one
     t.code = std::move(ram);
   } catch (const LoadError& e) {
     throw CliError(e.what());
   }
   t.image_path = image;
   add_user_programs(t);
-  t.kernel = t.symbols.address_of("ret_from_fork").has_value() &&
+  t.linux_image = is_linux;
+  // The forkscope kernel's pid events; Linux names the same functions but has none of them.
+  t.kernel = !is_linux && t.symbols.address_of("ret_from_fork").has_value() &&
              t.symbols.address_of("__switch_to").has_value();
   return "";
 }

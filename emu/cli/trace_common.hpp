@@ -30,7 +30,8 @@ struct OpenTrace {
   std::string image_path;          // "" when no image was found
   SymbolTable symbols;             // the image's (empty without one)
   std::vector<std::uint8_t> code;  // the image loaded at its addresses (empty without one)
-  bool kernel = false;  // the image is the forkscope kernel (its pid events are meaningful)
+  bool kernel = false;       // the image is the forkscope kernel (its pid events are meaningful)
+  bool linux_image = false;  // the image is a Linux bzImage (symbols from its kallsyms tables)
   // The kernel's user programs (guest/usr/user_programs.S), by name: their loadable segments at
   // their linked addresses, and the kernel's symbols plus theirs ("forktest:main"). Which one a
   // task runs comes from the trace's user_space events (the task's comm after exec); track()

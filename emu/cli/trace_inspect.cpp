@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "emu/cli/trace_common.hpp"
+#include "emu/cli/trace_inspect_linux.hpp"
 #include "guest/include/abi.h"
 
 namespace fs::cli {
@@ -358,6 +359,7 @@ int report_iret(const TraceInspectOptions& opt, OpenTrace& t) {
 
 int cmd_trace_inspect(const TraceInspectOptions& opt) {
   OpenTrace t = open_trace(opt.in);
+  if (opt.ret_from_fork && t.linux_image) return report_linux_ret_from_fork(opt, t);
   if (opt.ret_from_fork && !t.kernel)
     throw CliError(
         fmt::format("{}: --ret-from-fork needs a trace of the forkscope kernel (its "
