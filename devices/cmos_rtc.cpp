@@ -60,14 +60,14 @@ std::int64_t seconds_of(const Fields& f) {
 }  // namespace
 
 CmosRtc::CmosRtc(std::uint64_t cpu_hz, std::uint64_t ram_bytes) : cpu_hz_(cpu_hz) {
-  ram_[kRegA] = 0x26;  // 32.768 kHz time base, 1024 Hz periodic rate (open question 4)
-  ram_[kRegB] = kB24Hour;
+  s_.ram[kRegA] = 0x26;  // 32.768 kHz time base, 1024 Hz periodic rate (open question 4)
+  s_.ram[kRegB] = kB24Hour;
   // Open question 5: the memory sizes a BIOS stores.
   const std::uint64_t kib = ram_bytes >> 10;
   const auto put16 = [&](std::uint8_t at, std::uint64_t v) {
     v = std::min<std::uint64_t>(v, 0xFFFF);
-    ram_[at] = static_cast<std::uint8_t>(v);
-    ram_[at + 1] = static_cast<std::uint8_t>(v >> 8);
+    s_.ram[at] = static_cast<std::uint8_t>(v);
+    s_.ram[at + 1] = static_cast<std::uint8_t>(v >> 8);
   };
   put16(0x15, 640);
   put16(0x17, kib > 1024 ? kib - 1024 : 0);
@@ -76,40 +76,40 @@ CmosRtc::CmosRtc(std::uint64_t cpu_hz, std::uint64_t ram_bytes) : cpu_hz_(cpu_hz
 }
 
 std::int64_t CmosRtc::seconds_at(Cycles now) const {
-  if (ram_[kRegB] & kBSet) return held_;
-  return base_ + static_cast<std::int64_t>(now / cpu_hz_);
+  if (s_.ram[kRegB] & kBSet) return s_.held;
+  return s_.base + static_cast<std::int64_t>(now / cpu_hz_);
 }
 
 void CmosRtc::set_seconds(Cycles now, std::int64_t s) {
-  if (ram_[kRegB] & kBSet)
-    held_ = s;
+  if (s_.ram[kRegB] & kBSet)
+    s_.held = s;
   else
-    base_ = s - static_cast<std::int64_t>(now / cpu_hz_);
+    s_.base = s - static_cast<std::int64_t>(now / cpu_hz_);
 }
 
 std::uint8_t CmosRtc::encode(unsigned v) const {
-  if (ram_[kRegB] & kBBinary) return static_cast<std::uint8_t>(v);
+  if (s_.ram[kRegB] & kBBinary) return static_cast<std::uint8_t>(v);
   return static_cast<std::uint8_t>(((v / 10) << 4) | (v % 10));
 }
 
 unsigned CmosRtc::decode(std::uint8_t v) const {
-  if (ram_[kRegB] & kBBinary) return v;
+  if (s_.ram[kRegB] & kBBinary) return v;
   return (v >> 4) * 10 + (v & 0x0F);
 }
 
 std::uint32_t CmosRtc::io_read(Cycles now, std::uint16_t offset, unsigned) {
   if (offset == 0) return 0xFF;  // the index register is write-only
-  return read_register(now, index_);
+  return read_register(now, s_.index);
 }
 
 void CmosRtc::io_write(Cycles now, std::uint16_t offset, unsigned, std::uint32_t value) {
   const std::uint8_t v = static_cast<std::uint8_t>(value);
   if (offset == 0) {
-    nmi_masked_ = v & 0x80;
-    index_ = v & 0x7F;
+    s_.nmi_masked = v & 0x80;
+    s_.index = v & 0x7F;
     return;
   }
-  write_register(now, index_, v);
+  write_register(now, s_.index, v);
 }
 
 std::uint8_t CmosRtc::read_register(Cycles now, std::uint8_t reg) {
@@ -120,7 +120,7 @@ std::uint8_t CmosRtc::read_register(Cycles now, std::uint8_t reg) {
     case kMinutes:
       return encode(f.minute);
     case kHours: {
-      if (ram_[kRegB] & kB24Hour) return encode(f.hour);
+      if (s_.ram[kRegB] & kB24Hour) return encode(f.hour);
       const unsigned h12 = f.hour % 12 == 0 ? 12 : f.hour % 12;
       return static_cast<std::uint8_t>(encode(h12) | (f.hour >= 12 ? 0x80 : 0));
     }
@@ -137,15 +137,15 @@ std::uint8_t CmosRtc::read_register(Cycles now, std::uint8_t reg) {
     case kRegA: {
       // Open question 3: UIP in the last kUipMicros before each second, unless SET holds.
       const std::uint64_t uip_cycles = cpu_hz_ * kUipMicros / 1'000'000;
-      const bool uip = !(ram_[kRegB] & kBSet) && now % cpu_hz_ >= cpu_hz_ - uip_cycles;
-      return static_cast<std::uint8_t>((ram_[kRegA] & 0x7F) | (uip ? kAUip : 0));
+      const bool uip = !(s_.ram[kRegB] & kBSet) && now % cpu_hz_ >= cpu_hz_ - uip_cycles;
+      return static_cast<std::uint8_t>((s_.ram[kRegA] & 0x7F) | (uip ? kAUip : 0));
     }
     case kRegC:
       return 0;  // no interrupt flags (open question 4)
     case kRegD:
       return kDVrt;
     default:
-      return ram_[reg];
+      return s_.ram[reg];
   }
 }
 
@@ -159,7 +159,7 @@ void CmosRtc::write_register(Cycles now, std::uint8_t reg, std::uint8_t v) {
       f.minute = decode(v) % 60;
       break;
     case kHours:
-      if (ram_[kRegB] & kB24Hour)
+      if (s_.ram[kRegB] & kB24Hour)
         f.hour = decode(v) % 24;
       else
         f.hour = decode(v & 0x7F) % 12 + ((v & 0x80) ? 12 : 0);
@@ -182,15 +182,15 @@ void CmosRtc::write_register(Cycles now, std::uint8_t reg, std::uint8_t v) {
       return;  // derived or read-only (open questions 2 and 4)
     case kRegB: {
       const std::int64_t s = seconds_at(now);
-      ram_[kRegB] = v;
+      s_.ram[kRegB] = v;
       set_seconds(now, s);  // SET set: hold s; SET cleared: run on from s
       return;
     }
     case kRegA:
-      ram_[kRegA] = v & 0x7F;  // UIP is read-only
+      s_.ram[kRegA] = v & 0x7F;  // UIP is read-only
       return;
     default:
-      ram_[reg] = v;
+      s_.ram[reg] = v;
       return;
   }
   set_seconds(now, seconds_of(f));

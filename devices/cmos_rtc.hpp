@@ -54,10 +54,24 @@ class CmosRtc : public IoDevice {
   void io_write(Cycles now, std::uint16_t offset, unsigned size, std::uint32_t value) override;
   const char* name() const override { return "cmos_rtc"; }
 
-  bool nmi_masked() const { return nmi_masked_; }
-  std::uint8_t index() const { return index_; }
+  bool nmi_masked() const { return s_.nmi_masked; }
+  std::uint8_t index() const { return s_.index; }
   // The clock's time at `now`, in seconds since 1970-01-01 (open questions 1 and 3).
   std::int64_t seconds_at(Cycles now) const;
+
+  // Everything the chip holds (a machine snapshot, emu/snapshot.hpp). The clock is kept as the
+  // time it showed at cycle 0, so the state does not change as cycles pass.
+  struct State {
+    // Registers A-D and CMOS memory; 0-9 and 0x32 are read from the clock, not from here.
+    std::array<std::uint8_t, 128> ram{};
+    std::uint8_t index = 0;             // port 0x70 bits 6-0
+    bool nmi_masked = false;            // port 0x70 bit 7
+    std::int64_t base = kEpochSeconds;  // the time at cycle 0, moved by writes
+    std::int64_t held = 0;              // the time B.SET holds, while it is set
+    bool operator==(const State&) const = default;
+  };
+  const State& state() const { return s_; }
+  void restore(const State& s) { s_ = s; }
 
  private:
   std::uint8_t read_register(Cycles now, std::uint8_t reg);
@@ -67,11 +81,7 @@ class CmosRtc : public IoDevice {
   unsigned decode(std::uint8_t v) const;
 
   std::uint64_t cpu_hz_;
-  std::array<std::uint8_t, 128> ram_{};
-  std::uint8_t index_ = 0;
-  bool nmi_masked_ = false;
-  std::int64_t base_ = kEpochSeconds;  // the time at cycle 0, moved by writes
-  std::int64_t held_ = 0;              // the time B.SET holds, while it is set
+  State s_;
 };
 
 }  // namespace fs

@@ -10,7 +10,7 @@ std::uint32_t DebugExit::io_read(Cycles, std::uint16_t, unsigned) {
 
 void DebugExit::io_write(Cycles, std::uint16_t, unsigned size, std::uint32_t value) {
   if (size < 4) value &= (1u << (8 * size)) - 1;
-  ++writes_;
+  ++s_.writes;
   if (on_exit_) on_exit_(value);
 }
 

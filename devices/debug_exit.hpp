@@ -20,12 +20,19 @@ class DebugExit : public IoDevice {
   void io_write(Cycles now, std::uint16_t offset, unsigned size, std::uint32_t value) override;
   const char* name() const override { return "debug-exit"; }
 
-  std::uint64_t writes() const { return writes_; }       // how many exit writes were seen
-  void restore_writes(std::uint64_t n) { writes_ = n; }  // a machine snapshot (emu/snapshot.hpp)
+  // Everything the device holds (a machine snapshot, emu/snapshot.hpp).
+  struct State {
+    std::uint64_t writes = 0;  // how many exit writes were seen
+    bool operator==(const State&) const = default;
+  };
+  const State& state() const { return s_; }
+  void restore(const State& s) { s_ = s; }
+
+  std::uint64_t writes() const { return s_.writes; }
 
  private:
   std::function<void(std::uint32_t)> on_exit_;
-  std::uint64_t writes_ = 0;
+  State s_;
 };
 
 }  // namespace fs

@@ -70,17 +70,33 @@ class I8042 : public IoDevice {
   IoDevice& data_port() { return data_window_; }
   IoDevice& command_port() { return command_window_; }
 
-  std::uint8_t command_byte() const { return ram_[0]; }
-  std::uint8_t output_port() const { return output_port_; }
-  bool irq1() const { return irq1_level_; }
-  bool irq12() const { return irq12_level_; }
+  struct Byte {
+    std::uint8_t value = 0;
+    bool aux = false;      // from the AUX port (status bit 5, IRQ12)
+    bool timeout = false;  // no device answered (status bit 6)
+    bool operator==(const Byte&) const = default;
+  };
+  // Everything the chip holds (a machine snapshot, emu/snapshot.hpp). restore() fires no IRQ edge:
+  // the PIC's input levels are restored with it.
+  struct State {
+    std::array<std::uint8_t, 32> ram{0x65};  // controller RAM; [0] = command byte (question 6)
+    std::deque<Byte> out;                    // the head is the output buffer
+    std::uint8_t last_read = 0;
+    std::uint8_t pending = 0;  // a command waiting for its data byte, or 0
+    bool last_was_command = false;
+    std::uint8_t output_port = 0x03;
+    bool irq1 = false, irq12 = false;  // the IRQ1 and IRQ12 output levels
+    bool operator==(const State&) const = default;
+  };
+  const State& state() const { return s_; }
+  void restore(const State& s) { s_ = s; }
+
+  std::uint8_t command_byte() const { return s_.ram[0]; }
+  std::uint8_t output_port() const { return s_.output_port; }
+  bool irq1() const { return s_.irq1; }
+  bool irq12() const { return s_.irq12; }
 
  private:
-  struct Byte {
-    std::uint8_t value;
-    bool aux;      // from the AUX port (status bit 5, IRQ12)
-    bool timeout;  // no device answered (status bit 6)
-  };
   // One port of the chip as a bus device: forwards with the chip's offset.
   class Window : public IoDevice {
    public:
@@ -107,13 +123,7 @@ class I8042 : public IoDevice {
 
   std::function<void()> on_reset_;
   std::function<void(bool)> irq1_, irq12_;
-  std::array<std::uint8_t, 32> ram_{0x65};  // controller RAM; [0] = command byte (question 6)
-  std::deque<Byte> out_;                    // the head is the output buffer
-  std::uint8_t last_read_ = 0;
-  std::uint8_t pending_ = 0;  // a command waiting for its data byte, or 0
-  bool last_was_command_ = false;
-  std::uint8_t output_port_ = 0x03;
-  bool irq1_level_ = false, irq12_level_ = false;
+  State s_;
   Window data_window_{*this, kData}, command_window_{*this, kStatusCommand};
 };
 

@@ -235,13 +235,13 @@ std::uint64_t Pit8254::clks_to_edge(const Counter& c0) {
 // -----------------------------------------------------------------------------------------------
 
 void Pit8254::sync(Cycles now) {
-  last_now_ = std::max(last_now_, now);
+  s_.last_now = std::max(s_.last_now, now);
   const std::uint64_t t = tick_at(now);
   for (;;) {  // the edges due, in time order; the same CLK in channel order
     int best = -1;
     std::uint64_t best_tick = 0;
     for (int i = 0; i < 3; ++i) {
-      const Counter& c = ch_[i];
+      const Counter& c = s_.ch[i];
       if (!handler_[i] || c.at >= t) continue;
       const std::uint64_t d = clks_to_edge(c);
       if (d == kNoEdge || d > t - c.at) continue;
@@ -251,12 +251,12 @@ void Pit8254::sync(Cycles now) {
       }
     }
     if (best < 0) break;
-    Counter& c = ch_[best];
+    Counter& c = s_.ch[best];
     advance(c, best_tick - c.at);
     c.at = best_tick;
     handler_[best](c.out);
   }
-  for (Counter& c : ch_) {
+  for (Counter& c : s_.ch) {
     if (c.at < t) {
       advance(c, t - c.at);
       c.at = t;
@@ -272,27 +272,27 @@ Cycles Pit8254::next_event() const {
   Cycles best = kNever;
   for (int i = 0; i < 3; ++i) {
     if (!handler_[i]) continue;
-    const std::uint64_t d = clks_to_edge(ch_[i]);
-    if (d == kNoEdge || d > kNoEdge - ch_[i].at) continue;
-    best = std::min(best, cycle_of_tick(ch_[i].at + d));
+    const std::uint64_t d = clks_to_edge(s_.ch[i]);
+    if (d == kNoEdge || d > kNoEdge - s_.ch[i].at) continue;
+    best = std::min(best, cycle_of_tick(s_.ch[i].at + d));
   }
   return best;
 }
 
 bool Pit8254::out(int channel, Cycles now) const {
-  Counter c = ch_.at(channel);
+  Counter c = s_.ch.at(channel);
   const std::uint64_t t = tick_at(now);
   if (t > c.at) advance(c, t - c.at);
   return c.out;
 }
 
 void Pit8254::set_gate(int channel, bool level) {
-  set_gate(channel, level, last_now_);
+  set_gate(channel, level, s_.last_now);
 }
 
 void Pit8254::set_gate(int channel, bool level, Cycles now) {
   sync(now);
-  Counter& c = ch_.at(channel);
+  Counter& c = s_.ch.at(channel);
   if (c.gate == level) return;
   c.gate = level;
   if (!level) {
@@ -305,7 +305,7 @@ void Pit8254::set_gate(int channel, bool level, Cycles now) {
 }
 
 void Pit8254::set_out(int channel, bool level) {
-  Counter& c = ch_[channel];
+  Counter& c = s_.ch[channel];
   if (c.out == level) return;
   c.out = level;
   if (handler_[channel]) handler_[channel](level);
@@ -334,12 +334,12 @@ void Pit8254::write_control(std::uint8_t v) {
   if (sc == kScReadBack) {  // read-back: latch count and/or status of each selected counter
     for (int i = 0; i < 3; ++i) {
       if (!(v & (2u << i))) continue;
-      if (!(v & kReadBackNoCount)) latch_count(ch_[i]);
-      if (!(v & kReadBackNoStatus)) latch_status(ch_[i]);
+      if (!(v & kReadBackNoCount)) latch_count(s_.ch[i]);
+      if (!(v & kReadBackNoStatus)) latch_status(s_.ch[i]);
     }
     return;
   }
-  Counter& c = ch_[sc];
+  Counter& c = s_.ch[sc];
   const std::uint8_t rw = (v >> 4) & 3;
   if (rw == kRwLatch) {  // counter latch command
     latch_count(c);
@@ -363,7 +363,7 @@ void Pit8254::write_control(std::uint8_t v) {
 }
 
 void Pit8254::write_count(int channel, std::uint8_t v) {
-  Counter& c = ch_[channel];
+  Counter& c = s_.ch[channel];
   switch (c.rw) {
     case kRwLsb:
       commit_count(channel, v);
@@ -388,7 +388,7 @@ void Pit8254::write_count(int channel, std::uint8_t v) {
 }
 
 void Pit8254::commit_count(int channel, std::uint16_t n) {
-  Counter& c = ch_[channel];
+  Counter& c = s_.ch[channel];
   c.cr = n;
   c.cr_written = true;
   c.null_count = true;
@@ -413,7 +413,7 @@ void Pit8254::commit_count(int channel, std::uint16_t n) {
 }
 
 std::uint8_t Pit8254::read_counter(int channel) {
-  Counter& c = ch_[channel];
+  Counter& c = s_.ch[channel];
   if (c.status_latched) {  // a latched status is read before a latched count
     c.status_latched = false;
     return c.status;

@@ -101,18 +101,15 @@ class Pit8254 : public IoDevice {
   std::uint64_t tick_at(Cycles c) const;
   Cycles cycle_of_tick(std::uint64_t tick) const;  // first cycle whose tick is >= `tick`
 
-  const Counter& counter(int channel) const { return ch_[channel]; }
+  const Counter& counter(int channel) const { return s_.ch[channel]; }
   // Everything the chip holds, for a machine snapshot (emu/snapshot.hpp). restore() fires no OUT
   // edge: the PIC's input levels are restored with it. Warnings already printed stay printed.
   struct State {
     std::array<Counter, 3> ch{};
-    Cycles last_now = 0;
+    Cycles last_now = 0;  // latest cycle given to the PIT (set_gate without a cycle)
   };
-  State state() const { return State{ch_, last_now_}; }
-  void restore(const State& s) {
-    ch_ = s.ch;
-    last_now_ = s.last_now;
-  }
+  const State& state() const { return s_; }
+  void restore(const State& s) { s_ = s; }
   // Every warning printed so far ("pit8254: what (value)"), one per kind.
   const std::vector<std::string>& warnings() const { return warn_.printed(); }
 
@@ -133,9 +130,8 @@ class Pit8254 : public IoDevice {
   void latch_status(Counter& c);
 
   std::uint64_t cpu_hz_;
-  std::array<Counter, 3> ch_{};
+  State s_;
   std::array<std::function<void(bool)>, 3> handler_;
-  Cycles last_now_ = 0;  // latest cycle given to the PIT (set_gate without a cycle)
   WarnOnce warn_{"pit8254"};
 };
 

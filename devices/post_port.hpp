@@ -21,17 +21,25 @@ class PostPort : public IoDevice {
  public:
   std::uint32_t io_read(Cycles, std::uint16_t, unsigned) override { return 0xFFFFFFFFu; }
   void io_write(Cycles, std::uint16_t, unsigned, std::uint32_t value) override {
-    last_code_ = static_cast<std::uint8_t>(value);
-    ++writes_;
+    s_.last_code = static_cast<std::uint8_t>(value);
+    ++s_.writes;
   }
   const char* name() const override { return "post"; }
 
-  std::uint8_t last_code() const { return last_code_; }
-  std::uint64_t writes() const { return writes_; }
+  // Everything the port holds (a machine snapshot, emu/snapshot.hpp).
+  struct State {
+    std::uint8_t last_code = 0;  // the last byte written (open question 1)
+    std::uint64_t writes = 0;
+    bool operator==(const State&) const = default;
+  };
+  const State& state() const { return s_; }
+  void restore(const State& s) { s_ = s; }
+
+  std::uint8_t last_code() const { return s_.last_code; }
+  std::uint64_t writes() const { return s_.writes; }
 
  private:
-  std::uint8_t last_code_ = 0;
-  std::uint64_t writes_ = 0;
+  State s_;
 };
 
 }  // namespace fs

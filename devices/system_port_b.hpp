@@ -39,11 +39,20 @@ class SystemPortB : public IoDevice {
   void io_write(Cycles now, std::uint16_t offset, unsigned size, std::uint32_t value) override;
   const char* name() const override { return "port61"; }
 
-  std::uint8_t written() const { return written_; }  // bits 3-0 as last written
+  // Everything the port holds (a machine snapshot, emu/snapshot.hpp). Channel 2's GATE is the
+  // PIT's state: restore() does not set it again.
+  struct State {
+    std::uint8_t written = 0;  // bits 3-0 as last written (open question 1)
+    bool operator==(const State&) const = default;
+  };
+  const State& state() const { return s_; }
+  void restore(const State& s) { s_ = s; }
+
+  std::uint8_t written() const { return s_.written; }
 
  private:
   Pit8254& pit_;
-  std::uint8_t written_ = 0;
+  State s_;
 };
 
 }  // namespace fs

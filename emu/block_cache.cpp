@@ -1,5 +1,7 @@
 #include "emu/block_cache.hpp"
 
+#include <algorithm>
+#include <iterator>
 #include <stdexcept>
 
 namespace fs {
@@ -22,6 +24,7 @@ Block decode_block(Decoder& dec, std::uint32_t addr, const std::uint8_t* bytes,
     if (d.len == 0) break;
     b.has_rdtsc |= d.cls == InsnClass::kRdtsc;
     b.flushes_tlb |= d.flushes_tlb;
+    if (d.cmpxchg8b) b.last_cmpxchg8b = d.addr;
     b.checked_at_boundary |=
         d.cls == InsnClass::kIo || (d.len >= 3 && bytes[off] == 0x0F &&
                                     (bytes[off + 1] == 0x21 || bytes[off + 1] == 0x23));  // MOV DRn
@@ -52,6 +55,7 @@ void BlockCache::fill(Slot& s, const Block& b, const std::uint8_t* live) {
   m.has_rdtsc = b.has_rdtsc;
   m.flushes_tlb = b.flushes_tlb;
   m.checked_at_boundary = b.checked_at_boundary;
+  m.has_cmpxchg8b = b.last_cmpxchg8b != 0;
   if (!b.insns.empty()) {
     const DecodedInsn& last = b.insns.back();
     if (last.cls == InsnClass::kCondBranch) {
@@ -64,14 +68,23 @@ void BlockCache::fill(Slot& s, const Block& b, const std::uint8_t* live) {
   }
 }
 
-const Block& BlockCache::get_slow(std::uint32_t addr, std::uint32_t size,
-                                  const std::uint8_t* live) {
+const Block& BlockCache::get_slow(std::uint32_t addr, std::uint32_t size, const std::uint8_t* live,
+                                  bool& changed) {
   const std::uint64_t key = (std::uint64_t{addr} << 16) ^ size;
   auto& versions = map_[key];
   for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
-    if (std::memcmp((*it)->bytes.data(), live, size) == 0) return **it;
+    if (std::memcmp((*it)->bytes.data(), live, size) != 0) continue;
+    if (it != versions.rbegin()) {  // an older version is back: it becomes the last one run
+      changed = true;
+      const auto at = std::next(it).base();
+      std::rotate(at, std::next(at), versions.end());
+    }
+    return *versions.back();
   }
-  if (!versions.empty()) ++redecoded_;
+  if (!versions.empty()) {
+    ++redecoded_;
+    changed = true;
+  }
   // Capstone may look past the block's end for the last instruction's bytes; give it zeros.
   std::vector<std::uint8_t> bytes(size + 16, 0);
   std::memcpy(bytes.data(), live, size);

@@ -31,6 +31,9 @@ struct Block {
   // Some instruction is I/O or MOV to/from DRn: the machine checks or runs it itself at the
   // boundary before it (emu/machine_intercept.cpp, issue 12).
   bool checked_at_boundary = false;
+  // The address of the block's last CMPXCHG8B, 0 if it has none (emu/block_timing.cpp, WORKAROUND
+  // cmpxchg8b lazy flags).
+  std::uint32_t last_cmpxchg8b = 0;
   std::uint32_t total() const { return before.back(); }
   // Index of the instruction starting at `addr`, or -1.
   int index_of(std::uint32_t a) const;
@@ -60,10 +63,14 @@ class BlockCache {
     bool has_rdtsc = false;
     bool flushes_tlb = false;
     bool checked_at_boundary = false;  // Block::checked_at_boundary
+    bool has_cmpxchg8b = false;        // Block::last_cmpxchg8b != 0
   };
   struct Hit {
     const Block* block;
     const Summary* summary;
+    // The block's code is not what it was when this block last ran (self-modifying code, a program
+    // loaded over another, a patch through another mapping of the frame).
+    bool changed = false;
   };
   // The block Unicorn is about to run, whose code is `live` (size bytes of guest memory, readable
   // to at least kLiveBytes). Decoded on first sight. The hot path is one direct-mapped probe and a
@@ -77,8 +84,9 @@ class BlockCache {
                                            size - kLiveBytes) == 0)) [[likely]] {
       return {s.block, &s.summary};
     }
-    fill(s, get_slow(addr, size, live), live);
-    return {s.block, &s.summary};
+    bool changed = false;
+    fill(s, get_slow(addr, size, live, changed), live);
+    return {s.block, &s.summary, changed};
   }
   void clear() {
     map_.clear();
@@ -111,7 +119,10 @@ class BlockCache {
             ((load64(live + 24) & s.masks[3]) ^ s.words[3])) == 0;
   }
   static void fill(Slot& s, const Block& b, const std::uint8_t* live);
-  const Block& get_slow(std::uint32_t addr, std::uint32_t size, const std::uint8_t* live);
+  // The version of (addr, size) whose bytes are `live`, decoded if none is; versions are kept with
+  // the one that ran last at the back, so `changed` says whether that is another one now.
+  const Block& get_slow(std::uint32_t addr, std::uint32_t size, const std::uint8_t* live,
+                        bool& changed);
   Decoder& dec_;
   // Every version seen at (addr, size), newest last.
   std::unordered_map<std::uint64_t, std::vector<std::unique_ptr<Block>>> map_;

@@ -13,6 +13,8 @@ void BlockTiming::on_block(std::uint32_t addr, std::uint32_t size) {
   if (s_.pending != RunState::Pending::kNone) s_.settle_pending_transfer(addr);
   // The hot path reads the block's summary only; the Block itself when it must stop inside it.
   const BlockCache::Hit hit = blocks_.get(addr, size, code_.bytes(addr, size));
+  if (hit.changed) [[unlikely]]
+    return code_changed(addr, size);
   const BlockCache::Summary& sum = *hit.summary;
   const Cycles base = s_.clock.now;
   // RDTSC sites get their fix-up hooks before the block first runs; an interrupt waiting for IF
@@ -20,7 +22,7 @@ void BlockTiming::on_block(std::uint32_t addr, std::uint32_t size) {
   // starts are the boundaries to look at); a device deadline at or inside the block.
   // Issue 12: also a block with an instruction forkscope checks or runs itself, or any block while
   // an instruction breakpoint is enabled (emu/intercept.hpp).
-  if (sum.has_rdtsc || (s_.irq_line && (cpu().reg(Reg::kEflags) & kIF)) ||
+  if (sum.has_rdtsc || sum.has_cmpxchg8b || (s_.irq_line && (cpu().reg(Reg::kEflags) & kIF)) ||
       s_.deadline < base + sum.total || sum.checked_at_boundary || ix_.insn_breakpoints)
       [[unlikely]] {
     if (stop_in_block(addr, *hit.block, base)) return;
@@ -44,6 +46,18 @@ void BlockTiming::on_block(std::uint32_t addr, std::uint32_t size) {
   }
 }
 
+void BlockTiming::code_changed(std::uint32_t addr, std::uint32_t size) {
+  // WORKAROUND(unicorn 2.1.1) stale code after a write through another mapping: Unicorn drops a
+  // translated block when its code is written through the mapping it runs from, but after the
+  // first such drop it can miss a second write that comes through another linear mapping of the
+  // same frame (Linux's text_poke maps the page it patches at a second address): the old
+  // translation runs on. The block cache compares the live bytes on every run, so a block whose
+  // code changed since it last ran is dropped here and run again from its start, translated anew.
+  // Pinned by tests/machine/smc_alias.S.
+  cpu().invalidate_code(addr, addr + size);
+  stop_here(addr, StopKind::kBoundary);
+}
+
 bool BlockTiming::stop_here(std::uint32_t addr, StopKind k) {
   stop_block_addr_ = addr;
   stopped_from_block_hook_ = true;
@@ -64,6 +78,15 @@ bool BlockTiming::stop_in_block(std::uint32_t addr, const Block& b, Cycles base)
       }
     }
     if (!all) return stop_here(addr, StopKind::kBoundary);
+  }
+  // WORKAROUND(unicorn 2.1.1) cmpxchg8b lazy flags: a block with a CMPXCHG8B runs only once a
+  // flag-syncing hook covers it from its start (UnicornCpu::sync_flags_through says why).
+  if (b.last_cmpxchg8b != 0) {
+    const auto it = flags_synced_.find(b.last_cmpxchg8b);
+    if (it == flags_synced_.end() || it->second > addr) {
+      flags_to_sync_.emplace_back(addr, b.last_cmpxchg8b);
+      return stop_here(addr, StopKind::kBoundary);
+    }
   }
   if (s_.irq_line && (cpu().reg(Reg::kEflags) & kIF)) {
     if (!cpu().interrupt_shadow()) return stop_here(addr, StopKind::kBoundary);
@@ -152,6 +175,12 @@ void BlockTiming::before_run() {
     rdtsc_watched_.push_back(a);
   }
   rdtsc_to_watch_.clear();
+  for (auto [from, to] : flags_to_sync_) {
+    cpu().sync_flags_through(from, to);
+    auto [it, fresh] = flags_synced_.emplace(to, from);
+    if (!fresh) it->second = std::min(it->second, from);
+  }
+  flags_to_sync_.clear();
   stopped_from_block_hook_ = false;
   block_ = nullptr;
 }

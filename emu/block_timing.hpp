@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -28,6 +29,7 @@ class BlockTiming final : public Timing {
   // The hooks Unicorn calls (CpuHooks::on_block through hot_hook, on_stop_point, on_rdtsc_site).
   void on_block(std::uint32_t addr, std::uint32_t size);
   void on_stop_point(std::uint32_t addr);
+  void code_changed(std::uint32_t addr, std::uint32_t size);
   void on_rdtsc_site(std::uint32_t addr);
 
   void before_run() override;
@@ -73,6 +75,10 @@ class BlockTiming final : public Timing {
   // cycle count it must return and the hook right after it writes that into EDX:EAX.
   std::vector<std::pair<std::uint32_t, std::uint8_t>> rdtsc_to_watch_;
   std::vector<std::uint32_t> rdtsc_watched_;
+  // WORKAROUND cmpxchg8b lazy flags: (block start, its last CMPXCHG8B) to hook before the next run,
+  // and per CMPXCHG8B the lowest block start a hook already covers.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> flags_to_sync_;
+  std::unordered_map<std::uint32_t, std::uint32_t> flags_synced_;
   std::uint32_t rdtsc_after_ = 0;  // the address after an RDTSC being executed
   Cycles rdtsc_value_ = 0;
 };

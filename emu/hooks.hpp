@@ -8,29 +8,11 @@
 #include <vector>
 
 #include "emu/clock.hpp"
-#include "emu/interrupt.hpp"
+#include "x86/delivery.hpp"
 
 namespace fs {
 
 class Machine;
-
-// A store to guest memory: linear address, size in bytes (1, 2, 4), value (little-endian).
-struct GuestStore {
-  std::uint32_t addr = 0;
-  std::uint8_t size = 4;
-  std::uint64_t value = 0;
-};
-
-// What delivery did, for observers (tests, trace).
-struct DeliveryRecord {
-  Event event;
-  Delivered delivered;
-  std::uint32_t from_eip = 0;  // the return EIP in the frame
-  Cycles at = 0;
-  // The stores delivery made, in order: the frame's words as pushed, and those of an attempt that
-  // faulted part-way (its #PF/#DF is what was delivered then).
-  std::vector<GuestStore> writes;
-};
 
 struct MachineObservers {
   // The one observer that runs on every instruction in trace mode (the trace recorder): a plain
@@ -40,7 +22,7 @@ struct MachineObservers {
   void* insn_fast_ctx = nullptr;
   std::vector<std::function<void(std::uint32_t eip, Cycles now)>> insn;
 
-  std::vector<std::function<void(Machine&, const DeliveryRecord&)>> delivery;
+  std::vector<std::function<void(Machine&, const Delivery&)>> delivery;
   std::vector<
       std::function<void(std::uint16_t port, unsigned size, bool is_write, std::uint32_t value)>>
       port_io;

@@ -1,5 +1,6 @@
 #include "emu/insn_timing.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace fs {
@@ -15,7 +16,7 @@ void InsnTiming::decode_into(Slot& slot, std::uint32_t addr, const std::uint8_t*
 }
 
 const InsnTiming::Slot& InsnTiming::lookup(std::uint32_t addr, std::uint32_t size,
-                                           const std::uint8_t* code) {
+                                           const std::uint8_t* code, bool& changed) {
   const std::uint32_t n = size < 16 ? size : 16;
   std::uint64_t lo, hi;
   std::memcpy(&lo, code, 8);
@@ -28,6 +29,17 @@ const InsnTiming::Slot& InsnTiming::lookup(std::uint32_t addr, std::uint32_t siz
   Slot& slot = cache_[at];
   if (slot.addr != addr || slot.size != size || (lo & lo_mask) != slot.lo ||
       (n > 8 && (hi & hi_mask) != hi_[at])) [[unlikely]] {
+    // Did the code at `addr` change since it last ran? Compared over the shorter of the two
+    // instructions: equal bytes there decode to the same length, so a translation made anew from
+    // the new bytes never looks changed again.
+    Seen& seen = seen_[addr];
+    if (seen.size != 0) {
+      const std::uint32_t m = std::min<std::uint32_t>(n, seen.size);
+      const std::uint64_t lo_m = m >= 8 ? ~0ull : (1ull << (8 * m)) - 1;
+      const std::uint64_t hi_m = m <= 8 ? 0 : m >= 16 ? ~0ull : (1ull << (8 * (m - 8))) - 1;
+      changed = ((lo ^ seen.lo) & lo_m) != 0 || ((hi ^ seen.hi) & hi_m) != 0;
+    }
+    seen = Seen{static_cast<std::uint8_t>(n), lo & lo_mask, hi & hi_mask};
     slot.addr = addr;
     slot.size = static_cast<std::uint8_t>(size);
     slot.lo = lo & lo_mask;
@@ -46,12 +58,12 @@ void InsnTiming::on_insn(std::uint32_t addr, std::uint32_t size) {
     return s_.request_stop(StopKind::kBoundary);
   // The previous instruction retired; settle its variable cost, then this boundary.
   if (s_.pending != RunState::Pending::kNone) s_.settle_pending_transfer(addr);
-  if (have_cur_insn_ && cur_insn_.cls == InsnClass::kRdtsc && rdtsc_after_ == addr) {
+  if (have_cur_insn_ && st_.cur_insn.cls == InsnClass::kRdtsc && st_.rdtsc_after == addr) {
     // Unicorn put the host's TSC in EDX:EAX; the guest reads the cycle clock.
-    cpu().set_reg(Reg::kEax, static_cast<std::uint32_t>(rdtsc_value_));
-    cpu().set_reg(Reg::kEdx, static_cast<std::uint32_t>(rdtsc_value_ >> 32));
+    cpu().set_reg(Reg::kEax, static_cast<std::uint32_t>(st_.rdtsc_value));
+    cpu().set_reg(Reg::kEdx, static_cast<std::uint32_t>(st_.rdtsc_value >> 32));
   }
-  if (have_cur_insn_ && cur_insn_.flushes_tlb) count_tlb_flush();  // it retired
+  if (have_cur_insn_ && st_.cur_insn.flushes_tlb) count_tlb_flush();  // it retired
   have_cur_insn_ = false;
   if (s_.clock.now >= s_.deadline ||
       (s_.irq_line && (cpu().reg(Reg::kEflags) & kIF) && !cpu().interrupt_shadow())) {
@@ -59,14 +71,22 @@ void InsnTiming::on_insn(std::uint32_t addr, std::uint32_t size) {
   }
   // The instruction's bytes, from the frames its linear address maps to (16 readable bytes).
   const std::uint8_t* code = code_.bytes(addr, size < 16 ? size : 16);
-  const Slot& slot = lookup(addr, size, code);
-  cur_insn_ = slot.insn;
-  cur_writes_ = slot.writes;
+  bool changed = false;
+  const Slot& slot = lookup(addr, size, code, changed);
+  if (changed) [[unlikely]] {
+    // WORKAROUND(unicorn 2.1.1) stale code after a write through another mapping (see
+    // BlockTiming::code_changed): the code here changed since it last ran, and Unicorn may be
+    // running its old translation; drop it and run this instruction again, translated anew.
+    cpu().invalidate_code(addr, addr + size);
+    return s_.request_stop(StopKind::kBoundary);
+  }
+  st_.cur_insn = slot.insn;
+  st_.cur_writes = slot.writes;
   // Issue 12: an instruction forkscope checks or runs itself stops the CPU right before it
   // (emu/machine_intercept.cpp); the run loop handles it, then lets it pass here once.
-  if (ix_.check(cpu(), cur_insn_, code, size < 16 ? size : 16)) [[unlikely]]
+  if (ix_.check(cpu(), st_.cur_insn, code, size < 16 ? size : 16)) [[unlikely]]
     return s_.request_stop(StopKind::kBoundary);
-  cur_insn_clock_ = s_.clock.now;
+  st_.cur_insn_clock = s_.clock.now;
   have_cur_insn_ = true;
   if (addr != observed_pass_) [[likely]] {
     observed_addr_ = addr;  // before: an observer that restores a snapshot forgets it
@@ -78,51 +98,52 @@ void InsnTiming::on_insn(std::uint32_t addr, std::uint32_t size) {
       return;
   }
   observed_pass_ = ~0u;
-  s_.clock.now += cur_insn_.cycles;
+  s_.clock.now += st_.cur_insn.cycles;
   ++s_.stats.instructions;
   s_.remember(nullptr, 1, addr);
-  if (cur_insn_.cls == InsnClass::kCondBranch) {
-    s_.pend_branch(addr + cur_insn_.len, cur_insn_.taken_extra);
-  } else if (cur_insn_.cls == InsnClass::kIret) {
+  if (st_.cur_insn.cls == InsnClass::kCondBranch) {
+    s_.pend_branch(addr + st_.cur_insn.len, st_.cur_insn.taken_extra);
+  } else if (st_.cur_insn.cls == InsnClass::kIret) {
     s_.pend_iret();
-  } else if (cur_insn_.cls == InsnClass::kRdtsc) {
-    rdtsc_after_ = addr + cur_insn_.len;
-    rdtsc_value_ = s_.clock.now;
+  } else if (st_.cur_insn.cls == InsnClass::kRdtsc) {
+    st_.rdtsc_after = addr + st_.cur_insn.len;
+    st_.rdtsc_value = s_.clock.now;
   }
 }
 
 void InsnTiming::observe_intercepted(const DecodedInsn& insn, std::uint32_t eip) {
-  cur_insn_ = insn;
-  cur_writes_ = kAllFastRegs;  // the recorder reads every register after it
-  cur_insn_clock_ = s_.clock.now;
+  st_.cur_insn = insn;
+  st_.cur_writes = kAllFastRegs;  // the recorder reads every register after it
+  st_.cur_insn_clock = s_.clock.now;
   observers_.instruction(eip, s_.clock.now);
 }
 
 void InsnTiming::rewind_to(std::uint32_t eip) {
   // The instruction at `eip` was charged when its hook ran; it did not retire.
-  if (!have_cur_insn_ || cur_insn_.addr != eip) return;
-  s_.clock.now = cur_insn_clock_;
+  if (!have_cur_insn_ || st_.cur_insn.addr != eip) return;
+  s_.clock.now = st_.cur_insn_clock;
   --s_.stats.instructions;
   s_.pending = RunState::Pending::kNone;
   have_cur_insn_ = false;
 }
 
 IoSlot InsnTiming::io_slot() {
-  return IoSlot{cur_insn_clock_, s_.clock.now, s_.stats.instructions, cur_insn_.addr};
+  return IoSlot{st_.cur_insn_clock, s_.clock.now, s_.stats.instructions, st_.cur_insn.addr};
 }
 
 FaultPoint InsnTiming::rewind_to_fault(std::uint32_t eip, std::uint32_t vector) {
   FaultPoint fp;
-  const bool soft = have_cur_insn_ && cur_insn_.cls == InsnClass::kSoftInt &&
-                    eip == cur_insn_.addr + cur_insn_.len && cur_insn_.soft_vector == vector;
+  const bool soft = have_cur_insn_ && st_.cur_insn.cls == InsnClass::kSoftInt &&
+                    eip == st_.cur_insn.addr + st_.cur_insn.len &&
+                    st_.cur_insn.soft_vector == vector;
   if (soft) {
     // Delivery charges the whole INT n; INTO's own 3 cycles are only its not-taken cost.
-    s_.clock.now = cur_insn_clock_;
+    s_.clock.now = st_.cur_insn_clock;
     fp.soft = true;
-    fp.insn_length = cur_insn_.len;
+    fp.insn_length = st_.cur_insn.len;
   } else if (have_cur_insn_) {
     // The faulting instruction did not retire.
-    s_.clock.now = cur_insn_clock_;
+    s_.clock.now = st_.cur_insn_clock;
     --s_.stats.instructions;
   }
   s_.pending = RunState::Pending::kNone;

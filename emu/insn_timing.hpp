@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "emu/block_cache.hpp"
@@ -44,15 +45,33 @@ class InsnTiming final : public Timing {
     return observed_addr_ == addr && observed_seq_ == s_.stats.instructions;
   }
   // The instruction about to retire, and which of EAX..EDI and EFLAGS it may write.
-  const DecodedInsn& current() const { return cur_insn_; }
-  RegMask current_writes() const { return cur_writes_; }
+  const DecodedInsn& current() const { return st_.cur_insn; }
+  RegMask current_writes() const { return st_.cur_writes; }
+
+  // What a machine snapshot keeps of this timing (emu/snapshot.cpp): the instruction in flight and
+  // the RDTSC fix-up pending. The decode cache is not state: it checks the live bytes at every use.
+  struct State {
+    DecodedInsn cur_insn{};
+    RegMask cur_writes = kAllFastRegs;
+    Cycles cur_insn_clock = 0;      // the clock at the current instruction's start
+    std::uint32_t rdtsc_after = 0;  // the address after an RDTSC being executed
+    Cycles rdtsc_value = 0;         // ...and the cycle count it returns
+  };
+  const State& state() const { return st_; }
+  // Back to a snapshot's boundary, which the instruction hook will show to the observers again.
+  void restore(const State& st) {
+    st_ = st;
+    have_cur_insn_ = false;
+    observed_addr_ = ~0u;  // the restored boundary is new to the observers
+  }
+  // Inside the instruction observers (a snapshot may be taken or restored there).
+  bool observing() const { return have_cur_insn_; }
 
   IoSlot io_slot() override;
   FaultPoint rewind_to_fault(std::uint32_t eip, std::uint32_t vector) override;
   void rewind_to(std::uint32_t eip) override;
 
  private:
-  friend struct SnapshotFields;  // emu/snapshot.cpp: the RDTSC fix-up in flight, the current insn
   // Decoded instructions by address, each checked against the live bytes (code can change under
   // the same address): the first `size` bytes (as Unicorn reports the instruction's size), as
   // little-endian words zero past `size`: the first 8 in the slot, the rest (instructions longer
@@ -64,7 +83,8 @@ class InsnTiming final : public Timing {
     DecodedInsn insn;
     std::uint64_t lo = 0;
   };
-  const Slot& lookup(std::uint32_t addr, std::uint32_t size, const std::uint8_t* code);
+  const Slot& lookup(std::uint32_t addr, std::uint32_t size, const std::uint8_t* code,
+                     bool& changed);
   void decode_into(Slot& slot, std::uint32_t addr, const std::uint8_t* bytes, std::uint32_t size);
   void count_tlb_flush() {
     ++s_.stats.tlb_flushes;
@@ -79,17 +99,20 @@ class InsnTiming final : public Timing {
 
   std::vector<Slot> cache_ = std::vector<Slot>(1u << 14);
   std::vector<std::uint64_t> hi_ = std::vector<std::uint64_t>(1u << 14);
+  // The bytes each address last ran (its first 16 at most), which outlive the cache's slots: a
+  // change of code is noticed even when the address's slot was taken by another meanwhile.
+  struct Seen {
+    std::uint8_t size = 0;
+    std::uint64_t lo = 0, hi = 0;
+  };
+  std::unordered_map<std::uint32_t, Seen> seen_;
   std::unique_ptr<RegWriteSets> write_sets_;
 
-  DecodedInsn cur_insn_{};
-  RegMask cur_writes_ = kAllFastRegs;
-  Cycles cur_insn_clock_ = 0;  // the clock at the current instruction's start
+  State st_;
   bool have_cur_insn_ = false;
   std::uint32_t observed_pass_ = ~0u;  // restarted(): its observers are not called again
   std::uint32_t observed_addr_ = ~0u;  // the last boundary the observers were called at...
   std::uint64_t observed_seq_ = 0;     // ...and the instruction count there
-  std::uint32_t rdtsc_after_ = 0;      // the address after an RDTSC being executed
-  Cycles rdtsc_value_ = 0;             // ...and the cycle count it returns
 };
 
 }  // namespace fs

@@ -157,18 +157,22 @@ DeliveryOutcome deliver(const CpuSnapshot& cpu, GuestMemory& mem, const Event& e
   }
   if (!code.present) return fail(kNP, sel_error(sel, ext), "handler code segment not present");
 
-  Delivered d;
-  d.gate = gate;
-  d.cs =
+  Delivery d;
+  d.vector = v;
+  d.kind = ev.kind;
+  d.has_error_code = ev.error_code.has_value();
+  d.error_code = ev.error_code.value_or(0);
+  d.from = {cpu.cs, cpu.eip};
+  d.to.cs =
       static_cast<std::uint16_t>((sel & ~3u) | (code.is_conforming_code() ? cpu.cpl() : code.dpl));
-  d.eip = gate.offset;
+  d.to.eip = gate.offset;
   const unsigned new_cpl = code.is_conforming_code() ? cpu.cpl() : code.dpl;
-  d.privilege_change = new_cpl < cpu.cpl();
+  d.stack_switched = new_cpl < cpu.cpl();
 
   // 3. The stack: TSS.ss0:esp0 for a change to ring 0 (6.12.1, figure 6-4; TSS layout 7.2.1).
   std::uint32_t esp = cpu.esp;
   std::uint16_t ss = cpu.ss;
-  if (d.privilege_change) {
+  if (d.stack_switched) {
     if (new_cpl != 0) return fail(kGP, sel_error(sel, ext), "only rings 0 and 3 are modelled");
     if (!cpu.tr_loaded) return fail(kTS, ext ? 1u : 0u, "no TSS loaded (TR is null)");
     // SDM vol. 2A INT n, INTER-PRIVILEGE-LEVEL-INTERRUPT: the 32-bit TSS's ss0:esp0 are bytes 4-9
@@ -206,19 +210,19 @@ DeliveryOutcome deliver(const CpuSnapshot& cpu, GuestMemory& mem, const Event& e
     if (!sd.present) return fail(kSS, sel_error(ss0, ext), "TSS.ss0 segment not present");
     esp = esp0;
     ss = ss0;
-    d.esp0 = esp0;
-    d.frame = {cpu.ss, cpu.esp};  // pushed first: highest addresses
+    d.esp0_used = esp0;
+    d.frame = {cpu.ss, cpu.esp};
   }
-  // Pushed in order: [SS, ESP,] EFLAGS, CS, EIP, [error code] -> stored low-to-high reversed.
-  std::vector<std::uint32_t> pushed = d.frame;
-  pushed.push_back(cpu.eflags);
-  pushed.push_back(cpu.cs);
-  pushed.push_back(cpu.eip);
-  if (ev.error_code) pushed.push_back(*ev.error_code);
-  d.frame.assign(pushed.rbegin(), pushed.rend());
+  // Pushed in order: [SS, ESP,] EFLAGS, CS, EIP, [error code] (the record's order).
+  d.frame.push_back(cpu.eflags);
+  d.frame.push_back(cpu.cs);
+  d.frame.push_back(cpu.eip);
+  if (ev.error_code) d.frame.push_back(*ev.error_code);
   const std::uint32_t bytes = static_cast<std::uint32_t>(d.frame.size() * 4);
   const std::uint32_t frame_at = esp - bytes;
-  if (auto f = push_frame(mem, frame_at, d.frame)) {
+  // On the stack the last word pushed lies lowest, at the new ESP.
+  const std::vector<std::uint32_t> stacked(d.frame.rbegin(), d.frame.rend());
+  if (auto f = push_frame(mem, frame_at, stacked)) {
     DeliveryOutcome o;
     // A stack fault while pushing is #SS for a segment problem; a not-present page stays #PF
     // (6.12.1).
@@ -226,13 +230,12 @@ DeliveryOutcome deliver(const CpuSnapshot& cpu, GuestMemory& mem, const Event& e
         *f, fmt::format("pushing the {}-word frame at {:#010x}", d.frame.size(), frame_at)};
     return o;
   }
-  d.frame_address = frame_at;
-  d.esp = frame_at;
-  d.ss = ss;
-  // 4. Flags (6.12.1.3): TF, NT, RF, VM cleared; IF cleared for an interrupt gate only.
-  d.eflags = cpu.eflags & ~(kTF | kNT | kRF | kVM);
-  if (gate.is_interrupt_gate()) d.eflags &= ~kIF;
   DeliveryOutcome o;
+  o.esp = frame_at;
+  o.ss = ss;
+  // 4. Flags (6.12.1.3): TF, NT, RF, VM cleared; IF cleared for an interrupt gate only.
+  o.eflags = cpu.eflags & ~(kTF | kNT | kRF | kVM);
+  if (gate.is_interrupt_gate()) o.eflags &= ~kIF;
   o.delivered = std::move(d);
   return o;
 }

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "x86/delivery.hpp"
 #include "x86/vectors.hpp"
 
 namespace fs {
@@ -98,27 +99,24 @@ class GuestMemory {
                                         bool supervisor) = 0;
 };
 
-// A successful delivery: the new CPU state and the frame it pushed (for the trace and the
-// inspectors).
-struct Delivered {
-  std::uint16_t cs = 0, ss = 0;
-  std::uint32_t eip = 0, esp = 0, eflags = 0;
-  bool privilege_change = false;  // ring 3 -> ring 0 through TSS.ss0:esp0
-  std::uint32_t esp0 = 0;         // TSS.esp0 read for the switch (when privilege_change)
-  GateDescriptor gate;
-  std::uint32_t frame_address = 0;  // == esp after the push
-  std::vector<std::uint32_t>
-      frame;  // words from frame_address up: [error], eip, cs, eflags, [esp, ss]
-};
-
 // A delivery that itself faulted (the fault to raise next, after the double-fault rules).
 struct DeliveryFault {
   MemFault fault;   // vector + error code (+ cr2 for #PF)
   std::string why;  // "IDT limit 0x7ff < vector 0x80", "gate not present", ...
 };
 
+// What deliver() did: either the delivery (its record, and the state the handler starts in) or
+// the fault it raised.
 struct DeliveryOutcome {
-  std::optional<Delivered> delivered;
+  // The record observers and the trace see (x86/delivery.hpp): vector, handler, frame in push
+  // order. The frame's words lie from `esp` up, the last one pushed first.
+  std::optional<Delivery> delivered;
+  // The handler's stack and flags (when delivered): SS:ESP after the push (on a stack switch SS is
+  // TSS.ss0), EFLAGS with TF/NT/RF/VM cleared, IF too through an interrupt gate. CS:EIP is
+  // delivered->to.
+  std::uint16_t ss = 0;
+  std::uint32_t esp = 0;
+  std::uint32_t eflags = 0;
   std::optional<DeliveryFault> fault;
 };
 

@@ -3,12 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 
 #include "base/severity.hpp"
 #include "emu/ram_size.hpp"
+#include "loader/bzimage.hpp"
 #include "loader/multiboot.hpp"
 
 namespace fs {
@@ -18,72 +18,13 @@ constexpr std::uint32_t kIF = 1u << 9;
 
 // exit_status_for and stop_reason_name: emu/exit_status.cpp, with the scheme they belong to.
 
-std::vector<std::uint8_t> serial_input_with_eof(std::vector<std::uint8_t> input) {
-  constexpr std::uint8_t kEof = 0x04;  // ^D, VEOF in a tty's default termios
-  if (!input.empty() && input.back() != '\n') input.push_back(kEof);
-  input.push_back(kEof);
-  return input;
-}
-
 Machine::Machine(MachineOptions opt)
     : opt_(std::move(opt)),
       ram_(checked_ram_size(opt_.ram_bytes)),  // emu/ram_size.hpp, before anything is reserved
-      pit_(opt_.cpu_hz),
-      uart_(
-          [this](std::uint8_t b) {
-            if (opt_.serial_out) {
-              opt_.serial_out(b);
-            } else {
-              std::fputc(b, stdout);
-              if (b == '\n') std::fflush(stdout);
-            }
-          },
-          opt_.cpu_hz),
-      debug_exit_([this](std::uint32_t v) {
-        // The run ends at this OUT: counters stop at its retirement, even though Unicorn may still
-        // run the rest of the translated block (whose port I/O is then ignored).
-        if (s_.result) return;
-        s_.clock.now = io_.retire_clock;
-        s_.stats.instructions = io_.retire_insns;
-        RunResult r;
-        r.reason = StopReason::kGuestExit;
-        r.guest_value = v;
-        r.exit_status = exit_status_for(r.reason, v);
-        s_.result = r;
-        s_.request_stop(StopKind::kExit);
-      }),
-      cmos_(opt_.cpu_hz, opt_.ram_bytes),
-      port_b_(pit_),
-      i8042_([this] {
-        // RESET pulsed (devices/i8042.hpp question 5): the run ends at that OUT, as at a
-        // debug-exit write, with its own status (docs/exit-status.md).
-        if (s_.result) return;
-        s_.clock.now = io_.retire_clock;
-        s_.stats.instructions = io_.retire_insns;
-        fatal(StopReason::kReset,
-              fmt::format("guest reset: the i8042 pulsed RESET (port 0x64) at {}",
-                          where(io_.insn_addr)),
-              false);
-      }) {
+      board_(board_wiring()) {
   if (opt_.cpu_hz < 1'000'000) throw std::invalid_argument("CPU clock must be at least 1 MHz");
   s_.clock.cpu_hz = opt_.cpu_hz;
   s_.max_cycles = opt_.max_cycles;
-  pit_.set_out_handler(0, [this](bool level) { pic_.set_irq(0, level); });
-  // COM1 interrupts on IRQ4 (the PC's wiring; the OUT2 gate is modelled in the UART).
-  uart_.set_irq_handler([this](bool level) { pic_.set_irq(4, level); });
-  if (opt_.serial_input) uart_.set_input(serial_input_with_eof(*opt_.serial_input));
-  bus_.attach(0x20, 2, &pic_.master);
-  bus_.attach(0x40, 4, &pit_);
-  bus_.attach(0xA0, 2, &pic_.slave);
-  bus_.attach(0xF4, 4, &debug_exit_);
-  bus_.attach(0x3F8, 8, &uart_);
-  bus_.attach(0x60, 1, &i8042_.data_port());
-  bus_.attach(0x61, 1, &port_b_);
-  bus_.attach(0x64, 1, &i8042_.command_port());
-  bus_.attach(0x70, 2, &cmos_);
-  bus_.attach(0x80, 1, &post_);
-  i8042_.set_irq_handlers([this](bool level) { pic_.set_irq(1, level); },
-                          [this](bool level) { pic_.set_irq(12, level); });
 
   CpuHooks h;
   // The timing's hooks run on every block or instruction: Unicorn calls them directly (hot_hook).
@@ -118,11 +59,27 @@ Machine::Machine(MachineOptions opt)
 
 Machine::~Machine() = default;
 
+PcBoardWiring Machine::board_wiring() {
+  PcBoardWiring w;
+  w.cpu_hz = opt_.cpu_hz;
+  w.ram_bytes = opt_.ram_bytes;
+  w.serial_out = opt_.serial_out;
+  w.serial_input = opt_.serial_input;
+  w.on_exit = [this](std::uint32_t v) { board_exit(v); };
+  w.on_reset = [this] { board_reset(); };
+  return w;
+}
+
 void Machine::load(const std::string& path) {
-  LoadedImage img = load_elf(path, std::span<std::uint8_t>(ram_));
+  const std::vector<std::uint8_t> bytes = read_file(path);
+  if (is_bzimage(bytes)) return load_linux(bytes, path);
+  if (!opt_.initrd.empty())
+    throw LoadError(
+        fmt::format("{}: an initrd goes with a Linux bzImage, not a multiboot ELF", path));
+  LoadedImage img = load_elf_bytes(bytes, path, std::span<std::uint8_t>(ram_));
   build_id_ = fs::image_build_id(img, ram_);
   BootState boot = write_multiboot_info(std::span<std::uint8_t>(ram_), img, opt_.cmdline);
-  symbols_ = SymbolTable::from_elf(path);
+  symbols_ = SymbolTable::from_elf_bytes(bytes, path);
   // Multiboot 0.6.96 3.2 "Machine state": EAX magic, EBX info, flat segments, PE on, PG off, IF
   // clear.
   cpu_->load_flat_boot_segments();
@@ -202,13 +159,13 @@ void Machine::add_breakpoint(const std::string& symbol, std::function<void(Machi
 // ---- the run loop -----------------------------------------------------------------------------
 
 void Machine::service_devices() {
-  bus_.run_until(s_.clock.now);
-  s_.deadline = std::min(bus_.next_event(), opt_.max_cycles);
-  s_.irq_line = pic_.interrupt_pending();
+  board_.run_until(s_.clock.now);
+  s_.deadline = std::min(board_.next_event(), opt_.max_cycles);
+  s_.irq_line = board_.interrupt_pending();
 }
 
 bool Machine::irq_deliverable() const {
-  return pic_.interrupt_pending() && (cpu_->reg(Reg::kEflags) & kIF) && !cpu_->interrupt_shadow();
+  return board_.interrupt_pending() && (cpu_->reg(Reg::kEflags) & kIF) && !cpu_->interrupt_shadow();
 }
 
 RunResult Machine::run() {
@@ -235,8 +192,8 @@ RunResult Machine::run() {
     }
     service_devices();
     if (irq_deliverable()) {
-      std::uint8_t vec = pic_.acknowledge();
-      s_.irq_line = pic_.interrupt_pending();
+      std::uint8_t vec = board_.acknowledge();
+      s_.irq_line = board_.interrupt_pending();
       deliver(Event{vec, DeliveryKind::kExternal, std::nullopt}, cpu_->reg(Reg::kEip));
       if (s_.result) break;
     }
@@ -331,7 +288,7 @@ bool Machine::halt(std::uint32_t after) {
   // HLT with IF=1: the clock jumps to the next device event; the gap is idle time, not work.
   Clock& clock = s_.clock;
   const Cycles idle_before = clock.idle;
-  while (!pic_.interrupt_pending()) {
+  while (!board_.interrupt_pending()) {
     if (s_.deadline == kNever) {
       fatal(StopReason::kHaltedNoIrq,
             fmt::format("halted forever at {}: interrupts enabled but no device event is due",
@@ -356,7 +313,7 @@ bool Machine::halt(std::uint32_t after) {
 std::uint32_t Machine::hook_port_in(std::uint16_t port, unsigned size) {
   if (s_.result) return 0xFFFFFFFFu;
   io_ = timing_->io_slot();
-  std::uint32_t v = bus_.read(io_.start, port, size);
+  std::uint32_t v = board_.read(io_.start, port, size);
   io_.insn_addr = 0;
   for (auto& f : observers_.port_io) f(port, size, false, v);
   // Reading may acknowledge (OCW3 poll), drop an IRQ or move a deadline (a UART's RBR read makes
@@ -368,7 +325,7 @@ std::uint32_t Machine::hook_port_in(std::uint16_t port, unsigned size) {
 void Machine::hook_port_out(std::uint16_t port, unsigned size, std::uint32_t value) {
   if (s_.result) return;
   io_ = timing_->io_slot();
-  bus_.write(io_.start, port, size, value);
+  board_.write(io_.start, port, size, value);
   io_.insn_addr = 0;
   for (auto& f : observers_.port_io) f(port, size, true, value);
   // A write may move a device deadline (a PIT reprogrammed) or the INT line (an EOI, a mask); the
@@ -377,8 +334,8 @@ void Machine::hook_port_out(std::uint16_t port, unsigned size, std::uint32_t val
 }
 
 void Machine::after_port_access() {
-  s_.deadline = std::min(bus_.next_event(), opt_.max_cycles);
-  s_.irq_line = pic_.interrupt_pending();
+  s_.deadline = std::min(board_.next_event(), opt_.max_cycles);
+  s_.irq_line = board_.interrupt_pending();
 }
 
 void Machine::hook_unmapped(std::uint32_t addr, bool fetch) {
@@ -391,53 +348,6 @@ void Machine::hook_unmapped(std::uint32_t addr, bool fetch) {
                 "table names a frame past the end of RAM)",
                 addr, ram_.size() >> 20)
           : fmt::format("no RAM at physical {:#010x} ({} MiB of RAM)", addr, ram_.size() >> 20);
-}
-
-// ---- how a run ends, for the user ---------------------------------------------------------------
-
-std::uint32_t Machine::failing_eip() const {
-  return io_.insn_addr ? io_.insn_addr : cpu_->reg(Reg::kEip);  // a port access names its insn
-}
-
-std::string Machine::where(std::uint32_t eip) const {
-  return fmt::format("{:04x}:{:08x} <{}>", cpu_->reg(Reg::kCs), eip, symbols_.describe(eip));
-}
-
-void Machine::fatal(StopReason r, std::string message, bool with_history) {
-  if (s_.result) return;
-  RunResult res;
-  res.reason = r;
-  res.exit_status = exit_status_for(r, 0);
-  res.message = std::move(message);
-  if (with_history) res.last_instructions = history();
-  s_.result = std::move(res);
-  s_.request_stop(StopKind::kFatal);
-}
-
-std::vector<std::string> Machine::history() const {
-  // Newest last. Fast mode keeps blocks with how many of their instructions retired.
-  std::vector<std::uint32_t> addrs;
-  const std::size_t n = std::min(s_.recent_pos, s_.recent.size());
-  for (std::size_t i = 0; i < n && addrs.size() < 16; ++i) {
-    const RecentCode& r = s_.recent[(s_.recent_pos - 1 - i) % s_.recent.size()];
-    if (!r.block) {
-      addrs.push_back(r.addr);
-      continue;
-    }
-    for (std::uint32_t j = std::min<std::uint32_t>(r.executed, r.block->insns.size()); j-- > 0;) {
-      addrs.push_back(r.block->insns[j].addr);
-      if (addrs.size() >= 16) break;
-    }
-  }
-  std::vector<std::string> out;
-  auto& dec = const_cast<Decoder&>(decoder_);
-  for (auto it = addrs.rbegin(); it != addrs.rend(); ++it) {
-    std::uint8_t bytes[16] = {};
-    read(*it, bytes, sizeof bytes);
-    out.push_back(fmt::format("{:08x} <{}> {}", *it, symbols_.describe(*it),
-                              dec.disassemble(*it, bytes, sizeof bytes)));
-  }
-  return out;
 }
 
 }  // namespace fs

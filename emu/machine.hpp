@@ -1,6 +1,6 @@
-// The PC: RAM, the CPU (Unicorn behind emu/unicorn_cpu), the port bus with PIT, PIC pair, UART and
-// debug-exit, the cycle clock, and the run loop that delivers interrupts at exact instruction
-// boundaries.
+// The PC: RAM, the CPU (Unicorn behind emu/unicorn_cpu), the board with its devices
+// (emu/pc_board.hpp), the cycle clock, and the run loop that delivers interrupts at exact
+// instruction boundaries.
 //
 // Run loop (DESIGN.md "The machine"): run the CPU until the next device deadline, bring the devices
 // up to that cycle, deliver a pending IRQ when IF=1 and no STI/MOV SS shadow is active, repeat. An
@@ -10,8 +10,9 @@
 // (emu/insn_timing.hpp); both charge the same cycles to the same instructions, so they deliver
 // interrupts at the same boundaries.
 //
-// Files: machine.cpp the loop, devices and inspection; machine_delivery.cpp delivery through the
-// IDT; machine_intercept.cpp the instructions forkscope runs itself; emu/hooks.hpp the observers.
+// Files: machine.cpp the loop and inspection; emu/pc_board.cpp the devices and their wiring;
+// machine_stop.cpp how a run ends; machine_delivery.cpp delivery through the IDT;
+// machine_intercept.cpp the instructions forkscope runs itself; emu/hooks.hpp the observers.
 #pragma once
 
 #include <array>
@@ -23,15 +24,6 @@
 #include <string>
 #include <vector>
 
-#include "devices/cmos_rtc.hpp"
-#include "devices/debug_exit.hpp"
-#include "devices/i8042.hpp"
-#include "devices/pic8259.hpp"
-#include "devices/pit8254.hpp"
-#include "devices/port_bus.hpp"
-#include "devices/post_port.hpp"
-#include "devices/system_port_b.hpp"
-#include "devices/uart16550.hpp"
 #include "emu/block_cache.hpp"
 #include "emu/block_timing.hpp"
 #include "emu/clock.hpp"
@@ -42,6 +34,7 @@
 #include "emu/intercept.hpp"
 #include "emu/interrupt.hpp"
 #include "emu/paging.hpp"
+#include "emu/pc_board.hpp"
 #include "emu/ram_size.hpp"
 #include "emu/run_state.hpp"
 #include "emu/timing.hpp"
@@ -60,7 +53,8 @@ struct MachineOptions {
   std::uint64_t cpu_hz = 100'000'000;
   std::uint64_t max_cycles = 3'000'000'000ull;  // 30 guest seconds at 100 MHz
   std::string cmdline;
-  bool per_instruction = false;                  // trace mode: a hook on every instruction
+  std::string initrd;            // a Linux bzImage's initial RAM disk (a path; empty: none)
+  bool per_instruction = false;  // trace mode: a hook on every instruction
   std::function<void(std::uint8_t)> serial_out;  // default: stdout
   // The bytes COM1 receives (devices/uart16550.hpp, open question 3), or none: no input connected
   // (MSR.DCD low). Given, forkscope appends end of input as a terminal user types it: ^D (0x04)
@@ -68,9 +62,6 @@ struct MachineOptions {
   // line, the second, at the start of a line, is end of file).
   std::optional<std::vector<std::uint8_t>> serial_input;
 };
-
-// What COM1's far end sends for `input`: the bytes, then ^D (two when the last line is unended).
-std::vector<std::uint8_t> serial_input_with_eof(std::vector<std::uint8_t> input);
 
 struct Snapshot;
 struct SnapshotFields;
@@ -82,7 +73,8 @@ class Machine {
   Machine(const Machine&) = delete;
   Machine& operator=(const Machine&) = delete;
 
-  // Loads a multiboot ELF and sets the boot state. Throws LoadError (one line) on bad input.
+  // Loads a multiboot ELF, or a Linux bzImage (with options().initrd), and sets the boot state.
+  // Throws LoadError (one line) on bad input.
   void load(const std::string& image_path);
   // The loaded image's identity (loader's image_build_id), for trace headers.
   const std::vector<std::uint8_t>& image_build_id() const { return build_id_; }
@@ -106,8 +98,10 @@ class Machine {
   const MachineOptions& options() const { return opt_; }
   const MachineStats& stats() const { return s_.stats; }
   const SymbolTable& symbols() const { return symbols_; }
-  const PortBus& bus() const { return bus_; }
-  const Uart16550& uart() const { return uart_; }
+  // Why symbols() is empty for a bzImage without kallsyms (one line), else "".
+  const std::string& symbols_note() const { return symbols_note_; }
+  const PortBus& bus() const { return board_.bus(); }
+  const Uart16550& uart() const { return board_.uart(); }
   std::uint32_t tss_esp0() const;  // TSS.esp0 of the loaded TR (0 when none)
   std::string describe(std::uint32_t addr) const { return symbols_.describe(addr); }
   std::uint64_t unknown_cost_insns() const { return decoder_.unknown_cost_insns(); }
@@ -134,7 +128,10 @@ class Machine {
   // Observers. Breakpoints must be added before run(); they fire before the instruction executes.
   void add_breakpoint(std::uint32_t addr, std::function<void(Machine&)> fn);
   void add_breakpoint(const std::string& symbol, std::function<void(Machine&)> fn);
-  void on_delivery(std::function<void(Machine&, const DeliveryRecord&)> fn) {
+  // Every interrupt, exception and INT n delivered (x86/delivery.hpp), after the CPU entered the
+  // handler: the registers are the handler's (ESP points at the frame), the clock has charged the
+  // delivery, stats().instructions is the next instruction's number.
+  void on_delivery(std::function<void(Machine&, const Delivery&)> fn) {
     observers_.delivery.push_back(std::move(fn));
   }
   // Trace mode only: every instruction boundary, before the instruction, with the cycle count.
@@ -153,7 +150,7 @@ class Machine {
   }
   // Trace mode only (the trace recorder, issue 15): every store the guest's own instructions make,
   // before it lands, by physical address (UnicornCpu::watch_stores says why, and what it costs).
-  // At most one; before run(). The stores forkscope makes for the guest are in DeliveryRecord.
+  // At most one; before run(). The stores forkscope makes for the guest are in Delivery::writes.
   void on_guest_store(UnicornCpu::StoreFn fn, void* ctx);
   const DecodedInsn& current_instruction() const;
   // Which of EAX..EDI and EFLAGS the current instruction may write (x86/reg_writes.hpp), in trace
@@ -189,6 +186,8 @@ class Machine {
   const UnicornCpu& cpu() const { return *cpu_; }
 
  private:
+  // machine_linux.cpp: load() for a bzImage: the 32-bit boot protocol's state.
+  void load_linux(std::span<const std::uint8_t> image, const std::string& path);
   friend struct SnapshotFields;  // emu/snapshot.cpp copies the run loop's state
   // Hooks Unicorn calls from inside a CPU run that are not the timing's (emu/timing.hpp).
   void hook_interrupt(std::uint32_t vector);
@@ -196,6 +195,7 @@ class Machine {
   void hook_port_out(std::uint16_t port, unsigned size, std::uint32_t value);
   void hook_unmapped(std::uint32_t addr, bool fetch);
   void after_port_access();
+  PcBoardWiring board_wiring();
 
   // Boundary work (outside the CPU run, or from a hook that then stops).
   void service_devices();
@@ -206,6 +206,12 @@ class Machine {
   // emu/machine_delivery.cpp: an interrupt or exception through the guest's IDT (emu/interrupt.hpp)
   // with its nested faults, #DF and the triple fault.
   void deliver(Event ev, std::uint32_t return_eip);
+
+  // ---- emu/machine_stop.cpp: how a run ends ----
+  // The board's outputs: a debug-exit write and the i8042's RESET end the run at that OUT.
+  void board_exit(std::uint32_t value);
+  void board_reset();
+  void retire_out();
   void fatal(StopReason r, std::string message, bool with_history = true);
   std::vector<std::string> history() const;
   std::string where(std::uint32_t eip) const;
@@ -223,21 +229,13 @@ class Machine {
   GuestRam ram_;
   RunState s_;
   SymbolTable symbols_;
+  std::string symbols_note_;  // symbols_note()
   Decoder decoder_;
   CodeFetch code_{ram_};
   Intercepts ix_;
   MachineObservers observers_;
 
-  PortBus bus_;
-  Pit8254 pit_;
-  PicPair pic_;
-  Uart16550 uart_;
-  DebugExit debug_exit_;
-  // The rest of the PC Linux probes (issue 13); each header says what it models.
-  CmosRtc cmos_;
-  SystemPortB port_b_;
-  PostPort post_;
-  I8042 i8042_;
+  PcBoard board_;  // the devices (emu/pc_board.hpp)
   // One of the two, by opt_.per_instruction; timing_ points at it.
   std::unique_ptr<BlockTiming> block_timing_;
   std::unique_ptr<InsnTiming> insn_timing_;

@@ -22,8 +22,8 @@ class MachineMemory : public GuestMemory {
  public:
   MachineMemory(std::span<std::uint8_t> ram, PagingRegs regs) : ram_(ram), regs_(regs) {}
 
-  // The stores made, for DeliveryRecord::writes (the trace records them, issue 15).
-  std::vector<GuestStore> stores;
+  // The stores made, for Delivery::writes (the trace records them, issue 15).
+  std::vector<MemWrite> stores;
 
   std::optional<MemFault> read(std::uint32_t lin, void* out, unsigned n, bool sup) override {
     return access(lin, n, false, sup, [&](std::uint32_t phys, unsigned off, unsigned k) {
@@ -82,7 +82,7 @@ class MachineMemory : public GuestMemory {
       n -= k;
       std::uint64_t v = 0;
       for (unsigned i = 0; i < k; ++i) v |= std::uint64_t{in[n + i]} << (8 * i);
-      stores.push_back(GuestStore{lin + n, static_cast<std::uint8_t>(k), v});
+      stores.push_back(MemWrite{lin + n, static_cast<std::uint8_t>(k), v});
     }
   }
   std::span<std::uint8_t> ram_;
@@ -143,21 +143,21 @@ void Machine::deliver(Event ev, std::uint32_t return_eip) {
                                           : fmt::format("INT {:#04x}", ev.vector)));
     DeliveryOutcome o = fs::deliver(s, mem, ev);
     if (o.delivered) {
-      const Delivered& d = *o.delivered;
-      if (d.privilege_change) {
-        cpu_->load_ring0(d.cs, d.eip, d.ss, d.esp);
+      const Delivery& d = *o.delivered;
+      if (d.stack_switched) {
+        cpu_->load_ring0(d.to.cs, d.to.eip, o.ss, o.esp);
       } else {
-        cpu_->set_reg(Reg::kEsp, d.esp);
-        cpu_->load_cs_eip(d.cs, d.eip);
+        cpu_->set_reg(Reg::kEsp, o.esp);
+        cpu_->load_cs_eip(d.to.cs, d.to.eip);
       }
-      cpu_->set_reg(Reg::kEflags, d.eflags);
+      cpu_->set_reg(Reg::kEflags, o.eflags);
       s_.clock.now +=
-          cycle_table::int_cycles(d.privilege_change ? cycle_table::Delivery::kToInnerPrivilege
-                                                     : cycle_table::Delivery::kSamePrivilege);
+          cycle_table::int_cycles(d.stack_switched ? cycle_table::Delivery::kToInnerPrivilege
+                                                   : cycle_table::Delivery::kSamePrivilege);
       ++s_.stats.interrupts[ev.vector];
       if (!observers_.delivery.empty()) {
-        DeliveryRecord rec{ev, d, return_eip, s_.clock.now, std::move(mem.stores)};
-        for (auto& f : observers_.delivery) f(*this, rec);
+        o.delivered->writes = std::move(mem.stores);
+        for (auto& f : observers_.delivery) f(*this, *o.delivered);
       }
       return;
     }

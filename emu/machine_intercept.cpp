@@ -143,10 +143,10 @@ bool Machine::run_intercept() {
     std::uint32_t v = eax & mask;
     try {
       if (io_run->is_in) {
-        v = bus_.read(io_.start, io_run->port, io_run->width) & mask;
+        v = board_.read(io_.start, io_run->port, io_run->width) & mask;
         cpu_->set_reg(Reg::kEax, (eax & ~mask) | v);
       } else {
-        bus_.write(io_.start, io_run->port, io_run->width, v);
+        board_.write(io_.start, io_run->port, io_run->width, v);
       }
     } catch (const Unimplemented& e) {
       io_.insn_addr = 0;

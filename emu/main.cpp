@@ -66,9 +66,10 @@ int main(int argc, char** argv) {
   fs::cli::TraceOptions trace;
   fs::cli::setup_trace(app, trace);
   // After the subcommands, which would inherit it (trace's statuses are its own).
-  app.footer(fs::exit_status::table() +
-             "QEMU's -kernel, -append, -m, -serial, -s and -S are understood (forkscope run "
-             "--help).\n");
+  app.footer(
+      fs::exit_status::table() +
+      "QEMU's -kernel, -append, -initrd, -m, -serial, -s and -S are understood (forkscope run "
+      "--help).\n");
   std::vector<std::string> args(argv + 1, argv + argc);
   if (auto bad = fs::cli::translate_qemu_args(args)) {
     fmt::print(stderr, "forkscope: {}\n", *bad);

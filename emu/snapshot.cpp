@@ -15,19 +15,11 @@ struct SnapshotFields {
   DebugRegisters dr;
   std::uint32_t data_hits = 0;
   Intercept intercept;
-  // The trace-mode timing's current instruction and the RDTSC fix-up in flight.
-  DecodedInsn cur_insn{};
-  RegMask cur_writes = kAllFastRegs;
-  Cycles cur_insn_clock = 0;
-  std::uint32_t rdtsc_after = 0;
-  Cycles rdtsc_value = 0;
+  InsnTiming::State timing;  // the current instruction and the RDTSC fix-up in flight
   IoSlot io;
   std::string unmapped_why;
   bool unmapped_fetch = false;
   std::uint32_t fetch_limit = 0;
-
-  // The instruction hook is showing an instruction to the observers.
-  static bool observing(const InsnTiming& t) { return t.have_cur_insn_; }
 
   static SnapshotFields of(const Machine& m) {
     SnapshotFields f;
@@ -35,12 +27,7 @@ struct SnapshotFields {
     f.dr = m.ix_.dr;
     f.data_hits = m.ix_.data_hits;
     f.intercept = m.ix_.pending;
-    const InsnTiming& t = *m.insn_timing_;
-    f.cur_insn = t.cur_insn_;
-    f.cur_writes = t.cur_writes_;
-    f.cur_insn_clock = t.cur_insn_clock_;
-    f.rdtsc_after = t.rdtsc_after_;
-    f.rdtsc_value = t.rdtsc_value_;
+    f.timing = m.insn_timing_->state();
     f.io = m.io_;
     f.unmapped_why = m.unmapped_why_;
     f.unmapped_fetch = m.unmapped_fetch_;
@@ -62,14 +49,7 @@ struct SnapshotFields {
     m.ix_.data_hits = data_hits;
     m.ix_.pending = intercept;
     m.ix_.pass = eip;
-    InsnTiming& t = *m.insn_timing_;
-    t.cur_insn_ = cur_insn;
-    t.cur_writes_ = cur_writes;
-    t.cur_insn_clock_ = cur_insn_clock;
-    t.have_cur_insn_ = false;
-    t.observed_addr_ = ~0u;  // the restored boundary is new to the observers
-    t.rdtsc_after_ = rdtsc_after;
-    t.rdtsc_value_ = rdtsc_value;
+    m.insn_timing_->restore(timing);
     m.io_ = io;
     m.unmapped_why_ = unmapped_why;
     m.unmapped_fetch_ = unmapped_fetch;
@@ -113,8 +93,7 @@ std::optional<std::size_t> first_differing_page(const Snapshot& s,
 bool Machine::at_snapshot_point() const {
   // Inside an instruction observer called by the instruction hook (not for an instruction the run
   // loop runs itself, emu/machine_intercept.cpp: the CPU is not running there to be stopped).
-  return insn_timing_ && SnapshotFields::observing(*insn_timing_) && !s_.result &&
-         s_.stop_kind == StopKind::kNone;
+  return insn_timing_ && insn_timing_->observing() && !s_.result && s_.stop_kind == StopKind::kNone;
 }
 
 Snapshot Machine::snapshot(const Snapshot* base) const {
@@ -143,13 +122,7 @@ Snapshot Machine::snapshot(const Snapshot* base) const {
     s.ram[i] = std::move(page);
     ++s.fresh_pages;
   }
-  s.pit = pit_.state();
-  s.pic_master = pic_.master.state();
-  s.pic_slave = pic_.slave.state();
-  s.uart = uart_.state();
-  s.debug_exit_writes = debug_exit_.writes();
-  s.unclaimed_reads = bus_.unclaimed_reads();
-  s.unclaimed_writes = bus_.unclaimed_writes();
+  s.board = board_.state();
   s.run_state = std::make_shared<const SnapshotFields>(SnapshotFields::of(*this));
   return s;
 }
@@ -169,12 +142,7 @@ void Machine::restore(const Snapshot& s) {
     std::memcpy(live, want, kSnapshotPageSize);
     changed.push_back(static_cast<std::uint32_t>(i * kSnapshotPageSize));
   }
-  pit_.restore(s.pit);
-  pic_.master.restore(s.pic_master);
-  pic_.slave.restore(s.pic_slave);
-  uart_.restore(s.uart);
-  debug_exit_.restore_writes(s.debug_exit_writes);
-  bus_.restore_unclaimed(s.unclaimed_reads, s.unclaimed_writes);
+  board_.restore(s.board);
   s.run_state->into(*this, s.eip);
   // The CPU last: it stops before the current instruction, which the hook then abandons.
   cpu_->restore_context(s.cpu, std::move(changed));

@@ -7,10 +7,12 @@
 // 1. What is "the whole machine"? The CPU as Unicorn keeps it (UnicornCpu::save_context: every
 //    register with its hidden state, hflags, the lazy flags, the FPU) plus forkscope's own CPU
 //    state (the debug registers, the pending cost of the last conditional branch or IRET, the RDTSC
-//    fix-up), the RAM, every device (PIT, PIC pair, UART with its input position and transmit
-//    count, debug-exit), the cycle clock, the statistics and the run loop's bookkeeping (the next
-//    device deadline, the INT line, the recent-instruction history for reports). Pending events are
-//    device state: the devices compute them from their registers (IoDevice::next_event).
+//    fix-up), the RAM, every device on the board (emu/pc_board.hpp: PIT, PIC pair, UART with its
+//    input position and transmit count, debug-exit, CMOS/RTC, i8042, port B, POST port, and the
+//    bus's counts of unclaimed accesses), the cycle clock, the statistics and the run loop's
+//    bookkeeping (the next device deadline, the INT line, the recent-instruction history for
+//    reports). Pending events are device state: the devices compute them from their registers
+//    (IoDevice::next_event).
 // 2. Where may one be taken and restored? Inside an instruction observer in trace mode
 //    (Machine::on_instruction): the boundary before the observed instruction, which has not run.
 //    Restoring there abandons that instruction: the CPU stops before it, and the run goes on from
@@ -44,11 +46,9 @@
 #include <span>
 #include <vector>
 
-#include "devices/pic8259.hpp"
-#include "devices/pit8254.hpp"
-#include "devices/uart16550.hpp"
 #include "emu/clock.hpp"
 #include "emu/debug_registers.hpp"
+#include "emu/pc_board.hpp"
 #include "emu/unicorn_cpu.hpp"
 
 namespace fs {
@@ -67,11 +67,7 @@ struct Snapshot {
   // Physical page i is [i * 4096, (i + 1) * 4096); nullptr: all zero.
   std::vector<std::shared_ptr<const RamPage>> ram;
   std::size_t fresh_pages = 0;  // pages copied for this snapshot (not shared with `base`, not zero)
-  Pit8254::State pit;
-  Pic8259::State pic_master, pic_slave;
-  Uart16550::State uart;
-  std::uint64_t debug_exit_writes = 0;
-  std::uint64_t unclaimed_reads = 0, unclaimed_writes = 0;
+  PcBoard::State board;         // every device (emu/pc_board.hpp)
   std::shared_ptr<const SnapshotFields> run_state;
 
   // Host memory this snapshot holds that no earlier one shares: its copied pages, its page table,

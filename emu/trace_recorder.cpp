@@ -283,6 +283,16 @@ struct TraceRecorder::Impl {
   std::int32_t pid_of(std::uint32_t task) const {
     return static_cast<std::int32_t>(m.read32(task + TASK_PID));
   }
+  // The task's comm (TASK_COMM, the shared ABI header), up to its NUL.
+  std::string comm_of(std::uint32_t task) const {
+    std::string comm;
+    for (std::uint32_t i = 0; i < TASK_COMM_LEN; ++i) {
+      std::uint8_t c = 0;
+      if (!m.read(task + TASK_COMM + i, &c, 1) || c == 0) break;
+      comm.push_back(static_cast<char>(c));
+    }
+    return comm;
+  }
   std::vector<std::uint32_t> words(std::uint32_t addr, std::uint32_t n) const {
     std::vector<std::uint32_t> w(n);
     for (std::uint32_t i = 0; i < n; ++i) w[i] = m.read32(addr + 4 * i);
@@ -355,11 +365,7 @@ struct TraceRecorder::Impl {
     u.task = us_task;
     u.pid = pid_of(us_task);
     u.cr3 = us_cr3;
-    for (std::uint32_t i = 0; i < TASK_COMM_LEN; ++i) {
-      std::uint8_t c = 0;
-      if (!m.read(us_task + TASK_COMM + i, &c, 1) || c == 0) break;
-      u.comm.push_back(static_cast<char>(c));
-    }
+    u.comm = comm_of(us_task);
     event(seq, std::move(u));
   }
 
@@ -413,6 +419,7 @@ struct TraceRecorder::Impl {
       f.child_task = child;
       const std::uint32_t top = m.read32(parent + TASK_THREAD_INFO) + THREAD_SIZE;
       f.parent_regs = words(top - COPY_THREAD_RESERVE - PT_REGS_SIZE, PT_REGS_SIZE / 4);
+      f.comm = comm_of(child);  // copy_process() set it: a kernel thread's only name
       event(seq, std::move(f));
     } else if (eip == k.system_call) {
       event(seq, tr::SyscallEntry{now[tr::Reg::kEax],
@@ -427,28 +434,17 @@ struct TraceRecorder::Impl {
     }
   }
 
-  void on_delivery(const DeliveryRecord& r) {
+  void on_delivery(const tr::Delivery& d) {
     need_system = true;
-    const Delivered& d = r.delivered;
-    tr::Delivery e;
-    e.vector = r.event.vector;
-    e.kind = r.event.kind;  // one DeliveryKind (x86/vectors.hpp)
-    e.has_error_code = r.event.error_code.has_value();
-    e.error_code = r.event.error_code.value_or(0);
-    // d.frame is in memory order from the new ESP up: [error], EIP, CS, EFLAGS, [ESP, SS].
-    const std::size_t eip_at = e.has_error_code ? 1 : 0;
-    const std::uint16_t old_cs =
-        d.frame.size() > eip_at + 1 ? static_cast<std::uint16_t>(d.frame[eip_at + 1]) : 0;
-    e.from = {old_cs, r.from_eip};
-    e.to = {d.cs, d.eip};
-    e.stack_switched = d.privilege_change;
-    e.esp0_used = d.privilege_change ? d.esp0 : 0;
-    e.frame.assign(d.frame.rbegin(), d.frame.rend());  // push order
-    for (const GuestStore& w : r.writes) {
-      if (e.writes.size() == tr::kMaxDeliveryWrites) break;
-      e.writes.push_back(tr::MemWrite{w.addr, w.size, w.value});
+    // The machine's record is the trace's (x86/delivery.hpp); the format holds at most
+    // kMaxDeliveryWrites of its stores (more would take four nested faults, each past a page).
+    if (d.writes.size() > tr::kMaxDeliveryWrites) [[unlikely]] {
+      tr::Delivery e = d;
+      e.writes.resize(tr::kMaxDeliveryWrites);
+      event(m.stats().instructions, std::move(e));
+      return;
     }
-    event(m.stats().instructions, std::move(e));
+    event(m.stats().instructions, d);
   }
 };
 
@@ -488,7 +484,7 @@ TraceRecorder::TraceRecorder(Machine& m, const TraceRecorderOptions& opt)
 
   m.on_instruction_fast(&Impl::on_instruction_cb, &s);
   m.on_guest_store(&Impl::on_store_cb, &s);
-  m.on_delivery([&s](Machine&, const DeliveryRecord& r) { s.on_delivery(r); });
+  m.on_delivery([&s](Machine&, const Delivery& d) { s.on_delivery(d); });
   m.on_port_io([&s](std::uint16_t port, unsigned size, bool is_write, std::uint32_t value) {
     s.event(s.m.stats().instructions,
             tr::PortIo{port, static_cast<std::uint8_t>(size), is_write, value});

@@ -508,19 +508,26 @@ void UnicornCpu::load_cs_eip(std::uint16_t cs, std::uint32_t eip) {
   set_reg(Reg::kEip, eip);
 }
 
-void UnicornCpu::load_flat_boot_segments() {
+void UnicornCpu::load_flat_boot_segments(std::uint16_t cs, std::uint16_t ds) {
   // Multiboot 0.6.96 3.2: CS a 32-bit read/execute segment and DS/ES/FS/GS/SS read/write segments,
-  // all offset 0 and limit 0xFFFFFFFF; the selector values are undefined. Unicorn loads a selector
-  // only through a GDT, so a three-entry boot GDT is placed in free conventional memory at 0x600
-  // (the guest must load its own GDT before touching a segment register, as the spec says).
+  // all offset 0 and limit 0xFFFFFFFF; the selector values are undefined. Linux's boot.rst (32-bit
+  // boot protocol) asks the same at __BOOT_CS/__BOOT_DS. Unicorn loads a selector only through a
+  // GDT, so a boot GDT is placed in free conventional memory at 0x600 (the guest must load its own
+  // GDT before touching a segment register, as both protocols say).
   constexpr std::uint32_t kBootGdt = 0x600;
-  const std::uint64_t gdt[3] = {0, 0x00CF9A000000FFFFull, 0x00CF92000000FFFFull};
-  if (!write(kBootGdt, gdt, sizeof gdt))
-    throw std::runtime_error("boot: RAM too small for boot GDT");
-  set_gdtr({kBootGdt, sizeof gdt - 1});
-  set_reg(Reg::kSs, 0x10);
-  for (Reg r : {Reg::kDs, Reg::kEs, Reg::kFs, Reg::kGs}) set_reg(r, 0x10);
-  set_reg(Reg::kCs, 0x08);
+  constexpr std::uint64_t kCode = 0x00CF9A000000FFFFull, kData = 0x00CF92000000FFFFull;
+  std::uint64_t gdt[8] = {};
+  const unsigned ci = cs >> 3, di = ds >> 3;
+  if (ci == 0 || di == 0 || ci == di || ci >= 8 || di >= 8 || (cs & 7) || (ds & 7))
+    throw std::invalid_argument("boot: bad boot GDT selectors");
+  gdt[ci] = kCode;
+  gdt[di] = kData;
+  const std::size_t bytes = (std::max(ci, di) + 1) * sizeof gdt[0];
+  if (!write(kBootGdt, gdt, bytes)) throw std::runtime_error("boot: RAM too small for boot GDT");
+  set_gdtr({kBootGdt, static_cast<std::uint32_t>(bytes - 1)});
+  set_reg(Reg::kSs, ds);
+  for (Reg r : {Reg::kDs, Reg::kEs, Reg::kFs, Reg::kGs}) set_reg(r, ds);
+  set_reg(Reg::kCs, cs);
 }
 
 // WORKAROUND(unicorn 2.0.1-2.1.1): no API for an exception's error code; it is read from the
@@ -558,6 +565,27 @@ void UnicornCpu::arm_stop_at(std::uint32_t addr) {
   stop_hook_ = h;
   stop_addr_ = addr;
   uc_ctl_remove_cache(impl_->uc, addr, addr + 1);
+}
+
+void UnicornCpu::sync_flags_through(std::uint32_t from, std::uint32_t to) {
+  // QEMU 5.0's translator, which Unicorn 2.1.1 is, keeps the arithmetic flags lazily (the last
+  // operation and its operands, cc_op/cc_src/cc_dst) and writes a pending cc_op back to the CPU
+  // state before every helper that reads it (gen_update_cc_op), except CMPXCHG8B's (translate.c,
+  // case 0x1c7): helper_cmpxchg8b computes EFLAGS from the CPU's stale cc_op with the new operands,
+  // keeps ZF's update and stores the rest as the flags. After `sub %ebx, %eax` at a run's start the
+  // stale cc_op is CC_OP_EFLAGS and EBX itself becomes EFLAGS: TF on, a #DB on the next instruction
+  // (Debian's Linux 6.1 in kmem_cache_alloc, `cmpxchg8b %fs:(%esi)`). Unicorn writes the pending
+  // cc_op back before an instruction that has a code hook (disas_insn: sync_eflags when cc_op
+  // changed since the block's last hooked instruction), so a no-op hook there fixes the helper's
+  // input. The hook covers the block from its start, not the CMPXCHG8B alone: "changed since the
+  // last hooked instruction" misses a cc_op written back by an unhooked instruction in between
+  // (after an RDTSC site's hook, say). Trace mode hooks every instruction and needs nothing. Pinned
+  // by "unicorn: CMPXCHG8B computes the flags from a stale cc_op unless a code hook precedes it".
+  uc_hook h;
+  auto noop = +[](uc_engine*, uint64_t, uint32_t, void*) {};
+  check(uc_hook_add(impl_->uc, &h, UC_HOOK_CODE, reinterpret_cast<void*>(noop), nullptr, from, to),
+        "hook cmpxchg8b flags");
+  uc_ctl_remove_cache(impl_->uc, from, to + 1);
 }
 
 void UnicornCpu::disarm_stop() {

@@ -134,8 +134,10 @@ class UnicornCpu {
   void load_ring0(std::uint16_t cs, std::uint32_t eip, std::uint16_t ss, std::uint32_t esp);
   // Loads CS:EIP at the current privilege level (an interrupt without privilege change).
   void load_cs_eip(std::uint16_t cs, std::uint32_t eip);
-  // Loads flat 4 GiB ring-0 segments for the multiboot boot state (before the guest has a GDT).
-  void load_flat_boot_segments();
+  // Loads flat 4 GiB ring-0 segments for a boot state (before the guest has a GDT): code at
+  // selector `cs`, data in DS/ES/FS/GS/SS at `ds` (multiboot: any, 0x08/0x10; Linux's 32-bit boot
+  // protocol: __BOOT_CS 0x10, __BOOT_DS 0x18).
+  void load_flat_boot_segments(std::uint16_t cs = 0x08, std::uint16_t ds = 0x10);
 
   // The error code of the exception being reported to on_interrupt (no API in Unicorn).
   std::uint32_t pending_error_code() const;
@@ -148,6 +150,10 @@ class UnicornCpu {
   // A one-shot stop before the instruction at `addr`: installs a code hook bounded to that address
   // and drops translated code covering it, so the next translation calls the hook.
   void arm_stop_at(std::uint32_t addr);
+  // WORKAROUND(unicorn 2.1.1) cmpxchg8b lazy flags: a no-op code hook on every instruction from
+  // `from` through `to` (a block's start and its last CMPXCHG8B), so that Unicorn writes the
+  // pending flags operation back before each of them (see the comment in emu/unicorn_cpu.cpp).
+  void sync_flags_through(std::uint32_t from, std::uint32_t to);
   void disarm_stop();
   bool stop_armed() const { return stop_hook_ != 0; }
   // Adds a persistent hook pair around an RDTSC instruction at `addr` (length `len`).

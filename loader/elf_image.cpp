@@ -234,10 +234,12 @@ LoadedImage load_elf(const std::string& path, std::span<std::uint8_t> ram) {
   return load_elf_bytes(bytes, path, ram);
 }
 
-LoadedImage load_elf_bytes(std::span<const std::uint8_t> f, std::string_view name,
-                           std::span<std::uint8_t> ram) {
+namespace {
+
+// The checks every loaded image passes (i386, ET_EXEC); the handle and its header for the rest.
+ElfHandle open_i386_executable(std::span<const std::uint8_t> f, std::string_view name,
+                               GElf_Ehdr& eh) {
   ElfHandle elf = open_elf_memory(f, name);
-  GElf_Ehdr eh;
   if (gelf_getehdr(elf.get(), &eh) == nullptr)
     throw LoadError(fmt::format("{}: bad ELF header ({})", name, libelf_error()));
   if (eh.e_machine != EM_386) {
@@ -248,33 +250,61 @@ LoadedImage load_elf_bytes(std::span<const std::uint8_t> f, std::string_view nam
     throw LoadError(fmt::format("{}: not an executable (e_type {}, need ET_EXEC)", name,
                                 e_type_name(eh.e_type)));
   }
-  LoadedImage img;
-  img.name = std::string(name);
-  img.multiboot = find_multiboot(f, name);
-  const std::vector<Planned> plan = plan_segments(elf.get(), eh, f, name, ram.size());
+  return elf;
+}
 
+// Question 4 in the header: e_entry through the executable segment whose virtual range holds it,
+// else as a physical address inside an executable segment.
+std::optional<std::uint32_t> physical_entry(const std::vector<Planned>& plan, std::uint32_t e) {
+  for (const Planned& s : plan)
+    if ((s.flags & PF_X) && e >= s.vaddr && std::uint64_t{e} < std::uint64_t{s.vaddr} + s.memsz)
+      return e - s.vaddr + s.paddr;
+  for (const Planned& s : plan)
+    if ((s.flags & PF_X) && e >= s.paddr && std::uint64_t{e} < std::uint64_t{s.paddr} + s.memsz)
+      return e;
+  return std::nullopt;
+}
+
+// Plans, checks the entry, then copies: a refused image leaves RAM as it was.
+void place_segments(Elf* elf, const GElf_Ehdr& eh, std::span<const std::uint8_t> f,
+                    std::string_view name, std::span<std::uint8_t> ram, LoadedImage& img) {
+  const std::vector<Planned> plan = plan_segments(elf, eh, f, name, ram.size());
   // The entry must be code we load (0.6.96 3.2: the loader jumps to it). Question 1 in the header.
-  std::optional<std::uint32_t> entry;
-  for (const Planned& s : plan) {
-    if ((s.flags & PF_X) && eh.e_entry >= s.vaddr &&
-        std::uint64_t{eh.e_entry} < std::uint64_t{s.vaddr} + s.memsz) {
-      entry = static_cast<std::uint32_t>(eh.e_entry) - s.vaddr + s.paddr;
-      break;
-    }
-  }
+  const std::optional<std::uint32_t> entry =
+      physical_entry(plan, static_cast<std::uint32_t>(eh.e_entry));
   if (!entry) {
     throw LoadError(
         fmt::format("{}: entry point {:#010x} is not in an executable segment", name, eh.e_entry));
   }
   img.entry = *entry;
-
-  // Everything is checked: only now is RAM written, so a refused image leaves it as it was.
   for (const Planned& s : plan) {
     std::memcpy(ram.data() + s.paddr, f.data() + s.offset, s.filesz);
     std::memset(ram.data() + s.paddr + s.filesz, 0, s.memsz - s.filesz);
     img.segments.push_back({s.paddr, s.filesz, s.memsz, s.flags});
     img.image_end = std::max(img.image_end, s.paddr + s.memsz);
   }
+}
+
+}  // namespace
+
+LoadedImage load_elf_bytes(std::span<const std::uint8_t> f, std::string_view name,
+                           std::span<std::uint8_t> ram) {
+  GElf_Ehdr eh;
+  ElfHandle elf = open_i386_executable(f, name, eh);
+  LoadedImage img;
+  img.name = std::string(name);
+  img.multiboot = find_multiboot(f, name);
+  place_segments(elf.get(), eh, f, name, ram, img);
+  return img;
+}
+
+LoadedImage load_elf_segments(std::span<const std::uint8_t> f, std::string_view name,
+                              std::span<std::uint8_t> ram) {
+  GElf_Ehdr eh;
+  ElfHandle elf = open_i386_executable(f, name, eh);
+  LoadedImage img;
+  img.name = std::string(name);
+  place_segments(elf.get(), eh, f, name, ram, img);
   return img;
 }
 

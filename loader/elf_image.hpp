@@ -26,6 +26,9 @@
 //  be
 //     ordinary data); only when no valid header exists is the first bad checksum reported.
 //  3. PT_LOAD with p_memsz 0 loads nothing and is skipped, as if absent.
+//  4. An entry in no segment's virtual range, but inside an executable segment's physical range,
+//     is taken as physical: Linux's i386 vmlinux says ENTRY(phys_startup_32) (vmlinux.lds.S), so
+//     its e_entry is startup_32's physical address while its segments are linked at 0xC0000000+.
 #pragma once
 
 #include <cstdint>
@@ -76,6 +79,10 @@ LoadedImage load_elf(const std::string& path, std::span<std::uint8_t> ram);
 // The same from bytes in memory; `name` stands for the file in messages.
 LoadedImage load_elf_bytes(std::span<const std::uint8_t> file, std::string_view name,
                            std::span<std::uint8_t> ram);
+// The same without the multiboot header: a plain i386 executable placed at its physical addresses
+// (the vmlinux inside a Linux bzImage, loader/linux_boot.hpp).
+LoadedImage load_elf_segments(std::span<const std::uint8_t> file, std::string_view name,
+                              std::span<std::uint8_t> ram);
 // The image's identity as traces record it: FNV-1a 64 (8 bytes, big-endian) over the entry point
 // and every segment as loaded (paddr, memsz, then its memsz bytes of `ram`). Only what the guest
 // executes counts: the same sources built in another directory (other debug info and symbol paths)

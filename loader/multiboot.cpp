@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include <cstring>
+#include <vector>
+
+#include "loader/pc_memory_map.hpp"
 
 namespace fs {
 namespace {
@@ -16,11 +19,6 @@ void put32(std::span<std::uint8_t> ram, std::uint32_t at, std::uint32_t v) {
 void put64(std::span<std::uint8_t> ram, std::uint32_t at, std::uint64_t v) {
   std::memcpy(ram.data() + at, &v, 8);
 }
-
-struct MmapRange {
-  std::uint64_t base, length;
-  std::uint32_t type;
-};
 
 }  // namespace
 
@@ -39,15 +37,10 @@ BootState write_multiboot_info(std::span<std::uint8_t> ram, const LoadedImage& i
   if (cmdline.find('\0') != std::string_view::npos)
     throw LoadError("multiboot: kernel command line contains a NUL byte");
 
-  const MmapRange map[] = {
-      {0, 0x9FC00, kMmapAvailable},
-      {0x9FC00, 0xA0000 - 0x9FC00, kMmapReserved},   // EBDA
-      {0xF0000, 0x100000 - 0xF0000, kMmapReserved},  // BIOS ROM
-      {kOneMiB, ram_size - kOneMiB, kMmapAvailable},
-  };
+  const std::vector<MemoryRange> map = pc_memory_map(ram_size);
   const std::uint32_t mbi = kMultibootInfoAddr;
   const std::uint32_t mmap_at = mbi + kMbiSize;
-  const std::uint32_t mmap_len = static_cast<std::uint32_t>(std::size(map)) * kMmapEntrySize;
+  const std::uint32_t mmap_len = static_cast<std::uint32_t>(map.size()) * kMmapEntrySize;
   const std::uint32_t name_at = mmap_at + mmap_len;
   const auto name_len = static_cast<std::uint32_t>(kMultibootLoaderName.size()) + 1;
   const std::uint32_t cmdline_at = name_at + name_len;
@@ -81,11 +74,11 @@ BootState write_multiboot_info(std::span<std::uint8_t> ram, const LoadedImage& i
   put32(ram, mbi + kMbiBootLoaderName, name_at);
 
   std::uint32_t at = mmap_at;
-  for (const MmapRange& r : map) {
+  for (const MemoryRange& r : map) {
     put32(ram, at, kMmapEntrySizeField);  // 3.3: size does not count itself
     put64(ram, at + 4, r.base);
     put64(ram, at + 12, r.length);
-    put32(ram, at + 20, r.type);
+    put32(ram, at + 20, r.usable ? kMmapAvailable : kMmapReserved);
     at += kMmapEntrySize;
   }
   std::memcpy(ram.data() + name_at, kMultibootLoaderName.data(), kMultibootLoaderName.size());

@@ -8,9 +8,10 @@
 //     memory map still reports it as available. An image with a segment there is refused.
 //  2. Which fields? MEM (bit 0), CMDLINE (bit 2), MMAP (bit 6) and BOOT_LOADER_NAME (bit 9): what a
 //     Linux-style kernel reads. No modules, no drives, no APM, no VBE; those fields are zero.
-//  3. The memory map describes the machine forkscope models, not a BIOS: [0, 0x9FC00) available,
-//     [0x9FC00, 0xA0000) reserved (EBDA), [0xF0000, 0x100000) reserved (BIOS ROM), [1 MiB, RAM end)
-//     available. [0xA0000, 0xF0000) (VGA, option ROMs) is left out, which 3.3 reads as unusable.
+//  3. The memory map describes the machine forkscope models, not a BIOS (loader/pc_memory_map.hpp):
+//     [0, 0x9FC00) available, [0x9FC00, 0xA0000) reserved (EBDA), [0xF0000, 0x100000) reserved
+//     (BIOS ROM), [1 MiB, RAM end) available. [0xA0000, 0xF0000) (VGA, option ROMs) is left out,
+//     which 3.3 reads as unusable.
 #pragma once
 
 #include <cstdint>

@@ -4,6 +4,7 @@
 #include <gelf.h>
 
 #include <algorithm>
+#include <cctype>
 #include <tuple>
 
 #include "loader/elf_handle.hpp"
@@ -57,6 +58,20 @@ SymbolTable SymbolTable::from_elf_bytes(std::span<const std::uint8_t> file, std:
   return t;
 }
 
+SymbolTable SymbolTable::from_nm(std::span<const NmSymbol> syms) {
+  SymbolTable t;
+  for (const NmSymbol& s : syms) {
+    const char up = static_cast<char>(std::toupper(static_cast<unsigned char>(s.type)));
+    if (up == 'A' || up == 'U' || s.name.empty()) continue;
+    const Kind kind = (up == 'T' || up == 'W') ? Kind::kFunc : Kind::kObject;
+    // nm: lower case is local, except w/v, which are weak (not local) without a default.
+    const bool local = s.type != up && up != 'W' && up != 'V';
+    t.push(s.name, s.addr, 0, kind, local);
+  }
+  t.build_index();
+  return t;
+}
+
 void SymbolTable::add(std::string name, std::uint32_t addr, std::uint32_t size) {
   push(std::move(name), addr, size, Kind::kFunc, false);
   build_index();
@@ -103,6 +118,7 @@ std::optional<std::uint32_t> SymbolTable::address_of(std::string_view name) cons
 }
 
 std::optional<SymbolRef> SymbolTable::lookup(std::uint32_t addr) const {
+  if (addr >= alias_lo_ && addr < alias_hi_) addr += alias_delta_;
   auto it = std::upper_bound(addrs_.begin(), addrs_.end(), addr);
   if (it == addrs_.begin() || addr >= limit_) return std::nullopt;
   const Sym& s = syms_[best_[static_cast<std::size_t>(it - addrs_.begin()) - 1]];

@@ -28,6 +28,14 @@
 
 namespace fs {
 
+// One symbol as nm(1) lists it: its address, type letter and name (Linux's kallsyms tables carry
+// no ELF symbol types, only these letters).
+struct NmSymbol {
+  std::uint32_t addr = 0;
+  char type = '?';
+  std::string name;
+};
+
 struct SymbolRef {
   std::string_view name;  // points into the SymbolTable: valid until it is changed or destroyed
   std::uint32_t offset = 0;
@@ -40,6 +48,10 @@ class SymbolTable {
   static SymbolTable from_elf(const std::string& path);
   static SymbolTable from_elf_bytes(std::span<const std::uint8_t> file,
                                     std::string_view name = "<memory>");
+  // Symbols given as nm(1) letters: t/T/w/W are functions, a/A (absolute) and U (undefined) are
+  // skipped as SHN_ABS/SHN_UNDEF are in .symtab, other letters are data; lower case is local
+  // (but w/v: weak).
+  static SymbolTable from_nm(std::span<const NmSymbol> syms);
   // Adds a symbol as if it were a global STT_FUNC (for tests and hand-made tables).
   void add(std::string name, std::uint32_t addr, std::uint32_t size);
   // Adds every symbol of `other`, its name prefixed (the trace reader adds a user program's
@@ -54,6 +66,12 @@ class SymbolTable {
   // matches there). No limit unless set.
   void set_limit(std::uint64_t end) { limit_ = end; }
   std::uint64_t limit() const { return limit_; }
+  // Addresses in [lo, hi) are looked up as addr + delta: a kernel linked at PAGE_OFFSET that runs
+  // at its physical addresses before it turns paging on (Linux's startup_32 and the early code it
+  // calls), so those addresses are named too. None unless set.
+  void set_alias(std::uint32_t lo, std::uint32_t hi, std::uint32_t delta) {
+    alias_lo_ = lo, alias_hi_ = hi, alias_delta_ = delta;
+  }
   // "ret_from_fork+0x5", "schedule" at offset 0, "0x00123456" when no symbol is at or below.
   std::string describe(std::uint32_t addr) const;
   bool empty() const { return syms_.empty(); }
@@ -74,8 +92,9 @@ class SymbolTable {
   std::vector<Sym> syms_;             // sorted by address, then rank (question 2)
   std::vector<std::uint32_t> addrs_;  // distinct addresses, ascending, for lookup()
   std::vector<std::uint32_t> best_;   // best_[i]: index into syms_ of the symbol shown at addrs_[i]
-  std::uint64_t limit_ = std::uint64_t{1} << 32;  // set_limit()
-  std::vector<std::uint32_t> by_name_;            // indices into syms_ sorted by name, then rank
+  std::uint64_t limit_ = std::uint64_t{1} << 32;                 // set_limit()
+  std::uint32_t alias_lo_ = 0, alias_hi_ = 0, alias_delta_ = 0;  // set_alias()
+  std::vector<std::uint32_t> by_name_;  // indices into syms_ sorted by name, then rank
 };
 
 }  // namespace fs

@@ -133,3 +133,20 @@ TEST_CASE("cmos_rtc: plain CMOS bytes and a BIOS's memory sizes", "[cmos_rtc]") 
   big.io_write(0, 0, 1, 0x35);
   CHECK(big.io_read(0, 1, 1) == ((1008u << 4) >> 8));  // (1 GiB - 16 MiB) / 64 KiB = 16128
 }
+
+TEST_CASE("cmos_rtc: restore() brings back the index, memory and a clock that was set",
+          "[cmos_rtc]") {
+  Fixture f;
+  f.wr(0, CmosRtc::kMinutes, 0x42);      // the clock now runs from 00:42:00
+  f.wr(0, 0x40, 0x99);                   // plain CMOS memory
+  f.rtc.io_write(0, 0, 1, 0x80 | 0x40);  // NMI masked, index 0x40
+  const CmosRtc::State saved = f.rtc.state();
+  CHECK(f.rd(0, CmosRtc::kMinutes) == 0x42);
+  f.wr(0, CmosRtc::kMinutes, 0x10);
+  f.wr(0, 0x40, 0x11);
+  f.rtc.restore(saved);
+  CHECK(f.rtc.state() == saved);
+  CHECK(f.rtc.nmi_masked());
+  CHECK(f.rtc.io_read(0, 1, 1) == 0x99);  // at the restored index
+  CHECK(f.rd(kHz * 61, CmosRtc::kMinutes) == 0x43);
+}

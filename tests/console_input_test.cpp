@@ -44,10 +44,10 @@ Run run_lines(const std::string& input, bool per_instruction) {
     const std::uint32_t esp = mm.reg(Reg::kEsp);
     reader = mm.read32((esp & ~std::uint32_t{THREAD_SIZE - 1}) + TI_TASK);
   });
-  m.on_delivery([&](Machine& mm, const DeliveryRecord& d) {
-    if (d.event.vector != kIrq4Vector) return;
+  m.on_delivery([&](Machine& mm, const Delivery& d) {
+    if (d.vector != kIrq4Vector) return;
     r.irqs.push_back(
-        {d.at, mm.describe(d.from_eip), reader ? mm.read32(reader + TASK_STATE) : ~0u});
+        {mm.clock().now, mm.describe(d.from.eip), reader ? mm.read32(reader + TASK_STATE) : ~0u});
   });
   m.on_halt([&r](Cycles idle) {
     if (idle) ++r.idle_halts;

@@ -8,34 +8,11 @@
 # Every wait is bounded, so a hang fails the test instead of blocking CI; no gdb: skipped (77).
 set -u
 fs=$1 kernel=$2 expected=$3 spin=$4 work=$5
-command -v gdb >/dev/null || { echo "gdb not installed: skipped"; exit 77; }
-mkdir -p "$work" && cd "$work" || exit 1
-rm -f console.txt stderr.txt gdb.txt
-fail=0
-check() {  # check NAME CONDITION-COMMAND...
-  local name=$1; shift
-  if ! "$@"; then echo "FAIL: $name"; fail=1; fi
-}
-
-# waits_on FILE: the port forkscope names on stderr once it listens (empty if it never does).
-waits_on() {
-  local port= _
-  for _ in $(seq 100); do
-    port=$(sed -n 's/^forkscope: waiting for gdb on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$1")
-    [ -n "$port" ] && break
-    sleep 0.1
-  done
-  echo "$port"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/gdb_common.sh"
+gdb_workdir "$work" console.txt stderr.txt gdb.txt
 
 # Port 0: forkscope takes a free port and names it on stderr, so parallel runs never collide.
-timeout 120 "$fs" run --gdb 0 --cmdline init=forktest "$kernel" > console.txt 2> stderr.txt &
-fs_pid=$!
-port=$(waits_on stderr.txt)
-if [ -z "$port" ]; then
-  echo "FAIL: no 'waiting for gdb' line on stderr:"; cat stderr.txt
-  kill $fs_pid 2>/dev/null; exit 1
-fi
+serve console.txt stderr.txt run --gdb 0 --cmdline init=forktest "$kernel"
 
 # Bad input while it waits: the same port again is one line and status 2.
 err=$(timeout 10 "$fs" run --gdb "$port" "$kernel" 2>&1 >/dev/null); st=$?
@@ -43,13 +20,8 @@ check "a port in use is status 2 (got $st)" test $st = 2
 check "a port in use is one line (got '$err')" test "$err" = \
   "forkscope: cannot listen for gdb on 127.0.0.1:$port: Address already in use"
 
-timeout 120 gdb -batch -nx "$kernel" -ex "target remote :$port" -ex 'break ret_from_fork' \
-  -ex 'continue' -ex 'info registers eip' -ex 'x/2i $pc' -ex 'info registers cr0' \
-  -ex 'monitor info tss' -ex 'stepi' -ex 'info registers eip' \
-  -ex 'delete' -ex 'continue' > gdb.txt 2>&1
-gdb_st=$?
-wait $fs_pid
-fs_st=$?
+run_gdb "$kernel" gdb.txt 'break ret_from_fork' 'continue' 'info registers eip' 'x/2i $pc' \
+  'info registers cr0' 'monitor info tss' 'stepi' 'info registers eip' 'delete' 'continue'
 
 rff=$(nm "$kernel" | awk '$3 == "ret_from_fork" { print $1 }' | sed 's/^0*//')
 eips=$(sed -n 's/^eip  *0x\([0-9a-f]*\) .*/\1/p' gdb.txt)
@@ -62,13 +34,7 @@ check "stepi moves to the next instruction (0x$next)" test -n "$next" -a "$(sed 
 check "info registers cr0 shows PE and PG by name" grep -qE '^cr0 +0x8[0-9a-f]{7} +\[ PE .*PG \]' gdb.txt
 check "monitor info tss shows TR (0x80) and esp0" grep -qE '^tr 0x0080 base 0x[0-9a-f]{8} ' gdb.txt
 check "monitor info tss shows esp0" grep -qE '^  esp0 0x[0-9a-f]{8} ss0 0x0068 ' gdb.txt
-check "gdb sees the guest exit normally" grep -q 'exited normally' gdb.txt
-check "forkscope exits 0 (status $fs_st)" test $fs_st = 0
-check "the console is forktest's" diff console.txt "$expected"
-counts() { grep -oE '^  instructions [0-9]+  cycles [0-9]+' "$1"; }
-timeout 120 "$fs" run --per-instruction --cmdline init=forktest "$kernel" > /dev/null 2> alone.txt
-check "the same instructions and cycles as without gdb: $(counts stderr.txt)" \
-  test -n "$(counts alone.txt)" -a "$(counts stderr.txt)" = "$(counts alone.txt)"
+ends_as_alone "$expected" --cmdline init=forktest "$kernel"
 
 # ^C and kill over the socket itself (bash's /dev/tcp), on a guest that spins for ever.
 timeout 60 "$fs" run --gdb 0 --max-cycles 100000000000 "$spin" > /dev/null 2> spin_stderr.txt &
@@ -90,5 +56,4 @@ wait $spin_pid
 spin_st=$?
 check "k ends the run with status 130 (got $spin_st)" test $spin_st = 130
 check "k is reported on stderr" grep -q '^forkscope: killed by gdb at 0008:' spin_stderr.txt
-[ $fail = 0 ] || { echo "--- gdb:"; cat gdb.txt; echo "--- forkscope stderr:"; cat stderr.txt spin_stderr.txt; }
-exit $fail
+finish stderr.txt spin_stderr.txt

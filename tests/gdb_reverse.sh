@@ -13,44 +13,21 @@
 # Every wait is bounded; no gdb: skipped (77).
 set -u
 fs=$1 kernel=$2 expected=$3 work=$4
-command -v gdb >/dev/null || { echo "gdb not installed: skipped"; exit 77; }
-mkdir -p "$work" && cd "$work" || exit 1
-rm -f console.txt stderr.txt gdb.txt
-fail=0
-check() {  # check NAME CONDITION-COMMAND...
-  local name=$1; shift
-  if ! "$@"; then echo "FAIL: $name"; fail=1; fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/gdb_common.sh"
+gdb_workdir "$work" console.txt stderr.txt gdb.txt
 
-timeout 120 "$fs" run --gdb 0 --snapshot-interval 20000 --cmdline init=forktest "$kernel" \
-  > console.txt 2> stderr.txt &
-fs_pid=$!
-port=
-for _ in $(seq 100); do
-  port=$(sed -n 's/^forkscope: waiting for gdb on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' stderr.txt)
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-if [ -z "$port" ]; then
-  echo "FAIL: no 'waiting for gdb' line on stderr:"; cat stderr.txt
-  kill $fs_pid 2>/dev/null; exit 1
-fi
+serve console.txt stderr.txt run --gdb 0 --snapshot-interval 20000 --cmdline init=forktest "$kernel"
+run_gdb "$kernel" gdb.txt 'break ret_from_fork' \
+  'continue' 'continue' 'echo ==hit2==\n' 'info registers' \
+  'stepi 5' 'echo ==A==\n' 'info registers' 'echo ==end==\n' \
+  'stepi 5' 'reverse-stepi 5' 'echo ==B==\n' 'info registers' 'echo ==end==\n' \
+  'reverse-continue' 'echo ==C==\n' 'info registers' 'echo ==end==\n' \
+  'reverse-continue' 'echo ==D==\n' 'info registers eip' \
+  'reverse-continue' 'echo ==E==\n' 'info registers eip' \
+  'delete' 'break schedule_tail' 'continue' 'reverse-finish' \
+  'echo ==F==\n' 'info registers eip' \
+  'delete' 'continue'
 
-timeout 120 gdb -batch -nx "$kernel" -ex "target remote :$port" -ex 'break ret_from_fork' \
-  -ex 'continue' -ex 'continue' -ex 'echo ==hit2==\n' -ex 'info registers' \
-  -ex 'stepi 5' -ex 'echo ==A==\n' -ex 'info registers' -ex 'echo ==end==\n' \
-  -ex 'stepi 5' -ex 'reverse-stepi 5' -ex 'echo ==B==\n' -ex 'info registers' -ex 'echo ==end==\n' \
-  -ex 'reverse-continue' -ex 'echo ==C==\n' -ex 'info registers' -ex 'echo ==end==\n' \
-  -ex 'reverse-continue' -ex 'echo ==D==\n' -ex 'info registers eip' \
-  -ex 'reverse-continue' -ex 'echo ==E==\n' -ex 'info registers eip' \
-  -ex 'delete' -ex 'break schedule_tail' -ex 'continue' -ex 'reverse-finish' \
-  -ex 'echo ==F==\n' -ex 'info registers eip' \
-  -ex 'delete' -ex 'continue' > gdb.txt 2>&1
-gdb_st=$?
-wait $fs_pid
-fs_st=$?
-
-section() { sed -n "/^==$1==\$/,/^==/p" gdb.txt | grep -v '^=='; }
 eip_in() { section "$1" | sed -n 's/^eip  *0x\([0-9a-f]*\) .*/\1/p' | head -1; }
 addr() { nm "$kernel" | awk -v s="$1" '$3 == s { print $1 }' | sed 's/^0*//'; }
 rff=$(addr ret_from_fork) start=$(addr startup_32)
@@ -71,12 +48,5 @@ check "reverse-finish stops at the call in ret_from_fork" \
   grep -qE '^ret_from_fork \(\) at .*entry\.S:[0-9]+' gdb.txt
 check "reverse-finish's EIP is the call (ret_from_fork+1)" \
   test "$(section F | sed -n 's/.*<\(.*\)>$/\1/p')" = "ret_from_fork+1"
-check "gdb sees the guest exit normally" grep -q 'exited normally' gdb.txt
-check "forkscope exits 0 (status $fs_st)" test $fs_st = 0
-check "the console is forktest's, nothing twice" diff console.txt "$expected"
-counts() { grep -oE '^  instructions [0-9]+  cycles [0-9]+' "$1"; }
-timeout 120 "$fs" run --per-instruction --cmdline init=forktest "$kernel" > /dev/null 2> alone.txt
-check "the same instructions and cycles as without gdb: $(counts stderr.txt)" \
-  test -n "$(counts alone.txt)" -a "$(counts stderr.txt)" = "$(counts alone.txt)"
-[ $fail = 0 ] || { echo "--- gdb:"; cat gdb.txt; echo "--- forkscope stderr:"; cat stderr.txt; }
-exit $fail
+ends_as_alone "$expected" --cmdline init=forktest "$kernel"  # the replays print nothing twice
+finish stderr.txt

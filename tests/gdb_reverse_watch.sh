@@ -6,45 +6,21 @@
 # point - the increment in do_fork, before it runs: gdb reports the watchpoint with the values the
 # other way round and total_forks is one less; once more, two less, at the same instruction; a
 # stepi from there runs the increment (one more again). Continued, the guest ends normally.
-# Every wait is bounded; no gdb: skipped (77).
+# Every wait is bounded (tests/gdb_common.sh); no gdb: skipped (77).
 set -u
 fs=$1 kernel=$2 work=$3
-command -v gdb >/dev/null || { echo "gdb not installed: skipped"; exit 77; }
-mkdir -p "$work" && cd "$work" || exit 1
-rm -f console.txt stderr.txt gdb.txt
-fail=0
-check() {  # check NAME CONDITION-COMMAND...
-  local name=$1; shift
-  if ! "$@"; then echo "FAIL: $name"; fail=1; fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/gdb_common.sh"
+gdb_workdir "$work" console.txt stderr.txt gdb.txt
 
-timeout 120 "$fs" run --gdb 0 --snapshot-interval 20000 --cmdline init=forktest "$kernel" \
-  > console.txt 2> stderr.txt &
-fs_pid=$!
-port=
-for _ in $(seq 100); do
-  port=$(sed -n 's/^forkscope: waiting for gdb on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' stderr.txt)
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-if [ -z "$port" ]; then
-  echo "FAIL: no 'waiting for gdb' line on stderr:"; cat stderr.txt
-  kill $fs_pid 2>/dev/null; exit 1
-fi
+serve console.txt stderr.txt run --gdb 0 --snapshot-interval 20000 --cmdline init=forktest "$kernel"
+run_gdb "$kernel" gdb.txt 'break ret_from_fork' 'continue' 'continue' 'continue' 'delete' \
+  'echo ==now==\n' 'print total_forks' \
+  'watch total_forks' \
+  'reverse-continue' 'echo ==w1==\n' 'print total_forks' 'info registers eip' \
+  'reverse-continue' 'echo ==w2==\n' 'print total_forks' 'info registers eip' \
+  'delete' 'stepi' 'echo ==fwd==\n' 'print total_forks' 'echo ==end==\n' \
+  'continue'
 
-timeout 120 gdb -batch -nx "$kernel" -ex "target remote :$port" -ex 'break ret_from_fork' \
-  -ex 'continue' -ex 'continue' -ex 'continue' -ex 'delete' \
-  -ex 'echo ==now==\n' -ex 'print total_forks' \
-  -ex 'watch total_forks' \
-  -ex 'reverse-continue' -ex 'echo ==w1==\n' -ex 'print total_forks' -ex 'info registers eip' \
-  -ex 'reverse-continue' -ex 'echo ==w2==\n' -ex 'print total_forks' -ex 'info registers eip' \
-  -ex 'delete' -ex 'stepi' -ex 'echo ==fwd==\n' -ex 'print total_forks' -ex 'echo ==end==\n' \
-  -ex 'continue' > gdb.txt 2>&1
-gdb_st=$?
-wait $fs_pid
-fs_st=$?
-
-section() { sed -n "/^==$1==\$/,/^==/p" gdb.txt | grep -v '^=='; }
 value() { section "$1" | sed -n 's/^\$[0-9]* = \([0-9]*\)$/\1/p' | head -1; }
 eip_in() { section "$1" | sed -n 's/^eip  *0x\([0-9a-f]*\) .*/\1/p' | head -1; }
 # The instruction that increments total_forks (objdump: an inc or add to its address).
@@ -64,5 +40,4 @@ check "at the same instruction" test "$(eip_in w2)" = "$(eip_in w1)"
 check "a stepi from there runs the write (got '$fwd')" test "$fwd" = 2
 check "gdb sees the guest exit normally" grep -q 'exited normally' gdb.txt
 check "forkscope exits 0 (status $fs_st)" test $fs_st = 0
-[ $fail = 0 ] || { echo "--- gdb:"; cat gdb.txt; echo "--- forkscope stderr:"; tail -20 stderr.txt; }
-exit $fail
+finish stderr.txt

@@ -10,15 +10,9 @@
 # Every wait is bounded; no gdb: skipped (77).
 set -u
 fs=$1 kernel=$2 work=$3
-command -v gdb >/dev/null || { echo "gdb not installed: skipped"; exit 77; }
+source "$(dirname "${BASH_SOURCE[0]}")/gdb_common.sh"
 command -v objdump >/dev/null || { echo "objdump not installed: skipped"; exit 77; }
-mkdir -p "$work" && cd "$work" || exit 1
-rm -f console.txt stderr.txt gdb.txt
-fail=0
-check() {  # check NAME CONDITION-COMMAND...
-  local name=$1; shift
-  if ! "$@"; then echo "FAIL: $name"; fail=1; fi
-}
+gdb_workdir "$work" console.txt stderr.txt gdb.txt
 
 jiffies=$(nm "$kernel" | awk '$3 == "jiffies" { print $1 }' | sed 's/^0*//')
 # after_insns REGEX: the address after each instruction whose operands match REGEX (objdump -d).
@@ -34,36 +28,17 @@ timer_store=$(objdump -d --no-show-raw-insn "$kernel" | awk -v re=",0x$jiffies\$
   in_f && hit { sub(":", "", $1); print $1; exit } in_f { hit = ($0 ~ re) }')
 in_list() { grep -qx "$1" <<<"$2"; }
 
-waits_on() {  # the port forkscope names on stderr once it listens (empty if it never does)
-  local port= _
-  for _ in $(seq 100); do
-    port=$(sed -n 's/^forkscope: waiting for gdb on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$1")
-    [ -n "$port" ] && break
-    sleep 0.1
-  done
-  echo "$port"
-}
-
-timeout 120 "$fs" run --gdb 0 --cmdline init=forktest "$kernel" > console.txt 2> stderr.txt &
-fs_pid=$!
-port=$(waits_on stderr.txt)
-if [ -z "$port" ]; then
-  echo "FAIL: no 'waiting for gdb' line on stderr:"; cat stderr.txt
-  kill $fs_pid 2>/dev/null; exit 1
-fi
-timeout 120 gdb -batch -nx "$kernel" -ex "target remote :$port" \
-  -ex 'watch jiffies_union.j32' -ex 'continue' -ex 'info registers eip' \
-  -ex 'continue' -ex 'info registers eip' -ex 'info breakpoints' -ex 'delete' \
-  -ex 'rwatch jiffies_union.j32' -ex 'continue' -ex 'info registers eip' -ex 'delete' \
-  -ex "awatch *(int *)0x$jiffies" -ex 'continue' -ex 'delete' \
-  -ex "watch *(int *)0x$jiffies" -ex 'continue' -ex 'delete' \
-  -ex 'watch jiffies_union' -ex 'continue' -ex 'delete' \
-  -ex 'break do_timer' -ex 'continue' -ex 'print/x jiffies_union.j32' -ex "tbreak *0x$timer_store" \
-  -ex "jump *0x$timer_store" -ex 'info registers eip' -ex 'print/x jiffies_union.j32' \
-  -ex 'stepi' -ex 'info registers eip' -ex 'delete' -ex 'continue' > gdb.txt 2>&1
-gdb_st=$?
-wait $fs_pid
-fs_st=$?
+serve console.txt stderr.txt run --gdb 0 --cmdline init=forktest "$kernel"
+run_gdb "$kernel" gdb.txt \
+  'watch jiffies_union.j32' 'continue' 'info registers eip' \
+  'continue' 'info registers eip' 'info breakpoints' 'delete' \
+  'rwatch jiffies_union.j32' 'continue' 'info registers eip' 'delete' \
+  "awatch *(int *)0x$jiffies" 'continue' 'delete' \
+  "watch *(int *)0x$jiffies" 'continue' 'delete' \
+  'watch jiffies_union' 'continue' 'delete' \
+  'break do_timer' 'continue' 'print/x jiffies_union.j32' "tbreak *0x$timer_store" \
+  "jump *0x$timer_store" 'info registers eip' 'print/x jiffies_union.j32' \
+  'stepi' 'info registers eip' 'delete' 'continue'
 
 eips=$(sed -n 's/^eip  *0x\([0-9a-f]*\) .*/\1/p' gdb.txt)
 eip() { sed -n "${1}p" <<<"$eips"; }
@@ -93,5 +68,4 @@ check "stepi after the jump runs one instruction" \
 check "gdb sees the guest exit normally" grep -q 'exited normally' gdb.txt
 check "forkscope exits 0 (status $fs_st)" test $fs_st = 0
 check "the guest ran to its end" grep -q 'init: /bin/forktest (pid 2) exited with status 0' console.txt
-[ $fail = 0 ] || { echo "--- gdb:"; cat gdb.txt; echo "--- forkscope stderr:"; cat stderr.txt; }
-exit $fail
+finish stderr.txt

@@ -138,3 +138,23 @@ TEST_CASE("i8042: FEh pulses RESET, FFh does not, D1h with bit 0 clear resets", 
   CHECK(f.resets == 2);
   CHECK(f.kbc.output_port() == 0x02);
 }
+
+TEST_CASE("i8042: restore() brings back the queue and the command byte, with no IRQ edge",
+          "[i8042]") {
+  Fixture f;
+  f.cmd(I8042::kCmdWriteCtr);
+  f.put(0x47);                 // keyboard interrupt on, translation on
+  f.cmd(I8042::kCmdSelfTest);  // queues 0x55 and raises IRQ1
+  const I8042::State saved = f.kbc.state();
+  REQUIRE(f.irq1 == std::vector<bool>{true});
+  CHECK(f.data() == I8042::kSelfTestOk);  // the queue empties, IRQ1 drops
+  f.cmd(I8042::kCmdWriteCtr);
+  f.put(0x65);
+  CHECK(f.kbc.state() != saved);
+  f.kbc.restore(saved);
+  CHECK(f.kbc.state() == saved);
+  CHECK(f.irq1 == std::vector<bool>{true, false});  // restore() drove no line
+  CHECK(f.kbc.command_byte() == 0x47);
+  CHECK((f.status() & I8042::kStatusObf) != 0);
+  CHECK(f.data() == I8042::kSelfTestOk);
+}

@@ -120,14 +120,18 @@ TEST_CASE("interrupt: int 0x80 from ring 3 switches to TSS.ss0:esp0 and pushes 5
   f.gate(0x80, 0xF, 3, 0x00102000);  // DPL-3 trap gate, like Linux's system_call gate
   auto o = deliver(f.cpu, f.mem, Event{0x80, DeliveryKind::kSoftware, std::nullopt});
   REQUIRE(o.delivered);
-  const Delivered& d = *o.delivered;
-  CHECK(d.privilege_change);
-  CHECK(d.esp0 == 0x9FF8);
-  CHECK(d.frame_address == 0x9FF8 - 20);
-  CHECK(d.esp == 0x9FF8 - 20);
-  CHECK(d.ss == 0x68);
-  CHECK(d.cs == 0x60);
-  CHECK(d.eip == 0x00102000);
+  const Delivery& d = *o.delivered;
+  CHECK(d.vector == 0x80);
+  CHECK(d.is_software_int());
+  CHECK_FALSE(d.has_error_code);
+  CHECK(d.stack_switched);
+  CHECK(d.esp0_used == 0x9FF8);
+  CHECK(o.esp == 0x9FF8 - 20);
+  CHECK(o.ss == 0x68);
+  CHECK(d.to == FarPtr{0x60, 0x00102000});
+  CHECK(d.from == FarPtr{0x73, 0x08048123});
+  // The record's frame in push order: SS, ESP, EFLAGS, CS, EIP (x86/delivery.hpp).
+  CHECK(d.frame == std::vector<std::uint32_t>{0x7B, 0x8000F00, 0x202 | 0x100, 0x73, 0x08048123});
   // The frame in memory, low to high: EIP, CS, EFLAGS, ESP, SS of the interrupted ring-3 code.
   CHECK(f.mem.get32(0x9FF8 - 20) == 0x08048123);
   CHECK(f.mem.get32(0x9FF8 - 16) == 0x73);
@@ -135,8 +139,8 @@ TEST_CASE("interrupt: int 0x80 from ring 3 switches to TSS.ss0:esp0 and pushes 5
   CHECK(f.mem.get32(0x9FF8 - 8) == 0x8000F00);
   CHECK(f.mem.get32(0x9FF8 - 4) == 0x7B);
   // A trap gate keeps IF; TF is cleared (SDM 6.12.1.3).
-  CHECK((d.eflags & 0x200) != 0);
-  CHECK((d.eflags & 0x100) == 0);
+  CHECK((o.eflags & 0x200) != 0);
+  CHECK((o.eflags & 0x100) == 0);
 }
 
 TEST_CASE("interrupt: an IRQ in ring 0 pushes 3 words and an interrupt gate clears IF",
@@ -146,13 +150,14 @@ TEST_CASE("interrupt: an IRQ in ring 0 pushes 3 words and an interrupt gate clea
   f.gate(0x20, 0xE, 0, 0x00103000);
   auto o = deliver(f.cpu, f.mem, Event{0x20, DeliveryKind::kExternal, std::nullopt});
   REQUIRE(o.delivered);
-  CHECK_FALSE(o.delivered->privilege_change);
-  CHECK(o.delivered->frame.size() == 3);
-  CHECK(o.delivered->esp == 0x9000 - 12);
+  CHECK_FALSE(o.delivered->stack_switched);
+  CHECK(o.delivered->esp0_used == 0);
+  CHECK(o.delivered->frame == std::vector<std::uint32_t>{0x246, 0x60, 0x101234});
+  CHECK(o.esp == 0x9000 - 12);
   CHECK(f.mem.get32(0x9000 - 12) == 0x101234);
   CHECK(f.mem.get32(0x9000 - 8) == 0x60);
   CHECK(f.mem.get32(0x9000 - 4) == 0x246);
-  CHECK((o.delivered->eflags & 0x200) == 0);
+  CHECK((o.eflags & 0x200) == 0);
 }
 
 TEST_CASE("interrupt: exceptions with error codes push them last", "[interrupt]") {
@@ -161,7 +166,9 @@ TEST_CASE("interrupt: exceptions with error codes push them last", "[interrupt]"
   f.gate(kGP, 0xE, 0, 0x00104000);
   auto o = deliver(f.cpu, f.mem, Event{kGP, DeliveryKind::kException, 0x42u});
   REQUIRE(o.delivered);
-  CHECK(o.delivered->frame.size() == 4);
+  CHECK(o.delivered->frame == std::vector<std::uint32_t>{0x246, 0x60, 0x101234, 0x42});
+  CHECK(o.delivered->has_error_code);
+  CHECK(o.delivered->error_code == 0x42);
   CHECK(f.mem.get32(0x9000 - 16) == 0x42);
   CHECK(f.mem.get32(0x9000 - 12) == 0x101234);
   CHECK(pushes_error_code(kDF));

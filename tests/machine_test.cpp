@@ -18,18 +18,19 @@ std::string guest(const std::string& name) {
   return std::string(FS_BUILD_DIR) + "/tests/machine/" + name + ".elf";
 }
 
-struct Delivery {
+// Where a delivery happened: its vector, return EIP and cycle.
+struct Taken {
   std::uint8_t vector;
   std::uint32_t from_eip;
   Cycles at;
-  bool operator==(const Delivery&) const = default;
+  bool operator==(const Taken&) const = default;
 };
 
 struct Outcome {
   RunResult result;
   std::uint64_t instructions = 0;
   Cycles cycles = 0;
-  std::vector<Delivery> deliveries;
+  std::vector<Taken> deliveries;
   std::string console;
 };
 
@@ -41,8 +42,8 @@ Outcome run_guest(const std::string& name, bool per_instruction, std::uint64_t m
   o.serial_out = [&out](std::uint8_t b) { out.console.push_back(static_cast<char>(b)); };
   Machine m(o);
   m.load(guest(name));
-  m.on_delivery([&out](Machine&, const DeliveryRecord& r) {
-    out.deliveries.push_back({r.event.vector, r.from_eip, r.at});
+  m.on_delivery([&out](Machine& mm, const Delivery& r) {
+    out.deliveries.push_back({r.vector, r.from.eip, mm.clock().now});
   });
   out.result = m.run();
   out.instructions = m.stats().instructions;
@@ -68,6 +69,31 @@ TEST_CASE("machine: fast and per-instruction modes deliver IRQs at the same boun
   std::set<std::uint32_t> eips;
   for (const auto& d : fast.deliveries) eips.insert(d.from_eip);
   CHECK(eips.size() > 5);
+}
+
+TEST_CASE("machine: CMPXCHG8B changes ZF only and keeps the flags the instruction before computed",
+          "[machine][unicorn]") {
+  // tests/machine/cmpxchg8b_flags.S; without emu/block_timing.cpp's WORKAROUND (cmpxchg8b lazy
+  // flags) fast mode exits 2 (#DB: TF came on) or 3/4 (wrong flags).
+  for (bool per_insn : {false, true}) {
+    INFO((per_insn ? "per-instruction" : "fast"));
+    Outcome o = run_guest("cmpxchg8b_flags", per_insn);
+    CHECK(o.result.reason == StopReason::kGuestExit);
+    CHECK(o.result.exit_status == 0);
+    CHECK(o.deliveries.empty());
+  }
+}
+
+TEST_CASE("machine: code rewritten through another mapping of its frame runs as rewritten",
+          "[machine][unicorn]") {
+  // tests/machine/smc_alias.S: Linux's text_poke pattern. Without the WORKAROUND in
+  // BlockTiming::code_changed and InsnTiming::on_insn the second rewrite is missed (exit 24).
+  for (bool per_insn : {false, true}) {
+    INFO((per_insn ? "per-instruction" : "fast"));
+    Outcome o = run_guest("smc_alias", per_insn);
+    CHECK(o.result.reason == StopReason::kGuestExit);
+    CHECK(o.result.exit_status == 0);
+  }
 }
 
 TEST_CASE("machine: the same guest twice is the same run", "[machine][determinism]") {

@@ -11,14 +11,8 @@
 # past the end. No gdb: skipped (77).
 set -u
 fs=$1 kernel=$2 other=$3 work=$4
-command -v gdb >/dev/null || { echo "gdb not installed: skipped"; exit 77; }
-mkdir -p "$work" && cd "$work" || exit 1
-rm -f t.fst console.txt stderr.txt gdb.txt
-fail=0
-check() {  # check NAME CONDITION-COMMAND...
-  local name=$1; shift
-  if ! "$@"; then echo "FAIL: $name"; fail=1; fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/gdb_common.sh"
+gdb_workdir "$work" t.fst console.txt stderr.txt gdb.txt
 
 timeout 120 "$fs" run --quiet --trace t.fst --cmdline init=forktest "$kernel" > recorded.txt || exit 1
 first=$("$fs" trace dump t.fst --image "$kernel" --cpl 3 --count 2 --json)
@@ -29,29 +23,14 @@ pid=$(sed -n '1s/.*"pid":\([0-9]*\),.*/\1/p' <<<"$first")
 eax_after=$(sed -n '2s/.*"changes":{[^}]*"eax":\([0-9]*\).*/\1/p' <<<"$first")
 check "the trace has a ring-3 instruction (seq '$seq', eip '$eip')" test -n "$seq" -a -n "$eip"
 
-timeout 120 "$fs" replay t.fst --image "$kernel" --gdb 0 --at "$seq" > console.txt 2> stderr.txt &
-fs_pid=$!
-port=
-for _ in $(seq 100); do
-  port=$(sed -n 's/^forkscope: waiting for gdb on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' stderr.txt)
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-if [ -z "$port" ]; then
-  echo "FAIL: no 'waiting for gdb' line on stderr:"; cat stderr.txt
-  kill $fs_pid 2>/dev/null; exit 1
-fi
-timeout 120 gdb -batch -nx "$kernel" -ex "target remote :$port" \
-  -ex 'echo ==at==\n' -ex 'info registers eip cs' -ex 'monitor info task' \
-  -ex 'stepi' -ex 'stepi' -ex 'echo ==after==\n' -ex 'info registers eax' \
-  -ex 'reverse-stepi' -ex 'reverse-stepi' -ex 'echo ==back==\n' -ex 'info registers eip' \
-  -ex 'reverse-stepi' -ex 'echo ==iret==\n' -ex 'info registers eip cs' \
-  -ex 'continue' > gdb.txt 2>&1
-gdb_st=$?
-wait $fs_pid
-fs_st=$?
+serve console.txt stderr.txt replay t.fst --image "$kernel" --gdb 0 --at "$seq"
+run_gdb "$kernel" gdb.txt \
+  'echo ==at==\n' 'info registers eip cs' 'monitor info task' \
+  'stepi' 'stepi' 'echo ==after==\n' 'info registers eax' \
+  'reverse-stepi' 'reverse-stepi' 'echo ==back==\n' 'info registers eip' \
+  'reverse-stepi' 'echo ==iret==\n' 'info registers eip cs' \
+  'continue'
 
-section() { sed -n "/^==$1==\$/,/^==/p" gdb.txt | grep -v '^=='; }
 reg() { section "$1" | sed -n "s/^$2  *0x\([0-9a-f]*\) .*/\1/p" | head -1; }
 check "gdb exits 0 (status $gdb_st)" test $gdb_st = 0
 check "replay stops at the traced instruction (0x$eip)" test "$(reg at eip)" = "$eip"
@@ -69,22 +48,14 @@ check "the console is the recorded run's" diff console.txt recorded.txt
 # output in gdb_at.txt; the run is killed from gdb.
 replay_at() {
   local args=()
-  while [ "$1" != -- ]; do args+=("$1"); shift; done
+  while [ "$1" != -- ]; do
+    args+=("$1")
+    shift
+  done
   shift
   rm -f stderr_at.txt
-  timeout 120 "$fs" replay t.fst --image "$kernel" --gdb 0 "${args[@]}" >/dev/null 2>stderr_at.txt &
-  local pid=$! port=
-  for _ in $(seq 100); do
-    port=$(sed -n 's/^forkscope: waiting for gdb on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' stderr_at.txt)
-    [ -n "$port" ] && break
-    sleep 0.1
-  done
-  [ -n "$port" ] || { echo "FAIL: replay ${args[*]}: no gdb port"; cat stderr_at.txt; fail=1; kill $pid; return; }
-  local cmds=()
-  for c in "$@"; do cmds+=(-ex "$c"); done
-  timeout 120 gdb -batch -nx "$kernel" -ex "target remote :$port" "${cmds[@]}" -ex kill \
-    > gdb_at.txt 2>&1
-  wait $pid
+  serve /dev/null stderr_at.txt replay t.fst --image "$kernel" --gdb 0 "${args[@]}"
+  run_gdb "$kernel" gdb_at.txt "$@" kill
 }
 replay_at --at-cycle "$cycle" -- 'echo ==at==\n' 'info registers eip cs'
 check "--at-cycle $cycle stops at the instruction of that cycle (0x$eip)" \
@@ -123,5 +94,4 @@ bad "a bad count" "^forkscope: --at-symbol do_fork:0: N must be a whole number f
   t.fst --image "$kernel" --gdb 0 --at-symbol do_fork:0
 bad "a cycle past the end" "^forkscope: --at-cycle 999999999999: past the trace's end" \
   t.fst --image "$kernel" --gdb 0 --at-cycle 999999999999
-[ $fail = 0 ] || { echo "--- gdb:"; cat gdb.txt; echo "--- forkscope stderr:"; cat stderr.txt; }
-exit $fail
+finish stderr.txt stderr_at.txt

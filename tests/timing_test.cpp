@@ -35,8 +35,8 @@ Run run(const std::string& guest, bool per_instruction) {
   o.serial_out = [&r](std::uint8_t b) { r.console.push_back(static_cast<char>(b)); };
   Machine m(o);
   m.load(testing::test_guest(guest));
-  m.on_delivery([&r](Machine& mm, const DeliveryRecord& d) {
-    r.deliveries.emplace_back(d.event.vector, d.from_eip, d.at, mm.read32(d.delivered.esp));
+  m.on_delivery([&r](Machine& mm, const Delivery& d) {
+    r.deliveries.emplace_back(d.vector, d.from.eip, mm.clock().now, mm.read32(mm.reg(Reg::kEsp)));
   });
   const RunResult res = m.run();
   r.reason = res.reason;
@@ -53,11 +53,11 @@ Run run(const std::string& guest, bool per_instruction) {
 }  // namespace
 
 TEST_CASE("timing: block and instruction timing agree on every test guest", "[timing][machine]") {
-  const auto guest =
-      GENERATE(as<std::string>{}, "cpuid_fpu", "exceptions", "exit_value", "hlt_cli", "i8042_reset",
-               "into", "irq_boundary", "pc_devices", "paging_alias", "paging_beyond", "paging_cow",
-               "paging_fault", "paging_high", "paging_in_ram", "pit_irq0", "pit_mode1", "ram_end",
-               "rdtsc", "smc", "spin", "syscall_ring3", "triple_fault");
+  const auto guest = GENERATE(
+      as<std::string>{}, "cmpxchg8b_flags", "cpuid_fpu", "exceptions", "exit_value", "hlt_cli",
+      "i8042_reset", "into", "irq_boundary", "pc_devices", "paging_alias", "paging_beyond",
+      "paging_cow", "paging_fault", "paging_high", "paging_in_ram", "pit_irq0", "pit_mode1",
+      "ram_end", "rdtsc", "smc", "smc_alias", "spin", "syscall_ring3", "triple_fault");
   INFO(guest);
   const Run fast = run(guest, false);
   const Run slow = run(guest, true);

@@ -1,6 +1,6 @@
 // Memory writes in the trace format (issue 15, docs/trace-format.md "Memory writes"): every store
 // and every delivery's stores round-trip across chunks and seeks; the writer refuses what the
-// format cannot hold; a version 1 trace still reads, with no memory; a damaged memory section is
+// format cannot hold; a version 2 trace still reads, with no memory; a damaged memory section is
 // one line naming the chunk.
 #include <zstd.h>
 
@@ -124,7 +124,7 @@ void rewrite_chunk0(const std::string& path, const std::string& out,
   write_bytes(out, bytes);
 }
 
-// Section k's size field in a version 2 payload.
+// Section k's size field in a version 3 payload.
 std::uint8_t* section_size(std::vector<std::uint8_t>& p, std::size_t k) {
   return p.data() + codec::kSnapshotBytes + 4 * k;
 }
@@ -163,17 +163,21 @@ TEST_CASE("trace_mem: the writer refuses a store size or a delivery the format c
   CHECK_THROWS_WITH(w.event(Event{0, 0, d}), Catch::Contains("delivery writes 16 bytes"));
 }
 
-TEST_CASE("trace_mem: a version 1 trace (a golden one) reads, and records no memory",
+TEST_CASE("trace_mem: a version 2 trace (process1's golden as it was) reads, and records no memory",
           "[trace_mem]") {
-  Reader r = Reader::open(std::string(FS_SOURCE_DIR) + "/tests/golden/process1.fst");
-  CHECK(r.header().version == 1);
+  Reader r = Reader::open(std::string(FS_SOURCE_DIR) + "/tests/golden/v2/process1.fst");
+  CHECK(r.header().version == 2);
   CHECK_FALSE(r.has_memory());
-  std::size_t insns = 0, deliveries = 0;
+  std::size_t insns = 0, deliveries = 0, forks = 0;
   while (const Step* st = r.next()) {
     if (st->event) {
       if (const auto* d = std::get_if<Delivery>(&st->event->data)) {
         CHECK(d->writes.empty());
         ++deliveries;
+      }
+      if (const auto* f = std::get_if<Fork>(&st->event->data)) {
+        CHECK_FALSE(f->comm.empty());  // version 2's field, read before the memory sections'
+        ++forks;
       }
     } else {
       CHECK(st->insn.mem.empty());
@@ -182,6 +186,7 @@ TEST_CASE("trace_mem: a version 1 trace (a golden one) reads, and records no mem
   }
   CHECK(insns == r.instruction_count());
   CHECK(deliveries > 0);
+  CHECK(forks > 0);
 }
 
 TEST_CASE("trace_mem: a truncated or damaged memory section is one line naming the chunk",

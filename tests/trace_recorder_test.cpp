@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "guest/include/abi.h"
+#include "trace/fnv1a.hpp"
 #include "trace/trace_reader.hpp"
 
 using namespace fs;
@@ -74,13 +75,8 @@ tr::RegFile direct_regs(const Machine& m) {
 }
 
 std::uint64_t state_hash(const tr::RegFile& f, std::uint32_t eip, std::uint64_t cycle) {
-  std::uint64_t h = 1469598103934665603ull;
-  auto mix = [&h](std::uint64_t v) {
-    for (int i = 0; i < 8; ++i) {
-      h ^= (v >> (8 * i)) & 0xFF;
-      h *= 1099511628211ull;
-    }
-  };
+  std::uint64_t h = tr::kFnv1aBasis;
+  auto mix = [&h](std::uint64_t v) { h = tr::fnv1a64(&v, sizeof v, h); };  // little-endian bytes
   for (auto v : f.v) mix(v);
   mix(eip);
   mix(cycle);

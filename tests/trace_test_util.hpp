@@ -122,8 +122,12 @@ inline EventData sample_event_data(EventKind k, std::mt19937_64& rng) {
                          u32(),
                          u32()};
     case EventKind::Fork:
-      return Fork{static_cast<std::int32_t>(rng() % 1000), static_cast<std::int32_t>(rng() % 1000),
-                  u32(), u32(), std::vector<std::uint32_t>(rng() % 17, u32())};
+      return Fork{static_cast<std::int32_t>(rng() % 1000),
+                  static_cast<std::int32_t>(rng() % 1000),
+                  u32(),
+                  u32(),
+                  std::vector<std::uint32_t>(rng() % 17, u32()),
+                  std::string(rng() % 17, 'k')};
     case EventKind::UserSpace:
       return UserSpace{static_cast<std::int32_t>(rng() % 1000), u32(), u32() & ~0xFFFu,
                        std::string("prog") + std::to_string(rng() % 100)};

@@ -464,3 +464,33 @@ TEST_CASE("unicorn cpu: set_reg(CR2) leaves CR3 alone", "[unicorn]") {
   CHECK(cpu.reg(fs::Reg::kCr2) == 0x1234);
   CHECK(cpu.reg(fs::Reg::kCr3) == 0x5000);
 }
+
+TEST_CASE("unicorn: CMPXCHG8B computes the flags from a stale cc_op unless a code hook precedes it",
+          "[unicorn]") {
+  // WORKAROUND cmpxchg8b lazy flags (UnicornCpu::sync_flags_through, used by emu/block_timing.cpp).
+  // mov ebx,0xc2243b72; mov eax,0x10000000; xor edx,edx; mov esi,0x8000; xor ecx,ecx;
+  // sub eax,ebx; cmpxchg8b [esi]; pushf; pop edi; hlt
+  const std::vector<std::uint8_t> code = {0xBB, 0x72, 0x3B, 0x24, 0xC2, 0xB8, 0,    0,    0,
+                                          0x10, 0x31, 0xD2, 0xBE, 0,    0x80, 0,    0,    0x31,
+                                          0xC9, 0x29, 0xD8, 0x0F, 0xC7, 0x0E, 0x9C, 0x5F, 0xF4};
+  const std::uint32_t hlt = 0x1000 + static_cast<std::uint32_t>(code.size()) - 1;
+  for (bool hooked : {false, true}) {
+    INFO((hooked ? "hooked from the block's start" : "no hook"));
+    Engine e;
+    e.code(0x1000, code);
+    e.set(UC_X86_REG_ESP, 0x9000);
+    e.set(UC_X86_REG_EFLAGS, 0x2);
+    if (hooked) {
+      uc_hook h;
+      auto noop = +[](uc_engine*, uint64_t, uint32_t, void*) {};
+      uc_hook_add(e.uc, &h, UC_HOOK_CODE, reinterpret_cast<void*>(noop), nullptr, 0x1000, 0x1015);
+    }
+    REQUIRE(uc_emu_start(e.uc, 0x1000, hlt, 0, 0) == UC_ERR_OK);
+    // SUB leaves CF AF PF (0x4ddbc48e); CMPXCHG8B clears ZF (0 != edx:eax) and keeps the rest.
+    const std::uint32_t pushed = e.reg(UC_X86_REG_EDI);
+    if (hooked)
+      CHECK(pushed == 0x17);
+    else
+      CHECK(pushed == 0xc2243b32);  // EBX, read as the flags under the stale CC_OP_EFLAGS: TF, IF
+  }
+}

@@ -186,7 +186,7 @@ TEST_CASE(
     }
   });
 
-  m.on_delivery([&](Machine& mm, const DeliveryRecord& r) {
+  m.on_delivery([&](Machine& mm, const Delivery& r) {
     const std::uint32_t curr = mm.read32(rq_curr);
     auto it = children.find(pid_of(mm, curr));
     if (it == children.end() || it->second.task != curr || !it->second.in_user ||
@@ -195,21 +195,21 @@ TEST_CASE(
     Child& c = it->second;
     c.delivered = true;
     ++delivery_checked;
-    INFO("pid " << c.pid << ", vector " << unsigned(r.event.vector));
+    INFO("pid " << c.pid << ", vector " << unsigned(r.vector));
     const std::uint32_t top = stack_top(mm, c.task);
     // From ring 3 the CPU takes SS0:ESP0 from the TSS: the child's own stack, top - 8.
-    CHECK(r.delivered.privilege_change);
-    CHECK(r.delivered.esp0 == top - COPY_THREAD_RESERVE);
+    CHECK(r.stack_switched);
+    CHECK(r.esp0_used == top - COPY_THREAD_RESERVE);
     CHECK(mm.read32(c.task + TASK_THREAD_ESP0) == top - COPY_THREAD_RESERVE);
-    CHECK(r.delivered.cs == __KERNEL_CS);
+    CHECK(r.to.cs == __KERNEL_CS);
     // The 5-word frame right below esp0, returning to ring 3, under the error code if there is
     // one (int 0x80 and IRQs have none; the child's first write to a page it shares with its
-    // parent is a #PF, which has).
-    const std::size_t e = r.event.error_code ? 1 : 0;
-    REQUIRE(r.delivered.frame.size() == 5u + e);
-    CHECK(r.delivered.frame_address == top - COPY_THREAD_RESERVE - 20 - 4 * e);
-    CHECK(r.delivered.frame[1 + e] == __USER_CS);
-    CHECK(r.delivered.frame[4 + e] == __USER_DS);
+    // parent is a #PF, which has). In push order: SS, ESP, EFLAGS, CS, EIP[, error code].
+    const std::size_t e = r.has_error_code ? 1 : 0;
+    REQUIRE(r.frame.size() == 5u + e);
+    CHECK(mm.reg(Reg::kEsp) == top - COPY_THREAD_RESERVE - 20 - 4 * e);
+    CHECK(r.frame[0] == __USER_DS);
+    CHECK(r.frame[3] == __USER_CS);
   });
 
   RunResult r = m.run();
@@ -378,18 +378,18 @@ TEST_CASE(
   };
   std::optional<Fault> pending;
   int faults = 0, resolved = 0, copied = 0, reused = 0;
-  m.on_delivery([&](Machine& mm, const DeliveryRecord& r) {
-    if (r.event.vector != 14 || r.event.kind != DeliveryKind::kException) return;
-    if (!r.delivered.privilege_change) return;  // forktest's kernel never faults; counted below
+  m.on_delivery([&](Machine& mm, const Delivery& r) {
+    if (r.vector != 14 || r.kind != DeliveryKind::kException) return;
+    if (!r.stack_switched) return;  // forktest's kernel never faults; counted below
     ++faults;
     REQUIRE(!pending);  // the previous one was retried before this one
     Fault f;
     f.task = mm.read32(rq_curr);
     f.cr2 = mm.reg(Reg::kCr2);
-    f.eip = r.from_eip;
+    f.eip = r.from.eip;
     INFO("pid " << pid_of(mm, f.task) << " CR2 " << std::hex << f.cr2 << " EIP " << f.eip);
-    REQUIRE(r.event.error_code.has_value());
-    CHECK(*r.event.error_code == 7u);  // present | write | user
+    REQUIRE(r.has_error_code);
+    CHECK(r.error_code == 7u);  // present | write | user
     // Inside a writable region of the faulting process, on a present, read-only user pte.
     const std::uint32_t task_mm = mm.read32(f.task + TASK_MM);
     bool in_writable = false;
@@ -465,17 +465,17 @@ TEST_CASE(
   m.add_breakpoint("rest_init", [&](Machine& mm) {
     CHECK((mm.reg(Reg::kCr0) & 0x80010000u) == 0x80010000u);  // PG and WP
   });
-  m.on_delivery([&](Machine& mm, const DeliveryRecord& r) {
-    if (r.event.vector != 14 || r.event.kind != DeliveryKind::kException) return;
-    if (r.delivered.privilege_change) return;  // user faults: the test above
+  m.on_delivery([&](Machine& mm, const Delivery& r) {
+    if (r.vector != 14 || r.kind != DeliveryKind::kException) return;
+    if (r.stack_switched) return;  // user faults: the test above
     ++kernel_faults;
     const std::uint32_t cr2 = mm.reg(Reg::kCr2);
-    INFO("CR2 " << std::hex << cr2 << " at " << mm.describe(r.from_eip));
-    REQUIRE(r.event.error_code.has_value());
-    CHECK(*r.event.error_code == 3u);  // present | write, supervisor
+    INFO("CR2 " << std::hex << cr2 << " at " << mm.describe(r.from.eip));
+    REQUIRE(r.has_error_code);
+    CHECK(r.error_code == 3u);  // present | write, supervisor
     CHECK(cr2 >= ELF_USER_BASE);
     CHECK(cr2 < STACK_TOP);
-    CHECK(r.from_eip < ELF_USER_BASE);  // a kernel instruction: copy_to_user's copy
+    CHECK(r.from.eip < ELF_USER_BASE);  // a kernel instruction: copy_to_user's copy
     const std::uint32_t task_mm = mm.read32(mm.read32(rq_curr) + TASK_MM);
     REQUIRE(task_mm != 0u);
     auto pte = pte_of(mm, mm.read32(task_mm + MM_PGD), cr2);

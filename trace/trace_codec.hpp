@@ -23,12 +23,12 @@ inline constexpr std::size_t kFilePrefixBytes = 16;  // magic, version, body len
 inline constexpr std::size_t kChunkHeaderBytes = 56;
 inline constexpr std::size_t kIndexEntryBytes = 40;
 inline constexpr std::size_t kTrailerBytes = 24;
-// Version 1: ops, cycles, eips, regs, values, events; version 2 adds mem_ops, mem_addrs,
+// Version 2: ops, cycles, eips, regs, values, events; version 3 adds mem_ops, mem_addrs,
 // mem_values.
-inline constexpr std::size_t kSectionCountV1 = 6;
+inline constexpr std::size_t kSectionCountV2 = 6;
 inline constexpr std::size_t kSectionCount = 9;
 constexpr std::size_t section_count(std::uint32_t version) {
-  return version >= kMemWritesVersion ? kSectionCount : kSectionCountV1;
+  return version >= kMemWritesVersion ? kSectionCount : kSectionCountV2;
 }
 inline constexpr std::size_t kSnapshotBytes = kRegCount * 4;
 constexpr std::size_t payload_prefix_bytes(std::uint32_t version) {
@@ -47,7 +47,7 @@ inline constexpr std::size_t kMaxChangesPerInsn = kRegCount - 1;  // every regis
 inline constexpr std::uint32_t kMaxChunkPayload = 256u << 20;     // uncompressed bytes
 inline constexpr std::uint32_t kSealPayload = 64u << 20;          // writer seals a chunk past this
 
-// Instruction op byte: bit 7 (version 2) memory writes follow in mem_ops, bits 6-5 number of
+// Instruction op byte: bit 7 (version 3 on) memory writes follow in mem_ops, bits 6-5 number of
 // changes (3: a varint count >= 3 follows in the regs section), bit 4 EIP is not the fallthrough,
 // bits 3-0 length.
 inline constexpr std::uint8_t kOpJump = 0x10;

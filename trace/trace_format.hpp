@@ -21,6 +21,8 @@
 #include <variant>
 #include <vector>
 
+#include "x86/delivery.hpp"
+#include "x86/mem_write.hpp"
 #include "x86/reg.hpp"
 #include "x86/vectors.hpp"
 
@@ -34,11 +36,14 @@ struct TraceError : std::runtime_error {
 
 // The format version this build writes, and the oldest it still reads. Any change to the bytes
 // bumps it; a reader accepts kOldestFormatVersion..kFormatVersion and refuses every other version
-// (docs/trace-format.md "Versioning"). Version 2 added the guest's memory writes.
-inline constexpr std::uint32_t kFormatVersion = 2;
-inline constexpr std::uint32_t kOldestFormatVersion = 1;
+// (docs/trace-format.md "Versioning"). Version 2 added the fork event's comm, version 3 the guest's
+// memory writes.
+inline constexpr std::uint32_t kFormatVersion = 3;
+inline constexpr std::uint32_t kOldestFormatVersion = 2;
+// The first version whose fork events carry the child's comm (Fork::comm).
+inline constexpr std::uint32_t kForkCommVersion = 2;
 // The first version that records memory writes (Instruction::mem, Delivery::writes).
-inline constexpr std::uint32_t kMemWritesVersion = 2;
+inline constexpr std::uint32_t kMemWritesVersion = 3;
 
 // Register ids: x86/reg.hpp's Reg, whose numbers are stored in the file. The trace holds the first
 // kRegCount (EAX..CPL).
@@ -76,51 +81,20 @@ struct RegChange {
   bool operator==(const RegChange&) const = default;
 };
 
-// One store to guest memory: the linear address of its first byte, its size in bytes (1, 2, 4 or
-// 8) and the value stored, little-endian, in the low `size` bytes (the rest zero).
-struct MemWrite {
-  std::uint32_t addr = 0;
-  std::uint8_t size = 4;
-  std::uint64_t value = 0;
-  bool operator==(const MemWrite&) const = default;
-};
+// One store to guest memory (x86/mem_write.hpp): linear address, size 1, 2, 4 or 8, value.
+using fs::MemWrite;
 
 // A delivery stores at most this many (a 5-word frame with its error code, twice over for a #DF).
 inline constexpr std::size_t kMaxDeliveryWrites = 32;
 
 // ---- Events ----------------------------------------------------------------------------------
 
-struct FarPtr {
-  std::uint16_t cs = 0;
-  std::uint32_t eip = 0;
-  bool operator==(const FarPtr&) const = default;
-};
-
-// How it was delivered: x86/vectors.hpp's DeliveryKind, whose numbers are stored in the file.
+// An interrupt, exception or INT n delivered through the IDT: x86/delivery.hpp's Delivery, the
+// record the machine builds and its observers see, stored as is (frame in push order). FarPtr is
+// CS:EIP; DeliveryKind's numbers are stored in the file.
+using fs::Delivery;
 using fs::DeliveryKind;
-
-// An interrupt, exception or INT n delivered through the IDT.
-struct Delivery {
-  std::uint8_t vector = 0;
-  DeliveryKind kind = DeliveryKind::kException;
-  bool has_error_code = false;
-  std::uint32_t error_code = 0;  // 0 unless has_error_code
-  FarPtr from;                   // CS:EIP saved in the frame (the interrupted/faulting/next insn)
-  FarPtr to;                     // the handler
-  bool stack_switched = false;   // ring change: SS:ESP loaded from the TSS
-  std::uint32_t esp0_used = 0;   // TSS.esp0 when stack_switched, else 0
-  // Words pushed, in push order: with a ring change SS, ESP, EFLAGS, CS, EIP[, error code]; without
-  // one EFLAGS, CS, EIP[, error code]. At most 8 words are stored.
-  std::vector<std::uint32_t> frame;
-  // Version 2: the stores forkscope made delivering it (the frame, and a failed attempt's before a
-  // #DF), in the order made; at most kMaxDeliveryWrites. Empty in a version 1 trace.
-  std::vector<MemWrite> writes;
-
-  bool is_exception() const { return kind == DeliveryKind::kException; }
-  bool is_software_int() const { return kind == DeliveryKind::kSoftware; }
-  bool is_irq() const { return kind == DeliveryKind::kExternal; }
-  bool operator==(const Delivery&) const = default;
-};
+using fs::FarPtr;
 
 // An IRET retired. Like every event its seq says where it sits in the instruction stream; the
 // natural choice is the IRET's seq + 1 (recorded before the first instruction at the return
@@ -173,6 +147,8 @@ struct RetFromFork {
 };
 
 // A task created: copy_process() is done and wake_up_new_task() is about to queue the child.
+// comm is the child's name then (its parent's, or kernel_thread_named()'s: what names a kernel
+// thread, which never reaches a user_space event; at most 16 bytes).
 struct Fork {
   std::int32_t parent_pid = 0;
   std::int32_t child_pid = 0;
@@ -181,6 +157,7 @@ struct Fork {
   // The parent's pt_regs at the top of its kernel stack (its user state if it forked from user
   // mode; at most 16 words).
   std::vector<std::uint32_t> parent_regs;
+  std::string comm;
   bool operator==(const Fork&) const = default;
 };
 

@@ -63,6 +63,18 @@ std::vector<std::uint32_t> get_words(Cursor& c, const char* what) {
   return words;
 }
 
+// A task's comm (fork, user_space): a length of at most 16, then the bytes. The messages are the
+// event's (Malformed keeps a pointer: string literals only).
+std::string get_comm(Cursor& c, bool fork) {
+  const std::uint64_t n = c.varint64(fork ? "fork comm length" : "user_space comm length");
+  if (n > 16)
+    throw Malformed{fork ? "fork comm longer than 16 bytes"
+                         : "user_space comm longer than 16 bytes"};
+  const std::uint8_t* p =
+      c.take(static_cast<std::size_t>(n), fork ? "fork comm" : "user_space comm");
+  return std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
+}
+
 std::int32_t get_sint(Cursor& c, const char* what) {
   return unzigzag32(c.varint32(what));
 }
@@ -142,6 +154,7 @@ EventData get_event_fields(Cursor& c, EventKind kind, std::uint32_t version) {
       f.clone_flags = c.varint32("fork clone flags");
       f.child_task = c.varint32("fork child task");
       f.parent_regs = get_words(c, "fork parent pt_regs");
+      if (version >= kForkCommVersion) f.comm = get_comm(c, true);
       return f;
     }
     case EventKind::UserSpace: {
@@ -149,10 +162,7 @@ EventData get_event_fields(Cursor& c, EventKind kind, std::uint32_t version) {
       u.pid = get_sint(c, "user_space pid");
       u.task = c.varint32("user_space task");
       u.cr3 = c.varint32("user_space cr3");
-      const std::uint64_t n = c.varint64("user_space comm length");
-      if (n > 16) throw Malformed{"user_space comm longer than 16 bytes"};
-      const std::uint8_t* p = c.take(static_cast<std::size_t>(n), "user_space comm");
-      u.comm.assign(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
+      u.comm = get_comm(c, false);
       return u;
     }
     case EventKind::SyscallEntry: {
@@ -451,7 +461,7 @@ struct Reader::Impl {
   void decode(const ChunkInfo& info) {
     Cursor c(raw.data(), raw.size());
     for (auto& v : snapshot.v) v = c.u32("snapshot");
-    // A version 1 chunk has no mem_* sections: they stay empty.
+    // A version 2 chunk has no mem_* sections: they stay empty.
     const std::size_t n_sec = section_count(header.version);
     std::array<Cursor, kSectionCount> sec;
     std::array<std::uint32_t, kSectionCount> len{};

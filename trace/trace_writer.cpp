@@ -112,6 +112,8 @@ void put_event_fields(ByteBuf& b, const EventData& data) {
           b.varint(d.clone_flags);
           b.varint(d.child_task);
           put_words(b, d.parent_regs);
+          b.varint(d.comm.size());
+          b.bytes(d.comm.data(), d.comm.size());
         } else if constexpr (std::is_same_v<T, UserSpace>) {
           put_sint(b, d.pid);
           b.varint(d.task);

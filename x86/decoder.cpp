@@ -90,6 +90,7 @@ DecodedInsn Decoder::decode_one(std::uint32_t addr, const std::uint8_t* bytes, s
                                   in.detail->x86.operands[0].type == X86_OP_REG &&
                                   in.detail->x86.operands[0].reg >= X86_REG_CR0 &&
                                   in.detail->x86.operands[0].reg <= X86_REG_CR15);
+  d.cmpxchg8b = in.id == X86_INS_CMPXCHG8B;
   if (!cycle_table::is_known(in)) ++unknown_;
   if (cycle_table::charged_by_delivery(in)) {
     if (in.id == X86_INS_IRET || in.id == X86_INS_IRETD) {

@@ -30,6 +30,7 @@ struct DecodedInsn {
   std::uint8_t soft_vector = 0;   // kSoftInt: the vector INT n raises
   bool writes_system = false;     // may load a segment register, CRn or TR (or transfer far)
   bool flushes_tlb = false;       // MOV to CR0/CR3/CR4 or INVLPG: paging registers re-read
+  bool cmpxchg8b = false;         // Unicorn 2.1.1 needs help with its flags (emu/block_timing.cpp)
 };
 
 // The Capstone release linked in, asked of the library at run time ("4.0").

@@ -27,7 +27,10 @@ Rewrite kernel(const std::string& v) {
   return {{v}, {}};
 }
 Rewrite append(const std::string& v) {
-  return {{"--cmdline", v}, {}};
+  return {{"--append", v}, {}};
+}
+Rewrite initrd(const std::string& v) {
+  return {{"--initrd", v}, {}};
 }
 // QEMU's -m counts MiB unless a suffix says otherwise; "size=64M" is its long form.
 Rewrite memory(const std::string& v) {
@@ -61,6 +64,7 @@ Rewrite nothing(const std::string&) {
 const QemuOption kQemuOptions[] = {
     {"-kernel", true, kernel},
     {"-append", true, append},
+    {"-initrd", true, initrd},
     {"-m", true, memory},
     {"-serial", true, serial},
     {"-s", false, gdb_default},

@@ -18,6 +18,7 @@
 #include "emu/cli/default_image.hpp"
 #include "emu/cli/progress_line.hpp"
 #include "emu/cli/run_files.hpp"
+#include "emu/cli/run_summary.hpp"
 #include "emu/cli/serial_output.hpp"
 #include "emu/exit_status.hpp"
 #include "emu/gdb_socket.hpp"
@@ -46,19 +47,21 @@ std::string check_cycle_count(const std::string& text) {
 }  // namespace
 
 void setup_run(CLI::App& app, RunOptions& opt) {
-  auto* run = app.add_subcommand("run", "boot a multiboot image and stream its serial console");
+  auto* run = app.add_subcommand(
+      "run", "boot a multiboot image or a Linux bzImage and stream its serial console");
   run->footer(
       exit_status::table() +
       "QEMU's spellings are understood:\n"
-      "  -kernel FILE    the image\n"
-      "  -append TEXT    --cmdline TEXT\n"
+      "  -kernel FILE    the image (--kernel FILE)\n"
+      "  -append TEXT    --append TEXT\n"
+      "  -initrd FILE    --initrd FILE\n"
       "  -m N            --ram N MiB\n"
       "  -serial stdio|file:FILE|null   stdout, --serial FILE, --serial /dev/null\n"
       "  -s              --gdb 1234 (forkscope always waits for gdb, as QEMU's -s -S)\n"
       "  -S, -nographic, -no-reboot   what forkscope does anyway; -gdb tcp::PORT: --gdb PORT\n");
-  run->add_option("image", opt.image,
-                  "multiboot ELF image (default: guest/kernel.elf beside forkscope, or the "
-                  "installed ../share/forkscope/kernel.elf)")
+  run->add_option("image,--kernel", opt.image,
+                  "multiboot ELF image or Linux bzImage (default: guest/kernel.elf beside "
+                  "forkscope, or the installed ../share/forkscope/kernel.elf)")
       ->type_name("IMAGE");
   run->add_option("--ram", opt.ram_bytes,
                   fmt::format("guest RAM, e.g. 64M or 128MiB, a multiple of 4 KiB from {} to {} "
@@ -79,8 +82,13 @@ void setup_run(CLI::App& app, RunOptions& opt) {
                   "seconds)")
       ->type_name("N")
       ->check(CLI::Validator(check_cycle_count, ""));
-  run->add_option("--cmdline", opt.cmdline, "kernel command line passed in the multiboot info")
+  run->add_option("--append,--cmdline", opt.cmdline,
+                  "kernel command line (multiboot info, or a bzImage's boot_params)")
       ->type_name("TEXT");
+  run->add_option("--initrd", opt.initrd,
+                  "initial RAM disk for a Linux bzImage, placed high in RAM (boot_params "
+                  "ramdisk_image)")
+      ->type_name("FILE");
   run->add_option("--serial", opt.serial_file,
                   "write the serial console to FILE instead of stdout; a write error ends the "
                   "run (status 2)")
@@ -94,6 +102,10 @@ void setup_run(CLI::App& app, RunOptions& opt) {
                               size_text(kMaxSerialInput)))
       ->type_name("FILE");
   run->add_flag("-q,--quiet", opt.quiet, "no summary on stderr");
+  run->add_option("--summary-json", opt.summary_json,
+                  "write the run's summary (stop reason, exit status, instructions, cycles, "
+                  "MIPS...) to FILE as JSON (docs/json.md), with or without --quiet")
+      ->type_name("FILE");
   run->add_flag("--per-instruction", opt.per_instruction,
                 "run with a hook on every instruction (the trace mode's timing, for comparison)");
   run->add_option("--trace", opt.trace_file,
@@ -198,6 +210,7 @@ std::string machine_options(const RunOptions& opt, MachineOptions& mo) {
   mo.cpu_hz = opt.cpu_mhz * 1'000'000;
   mo.max_cycles = opt.max_cycles ? opt.max_cycles : 30 * mo.cpu_hz;
   mo.cmdline = opt.cmdline;
+  mo.initrd = opt.initrd;
   mo.per_instruction = opt.per_instruction || !opt.trace_file.empty() || opt.gdb_port >= 0;
   return {};
 }
@@ -216,7 +229,8 @@ int cmd_run(const RunOptions& opt) {
   if (image.empty())
     return bad_input(fmt::format("no kernel image given and none found at {}: pass one (run IMAGE)",
                                  fmt::join(default_image_candidates(), " or ")));
-  if (auto bad = same_file_problem({image, opt.serial_input_file, opt.serial_file, opt.trace_file});
+  if (auto bad = same_file_problem({image, opt.initrd, opt.serial_input_file, opt.serial_file,
+                                    opt.trace_file, opt.summary_json});
       !bad.empty())
     return bad_input(bad);
   if (!opt.serial_input_file.empty()) {
@@ -225,10 +239,14 @@ int cmd_run(const RunOptions& opt) {
   }
   SerialOutput serial(opt.serial_file);
   if (!serial.ok()) return bad_input(serial.error());
+  SummaryFile summary(opt.summary_json);
+  if (!summary.error().empty()) return bad_input(summary.error());
   // A failed console write ends the run there (the guest would go on printing into nothing).
   Machine* running = nullptr;
   std::unique_ptr<ProgressLine> progress;
-  mo.serial_out = [&serial, &running, &progress](std::uint8_t b) {
+  RunHostFigures host;
+  mo.serial_out = [&serial, &running, &progress, &host](std::uint8_t b) {
+    ++host.console_bytes;
     if (progress) progress->erase();  // the console's bytes never land after the progress line
     if (!serial.put(b) && running) running->kill(serial.error());
   };
@@ -236,6 +254,8 @@ int cmd_run(const RunOptions& opt) {
   try {
     m = std::make_unique<Machine>(mo);
     m->load(image);
+    if (!m->symbols_note().empty())
+      fmt::print(stderr, "forkscope: warning: {}\n", m->symbols_note());
   } catch (const LoadError& e) {
     return bad_input(e.what());
   } catch (const std::invalid_argument& e) {
@@ -252,6 +272,18 @@ int cmd_run(const RunOptions& opt) {
                       {"cpu_mhz", std::to_string(opt.cpu_mhz)},
                       {"max_cycles", std::to_string(mo.max_cycles)},
                       {"cmdline", opt.cmdline}};
+    // So does the initrd of a Linux kernel: its length and FNV-1a 64.
+    if (!opt.initrd.empty()) {
+      std::vector<std::uint8_t> rd;
+      try {
+        rd = read_file(opt.initrd);  // read by load() already: fails only if it went since
+      } catch (const LoadError& e) {
+        return bad_input(e.what());
+      }
+      to.run_options.emplace_back("initrd",
+                                  fmt::format("{} bytes fnv1a64 {:016x}", rd.size(),
+                                              ::fs::trace::codec::fnv1a64(rd.data(), rd.size())));
+    }
     // The input makes the run too: its length and FNV-1a 64 (the bytes as read, before the ^D
     // forkscope appends), so a rerun can be checked to have been fed the same bytes.
     if (mo.serial_input)
@@ -302,6 +334,13 @@ int cmd_run(const RunOptions& opt) {
   }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!serial.finish()) return bad_input(serial.error());  // the run's own line would say "killed"
+  host.wall_seconds = wall;
+  if (recorder) {
+    host.trace_file = opt.trace_file;
+    host.trace_instructions = recorder->instructions();
+    host.trace_bytes = recorder->bytes();
+  }
+  if (!summary.write(run_summary_json(*m, r, host))) return bad_input(summary.error());
   if (!r.message.empty()) {
     fmt::print(stderr, "forkscope: {}\n", r.message);
     if (!r.last_instructions.empty()) {

@@ -1,5 +1,5 @@
-// `forkscope run [IMAGE]`: boot a multiboot image, stream its serial console, exit with its status;
-// with --gdb PORT, under gdb's control (emu/gdb_stub.hpp).
+// `forkscope run [IMAGE]`: boot a multiboot image or a Linux bzImage, stream its serial console,
+// exit with its status; with --gdb PORT, under gdb's control (emu/gdb_stub.hpp).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -15,10 +15,12 @@ struct RunOptions {
   std::uint64_t ram_bytes = 64ull << 20;
   std::uint64_t cpu_mhz = 100;
   std::uint64_t max_cycles = 0;  // 0: 30 guest seconds
-  std::string cmdline;
+  std::string cmdline;           // --append (--cmdline)
+  std::string initrd;            // --initrd: a Linux bzImage's initial RAM disk
   std::string serial_file;
   std::string serial_input_file;  // --serial-input: COM1's input ("-": stdin), read before the run
   bool quiet = false;
+  std::string summary_json;  // --summary-json: the summary as JSON into FILE ("" none)
   bool per_instruction = false;
   std::string trace_file;  // --trace: record every instruction (implies per-instruction)
   int gdb_port = -1;       // --gdb: serve gdb on 127.0.0.1:PORT (0: any free port), -1: no

@@ -32,8 +32,10 @@ struct Named {
 
 std::string same_file_problem(const RunFiles& f) {
   const std::vector<Named> files = {{"--trace", &f.trace, true},
+                                    {"--summary-json", &f.summary, true},
                                     {"--serial", &f.serial, true},
                                     {"the image", &f.image, false},
+                                    {"--initrd", &f.initrd, false},
                                     {"--serial-input", &f.serial_input, false}};
   for (std::size_t i = 0; i < files.size(); ++i) {
     const Named& w = files[i];

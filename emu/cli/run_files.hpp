@@ -8,9 +8,11 @@ namespace fs::cli {
 
 struct RunFiles {
   std::string image;         // read
+  std::string initrd;        // read ("" none)
   std::string serial_input;  // read ("" none, "-" stdin)
   std::string serial;        // written ("" stdout)
   std::string trace;         // written ("" none)
+  std::string summary;       // written ("" none): --summary-json
 };
 
 // One line naming the two options that name the same file, or "" when all are distinct. Existing

@@ -9,7 +9,11 @@
 #include <filesystem>
 
 #include "emu/cli/default_image.hpp"
+#include "guest/include/abi.h"
+#include "loader/bzimage.hpp"
 #include "loader/elf_image.hpp"
+#include "loader/kallsyms.hpp"
+#include "loader/linux_boot.hpp"
 #include "loader/load_error.hpp"
 #include "trace/syscall_names.hpp"
 #include "x86/vectors.hpp"
@@ -46,6 +50,29 @@ bool OpenTrace::code_of(int k, std::uint32_t addr, std::uint8_t len,
     }
   }
   return false;
+}
+
+TaskNames::TaskNames(const OpenTrace& t) {
+  if (!t.kernel) return;
+  std::string swapper;
+  const std::uint8_t* p = nullptr;
+  if (auto at = t.symbols.address_of("init_task");
+      at && t.code_at(*at + TASK_COMM, TASK_COMM_LEN, p))
+    for (std::uint32_t i = 0; i < TASK_COMM_LEN && p[i]; ++i) swapper += static_cast<char>(p[i]);
+  names_[0] = swapper.empty() ? "swapper" : swapper;  // init_task.c's, without an image
+}
+
+void TaskNames::on_event(const tr::Event& e) {
+  if (const auto* f = std::get_if<tr::Fork>(&e.data))
+    names_[f->child_pid] = f->comm;
+  else if (const auto* u = std::get_if<tr::UserSpace>(&e.data))
+    names_[u->pid] = u->comm;
+}
+
+const std::string& TaskNames::of(std::int64_t pid) const {
+  static const std::string none;
+  auto it = names_.find(pid);
+  return it == names_.end() ? none : it->second;
 }
 
 const SymbolTable& OpenTrace::symbols_for(std::int64_t pid) const {
@@ -142,10 +169,16 @@ std::string load_image(OpenTrace& t, const ImageRequest& req) {
     if (!req.given.empty()) throw CliError(fmt::format("{}: no such image", image));
     return none;  // no kernel beside forkscope: addresses without symbols
   }
+  bool is_linux = false;
   try {
     // The image as the loader places it: code bytes for disassembly, and its build id.
     std::vector<std::uint8_t> ram(64u << 20);
-    LoadedImage li = load_elf(image, ram);
+    std::vector<std::uint8_t> file = read_file(image);
+    // A Linux bzImage: its vmlinux, placed as `run` placed it (loader/linux_boot.hpp).
+    is_linux = is_bzimage(file);
+    if (is_linux) file = bzimage_vmlinux(file, image);
+    LoadedImage li =
+        is_linux ? load_elf_segments(file, image, ram) : load_elf_bytes(file, image, ram);
     if (image_build_id(li, ram) != t.reader.header().build_id) {
       if (req.given.empty() && req.lenient)
         return fmt::format(
@@ -157,17 +190,25 @@ std::string load_image(OpenTrace& t, const ImageRequest& req) {
           "recorded from with {}",
           req.trace, image, req.option));
     }
-    t.symbols = SymbolTable::from_elf(image);
+    std::string note;  // a bzImage without kallsyms: addresses only, said once
+    t.symbols =
+        is_linux ? linux_symbols(file, image, note) : SymbolTable::from_elf_bytes(file, image);
+    if (!note.empty()) {
+      std::fflush(stdout);
+      fmt::print(stderr, "forkscope: warning: {}\n", note);
+    }
     // Past the image nothing is the kernel's: a user address before its program is known (a
     // child's first instructions, exec's entry) shows as a number, not as "__bss_stop+0x...".
-    t.symbols.set_limit(li.image_end);
+    if (!is_linux) t.symbols.set_limit(li.image_end);  // linux_symbols() set the virtual one
     t.code = std::move(ram);
   } catch (const LoadError& e) {
     throw CliError(e.what());
   }
   t.image_path = image;
   add_user_programs(t);
-  t.kernel = t.symbols.address_of("ret_from_fork").has_value() &&
+  t.linux_image = is_linux;
+  // The forkscope kernel's pid events; Linux names the same functions but has none of them.
+  t.kernel = !is_linux && t.symbols.address_of("ret_from_fork").has_value() &&
              t.symbols.address_of("__switch_to").has_value();
   return "";
 }
@@ -279,8 +320,9 @@ std::string event_text(const tr::Event& e, const SymbolTable& syms) {
           return fmt::format("pid {} runs {} in ring 3 on the address space at CR3 {}", d.pid,
                              d.comm.empty() ? "?" : d.comm, hex32(d.cr3));
         } else if constexpr (std::is_same_v<T, tr::Fork>) {
-          return fmt::format("pid {} creates pid {} (task {}, clone flags {:#x})", d.parent_pid,
-                             d.child_pid, hex32(d.child_task), d.clone_flags);
+          return fmt::format("pid {} creates pid {} {} (task {}, clone flags {:#x})", d.parent_pid,
+                             d.child_pid, d.comm.empty() ? "?" : d.comm, hex32(d.child_task),
+                             d.clone_flags);
         } else if constexpr (std::is_same_v<T, tr::SyscallEntry>) {
           return fmt::format("{} args {:#x} {:#x} {:#x} {:#x} {:#x} {:#x}", syscall_text(d.nr),
                              d.args[0], d.args[1], d.args[2], d.args[3], d.args[4], d.args[5]);
@@ -311,7 +353,7 @@ void event_json(Json& j, const tr::Event& e, const SymbolTable& syms) {
           j["stack_switched"] = d.stack_switched;
           put_address(j, "esp0", d.esp0_used);
           j["frame"] = d.frame;
-          if (!d.writes.empty()) {  // version 2: the stores the frame push made
+          if (!d.writes.empty()) {  // version 3: the stores the frame push made
             Json w = Json::array();
             for (const auto& m : d.writes) {
               Json x{{"size", m.size}, {"value", m.value}};
@@ -358,6 +400,7 @@ void event_json(Json& j, const tr::Event& e, const SymbolTable& syms) {
           j["child_pid"] = d.child_pid;
           put_address(j, "child_task", d.child_task);
           j["clone_flags"] = d.clone_flags;
+          j["comm"] = d.comm;
         } else if constexpr (std::is_same_v<T, tr::SyscallEntry>) {
           j["nr"] = d.nr;
           j["name"] = syscall_json(d.nr);

@@ -30,7 +30,8 @@ struct OpenTrace {
   std::string image_path;          // "" when no image was found
   SymbolTable symbols;             // the image's (empty without one)
   std::vector<std::uint8_t> code;  // the image loaded at its addresses (empty without one)
-  bool kernel = false;  // the image is the forkscope kernel (its pid events are meaningful)
+  bool kernel = false;       // the image is the forkscope kernel (its pid events are meaningful)
+  bool linux_image = false;  // the image is a Linux bzImage (symbols from its kallsyms tables)
   // The kernel's user programs (guest/usr/user_programs.S), by name: their loadable segments at
   // their linked addresses, and the kernel's symbols plus theirs ("forktest:main"). Which one a
   // task runs comes from the trace's user_space events (the task's comm after exec); track()
@@ -98,6 +99,21 @@ class PidTracker {
 
  private:
   std::int64_t pid_;
+};
+
+// Each task's name (its comm), as the events give it: a new task's at its fork event (the only name
+// of a kernel thread, which never reaches ring 3), a program's at its user_space event (after an
+// exec). pid 0, which no fork creates, is init_task's comm in the image (swapper). Empty for traces
+// without the kernel's events.
+class TaskNames {
+ public:
+  explicit TaskNames(const OpenTrace& t);
+  void on_event(const trace::Event& e);
+  // The latest name of pid; "" when the trace has not named it.
+  const std::string& of(std::int64_t pid) const;
+
+ private:
+  std::unordered_map<std::int64_t, std::string> names_;
 };
 
 // JSON (docs/json.md): objects keep their members in the order they are added.

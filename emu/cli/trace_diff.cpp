@@ -63,7 +63,7 @@ std::vector<std::string> ignoring(const Masks& m) {
 
 // Refuses two traces that cannot be compared (another guest build unless allowed) and returns the
 // notes on what else differs: the build, the run options, a trace without memory writes (format
-// version 1: both are read, memory is not compared).
+// version 2: both are read, memory is not compared).
 std::vector<std::string> check_comparable(const TraceDiffOptions& opt, const tr::Header& ha,
                                           const tr::Header& hb) {
   const bool other_build = ha.build_id != hb.build_id;

@@ -33,7 +33,7 @@ struct Masks {
   bool any_reg = false;
   std::uint64_t from_seq = 0;
   // Compare memory writes (Instruction::mem, Delivery::writes): both traces record them (format
-  // version 2 on). A version 1 trace has none, so against one only the registers and events count.
+  // version 3 on). A version 2 trace has none, so against one only the registers and events count.
   bool mem = false;
   bool ignored(const trace::Event& e) const {
     return ignore_kind[static_cast<std::size_t>(e.kind())];

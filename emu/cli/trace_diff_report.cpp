@@ -178,6 +178,16 @@ struct Differ {
     j["b"] = b;
     add(fmt::format("{} {}: {} in A, {} in B", kind, name, a, b), std::move(j));
   }
+  // A text field (a comm, a message), quoted.
+  void text_field(const tr::Event& e, const std::string& name, const std::string& a,
+                  const std::string& b) {
+    if (a == b) return;
+    const char* kind = tr::event_kind_name(e.kind());
+    Json j = event_field(kind, name);
+    j["a"] = a;
+    j["b"] = b;
+    add(fmt::format("{} {}: \"{}\" in A, \"{}\" in B", kind, name, a, b), std::move(j));
+  }
   void far(const tr::Event& e, const char* name, const tr::FarPtr& a, const tr::FarPtr& b) {
     if (a == b) return;
     const char* kind = tr::event_kind_name(e.kind());
@@ -281,6 +291,12 @@ struct Differ {
             field(a, "clone flags", x.clone_flags, y.clone_flags, true);
             field(a, "child task", x.child_task, y.child_task, true);
             words(a, "parent pt_regs", x.parent_regs, y.parent_regs, kPtRegs);
+            text_field(a, "comm", x.comm, y.comm);
+          } else if constexpr (std::is_same_v<T, tr::UserSpace>) {
+            signed_field(a, "pid", x.pid, y.pid);
+            field(a, "task", x.task, y.task, true);
+            field(a, "cr3", x.cr3, y.cr3, true);
+            text_field(a, "comm", x.comm, y.comm);
           } else if constexpr (std::is_same_v<T, tr::SyscallEntry>) {
             field(a, "nr", x.nr, y.nr, false);
             for (std::size_t i = 0; i < x.args.size(); ++i)
@@ -292,13 +308,7 @@ struct Differ {
           } else if constexpr (std::is_same_v<T, tr::Stop>) {
             field(a, "reason", x.reason, y.reason, false);
             signed_field(a, "exit status", x.exit_status, y.exit_status);
-            if (x.message != y.message)
-              add(fmt::format("stop message: \"{}\" in A, \"{}\" in B", x.message, y.message),
-                  Json{{"what", "event_field"},
-                       {"event", "stop"},
-                       {"field", "message"},
-                       {"a", x.message},
-                       {"b", y.message}});
+            text_field(a, "message", x.message, y.message);
           }
         },
         a.data);

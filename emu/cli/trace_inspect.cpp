@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "emu/cli/trace_common.hpp"
+#include "emu/cli/trace_inspect_linux.hpp"
 #include "guest/include/abi.h"
 
 namespace fs::cli {
@@ -137,6 +138,7 @@ Json probe_json(const Probe& p, const std::vector<Check>& checks) {
   if (p.fork) {
     const auto& f = std::get<tr::Fork>(p.fork->data);
     j["parent"] = f.parent_pid;
+    j["comm"] = f.comm;
     j["clone_flags"] = f.clone_flags;
     j["fork_seq"] = p.fork->seq;
     j["fork_cycle"] = p.fork->cycle;
@@ -237,9 +239,9 @@ int report_ret_from_fork(const TraceInspectOptions& opt, OpenTrace& t) {
     }
     if (p.fork) {
       const auto& f = std::get<tr::Fork>(p.fork->data);
-      fmt::print("pid {}: forked by pid {} at seq {} cycle {}, clone flags {:#x} ({})\n", p.pid,
-                 f.parent_pid, p.fork->seq, p.fork->cycle, f.clone_flags,
-                 clone_flags_text(f.clone_flags));
+      fmt::print("pid {} ({}): forked by pid {} at seq {} cycle {}, clone flags {:#x} ({})\n",
+                 p.pid, f.comm.empty() ? "?" : f.comm, f.parent_pid, p.fork->seq, p.fork->cycle,
+                 f.clone_flags, clone_flags_text(f.clone_flags));
     } else {
       fmt::print("pid {}: (its fork is not in the trace)\n", p.pid);
     }
@@ -357,6 +359,7 @@ int report_iret(const TraceInspectOptions& opt, OpenTrace& t) {
 
 int cmd_trace_inspect(const TraceInspectOptions& opt) {
   OpenTrace t = open_trace(opt.in);
+  if (opt.ret_from_fork && t.linux_image) return report_linux_ret_from_fork(opt, t);
   if (opt.ret_from_fork && !t.kernel)
     throw CliError(
         fmt::format("{}: --ret-from-fork needs a trace of the forkscope kernel (its "

@@ -1,6 +1,6 @@
 // `forkscope trace stats FILE [--json]`: instructions, cycles, per-pid CPU time (and how much of it
-// in ring 3, the program it ran last, its system calls and page faults), interrupts by vector,
-// switches, forks, system calls, irets, HLTs.
+// in ring 3, its name, the program it ran last, its system calls and page faults), interrupts by
+// vector, switches, forks, system calls, irets, HLTs.
 #include <fmt/format.h>
 
 #include <array>
@@ -26,6 +26,7 @@ struct PidTime {
 int cmd_trace_stats(const TraceStatsOptions& opt) {
   OpenTrace t = open_trace(opt.in);
   PidTracker pid(t.kernel);
+  TaskNames names(t);
   std::map<std::int64_t, PidTime> per_pid;
   std::array<std::uint64_t, 256> vectors{};
   std::array<std::uint64_t, trace::kEventKindCount> kinds{};
@@ -55,6 +56,7 @@ int cmd_trace_stats(const TraceStatsOptions& opt) {
         if (any) per_pid[last_pid].cycles += e.cycle - last_cycle, last_cycle = e.cycle;
       }
       pid.on_event(e);
+      names.on_event(e);
       continue;
     }
     const auto& in = s->insn;
@@ -75,6 +77,7 @@ int cmd_trace_stats(const TraceStatsOptions& opt) {
     Json pids = Json::array(), vecs = Json::object();
     for (const auto& [p, v] : per_pid)
       pids.push_back(Json{{"pid", p},
+                          {"comm", names.of(p).empty() ? Json(nullptr) : Json(names.of(p))},
                           {"program", v.program.empty() ? Json(nullptr) : Json(v.program)},
                           {"instructions", v.instructions},
                           {"ring3_instructions", v.user_instructions},
@@ -114,7 +117,7 @@ int cmd_trace_stats(const TraceStatsOptions& opt) {
       fmt::print(
           "  pid {:<5} {:<10} {:>12} instructions ({:>3.0f}% in ring 3) {:>14} cycles ({:.1f}%)  "
           "system calls {}  page faults {}\n",
-          p, v.program.empty() ? "-" : v.program, v.instructions,
+          p, names.of(p).empty() ? "-" : names.of(p), v.instructions,
           v.instructions ? 100.0 * static_cast<double>(v.user_instructions) / v.instructions : 0.0,
           v.cycles, cycles ? 100.0 * static_cast<double>(v.cycles) / cycles : 0.0, v.syscalls,
           v.page_faults);

@@ -58,7 +58,10 @@ std::string guest_us(const Timeline& t, std::uint64_t cycle) {
 std::string task_label(const TimelineTask& task) {
   if (task.pid == 0) return "pid 0 swapper (idle task)";
   if (task.pid < 0) return "cpu (no task events)";
-  return fmt::format("pid {} {}", task.pid, task.comm.empty() ? "(kernel thread)" : task.comm);
+  if (task.comm.empty()) return fmt::format("pid {} (kernel thread)", task.pid);
+  // A task that never ran a program in ring 3 is a kernel thread, named by its fork.
+  return fmt::format("pid {} {}{}", task.pid, task.comm,
+                     task.programs.empty() ? " (kernel thread)" : "");
 }
 
 namespace {
@@ -198,7 +201,8 @@ class TimelineBuilder {
       mark(K::UserSpace, e, "ring 3: " + k.comm);
     } else if (const auto* f = std::get_if<tr::Fork>(&e.data)) {
       TimelineTask& child = task(f->child_pid);
-      child = TimelineTask{f->child_pid, {}, {}, f->parent_pid};  // a reused pid starts afresh
+      // A reused pid starts afresh, named as the fork names it (a kernel thread keeps that name).
+      child = TimelineTask{f->child_pid, printable_comm(f->comm), {}, f->parent_pid};
       unstarted_[f->child_pid] = t_.forks.size();
       t_.forks.push_back({f->parent_pid, f->child_pid, e.cycle, e.cycle, f->clone_flags});
     } else if (const auto* c = std::get_if<tr::SyscallEntry>(&e.data)) {

@@ -16,7 +16,8 @@ namespace fs::cli {
 
 struct TimelineTask {
   std::int32_t pid = 0;
-  std::string comm;                   // printable (see printable_comm); the last program it ran
+  // Printable (see printable_comm): the name its fork gave it, then the last program it ran.
+  std::string comm;
   std::vector<std::string> programs;  // every program it ran in ring 3, in order
   std::int32_t parent = -1;           // -1: not forked inside the trace
 };

@@ -62,7 +62,8 @@ class JsonWriter {
   static std::string process_name(const TimelineTask& task) {
     if (task.pid == 0) return "swapper (idle task)";
     if (task.pid < 0) return "cpu (no task events)";
-    return task.comm.empty() ? "kernel thread" : task.comm;
+    if (task.comm.empty()) return "kernel thread";
+    return task.programs.empty() ? task.comm + " (kernel thread)" : task.comm;
   }
 
   void metadata(const TimelineTask& task) {

@@ -9,9 +9,7 @@
 	.globl _start
 _start:
 	SETUP
-	SET_GATE 0x20, timer
-	TIMER 1193
-	sti
+	TICKING 1193
 	mov $LOOP_ITERATIONS, %ecx
 	xor %eax, %eax
 	mov $0x12345678, %ebx
@@ -31,14 +29,6 @@ bench_loop_end:
 	cli
 	EXIT 0
 	hlt
-timer:
-	incl ticks
-	push %eax
-	mov $0x20, %al
-	out %al, $0x20
-	pop %eax
-	iret
+	TICK_HANDLER
 	.data
-	.globl ticks
-ticks:	.long 0
 #include "common_data.inc"

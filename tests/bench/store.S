@@ -8,9 +8,7 @@
 	.globl _start
 _start:
 	SETUP
-	SET_GATE 0x20, timer
-	TIMER 1193
-	sti
+	TICKING 1193
 	mov $LOOP_ITERATIONS, %ecx
 	xor %eax, %eax
 	.globl bench_loop
@@ -29,16 +27,8 @@ bench_loop_end:
 	cli
 	EXIT 0
 	hlt
-timer:
-	incl ticks
-	push %eax
-	mov $0x20, %al
-	out %al, $0x20
-	pop %eax
-	iret
+	TICK_HANDLER
 	.data
-	.globl ticks
-ticks:	.long 0
 	.align 4096
 	.globl data
 data:	.space 4096

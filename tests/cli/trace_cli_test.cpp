@@ -63,7 +63,7 @@ TEST_CASE("trace cli: inspect --ret-from-fork checks pid 1's first run, in text 
   CliRun r = f.run({"trace", "inspect", "p1.fst", "--ret-from-fork"});
   INFO(r.out);
   CHECK(r.status == 0);
-  CHECK(has_line(r.out, "^pid 1: forked by pid 0 .*CLONE_VM"));
+  CHECK(has_line(r.out, "^pid 1 \\(init\\): forked by pid 0 .*CLONE_VM"));
   CHECK(has_line(r.out, "eip 0x[0-9a-f]+ <kernel_thread_helper>"));
   CHECK(has_line(r.out, "ebx 0x[0-9a-f]+ <init>"));
   CHECK(has_line(r.out, "iret at seq [0-9]+ .*3-word frame .*<kernel_thread_helper>, CPL 0 -> 0"));
@@ -93,7 +93,7 @@ TEST_CASE("trace cli: events --kind lists those events, in text and JSON", "[tra
   // The column headers, then 1 fork, 2 switches, 1 ret_from_fork, 2 irets.
   CHECK(count_lines(r.out, ".") == 7);
   CHECK(count_lines(r.out, "^ +[0-9]+ +[0-9]+ pid ") == 6);
-  CHECK(has_line(r.out, "fork +pid 0 creates pid 1"));
+  CHECK(has_line(r.out, "fork +pid 0 creates pid 1 init \\(task "));
   r = f.run({"trace", "events", "p1.fst", "--kind", "switch", "--json"});
   CHECK(has_line(r.out,
                  "^\\{\"seq\":[0-9]+,\"cycle\":[0-9]+,\"pid\":0,\"kind\":\"switch\","
@@ -108,6 +108,22 @@ TEST_CASE("trace cli: stats counts instructions, switches and forks", "[trace_cl
   CHECK(r.status == 0);
   CHECK(has_line(r.out, "switches 2  forks 1 "));
   CHECK(has_line(r.out, "^instructions [0-9]+ "));
+}
+
+// Tasks that never reach ring 3 are named too (issue 14): pid 0 by init_task's comm in the image,
+// a kernel thread by the comm its fork event records (process1's init never execs).
+TEST_CASE("trace cli: stats names swapper and kernel threads, in text and JSON", "[trace_cli]") {
+  CliFixture f;
+  record(f, "p1.fst", "process1");
+  CliRun r = f.run({"trace", "stats", "p1.fst"});
+  INFO(r.out);
+  CHECK(r.status == 0);
+  CHECK(has_line(r.out, "^  pid 0 +swapper +[0-9]+ instructions \\(  0% in ring 3\\)"));
+  CHECK(has_line(r.out, "^  pid 1 +init +[0-9]+ instructions \\(  0% in ring 3\\)"));
+  r = f.run({"trace", "stats", "p1.fst", "--json"});
+  CHECK(r.status == 0);
+  CHECK(has_line(r.out, "\"per_pid\":\\[\\{\"pid\":0,\"comm\":\"swapper\",\"program\":null,"));
+  CHECK(has_line(r.out, "\\{\"pid\":1,\"comm\":\"init\",\"program\":null,"));
 }
 
 TEST_CASE("trace cli: dump --symbol --count shows that function's instructions", "[trace_cli]") {
@@ -275,10 +291,11 @@ TEST_CASE("trace cli: init=forktest, every user child's ret_from_fork passes tra
   INFO(r.out.substr(0, 4000));
   CHECK(r.status == 0);
   // pid 1 (init, a kernel thread until its exec) and the 15 user children.
-  CHECK(count_lines(r.out, "^pid [0-9]+: forked by pid [0-9]+ at seq") == 16);
-  CHECK(count_lines(r.out,
-                    "^pid ([2-9]|1[0-6]): forked by pid [0-9]+ at seq [0-9]+ cycle "
-                    "[0-9]+, clone flags 0x11 \\(signal 17\\)$") == 15);
+  CHECK(count_lines(r.out, "^pid [0-9]+ \\((init|forktest)\\): forked by pid [0-9]+ at seq") == 16);
+  CHECK(count_lines(
+            r.out,
+            "^pid ([2-9]|1[0-6]) \\((init|forktest)\\): forked by pid [0-9]+ at seq [0-9]+ cycle "
+            "[0-9]+, clone flags 0x11 \\(signal 17\\)$") == 15);
   CHECK(count_lines(r.out,
                     "^  PASS eax = 0 in the child \\(pt_regs eax 0x0, EAX after the iret "
                     "0x0\\)$") == 16);

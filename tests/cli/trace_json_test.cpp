@@ -94,8 +94,9 @@ TEST_CASE("trace json: events, stats, dump, inspect and diff --json have the doc
                 {"instructions", "cycles", "idle_cycles", "truncated", "per_pid", "interrupts",
                  "switches", "forks", "syscalls", "irets", "hlts", "port_io", "exit_status"});
   REQUIRE(!stats[0]["per_pid"].empty());
-  check_members(stats[0]["per_pid"][0], {"pid", "program", "instructions", "ring3_instructions",
-                                         "cycles", "syscalls", "page_faults"});
+  check_members(stats[0]["per_pid"][0],
+                {"pid", "comm", "program", "instructions", "ring3_instructions", "cycles",
+                 "syscalls", "page_faults"});
 
   r = f.run({"trace", "dump", "iso.fst", "--json", "--cpl", "3", "--count", "3"});
   REQUIRE(r.status == 0);

@@ -1,7 +1,7 @@
 // Memory writes in traces from the command line (issue 15): `trace dump --mem` shows a known push
 // of a known value under its instruction, `--json --mem` the same as data, an interrupt delivery's
 // frame stores under it; `trace diff` names the one store in which two runs differ while every
-// register agrees; a version 1 trace has no memory to show. Guest: tests/machine/mem_write.S.
+// register agrees; a version 2 trace has no memory to show. Guest: tests/machine/mem_write.S.
 #include <fmt/format.h>
 
 #include <catch2/catch.hpp>
@@ -115,20 +115,20 @@ TEST_CASE("trace mem: diff names the one store two runs differ in while the regi
   CHECK(f.run({"trace", "diff", a, a2}).status == 0);
 }
 
-TEST_CASE("trace mem: a version 1 trace compares without memory, and has none to dump",
+TEST_CASE("trace mem: a version 2 trace compares without memory, and has none to dump",
           "[trace_mem_cli]") {
   CliFixture f;
-  const std::string golden = std::string(FS_SOURCE_DIR) + "/tests/golden/process1.fst";
+  const std::string golden = std::string(FS_SOURCE_DIR) + "/tests/golden/v2/process1.fst";
   const CliRun r = f.run({"trace", "dump", "--mem", "--count", "1", golden});
   CHECK(r.status == 2);
   CHECK(r.one_line() == "forkscope: trace dump --mem: " + golden +
-                            " records no memory writes (trace format version 1)");
+                            " records no memory writes (trace format version 2)");
   REQUIRE(
       f.run({"run", "--quiet", "--cmdline", "init=process1", "--trace", "p1.fst", test_kernel()})
           .status == 0);
   const CliRun d = f.run({"trace", "diff", golden, "p1.fst"});
   CHECK(d.status == 0);
   CHECK(has_line(d.out,
-                 "^note: A records no memory writes \\(trace format version 1\\): memory "
+                 "^note: A records no memory writes \\(trace format version 2\\): memory "
                  "writes not compared$"));
 }

@@ -14,6 +14,7 @@ set -u
 check=$1 fs=$2 kernel=$3 work=$4
 shift 4
 golden=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$golden/scenarios.sh"  # scenario_words: a line of scenarios.txt into `args`, as data
 # A fresh directory under WORKDIR for each run (two ctest runs in one build tree must not share
 # files); removed when every check passed, kept for a look otherwise.
 mkdir -p "$work" && work=$(mktemp -d "$work/run.XXXXXX") && cd "$work" || exit 1
@@ -32,7 +33,7 @@ scenario_args() {
     echo "no scenario $1 in $golden/scenarios.txt"
     exit 1
   }
-  eval "args=(${line#"$1"})"
+  scenario_words "$golden" "$line" || exit 1
 }
 
 # record OUT IMAGE [run options...]: a recording; prints the guest's status.
@@ -113,13 +114,13 @@ refusals)
   diff_expect 2 "^forkscope: trace diff: .* different guest builds \(build id [0-9a-f]+ and [0-9a-f]+\)" \
     "$golden/process1.fst" other.fst
   [ "$(wc -l <<<"$out")" = 1 ] || bad "the build id refusal is not one line: $out"
-  # A format version this build does not know (the header's u32 at offset 8 set to 3): refused,
-  # naming the version. (Version 1, the golden traces', and 2, with memory writes, are both read.)
-  cp "$golden/process1.fst" v3.fst
-  printf '\x03' | dd of=v3.fst bs=1 seek=8 conv=notrunc status=none
-  diff_expect 2 "^forkscope: v3.fst: unsupported trace format version 3 \(this build reads versions 1 to 2\)$" \
-    "$golden/process1.fst" v3.fst
-  diff_expect 2 "unsupported trace format version 3" v3.fst "$golden/process1.fst"
+  # A format version this build does not know (the header's u32 at offset 8 set to 4, the one after
+  # this build's 3): refused, naming the version. (Version 2, without memory writes, still reads.)
+  cp "$golden/process1.fst" v4.fst
+  printf '\x04' | dd of=v4.fst bs=1 seek=8 conv=notrunc status=none
+  diff_expect 2 "^forkscope: v4.fst: unsupported trace format version 4 \(this build reads versions 2 to 3\)$" \
+    "$golden/process1.fst" v4.fst
+  diff_expect 2 "unsupported trace format version 4" v4.fst "$golden/process1.fst"
   # Not a trace, no such file.
   diff_expect 2 "not a forkscope trace" "$golden/process1.fst" "$kernel"
   diff_expect 2 "nosuch.fst" "$golden/process1.fst" nosuch.fst

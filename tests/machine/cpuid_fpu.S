@@ -140,21 +140,7 @@ fail_tsc:
 	EXIT 15
 	hlt
 
-/* print_hex: EAX as 8 lower-case hex digits on COM1. Clobbers eax, ecx, edx. */
-print_hex:
-	mov $8, %ecx
-	mov %eax, %edx
-2:	rol $4, %edx
-	mov %edx, %eax
-	and $0xF, %eax
-	movb hex_digits(%eax), %al
-	push %edx
-	mov $0x3F8, %dx
-	out %al, %dx
-	pop %edx
-	dec %ecx
-	jnz 2b
-	ret
+	PRINT_HEX_ROUTINE
 
 	.data
 vendor_msg:	.asciz "cpuid_fpu: vendor "
@@ -165,7 +151,6 @@ leaf2_msg:	.asciz "cpuid_fpu: leaf 0x80000000 eax "
 edx_msg:	.asciz " edx "
 done_msg:	.asciz "cpuid_fpu: fpu probe, x87, cmov, cmpxchg8b and rdtsc ok\n"
 newline:	.asciz "\n"
-hex_digits:	.ascii "0123456789abcdef"
 	.align 8
 one_and_half:	.double 1.5
 two_and_quarter: .double 2.25

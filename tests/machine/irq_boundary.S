@@ -6,9 +6,7 @@
 	.globl _start
 _start:
 	SETUP
-	SET_GATE 0x20, timer
-	TIMER 97
-	sti
+	TICKING 97
 	mov $100000, %ecx
 	xor %eax, %eax
 	.globl work
@@ -37,15 +35,7 @@ work:
 	EXIT 0
 2:	EXIT 1
 	hlt
-timer:
-	incl ticks
-	push %eax
-	mov $0x20, %al
-	out %al, $0x20
-	pop %eax
-	iret
+	TICK_HANDLER
 	.data
-	.globl ticks
-ticks:	.long 0
 scratch: .long 0, 0
 #include "common_data.inc"

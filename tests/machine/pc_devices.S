@@ -182,21 +182,7 @@ kbc_read:
 	in $0x60, %al
 	ret
 
-/* print_hex: EAX as 8 lower-case hex digits on COM1. Clobbers eax, ecx, edx. */
-print_hex:
-	mov $8, %ecx
-	mov %eax, %edx
-6:	rol $4, %edx
-	mov %edx, %eax
-	and $0xF, %eax
-	movb hex_digits(%eax), %al
-	push %edx
-	mov $0x3F8, %dx
-	out %al, %dx
-	pop %edx
-	dec %ecx
-	jnz 6b
-	ret
+	PRINT_HEX_ROUTINE
 
 	.data
 date_msg:	.asciz "pc_devices: cmos date (BCD) "
@@ -206,7 +192,6 @@ thre_msg:	.ascii "pc_devices: this line was sent one THRE interrupt at a time\n"
 	.byte 0
 done_msg:	.asciz "pc_devices: ok\n"
 newline:	.asciz "\n"
-hex_digits:	.ascii "0123456789abcdef"
 	.align 4
 date:	.long 0
 tx_next: .long 0
