@@ -36,22 +36,13 @@ void BlockCache::fill(Slot& s, const Block& b, const std::uint8_t* live) {
   s.addr = b.addr;
   s.size = b.size;
   s.block = &b;
-  for (unsigned i = 0; i < 4; ++i) {
-    const std::uint32_t from = 8 * i;
-    s.masks[i] = b.size >= from + 8 ? ~0ull
-                 : b.size <= from   ? 0
-                                    : (1ull << (8 * (b.size - from))) - 1;
-    std::uint64_t w;
-    std::memcpy(&w, live + from, 8);
-    s.words[i] = w & s.masks[i];
-  }
+  const auto& mask = kCodeMasks[b.size < kLiveBytes ? b.size : kLiveBytes];
+  for (unsigned i = 0; i < 4; ++i) s.words[i] = load64(live + 8 * i) & mask[i];
   Summary& m = s.summary;
   m = Summary{};
   m.total = b.total();
   m.insns = static_cast<std::uint16_t>(b.insns.size());
-  m.has_rdtsc = b.has_rdtsc;
-  m.flushes_tlb = b.flushes_tlb;
-  m.checked_at_boundary = b.checked_at_boundary;
+  m.rare = b.has_rdtsc || b.flushes_tlb || b.checked_at_boundary;
   if (!b.insns.empty()) {
     const DecodedInsn& last = b.insns.back();
     if (last.cls == InsnClass::kCondBranch) {

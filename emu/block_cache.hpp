@@ -7,6 +7,7 @@
 // instruction.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -40,6 +41,19 @@ struct Block {
 // sums; stops at the first undecodable byte.
 Block decode_block(Decoder& dec, std::uint32_t addr, const std::uint8_t* bytes, std::uint32_t size);
 
+// Which bytes of the first 32 code bytes, read as four little-endian words, belong to a block of n
+// bytes: kCodeMasks[min(n, 32)][word] (a table, so that a cache slot need not hold them).
+inline constexpr auto kCodeMasks = [] {
+  std::array<std::array<std::uint64_t, 4>, 33> t{};
+  for (std::uint32_t n = 0; n < t.size(); ++n) {
+    for (std::uint32_t i = 0; i < 4; ++i) {
+      const std::uint32_t from = 8 * i;
+      t[n][i] = n >= from + 8 ? ~0ull : n <= from ? 0 : (1ull << (8 * (n - from))) - 1;
+    }
+  }
+  return t;
+}();
+
 // Blocks by (address, size, bytes). Unicorn retranslates code that changed; the cache must notice
 // too, or a block rewritten in place (a program loaded over another, self-modifying code) would
 // keep the old block's costs and instruction classes. So every hit is checked against the live
@@ -57,9 +71,9 @@ class BlockCache {
     std::uint16_t insns = 0;
     std::uint16_t taken_extra = 0;  // kBranch: cycles added when it is taken
     enum class End : std::uint8_t { kPlain, kBranch, kIret } end = End::kPlain;
-    bool has_rdtsc = false;
-    bool flushes_tlb = false;
-    bool checked_at_boundary = false;  // Block::checked_at_boundary
+    // Block::has_rdtsc, flushes_tlb or checked_at_boundary: the block hook's rare path reads the
+    // Block itself (one flag keeps the slot to one cache line).
+    bool rare = false;
   };
   struct Hit {
     const Block* block;
@@ -70,15 +84,22 @@ class BlockCache {
   // compare of the first 32 bytes as four masked words kept in the slot, a memcmp only for longer
   // blocks (this runs on every block execution in fast mode).
   static constexpr std::uint32_t kLiveBytes = 32;
+  static_assert(kCodeMasks.size() == kLiveBytes + 1);
   Hit get(std::uint32_t addr, std::uint32_t size, const std::uint8_t* live) {
-    Slot& s = front_[(addr ^ (addr >> 13)) & (kFrontSize - 1)];
-    if (s.addr == addr && s.size == size && s.block && same_words(s, live) &&
-        (size <= kLiveBytes || std::memcmp(s.block->bytes.data() + kLiveBytes, live + kLiveBytes,
-                                           size - kLiveBytes) == 0)) [[likely]] {
-      return {s.block, &s.summary};
-    }
+    if (const Hit h = probe(addr, size, live); h.block) [[likely]]
+      return h;
+    Slot& s = slot(addr);
     fill(s, get_slow(addr, size, live), live);
     return {s.block, &s.summary};
+  }
+  // get() without decoding: {nullptr, nullptr} unless the slot holds this block with this code.
+  Hit probe(std::uint32_t addr, std::uint32_t size, const std::uint8_t* live) const {
+    const Slot& s = slot(addr);
+    if (s.addr == addr && s.size == size && s.block && same_words(s, live) &&
+        (size <= kLiveBytes || same_tail(s.block->bytes.data(), live, size))) [[likely]] {
+      return {s.block, &s.summary};
+    }
+    return {nullptr, nullptr};
   }
   void clear() {
     map_.clear();
@@ -89,13 +110,18 @@ class BlockCache {
 
  private:
   static constexpr std::size_t kFrontSize = 1u << 14;
+  // One cache line: a kernel runs thousands of blocks, and the hook reads nothing else of a slot.
   struct alignas(64) Slot {
     std::uint32_t addr = 0, size = 0;
     const Block* block = nullptr;
     Summary summary;
     std::uint64_t words[4] = {};  // the first 32 code bytes, zero past `size`
-    std::uint64_t masks[4] = {};  // which of their bytes are the block's
   };
+  static_assert(sizeof(Slot) == 64);
+  Slot& slot(std::uint32_t addr) { return front_[(addr ^ (addr >> 13)) & (kFrontSize - 1)]; }
+  const Slot& slot(std::uint32_t addr) const {
+    return front_[(addr ^ (addr >> 13)) & (kFrontSize - 1)];
+  }
   static std::uint64_t load64(const std::uint8_t* p) {
     std::uint64_t v;
     std::memcpy(&v, p, 8);
@@ -105,10 +131,19 @@ class BlockCache {
   // spill through a 16-byte store, and each 8-byte reload of its upper half missed store
   // forwarding.
   static bool same_words(const Slot& s, const std::uint8_t* live) {
-    return (((load64(live) & s.masks[0]) ^ s.words[0]) |
-            ((load64(live + 8) & s.masks[1]) ^ s.words[1]) |
-            ((load64(live + 16) & s.masks[2]) ^ s.words[2]) |
-            ((load64(live + 24) & s.masks[3]) ^ s.words[3])) == 0;
+    const auto& m = kCodeMasks[s.size < kLiveBytes ? s.size : kLiveBytes];
+    return (((load64(live) & m[0]) ^ s.words[0]) | ((load64(live + 8) & m[1]) ^ s.words[1]) |
+            ((load64(live + 16) & m[2]) ^ s.words[2]) |
+            ((load64(live + 24) & m[3]) ^ s.words[3])) == 0;
+  }
+  // Bytes [32, size) of a longer block, a word at a time (the last word may overlap the one
+  // before): no call, so the block hook's common case stays a leaf.
+  static bool same_tail(const std::uint8_t* known, const std::uint8_t* live, std::uint32_t size) {
+    std::uint64_t diff = 0;
+    std::uint32_t off = kLiveBytes;
+    for (; off + 8 <= size; off += 8) diff |= load64(known + off) ^ load64(live + off);
+    if (off < size) diff |= load64(known + size - 8) ^ load64(live + size - 8);
+    return diff == 0;
   }
   static void fill(Slot& s, const Block& b, const std::uint8_t* live);
   const Block& get_slow(std::uint32_t addr, std::uint32_t size, const std::uint8_t* live);

@@ -34,12 +34,18 @@ class CodeFetch {
   // lie in one page, else copied together into a scratch buffer (zeros where a page is not mapped
   // or lies beyond RAM), valid until the next call.
   const std::uint8_t* bytes(std::uint32_t addr, std::uint32_t size) {
+    if (const std::uint8_t* p = bytes_in_page(addr, size)) [[likely]]
+      return p;
+    return bytes_slow(addr, size);
+  }
+  // bytes() when they lie in the page last fetched from, else nullptr (and nothing changes).
+  const std::uint8_t* bytes_in_page(std::uint32_t addr, std::uint32_t size) const {
     const std::uint32_t off = addr & (kPageSize - 1);
     if (page_valid_ && (addr & ~(kPageSize - 1)) == page_linear_ &&
         off + std::max(size, kCodeBytes) <= kPageSize) [[likely]] {
       return ram_.data() + page_phys_ + off;
     }
-    return bytes_slow(addr, size);
+    return nullptr;
   }
   // A TLB-flushing instruction retired (or is about to, with its block): the paging registers
   // code is fetched under may have changed.

@@ -68,7 +68,10 @@ Machine::Machine(MachineOptions opt)
   if (opt_.cpu_hz < 1'000'000) throw std::invalid_argument("CPU clock must be at least 1 MHz");
   s_.clock.cpu_hz = opt_.cpu_hz;
   s_.max_cycles = opt_.max_cycles;
-  pit_.set_out_handler(0, [this](bool level) { pic_.set_irq(0, level); });
+  // A falling OUT0 only lowers IR0, which matters once the devices run again (service_devices,
+  // before any interrupt is taken): only rising edges need a deadline (Pit8254::set_out_handler).
+  pit_.set_out_handler(
+      0, [this](bool level) { pic_.set_irq(0, level); }, true);
   // COM1 interrupts on IRQ4 (the PC's wiring; the OUT2 gate is modelled in the UART).
   uart_.set_irq_handler([this](bool level) { pic_.set_irq(4, level); });
   if (opt_.serial_input) uart_.set_input(serial_input_with_eof(*opt_.serial_input));
@@ -95,7 +98,7 @@ Machine::Machine(MachineOptions opt)
   } else {
     block_timing_ = std::make_unique<BlockTiming>(s_, code_, ix_, decoder_);
     timing_ = block_timing_.get();
-    h.on_block = &hot_hook<BlockTiming, &BlockTiming::on_block>;
+    h.on_block = &BlockTiming::block_hook;
     h.on_block_ctx = block_timing_.get();
     h.on_stop_point = [t = block_timing_.get()](std::uint32_t a) { t->on_stop_point(a); };
     h.on_rdtsc_site = [t = block_timing_.get()](std::uint32_t a) { t->on_rdtsc_site(a); };
