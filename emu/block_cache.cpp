@@ -36,8 +36,8 @@ void BlockCache::fill(Slot& s, const Block& b, const std::uint8_t* live) {
   s.addr = b.addr;
   s.size = b.size;
   s.block = &b;
-  const auto& mask = kCodeMasks[b.size < kLiveBytes ? b.size : kLiveBytes];
-  for (unsigned i = 0; i < 4; ++i) s.words[i] = load64(live + 8 * i) & mask[i];
+  const auto& mask = kCodeMasks[b.size < kSlotBytes ? b.size : kSlotBytes];
+  for (unsigned i = 0; i < 3; ++i) s.words[i] = load64(live + 8 * i) & mask[i];
   Summary& m = s.summary;
   m = Summary{};
   m.total = b.total();
@@ -47,8 +47,8 @@ void BlockCache::fill(Slot& s, const Block& b, const std::uint8_t* live) {
     const DecodedInsn& last = b.insns.back();
     if (last.cls == InsnClass::kCondBranch) {
       m.end = Summary::End::kBranch;
-      m.fallthrough = last.addr + last.len;
       m.taken_extra = last.taken_extra;
+      m.rare |= last.addr + last.len != b.addr + b.size;  // the hook assumes addr + size
     } else if (last.cls == InsnClass::kIret) {
       m.end = Summary::End::kIret;
     }

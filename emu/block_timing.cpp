@@ -15,10 +15,7 @@ constexpr std::uint32_t kIF = 1u << 9;
   if (s.irq_line || s.stop_kind != StopKind::kNone || ix_.insn_breakpoints ||
       s.pending == RunState::Pending::kIret) [[unlikely]]
     return false;
-  const std::uint8_t* live = code_.bytes_in_page(addr, size);
-  if (!live) [[unlikely]]
-    return false;
-  const BlockCache::Hit hit = blocks_.probe(addr, size, live);
+  const BlockCache::Hit hit = blocks_.probe(addr, size, code_.generation());
   if (!hit.block) [[unlikely]]
     return false;
   const BlockCache::Summary& sum = *hit.summary;
@@ -37,7 +34,7 @@ constexpr std::uint32_t kIF = 1u << 9;
   s.stats.instructions += sum.insns;
   ++s.stats.blocks;
   s.remember(hit.block, sum.insns, addr);
-  if (sum.end == BlockCache::Summary::End::kBranch) s.pend_branch(sum.fallthrough, sum.taken_extra);
+  if (sum.end == BlockCache::Summary::End::kBranch) s.pend_branch(addr + size, sum.taken_extra);
   return true;
 }
 
@@ -64,7 +61,8 @@ void BlockTiming::on_block(std::uint32_t addr, std::uint32_t size) {
     return;  // the run has ended; Unicorn is only winding down
   if (s_.pending != RunState::Pending::kNone) s_.settle_pending_transfer(addr);
   // The hot path reads the block's summary only; the Block itself when it must stop inside it.
-  const BlockCache::Hit hit = blocks_.get(addr, size, code_.bytes(addr, size));
+  const std::uint8_t* live = code_.bytes(addr, size);
+  const BlockCache::Hit hit = blocks_.get(addr, size, live, code_.generation_of(live));
   const BlockCache::Summary& sum = *hit.summary;
   const Cycles base = s_.clock.now;
   // RDTSC sites get their fix-up hooks before the block first runs; an interrupt waiting for IF
@@ -91,7 +89,8 @@ void BlockTiming::on_block(std::uint32_t addr, std::uint32_t size) {
   ++s_.stats.blocks;
   s_.remember(hit.block, sum.insns, addr);
   if (sum.end == BlockCache::Summary::End::kBranch) {
-    s_.pend_branch(sum.fallthrough, sum.taken_extra);
+    const DecodedInsn& last = b.insns.back();
+    s_.pend_branch(last.addr + last.len, sum.taken_extra);
   } else if (sum.end == BlockCache::Summary::End::kIret) {
     s_.pend_iret();
   }

@@ -22,7 +22,9 @@ namespace fs {
 class BlockTiming final : public Timing {
  public:
   BlockTiming(RunState& s, CodeFetch& code, Intercepts& ix, Decoder& decoder)
-      : s_(s), code_(code), ix_(ix), blocks_(decoder) {}
+      : s_(s), code_(code), ix_(ix), blocks_(decoder) {
+    code_.on_generation_wrap([this] { blocks_.clear_front(); });
+  }
 
   UnicornCpu& cpu() { return *s_.cpu; }
   // Unicorn's block hook (CpuHooks::on_block, `self` this timing): the common block inline (known
