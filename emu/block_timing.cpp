@@ -10,7 +10,8 @@ constexpr std::uint32_t kIF = 1u << 9;
 [[gnu::always_inline]] inline bool BlockTiming::on_block_fast(std::uint32_t addr,
                                                               std::uint32_t size) {
   // The same as on_block when none of its rare cases applies, in an order that reads a few cache
-  // lines (RunState's head, the cache slot, the code) and writes nothing before it is sure.
+  // lines (RunState's head, the cache slot, the code) and writes nothing before it is sure. A new
+  // case in on_block must make this return false too (here, or as a slot's `rare` flag).
   RunState& s = s_;
   if (s.irq_line || s.stop_kind != StopKind::kNone || ix_.insn_breakpoints ||
       s.pending == RunState::Pending::kIret) [[unlikely]]

@@ -65,7 +65,7 @@ struct RecentCode {
   std::uint32_t addr = 0;
 };
 
-// What the block hook reads and writes on every block comes first, within one cache line: the
+// What the block hook reads and writes on every block comes first, in the first 72 bytes: the
 // clock, the deadline, the INT pin, why the CPU stops, the pending transfer, the recent-code
 // position, then the counters (stats.instructions and stats.blocks lead MachineStats).
 struct alignas(64) RunState {
