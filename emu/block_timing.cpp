@@ -7,6 +7,19 @@ namespace {
 constexpr std::uint32_t kIF = 1u << 9;
 }  // namespace
 
+[[gnu::always_inline]] inline void BlockTiming::charge(const Block* b,
+                                                       const BlockCache::Summary& sum, Cycles base,
+                                                       std::uint32_t addr) {
+  block_ = b;
+  base_ = base;
+  base_insns_ = s_.stats.instructions;
+  io_seen_ = 0;
+  s_.clock.now = base + sum.total;
+  s_.stats.instructions += sum.insns;
+  ++s_.stats.blocks;
+  s_.remember(b, sum.insns, addr);
+}
+
 [[gnu::always_inline]] inline bool BlockTiming::on_block_fast(std::uint32_t addr,
                                                               std::uint32_t size) {
   // The same as on_block when none of its rare cases applies, in an order that reads a few cache
@@ -27,14 +40,7 @@ constexpr std::uint32_t kIF = 1u << 9;
       [[unlikely]]
     return false;
   s.pending = RunState::Pending::kNone;
-  block_ = hit.block;
-  base_ = base;
-  base_insns_ = s.stats.instructions;
-  io_seen_ = 0;
-  s.clock.now = base + sum.total;
-  s.stats.instructions += sum.insns;
-  ++s.stats.blocks;
-  s.remember(hit.block, sum.insns, addr);
+  charge(hit.block, sum, base, addr);
   if (sum.end == BlockCache::Summary::End::kBranch) s.pend_branch(addr + size, sum.taken_extra);
   return true;
 }
@@ -83,14 +89,7 @@ void BlockTiming::on_block(std::uint32_t addr, std::uint32_t size) {
   // instruction, and it retires when the block does (on_stop_point and the fault paths take it
   // back when it does not).
   if (b.flushes_tlb) count_tlb_flush();
-  block_ = hit.block;
-  base_ = base;
-  base_insns_ = s_.stats.instructions;
-  io_seen_ = 0;
-  s_.clock.now = base + sum.total;
-  s_.stats.instructions += sum.insns;
-  ++s_.stats.blocks;
-  s_.remember(hit.block, sum.insns, addr);
+  charge(hit.block, sum, base, addr);
   if (sum.end == BlockCache::Summary::End::kBranch) {
     const DecodedInsn& last = b.insns.back();
     s_.pend_branch(last.addr + last.len, sum.taken_extra);

@@ -52,6 +52,9 @@ class BlockTiming final : public Timing {
   bool stop_in_block(std::uint32_t addr, const Block& b, Cycles base);
   // on_block's common case; false (nothing changed) when on_block must look.
   bool on_block_fast(std::uint32_t addr, std::uint32_t size);
+  // The block at `addr` runs from `base`: charged in full now (its cycles, instructions, the
+  // history), the rest taken back by on_stop_point or a fault when it stops early.
+  void charge(const Block* b, const BlockCache::Summary& sum, Cycles base, std::uint32_t addr);
   bool stop_here(std::uint32_t addr, StopKind k);
   // The block ran only up to instruction k (a stop point, a fault, a data breakpoint).
   void retire_first(std::size_t k) {
