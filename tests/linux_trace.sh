@@ -2,7 +2,8 @@
 # linux_trace.sh BUILD_DIR: a traced boot of Debian's Linux 6.1 (scripts/linux --trace, issue 13 item
 # 4) read back with the image's own kallsyms names: `trace inspect --ret-from-fork` finds /init's
 # two forks (guest/linux/init.c) and kernel_init's way to user mode with every check PASS, the
-# functions on their way and their irets named.
+# functions on their way and their irets named; `trace stats` counts the same tasks and names the
+# system calls from the image's sys_call_table.
 # Skipped (77) when the kernel package cannot be fetched.
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -32,4 +33,20 @@ grep -q 'path ([0-9]* instructions.*): ret_from_fork -> schedule_tail' "$dir/rff
 # Events are named from the kallsyms table too: the children's iret leaves restore_all_switch_stack.
 grep -q '^  first iret to user mode: 5-word frame .* <restore_all_switch_stack+0x[0-9a-f]*> to 0073:' "$dir/rff" ||
   { echo "FAIL: the iret is not named restore_all_switch_stack:"; cat "$dir/rff"; exit 1; }
-echo "PASS: $forks forks and kernel_init inspected ($passes checks PASS), named from kallsyms"
+# trace stats counts Linux's forks, switches and system calls from the instructions, and names the
+# calls from the image's own sys_call_table: every task inspect found (the two forks, kernel_init and
+# the kernel threads) started once at ret_from_fork; /init forks twice and execs /bin/hello once.
+"$fs" trace stats --image "$img" "$dir/t.fst" >"$dir/stats" 2>&1 ||
+  { echo "FAIL: trace stats exited $?"; cat "$dir/stats"; exit 1; }
+threads=$(sed -n 's/^\([0-9]*\) kernel threads started at ret_from_fork.*/\1/p' "$dir/rff")
+tasks=$(( ${threads:-0} + $(grep -c '^pid [0-9]*: \|^task on stack' "$dir/rff") ))
+grep -q "^switches [1-9][0-9]*  forks $tasks  system calls " "$dir/stats" ||
+  { echo "FAIL: stats does not count the $tasks tasks inspect found:"; cat "$dir/stats" "$dir/rff"; exit 1; }
+int80=$(sed -n 's/^interrupts .*0x80:\([0-9]*\).*/\1/p' "$dir/stats")
+grep -q "system calls $int80  irets" "$dir/stats" ||
+  { echo "FAIL: not every int \$0x80 ($int80) counted as a system call:"; cat "$dir/stats"; exit 1; }
+by_name=$(grep '^system calls by name ' "$dir/stats")
+for call in "fork 2" "execve 1" "wait4 2"; do
+  case "$by_name, " in *" $call, "*) ;; *) echo "FAIL: no '$call' in: $by_name"; exit 1 ;; esac
+done
+echo "PASS: $forks forks and kernel_init inspected ($passes checks PASS), named from kallsyms; stats: $tasks tasks, $int80 system calls by name"

@@ -28,13 +28,7 @@ _start:
 	movl $pt_b + 7, pd_b + (USER >> 22) * 4
 	movl $FRAME_A + 7, pt_a
 	movl $FRAME_B + 7, pt_b
-	mov $pd_a, %eax
-	mov %eax, %cr3
-	mov %cr0, %eax
-	or $0x80000000, %eax
-	mov %eax, %cr0
-	jmp 2f
-2:
+	ENABLE_PAGING pd_a
 	mov $1, %eax
 	mov $3, %ecx
 	mov $10, %esi
