@@ -24,6 +24,7 @@ namespace fs::cli {
 namespace tr = fs::trace;
 
 bool OpenTrace::code_at(std::uint32_t addr, std::uint8_t len, const std::uint8_t*& out) const {
+  if (code_virtual_delta != 0 && addr >= code_virtual_delta) addr -= code_virtual_delta;
   if (code.empty() || addr >= code.size() || code.size() - addr < len) return false;
   out = code.data() + addr;
   return true;
@@ -194,7 +195,12 @@ std::string load_image(OpenTrace& t, const ImageRequest& req) {
     std::string note;  // a bzImage without kallsyms: addresses only, said once
     t.symbols =
         is_linux ? linux_symbols(file, image, note) : SymbolTable::from_elf_bytes(file, image);
-    if (is_linux) t.linux_syscalls = linux_syscall_names(file, t.symbols);
+    if (is_linux) {
+      t.linux_syscalls = linux_syscall_names(file, t.symbols);
+      // The ELF entry is startup_32's physical address (vmlinux.lds.S: ENTRY(phys_startup_32)).
+      const std::optional<std::uint32_t> startup = t.symbols.address_of("startup_32");
+      if (startup && *startup > li.entry) t.code_virtual_delta = *startup - li.entry;
+    }
     if (!note.empty()) {
       std::fflush(stdout);
       fmt::print(stderr, "forkscope: warning: {}\n", note);

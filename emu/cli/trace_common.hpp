@@ -30,6 +30,9 @@ struct OpenTrace {
   std::string image_path;          // "" when no image was found
   SymbolTable symbols;             // the image's (empty without one)
   std::vector<std::uint8_t> code;  // the image loaded at its addresses (empty without one)
+  // A Linux image is loaded at its physical addresses but runs at virtual ones, this much higher
+  // (__PAGE_OFFSET, 0xC0000000 on i386): code_at() takes both. 0 for other images.
+  std::uint32_t code_virtual_delta = 0;
   bool kernel = false;       // the image is the forkscope kernel (its pid events are meaningful)
   bool linux_image = false;  // the image is a Linux bzImage (symbols from its kallsyms tables)
   // A Linux image's system call names by number, from its own sys_call_table

@@ -89,7 +89,8 @@ Json mem_json(std::span<const trace::MemWrite> mem) {
 }
 
 // One instruction as JSON (docs/json.md "trace dump --json").
-Json insn_json(const trace::Instruction& in, std::int64_t pid, const Decoded& d, bool mem) {
+Json insn_json(const trace::Instruction& in, std::int64_t pid, const Decoded& d, const OpenTrace& t,
+               bool mem) {
   Json j{{"seq", in.seq}, {"cycle", in.cycle}, {"pid", pid}, {"cpl", in.before.cpl()}};
   put_address(j, "eip", in.eip);
   j["symbol"] = d.where;
@@ -98,7 +99,7 @@ Json insn_json(const trace::Instruction& in, std::int64_t pid, const Decoded& d,
   Json changes = Json::object();
   for (const auto& c : in.changes) changes[trace::reg_name(c.reg)] = c.value;
   j["changes"] = std::move(changes);
-  if (d.syscall) j["syscall"] = syscall_text(in.before[trace::Reg::kEax]);
+  if (d.syscall) j["syscall"] = t.syscall_name(in.before[trace::Reg::kEax]);
   if (mem) j["mem"] = mem_json(in.mem);
   return j;
 }
@@ -145,7 +146,9 @@ int cmd_trace_dump(const TraceDumpOptions& opt) {
         for (std::uint8_t i = 0; i < len; ++i)
           bytes += fmt::format("{}{:02x}", i ? " " : "", code[i]);
       }
-      if (text.empty()) text = "(no code: pass the image with --image)";
+      if (text.empty())
+        text = t.image_path.empty() ? "(no code: pass the image with --image)"
+                                    : "(no code: not in the image)";
       Decoded d;
       d.columns = fmt::format("{:<28} {:08x}  {:<20} {:<36}", syms.describe(eip), eip, bytes, text);
       if (opt.in.json) d.where = syms.describe(eip), d.bytes = bytes, d.text = text;
@@ -213,7 +216,7 @@ int cmd_trace_dump(const TraceDumpOptions& opt) {
     if (!d.in_symbol) continue;
     if (opt.in.json) {
       flush();
-      fmt::print("{}\n", json_text(insn_json(in, pid.pid(), d, opt.mem)));
+      fmt::print("{}\n", json_text(insn_json(in, pid.pid(), d, t, opt.mem)));
       ++lines;
       printed_last = true;
       continue;
@@ -253,7 +256,7 @@ int cmd_trace_dump(const TraceDumpOptions& opt) {
       p = put_hex(p, c.value);
     }
     if (d.syscall) {
-      const std::string call = "  # " + syscall_text(in.before[trace::Reg::kEax]);
+      const std::string call = "  # " + t.syscall_name(in.before[trace::Reg::kEax]);
       std::memcpy(p, call.data(), call.size());
       p += call.size();
     }
