@@ -6,7 +6,15 @@
 // observer is at p again; forkscope is deterministic, so the machine there is the one that was
 // there: the same instruction count, cycles, registers and memory. The replay itself is never seen
 // by gdb (no stop, no ^C poll), and the console does not show it (the UART sends nothing twice).
+//
+// Watchpoints in reverse (issue 15): reverse-continue stops at the last access a watchpoint matches
+// before the current point, *before* the accessing instruction, with memory as it was then, as
+// gdb's own record target and rr do: gdb compares the watched value with the one it holds and
+// reports "Old value = ... New value = ..." the other way round. A forward run stops after the
+// access (Machine::on_watch); going back, the stop is one boundary earlier.
 #include <fmt/format.h>
+
+#include <utility>
 
 #include "emu/gdb_stub.hpp"
 #include "emu/machine.hpp"
@@ -60,12 +68,26 @@ Stub::Next Stub::reverse_continue() {
   replay_end_ = here;
   scan_entry_ = *entry;
   scan_hit_.reset();
+  scan_watch_.reset();
   return Next::kResume;
+}
+
+void Stub::replay_watch(const WatchHit& hit) {
+  // Called at the boundary after the accessing instruction, before the observer sees it: that
+  // boundary is position_, the access's own position_ - 1.
+  const std::uint64_t after = position_;
+  if (replay_ != Replay::kScan || after == 0 || after > replay_end_) return;
+  if (scan_hit_ && *scan_hit_ > after - 1) return;
+  scan_hit_ = after - 1;
+  scan_watch_ = hit;
 }
 
 bool Stub::replaying(std::uint32_t eip, std::uint64_t pos) {
   if (pos < replay_end_) {
-    if (replay_ == Replay::kScan && breakpoints_.count(eip)) scan_hit_ = pos;
+    if (replay_ == Replay::kScan && breakpoints_.count(eip)) {
+      scan_hit_ = pos;
+      scan_watch_.reset();
+    }
     return true;
   }
   if (replay_ == Replay::kScan) {
@@ -83,6 +105,7 @@ bool Stub::replaying(std::uint32_t eip, std::uint64_t pos) {
       replay_end_ = history_.entries()[scan_entry_].position;
       go_back_to(--scan_entry_);
       scan_hit_.reset();
+      scan_watch_.reset();
     }
     return true;
   }
@@ -90,6 +113,8 @@ bool Stub::replaying(std::uint32_t eip, std::uint64_t pos) {
   replay_ = Replay::kNone;
   const auto it = breakpoints_.find(eip);
   stop_kinds_ = it == breakpoints_.end() ? 0 : it->second;
+  watch_hit_ = std::exchange(scan_watch_, std::nullopt);
+  if (watch_hit_) stop_kinds_ = 0;
   signal_ = 5;
   ++stops_;
   serve(true);

@@ -302,6 +302,8 @@ void Stub::on_instruction(std::uint32_t eip) {
 // that hit a watchpoint stops here too.
 void Stub::on_watch(const WatchHit& hit) {
   if (!attached_) return;
+  if (replay_ != Replay::kNone) [[unlikely]]
+    return replay_watch(hit);
   resumed_at_.reset();
   signal_ = 5;
   stop_kinds_ = 0;

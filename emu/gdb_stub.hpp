@@ -160,6 +160,7 @@ class Stub {
   std::string resume(std::string_view addr, bool step);
   // emu/gdb_reverse.cpp (open question 8).
   bool replaying(std::uint32_t eip, std::uint64_t pos);  // true: this boundary is the replay's
+  void replay_watch(const WatchHit& hit);                // a watchpoint hit while replaying
   Next reverse_step();
   Next reverse_continue();
   void go_back_to(std::size_t entry);  // restore a snapshot; the replay goes on from it
@@ -200,7 +201,10 @@ class Stub {
   std::uint64_t replay_end_ = 0;
   std::size_t scan_entry_ = 0;
   std::optional<std::uint64_t> scan_hit_;  // the last hit in the stretch so far
-  bool at_history_begin_ = false;          // the stop reply says replaylog:begin
+  // When scan_hit_ is a watchpoint's (the boundary before the accessing instruction), its hit: the
+  // stop there reports it.
+  std::optional<WatchHit> scan_watch_;
+  bool at_history_begin_ = false;  // the stop reply says replaylog:begin
 };
 
 }  // namespace gdb

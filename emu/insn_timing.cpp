@@ -89,6 +89,8 @@ void InsnTiming::on_insn(std::uint32_t addr, std::uint32_t size) {
   st_.cur_insn_clock = s_.clock.now;
   have_cur_insn_ = true;
   if (addr != observed_pass_) [[likely]] {
+    observed_addr_ = addr;  // before: an observer that restores a snapshot forgets it
+    observed_seq_ = s_.stats.instructions;
     observers_.instruction(addr, s_.clock.now);
     // An observer ended the run (kill), restored a snapshot or stopped it here (a debugger's
     // restart): the instruction never runs.

@@ -39,6 +39,11 @@ class InsnTiming final : public Timing {
     observed_pass_ = addr;
     have_cur_insn_ = false;
   }
+  // Whether the observers have seen the boundary at `addr` the CPU stands at (not when a snapshot
+  // was restored since: its first boundary is new to them).
+  bool observed_here(std::uint32_t addr) const {
+    return observed_addr_ == addr && observed_seq_ == s_.stats.instructions;
+  }
   // The instruction about to retire, and which of EAX..EDI and EFLAGS it may write.
   const DecodedInsn& current() const { return st_.cur_insn; }
   RegMask current_writes() const { return st_.cur_writes; }
@@ -57,6 +62,7 @@ class InsnTiming final : public Timing {
   void restore(const State& st) {
     st_ = st;
     have_cur_insn_ = false;
+    observed_addr_ = ~0u;  // the restored boundary is new to the observers
   }
   // Inside the instruction observers (a snapshot may be taken or restored there).
   bool observing() const { return have_cur_insn_; }
@@ -108,6 +114,8 @@ class InsnTiming final : public Timing {
   State st_;
   bool have_cur_insn_ = false;
   std::uint32_t observed_pass_ = ~0u;  // restarted(): its observers are not called again
+  std::uint32_t observed_addr_ = ~0u;  // the last boundary the observers were called at...
+  std::uint64_t observed_seq_ = 0;     // ...and the instruction count there
 };
 
 }  // namespace fs

@@ -148,6 +148,10 @@ class Machine {
     observers_.insn_fast = fn;
     observers_.insn_fast_ctx = ctx;
   }
+  // Trace mode only (the trace recorder, issue 15): every store the guest's own instructions make,
+  // before it lands, by physical address (UnicornCpu::watch_stores says why, and what it costs).
+  // At most one; before run(). The stores forkscope makes for the guest are in Delivery::writes.
+  void on_guest_store(UnicornCpu::StoreFn fn, void* ctx);
   const DecodedInsn& current_instruction() const;
   // Which of EAX..EDI and EFLAGS the current instruction may write (x86/reg_writes.hpp), in trace
   // mode.

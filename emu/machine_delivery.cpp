@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "base/severity.hpp"
 #include "emu/machine.hpp"
 #include "x86/cycle_table.hpp"
 
@@ -21,6 +22,9 @@ class MachineMemory : public GuestMemory {
  public:
   MachineMemory(std::span<std::uint8_t> ram, PagingRegs regs) : ram_(ram), regs_(regs) {}
 
+  // The stores made, for Delivery::writes (the trace records them, issue 15).
+  std::vector<MemWrite> stores;
+
   std::optional<MemFault> read(std::uint32_t lin, void* out, unsigned n, bool sup) override {
     return access(lin, n, false, sup, [&](std::uint32_t phys, unsigned off, unsigned k) {
       std::memcpy(static_cast<std::uint8_t*>(out) + off, ram_.data() + phys, k);
@@ -30,10 +34,12 @@ class MachineMemory : public GuestMemory {
   // Frames land on stacks, never on code, so no translated code is dropped (the guest's own
   // stores are Unicorn's to track).
   std::optional<MemFault> write(std::uint32_t lin, const void* in, unsigned n, bool sup) override {
-    return access(lin, n, true, sup, [&](std::uint32_t phys, unsigned off, unsigned k) {
+    auto f = access(lin, n, true, sup, [&](std::uint32_t phys, unsigned off, unsigned k) {
       std::memcpy(ram_.data() + phys, static_cast<const std::uint8_t*>(in) + off, k);
       return true;
     });
+    if (!f) note_stores(lin, static_cast<const std::uint8_t*>(in), n);
+    return f;
   }
 
  private:
@@ -68,11 +74,27 @@ class MachineMemory : public GuestMemory {
     }
     return std::nullopt;
   }
+  // As the CPU pushes them: dwords from the highest address down (a piece of a frame that a page
+  // boundary cut off takes a word, then bytes).
+  void note_stores(std::uint32_t lin, const std::uint8_t* in, unsigned n) {
+    while (n > 0) {
+      const unsigned k = n >= 4 ? 4 : n >= 2 ? 2 : 1;
+      n -= k;
+      std::uint64_t v = 0;
+      for (unsigned i = 0; i < k; ++i) v |= std::uint64_t{in[n + i]} << (8 * i);
+      stores.push_back(MemWrite{lin + n, static_cast<std::uint8_t>(k), v});
+    }
+  }
   std::span<std::uint8_t> ram_;
   PagingRegs regs_;
 };
 
 }  // namespace
+
+void Machine::on_guest_store(UnicornCpu::StoreFn fn, void* ctx) {
+  FS_ASSERT(opt_.per_instruction, "Machine::on_guest_store outside trace mode");
+  cpu_->watch_stores(fn, ctx);
+}
 
 void Machine::hook_interrupt(std::uint32_t vector) {
   // Unicorn reports INT n / INT3 / INTO with EIP past the instruction, and CPU faults with EIP on
@@ -133,7 +155,10 @@ void Machine::deliver(Event ev, std::uint32_t return_eip) {
           cycle_table::int_cycles(d.stack_switched ? cycle_table::Delivery::kToInnerPrivilege
                                                    : cycle_table::Delivery::kSamePrivilege);
       ++s_.stats.interrupts[ev.vector];
-      for (auto& f : observers_.delivery) f(*this, d);
+      if (!observers_.delivery.empty()) {
+        o.delivered->writes = std::move(mem.stores);
+        for (auto& f : observers_.delivery) f(*this, *o.delivered);
+      }
       return;
     }
     const DeliveryFault& f = *o.fault;

@@ -213,10 +213,12 @@ void Machine::restart_at(std::uint32_t eip) {
 void Machine::apply_restart() {
   const std::uint32_t eip = *std::exchange(restart_eip_, std::nullopt);
   // The instruction the CPU stopped before never ran. When it is the one to run now, its observers
-  // have seen it already; elsewhere (gdb's `jump`), the new one is observed as usual.
+  // have seen it already - unless a snapshot was restored meanwhile (gdb went back, then changed
+  // watchpoints as it resumed: issue 15); elsewhere (gdb's `jump`), the new one is observed as
+  // usual.
   const bool same = eip == cpu_->reg(Reg::kEip);
   if (!same) cpu_->set_reg(Reg::kEip, eip);
-  if (insn_timing_) insn_timing_->restarted(same ? eip : ~0u);
+  if (insn_timing_) insn_timing_->restarted(same && insn_timing_->observed_here(eip) ? eip : ~0u);
   sync_breakpoints();
 }
 

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "emu/store_address.hpp"
 #include "guest/include/abi.h"
 
 namespace fs {
@@ -37,6 +38,7 @@ struct InsnMeta {
   std::uint8_t len = 0;
   bool writes_system = false;
   bool is_iret = false;
+  bool flushes_tlb = false;
   RegMask writes = kAllFastRegs;  // EAX..EDI, EFLAGS it may write
 };
 
@@ -64,16 +66,19 @@ struct Batch {
     std::uint32_t eip;
     std::uint8_t len;
     std::uint8_t changes;  // the next `changes` entries of `changes`
+    std::uint32_t mems;    // the next `mems` entries of `mems`
   };
   std::unique_ptr<Record[]> records{new Record[kRecords]};
   std::unique_ptr<tr::RegChange[]> changes{new tr::RegChange[kChanges + tr::kRegCount]};
   std::size_t n = 0, n_changes = 0;
+  std::vector<tr::MemWrite> mems;
   std::vector<std::pair<std::size_t, tr::Event>> events;  // (records before it, event)
 
-  bool full() const { return n == kRecords || n_changes > kChanges; }
+  bool full() const { return n == kRecords || n_changes > kChanges || mems.size() > kChanges; }
   bool empty() const { return n == 0 && events.empty(); }
   void clear() {
     n = n_changes = 0;
+    mems.clear();
     events.clear();
   }
 };
@@ -131,12 +136,14 @@ class Encoder {
  private:
   void encode(const Batch& b) {
     const tr::RegChange* c = b.changes.get();
+    const tr::MemWrite* mw = b.mems.data();
     std::size_t e = 0;
     for (std::size_t i = 0; i < b.n; ++i) {
       while (e < b.events.size() && b.events[e].first == i) w_.event(b.events[e++].second);
       const Batch::Record& r = b.records[i];
-      w_.instruction(r.cycle, r.eip, r.len, std::span(c, r.changes));
+      w_.instruction(r.cycle, r.eip, r.len, std::span(c, r.changes), std::span(mw, r.mems));
       c += r.changes;
+      mw += r.mems;
     }
     while (e < b.events.size()) w_.event(b.events[e++].second);
   }
@@ -201,12 +208,34 @@ struct TraceRecorder::Impl {
   std::uint32_t us_task = 0, us_cr3 = 0;  // the last (task, CR3) checked
   std::unordered_map<std::uint32_t, std::uint32_t> user_cr3;
   std::unique_ptr<Encoder> enc;  // after w: stopped before the writer goes
+  // The guest's stores (Machine::on_guest_store) by linear address, in the order made: cur's so
+  // far, and prev's (written with its record). A store of an instruction that faulted belongs to
+  // prev, as the registers its delivery changed do.
+  StoreAddress store_address;
+  std::vector<tr::MemWrite> cur_mem, prev_mem;
 
-  Impl(Machine& machine) : m(machine), cpu(machine.cpu()) {}
+  Impl(Machine& machine) : m(machine), cpu(machine.cpu()), store_address(machine.ram()) {}
 
   void read_all() {
     cpu.read_regs(now.v.data(), tr::kRegCount);  // the trace's ids are Reg's
     dirty = kAllTraceRegs;
+    store_address.set_paging(
+        PagingRegs{now[tr::Reg::kCr0], now[tr::Reg::kCr3], cpu.reg(Reg::kCr4)});
+  }
+
+  static void on_store_cb(void* self, std::uint32_t phys, unsigned size, std::uint64_t value) {
+    Impl& s = *static_cast<Impl*>(self);
+    const std::uint32_t lin = s.store_address.linear(phys, s.now.v.data(), s.now.cpl() == 3);
+    s.cur_mem.push_back(tr::MemWrite{lin, static_cast<std::uint8_t>(size), value});
+  }
+
+  // cur retired: its stores become prev's. Or it faulted: they join prev's.
+  void shift_mem(bool retired) {
+    if (retired)
+      prev_mem.swap(cur_mem);
+    else
+      prev_mem.insert(prev_mem.end(), cur_mem.begin(), cur_mem.end());
+    cur_mem.clear();
   }
 
   // The safety net for the write sets (x86/reg_writes.hpp): every register, compared with what the
@@ -237,9 +266,13 @@ struct TraceRecorder::Impl {
       written.v[i] = v;
     }
     dirty = 0;
-    b->records[b->n++] =
-        Batch::Record{prev.cycle, prev.eip, prev.len, static_cast<std::uint8_t>(n)};
+    b->records[b->n++] = Batch::Record{prev.cycle, prev.eip, prev.len, static_cast<std::uint8_t>(n),
+                                       static_cast<std::uint32_t>(prev_mem.size())};
     b->n_changes += n;
+    if (!prev_mem.empty()) {
+      b->mems.insert(b->mems.end(), prev_mem.begin(), prev_mem.end());
+      prev_mem.clear();
+    }
   }
 
   void event(std::uint64_t seq, tr::EventData data) {
@@ -281,6 +314,11 @@ struct TraceRecorder::Impl {
       prev = cur;
       have_prev = true;
     }
+    if (have_cur) {
+      shift_mem(retired);
+      if (cur.flushes_tlb) [[unlikely]]
+        store_address.flush();
+    }
     // What cur changed (when it faulted, what the delivery changed: that belongs to prev).
     if (need_system || (have_cur && cur.writes_system)) [[unlikely]] {
       read_all();
@@ -302,6 +340,7 @@ struct TraceRecorder::Impl {
     cur.writes_system = d.writes_system;
     cur.writes = m.current_writes();
     cur.is_iret = d.cls == InsnClass::kIret;
+    cur.flushes_tlb = d.flushes_tlb;
     if (cur.is_iret) [[unlikely]] {
       const std::uint32_t esp = now.esp();
       for (std::size_t i = 0; i < iret.words.size(); ++i)
@@ -397,7 +436,15 @@ struct TraceRecorder::Impl {
 
   void on_delivery(const tr::Delivery& d) {
     need_system = true;
-    event(m.stats().instructions, d);  // the machine's record is the trace's (x86/delivery.hpp)
+    // The machine's record is the trace's (x86/delivery.hpp); the format holds at most
+    // kMaxDeliveryWrites of its stores (more would take four nested faults, each past a page).
+    if (d.writes.size() > tr::kMaxDeliveryWrites) [[unlikely]] {
+      tr::Delivery e = d;
+      e.writes.resize(tr::kMaxDeliveryWrites);
+      event(m.stats().instructions, std::move(e));
+      return;
+    }
+    event(m.stats().instructions, d);
   }
 };
 
@@ -436,6 +483,7 @@ TraceRecorder::TraceRecorder(Machine& m, const TraceRecorderOptions& opt)
   }
 
   m.on_instruction_fast(&Impl::on_instruction_cb, &s);
+  m.on_guest_store(&Impl::on_store_cb, &s);
   m.on_delivery([&s](Machine&, const Delivery& d) { s.on_delivery(d); });
   m.on_port_io([&s](std::uint16_t port, unsigned size, bool is_write, std::uint32_t value) {
     s.event(s.m.stats().instructions,
@@ -451,11 +499,13 @@ void TraceRecorder::finish(const RunResult& r) {
   // The instruction in flight when the run stopped retired unless the machine says otherwise (a
   // triple fault's instruction did not).
   const std::uint64_t retired = s.m.stats().instructions;
-  if (s.have_cur && s.cur.seq + 1 == retired) {
+  const bool cur_retired = s.have_cur && s.cur.seq + 1 == retired;
+  if (cur_retired) {
     if (s.have_prev) s.write_prev();
     s.prev = s.cur;
     s.have_prev = true;
   }
+  if (s.have_cur) s.shift_mem(cur_retired);
   s.have_cur = false;
   s.read_all();
   if (s.have_prev) {

@@ -198,6 +198,17 @@ struct UnicornCpu::Impl {
     m->guarded([&] { m->step_fn(); });
   }
 
+  // Trace mode's store watch (watch_stores): one unbounded UC_HOOK_MEM_WRITE.
+  uc_hook store_hook = 0;
+  UnicornCpu::StoreFn store_fn = nullptr;
+  void* store_ctx = nullptr;
+  static void store_cb(uc_engine*, uc_mem_type, uint64_t addr, int size, int64_t value,
+                       void* self) {
+    Impl* m = static_cast<Impl*>(self);
+    m->store_fn(m->store_ctx, static_cast<std::uint32_t>(addr), static_cast<unsigned>(size),
+                static_cast<std::uint64_t>(value));
+  }
+
   bool running = false;  // inside uc_emu_start (run())
   // restore_context from a hook: done again once the CPU has stopped.
   struct Restore {
@@ -649,6 +660,21 @@ void UnicornCpu::watch_data(const std::vector<std::pair<std::uint32_t, std::uint
     m.data_hooks.push_back(h);
   }
   // (Not UC_CTL_TB_FLUSH: in 2.0.1 it zeroes the whole translation buffer, ~0.5 s a time.)
+  check(uc_ctl_remove_cache(m.uc, 0, 1ull << 32), "drop translations");
+}
+
+void UnicornCpu::watch_stores(StoreFn fn, void* ctx) {
+  Impl& m = *impl_;
+  if (m.store_hook) check(uc_hook_del(m.uc, m.store_hook), "unhook stores");
+  m.store_hook = 0;
+  m.store_fn = fn;
+  m.store_ctx = ctx;
+  if (fn)
+    check(uc_hook_add(m.uc, &m.store_hook, UC_HOOK_MEM_WRITE,
+                      reinterpret_cast<void*>(&Impl::store_cb), &m, 1, 0),
+          "hook stores");
+  // Code translated before decided its stores' path then (tcg-target.inc.c: the fast path only
+  // while no memory hook exists): drop it, so every store reaches the hook.
   check(uc_ctl_remove_cache(m.uc, 0, 1ull << 32), "drop translations");
 }
 

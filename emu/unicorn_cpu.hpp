@@ -177,6 +177,14 @@ class UnicornCpu {
   using DataAccessFn = std::function<void(std::uint32_t addr, unsigned size, bool write)>;
   void watch_data(const std::vector<std::pair<std::uint32_t, std::uint32_t>>& ranges,
                   DataAccessFn on_access, std::function<void()> on_boundary);
+  // Trace mode's memory writes (issue 15): `fn` sees every guest store before it lands, with the
+  // *physical* address of its first byte (Unicorn 2.1.1's store_helper passes the frame its TLB
+  // holds, after the page walk, so a store that faults on its page is never seen), its size (1, 2,
+  // 4, 8) and the value. WORKAROUND(unicorn 2.1.1): no hook reports the linear address; the caller
+  // recovers it (emu/store_address.hpp). Costly: any memory hook puts every load and store on
+  // Unicorn's slow path, so only trace mode installs it. nullptr removes it.
+  using StoreFn = void (*)(void* ctx, std::uint32_t phys, unsigned size, std::uint64_t value);
+  void watch_stores(StoreFn fn, void* ctx);
   // The memory and boundary hooks watch_data has installed (0: none, the fast store path is back).
   std::size_t data_hooks() const;
 

@@ -1,6 +1,6 @@
 # gdb_common.sh: what the tests that drive a real gdb share (gdb_remote.sh, gdb_reverse.sh,
-# gdb_watch.sh, replay_gdb.sh); sourced, after `set -u`. Every wait is bounded (timeout, a fixed
-# number of polls), so a hang fails a test instead of blocking CI.
+# gdb_watch.sh, gdb_reverse_watch.sh, replay_gdb.sh); sourced, after `set -u`. Every wait is bounded
+# (timeout, a fixed number of polls), so a hang fails a test instead of blocking CI.
 
 fail=0
 

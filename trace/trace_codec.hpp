@@ -23,9 +23,18 @@ inline constexpr std::size_t kFilePrefixBytes = 16;  // magic, version, body len
 inline constexpr std::size_t kChunkHeaderBytes = 56;
 inline constexpr std::size_t kIndexEntryBytes = 40;
 inline constexpr std::size_t kTrailerBytes = 24;
-inline constexpr std::size_t kSectionCount = 6;  // ops, cycles, eips, regs, values, events
+// Version 2: ops, cycles, eips, regs, values, events; version 3 adds mem_ops, mem_addrs,
+// mem_values.
+inline constexpr std::size_t kSectionCountV2 = 6;
+inline constexpr std::size_t kSectionCount = 9;
+constexpr std::size_t section_count(std::uint32_t version) {
+  return version >= kMemWritesVersion ? kSectionCount : kSectionCountV2;
+}
 inline constexpr std::size_t kSnapshotBytes = kRegCount * 4;
-inline constexpr std::size_t kPayloadPrefixBytes = kSnapshotBytes + kSectionCount * 4;
+constexpr std::size_t payload_prefix_bytes(std::uint32_t version) {
+  return kSnapshotBytes + section_count(version) * 4;
+}
+inline constexpr std::size_t kPayloadPrefixBytes = payload_prefix_bytes(kFormatVersion);
 
 inline constexpr std::size_t kMaxImageName = 4096;
 inline constexpr std::size_t kMaxOptions = 4096;
@@ -38,10 +47,25 @@ inline constexpr std::size_t kMaxChangesPerInsn = kRegCount - 1;  // every regis
 inline constexpr std::uint32_t kMaxChunkPayload = 256u << 20;     // uncompressed bytes
 inline constexpr std::uint32_t kSealPayload = 64u << 20;          // writer seals a chunk past this
 
-// Instruction op byte: bit 7 clear, bits 6-5 number of changes (3: a varint count >= 3 follows in
-// the regs section), bit 4 EIP is not the fallthrough, bits 3-0 length.
+// Instruction op byte: bit 7 (version 3 on) memory writes follow in mem_ops, bits 6-5 number of
+// changes (3: a varint count >= 3 follows in the regs section), bit 4 EIP is not the fallthrough,
+// bits 3-0 length.
 inline constexpr std::uint8_t kOpJump = 0x10;
 inline constexpr unsigned kOpChangesShift = 5;
+inline constexpr std::uint8_t kOpMem = 0x80;
+
+// A memory write's mem_ops byte: bits 1-0 log2 of its size (1, 2, 4, 8), bit 2 another write of the
+// same instruction follows; bits 7-3 zero.
+inline constexpr std::uint8_t kMemSizeMask = 0x03;
+inline constexpr std::uint8_t kMemMore = 0x04;
+// log2 of a write's size, or -1 if it is not 1, 2, 4 or 8.
+constexpr int mem_size_code(std::uint8_t size) {
+  return size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : size == 8 ? 3 : -1;
+}
+// The value as stored: its low `size` bytes.
+constexpr std::uint64_t mem_value_mask(std::uint8_t size) {
+  return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
+}
 
 // Registers whose changes are stored as XOR (bit flips) instead of a zigzag difference.
 constexpr bool xor_coded(Reg r) {

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "x86/delivery.hpp"
+#include "x86/mem_write.hpp"
 #include "x86/reg.hpp"
 #include "x86/vectors.hpp"
 
@@ -33,9 +34,16 @@ struct TraceError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The format version this build writes and reads. Any change to the bytes bumps it; a reader
-// refuses every other version (docs/trace-format.md "Versioning").
-inline constexpr std::uint32_t kFormatVersion = 2;
+// The format version this build writes, and the oldest it still reads. Any change to the bytes
+// bumps it; a reader accepts kOldestFormatVersion..kFormatVersion and refuses every other version
+// (docs/trace-format.md "Versioning"). Version 2 added the fork event's comm, version 3 the guest's
+// memory writes.
+inline constexpr std::uint32_t kFormatVersion = 3;
+inline constexpr std::uint32_t kOldestFormatVersion = 2;
+// The first version whose fork events carry the child's comm (Fork::comm).
+inline constexpr std::uint32_t kForkCommVersion = 2;
+// The first version that records memory writes (Instruction::mem, Delivery::writes).
+inline constexpr std::uint32_t kMemWritesVersion = 3;
 
 // Register ids: x86/reg.hpp's Reg, whose numbers are stored in the file. The trace holds the first
 // kRegCount (EAX..CPL).
@@ -72,6 +80,12 @@ struct RegChange {
   std::uint32_t value = 0;
   bool operator==(const RegChange&) const = default;
 };
+
+// One store to guest memory (x86/mem_write.hpp): linear address, size 1, 2, 4 or 8, value.
+using fs::MemWrite;
+
+// A delivery stores at most this many (a 5-word frame with its error code, twice over for a #DF).
+inline constexpr std::size_t kMaxDeliveryWrites = 32;
 
 // ---- Events ----------------------------------------------------------------------------------
 

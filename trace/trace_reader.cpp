@@ -24,7 +24,21 @@ using namespace codec;
 
 namespace {
 
-enum Section : std::size_t { kOps, kCycles, kEips, kRegs, kValues, kEvents };
+enum Section : std::size_t {
+  kOps,
+  kCycles,
+  kEips,
+  kRegs,
+  kValues,
+  kEvents,
+  kMemOps,
+  kMemAddrs,
+  kMemValues
+};
+
+std::uint8_t mem_size_of(std::uint8_t code_byte) {
+  return static_cast<std::uint8_t>(1u << (code_byte & kMemSizeMask));
+}
 
 FarPtr get_far(Cursor& c) {
   FarPtr p;
@@ -65,7 +79,7 @@ std::int32_t get_sint(Cursor& c, const char* what) {
   return unzigzag32(c.varint32(what));
 }
 
-EventData get_event_fields(Cursor& c, EventKind kind) {
+EventData get_event_fields(Cursor& c, EventKind kind, std::uint32_t version) {
   switch (kind) {
     case EventKind::Delivery: {
       Delivery d;
@@ -80,6 +94,19 @@ EventData get_event_fields(Cursor& c, EventKind kind) {
       d.to = get_far(c);
       d.esp0_used = c.varint32("delivery esp0");
       d.frame = get_frame(c);
+      if (version >= kMemWritesVersion) {
+        const std::uint64_t n = c.varint64("delivery writes");
+        if (n > kMaxDeliveryWrites) throw Malformed{"delivery with too many memory writes"};
+        d.writes.resize(static_cast<std::size_t>(n));
+        for (MemWrite& m : d.writes) {
+          const std::uint8_t code = c.u8("delivery write size");
+          if (code & ~kMemSizeMask) throw Malformed{"delivery write size"};
+          m.size = mem_size_of(code);
+          m.addr = c.varint32("delivery write address");
+          m.value = c.varint64("delivery write value");
+          if (m.value & ~mem_value_mask(m.size)) throw Malformed{"delivery write value"};
+        }
+      }
       return d;
     }
     case EventKind::Iret: {
@@ -127,7 +154,7 @@ EventData get_event_fields(Cursor& c, EventKind kind) {
       f.clone_flags = c.varint32("fork clone flags");
       f.child_task = c.varint32("fork child task");
       f.parent_regs = get_words(c, "fork parent pt_regs");
-      f.comm = get_comm(c, true);
+      if (version >= kForkCommVersion) f.comm = get_comm(c, true);
       return f;
     }
     case EventKind::UserSpace: {
@@ -185,6 +212,8 @@ struct Reader::Impl {
     std::uint64_t cycle;
     std::uint32_t eip;
     std::uint32_t first_change;
+    std::uint32_t first_mem;
+    std::uint16_t mems;
     std::uint8_t len;
     std::uint8_t changes;
   };
@@ -193,6 +222,7 @@ struct Reader::Impl {
   RegFile snapshot;
   std::vector<Insn> insns;
   std::vector<RegChange> changes;
+  std::vector<MemWrite> mems;
   std::vector<Event> events;
   std::vector<std::uint8_t> comp;
   std::vector<std::uint8_t> raw;
@@ -245,9 +275,9 @@ struct Reader::Impl {
       fail("not a forkscope trace (bad magic)");
     if (have < kFilePrefixBytes) fail("trace header truncated");
     header.version = load_u32(prefix + 8);
-    if (header.version != kFormatVersion)
-      fail(fmt::format("unsupported trace format version {} (this build reads version {})",
-                       header.version, kFormatVersion));
+    if (header.version < kOldestFormatVersion || header.version > kFormatVersion)
+      fail(fmt::format("unsupported trace format version {} (this build reads versions {} to {})",
+                       header.version, kOldestFormatVersion, kFormatVersion));
     const std::uint64_t body = load_u32(prefix + 12);
     if (body > size - kFilePrefixBytes)
       fail(fmt::format("trace header truncated ({} bytes, the header needs {})", size,
@@ -387,7 +417,8 @@ struct Reader::Impl {
     const std::uint64_t end = k + 1 < chunks.size() ? chunks[k + 1].offset : data_end;
     if (end - info.offset - kChunkHeaderBytes != h.compressed_size)
       corrupt(k, "compressed size does not match the chunk's extent");
-    if (h.uncompressed_size > kMaxChunkPayload || h.uncompressed_size < kPayloadPrefixBytes)
+    if (h.uncompressed_size > kMaxChunkPayload ||
+        h.uncompressed_size < payload_prefix_bytes(header.version))
       corrupt(k, "bad uncompressed size");
     comp_out.resize(h.compressed_size);
     if (!read_at(info.offset + kChunkHeaderBytes, comp_out.data(), comp_out.size()))
@@ -430,30 +461,34 @@ struct Reader::Impl {
   void decode(const ChunkInfo& info) {
     Cursor c(raw.data(), raw.size());
     for (auto& v : snapshot.v) v = c.u32("snapshot");
+    // A version 2 chunk has no mem_* sections: they stay empty.
+    const std::size_t n_sec = section_count(header.version);
     std::array<Cursor, kSectionCount> sec;
     std::array<std::uint32_t, kSectionCount> len{};
     std::uint64_t total = 0;
-    for (auto& l : len) {
-      l = c.u32("section sizes");
-      total += l;
+    for (std::size_t s = 0; s < n_sec; ++s) {
+      len[s] = c.u32("section sizes");
+      total += len[s];
     }
     if (total != c.left()) throw Malformed{"section sizes do not add up"};
-    for (std::size_t s = 0; s < kSectionCount; ++s)
-      sec[s] = Cursor(c.take(len[s], "section"), len[s]);
+    for (std::size_t s = 0; s < n_sec; ++s) sec[s] = Cursor(c.take(len[s], "section"), len[s]);
 
     if (len[kOps] != info.instructions) throw Malformed{"instruction count"};
     if (info.events > len[kEvents] / 3) throw Malformed{"event count"};
     insns.clear();
     changes.clear();
+    mems.clear();
     events.clear();
     insns.reserve(info.instructions);
 
     RegFile regs = snapshot;
     std::uint32_t expected = snapshot[Reg::kEip];
     std::uint64_t cycle = info.first_cycle;
+    std::uint32_t mem_addr = 0;
+    const bool has_mem = header.version >= kMemWritesVersion;
     for (std::uint32_t n = 0; n < info.instructions; ++n) {
       const std::uint8_t op = sec[kOps].u8("op");
-      if (op & 0x80) throw Malformed{"bad op byte"};
+      if ((op & kOpMem) && !has_mem) throw Malformed{"bad op byte"};
       Insn in;
       in.len = op & 0x0F;
       if (in.len == 0) throw Malformed{"instruction length 0"};
@@ -482,6 +517,9 @@ struct Reader::Impl {
         old = xor_coded(r) ? (old ^ v) : old + static_cast<std::uint32_t>(unzigzag32(v));
         changes.push_back(RegChange{r, old});
       }
+      in.first_mem = static_cast<std::uint32_t>(mems.size());
+      in.mems = 0;
+      if (op & kOpMem) decode_mem(sec, in, mem_addr);
       if (n == 0 && (in.eip != info.first_eip || in.cycle != info.first_cycle))
         throw Malformed{"first instruction disagrees with the chunk header"};
       expected = in.eip + in.len;
@@ -504,11 +542,29 @@ struct Reader::Impl {
       Event ev;
       ev.seq = seq;
       ev.cycle = ev_cycle;
-      ev.data = get_event_fields(e, static_cast<EventKind>(kind));
+      ev.data = get_event_fields(e, static_cast<EventKind>(kind), header.version);
       events.push_back(std::move(ev));
     }
     for (const Cursor& s : sec)
       if (!s.done()) throw Malformed{"trailing bytes in a section"};
+  }
+
+  // An instruction's memory writes: mem_ops bytes until one without kMemMore.
+  void decode_mem(std::array<Cursor, kSectionCount>& sec, Insn& in, std::uint32_t& mem_addr) {
+    for (;;) {
+      const std::uint8_t code = sec[kMemOps].u8("memory write");
+      if (code & ~(kMemSizeMask | kMemMore)) throw Malformed{"bad memory write byte"};
+      if (in.mems == 0xFFFF) throw Malformed{"too many memory writes in one instruction"};
+      MemWrite m;
+      m.size = mem_size_of(code);
+      mem_addr += static_cast<std::uint32_t>(unzigzag32(sec[kMemAddrs].varint32("memory address")));
+      m.addr = mem_addr;
+      m.value = sec[kMemValues].varint64("memory value");
+      if (m.value & ~mem_value_mask(m.size)) throw Malformed{"memory value wider than its size"};
+      mems.push_back(m);
+      ++in.mems;
+      if (!(code & kMemMore)) return;
+    }
   }
 
   // Load chunk k and put the cursor before the first record with seq >= s.
@@ -611,6 +667,7 @@ struct Reader::Impl {
         out.eip = in.eip;
         out.len = in.len;
         out.changes = std::span<const RegChange>(changes.data() + in.first_change, in.changes);
+        out.mem = std::span<const MemWrite>(mems.data() + in.first_mem, in.mems);
         // Two copies of the register file per instruction, no more: `cur` is the state before
         // this instruction (its EIP aside), `after` becomes the next one's `cur`.
         out.before = cur;
@@ -660,6 +717,9 @@ Reader Reader::open(const std::string& path) {
 
 const Header& Reader::header() const {
   return impl_->header;
+}
+bool Reader::has_memory() const {
+  return impl_->header.version >= kMemWritesVersion;
 }
 std::uint64_t Reader::instruction_count() const {
   return impl_->n_insns;

@@ -28,6 +28,9 @@ struct Instruction {
   std::uint32_t eip = 0;
   std::uint8_t len = 0;
   std::span<const RegChange> changes;  // as written; valid until the next next()/seek
+  // The guest's stores from this instruction to the next, in the order made (version 3; empty in a
+  // version 2 trace); valid until the next next()/seek.
+  std::span<const MemWrite> mem;
   RegFile before;  // the full register file when the instruction starts (before.eip() == eip)
   // before with the changes applied and EIP = the next instruction's EIP (for the very last
   // instruction of the trace: eip + len, as nothing recorded says otherwise).
@@ -50,6 +53,9 @@ class Reader {
   Reader& operator=(Reader&&) noexcept;
 
   const Header& header() const;
+  // True if the trace records memory writes (format version 3 on): an empty Instruction::mem then
+  // means the instruction stored nothing.
+  bool has_memory() const;
   std::uint64_t instruction_count() const;  // in the readable chunks
   std::uint64_t event_count() const;        // in the readable chunks
   std::size_t chunk_count() const;          // readable chunks

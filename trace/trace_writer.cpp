@@ -22,7 +22,17 @@ using namespace codec;
 
 namespace {
 
-enum Section : std::size_t { kOps, kCycles, kEips, kRegs, kValues, kEvents };
+enum Section : std::size_t {
+  kOps,
+  kCycles,
+  kEips,
+  kRegs,
+  kValues,
+  kEvents,
+  kMemOps,
+  kMemAddrs,
+  kMemValues
+};
 
 void check_frame(const std::string& path, const std::vector<std::uint32_t>& frame) {
   if (frame.size() > kMaxFrameWords)
@@ -64,6 +74,12 @@ void put_event_fields(ByteBuf& b, const EventData& data) {
           put_far(b, d.to);
           b.varint(d.esp0_used);
           put_frame(b, d.frame);
+          b.varint(d.writes.size());
+          for (const MemWrite& m : d.writes) {
+            b.u8(static_cast<std::uint8_t>(mem_size_code(m.size)));
+            b.varint(m.addr);
+            b.varint(m.value);
+          }
         } else if constexpr (std::is_same_v<T, Iret>) {
           put_frame(b, d.frame);
           b.u8(d.cpl_before);
@@ -158,6 +174,7 @@ struct Writer::Impl {
   std::uint32_t chunk_events = 0;
   std::uint64_t chunk_event_seq = 0;    // previous event's seq in this chunk
   std::uint64_t chunk_event_cycle = 0;  // previous event's cycle in this chunk
+  std::uint32_t chunk_mem_addr = 0;     // previous memory write's address in this chunk
 
   std::uint64_t last_cycle = 0;  // previous instruction's start cycle
   std::uint64_t n_insns = 0;
@@ -181,14 +198,22 @@ struct Writer::Impl {
   // The payload grows by at most kMaxInsnRecordBytes per instruction record: its size is compared
   // with kSealPayload only when it may have crossed it (and at the first instruction after an
   // event), which seals at the same instruction as a check after every one.
-  static constexpr std::size_t kMaxInsnRecordBytes = 1 + 10 + 5 + 1 + (1 + 5) * kMaxChangesPerInsn;
+  // An instruction with more memory writes than kMemWritesInBound checks the size right after it.
+  static constexpr std::size_t kMemWritesInBound = 4;
+  static constexpr std::size_t kMaxInsnRecordBytes =
+      1 + 10 + 5 + 1 + (1 + 5) * kMaxChangesPerInsn + (1 + 5 + 10) * kMemWritesInBound;
   std::size_t until_size_check = 1;
   void schedule_size_check() {
     until_size_check = (kSealPayload - payload_size()) / kMaxInsnRecordBytes + 1;
   }
 
   [[noreturn]] void bad_instruction(std::uint64_t cycle, std::uint8_t len,
-                                    std::span<const RegChange> changes) {
+                                    std::span<const RegChange> changes,
+                                    std::span<const MemWrite> mem) {
+    for (const MemWrite& m : mem)
+      if (mem_size_code(m.size) < 0)
+        throw TraceError(
+            fmt::format("{}: instruction {} writes {} bytes to memory", path, n_insns, m.size));
     if (len == 0 || len > 15)
       throw TraceError(fmt::format("{}: instruction {} has length {}", path, n_insns, len));
     if (cycle < last_cycle)
@@ -264,8 +289,28 @@ struct Writer::Impl {
     chunk_events = 0;
     chunk_event_seq = chunk_first_seq;
     chunk_event_cycle = 0;
+    chunk_mem_addr = 0;
     for (auto& s : sec) s.clear();
     until_size_check = 1;
+  }
+
+  // An instruction's memory writes (docs/trace-format.md "Memory writes").
+  void put_mem(std::span<const MemWrite> mem) {
+    const std::size_t n = mem.size();
+    std::uint8_t* o = sec[kMemOps].tail(n);
+    std::uint8_t* a = sec[kMemAddrs].tail(5 * n);
+    std::uint8_t* v = sec[kMemValues].tail(10 * n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const MemWrite& m = mem[i];
+      *o++ = static_cast<std::uint8_t>(mem_size_code(m.size) | (i + 1 < n ? kMemMore : 0));
+      a = put_varint(a, zigzag32(static_cast<std::int32_t>(m.addr - chunk_mem_addr)));
+      v = put_varint(v, m.value & mem_value_mask(m.size));
+      chunk_mem_addr = m.addr;
+    }
+    sec[kMemOps].commit(o);
+    sec[kMemAddrs].commit(a);
+    sec[kMemValues].commit(v);
+    if (n > kMemWritesInBound) until_size_check = 1;
   }
 
   std::size_t payload_size() const {
@@ -432,15 +477,16 @@ Writer::~Writer() {
 }
 
 void Writer::instruction(std::uint64_t cycle, std::uint32_t eip, std::uint8_t len,
-                         std::span<const RegChange> changes) {
+                         std::span<const RegChange> changes, std::span<const MemWrite> mem) {
   Impl& w = *impl_;
   if (!w.pending.empty()) [[unlikely]]
     w.flush_pending(false);
   bool bad = len == 0 || len > 15 || cycle < w.last_cycle || changes.size() > kMaxChangesPerInsn;
   for (const RegChange& c : changes)
     bad |= static_cast<std::size_t>(c.reg) >= kRegCount || c.reg == Reg::kEip;
+  for (const MemWrite& m : mem) bad |= mem_size_code(m.size) < 0;
   if (bad) [[unlikely]]
-    w.bad_instruction(cycle, len, changes);
+    w.bad_instruction(cycle, len, changes, mem);
   if (!w.chunk_open) [[unlikely]]
     w.open_chunk();
   if (w.chunk_insns == 0) {
@@ -457,6 +503,10 @@ void Writer::instruction(std::uint64_t cycle, std::uint32_t eip, std::uint8_t le
     op |= kOpJump;
     ByteBuf& e = w.sec[kEips];
     e.commit(put_varint(e.tail(5), zigzag32(static_cast<std::int32_t>(eip - expected))));
+  }
+  if (!mem.empty()) [[unlikely]] {
+    op |= kOpMem;
+    w.put_mem(mem);
   }
   w.sec[kOps].u8(op);
   {
@@ -499,7 +549,15 @@ void Writer::event(const Event& e) {
     throw TraceError(fmt::format(
         "{}: event with seq {} out of order ({} instructions written, previous event at seq {})",
         w.path, e.seq, w.n_insns, w.last_event_seq));
-  if (const auto* d = std::get_if<Delivery>(&e.data)) check_frame(w.path, d->frame);
+  if (const auto* d = std::get_if<Delivery>(&e.data)) {
+    check_frame(w.path, d->frame);
+    if (d->writes.size() > kMaxDeliveryWrites)
+      throw TraceError(fmt::format("{}: delivery with {} memory writes (at most {})", w.path,
+                                   d->writes.size(), kMaxDeliveryWrites));
+    for (const MemWrite& m : d->writes)
+      if (mem_size_code(m.size) < 0)
+        throw TraceError(fmt::format("{}: delivery writes {} bytes to memory", w.path, m.size));
+  }
   if (const auto* i = std::get_if<Iret>(&e.data)) check_frame(w.path, i->frame);
   auto check_regs = [&w](const std::vector<std::uint32_t>& r) {
     if (r.size() > kMaxRegWords)

@@ -40,10 +40,12 @@ class Writer {
 
   // One retired instruction, in seq order (its seq is instructions() before the call). cycle: when
   // it started, non-decreasing; len: 1..15; changes: the registers whose value before the next
-  // instruction differs from before this one, EIP excluded, each register at most once. Throws
-  // TraceError on a decreasing cycle, a bad len, EIP or an unknown id in changes, or an I/O error.
+  // instruction differs from before this one, EIP excluded, each register at most once. mem: the
+  // guest's stores from this instruction to the next, in the order made (sizes 1, 2, 4 or 8).
+  // Throws TraceError on a decreasing cycle, a bad len, EIP or an unknown id in changes, a bad
+  // store size, or an I/O error.
   void instruction(std::uint64_t cycle, std::uint32_t eip, std::uint8_t len,
-                   std::span<const RegChange> changes);
+                   std::span<const RegChange> changes, std::span<const MemWrite> mem = {});
 
   // One event. e.seq must be >= instructions() and >= the previous event's seq (events are kept in
   // call order); an event whose seq is ahead of the instructions written is held until that many

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "x86/mem_write.hpp"
 #include "x86/vectors.hpp"
 
 namespace fs {
@@ -39,6 +40,11 @@ struct Delivery {
   // Words pushed, in push order: with a ring change SS, ESP, EFLAGS, CS, EIP[, error code]; without
   // one EFLAGS, CS, EIP[, error code]. The trace stores at most 8 words.
   std::vector<std::uint32_t> frame;
+  // The stores the CPU made delivering it, in the order made: the frame's words as pushed, and
+  // before them those of an attempt that faulted part-way (its #PF or #DF is what was delivered).
+  // The machine fills it for its observers; the trace stores at most 32 (format version 3 on,
+  // docs/trace-format.md "Memory writes"); empty when read from a version 2 trace.
+  std::vector<MemWrite> writes;
 
   bool is_exception() const { return kind == DeliveryKind::kException; }
   bool is_software_int() const { return kind == DeliveryKind::kSoftware; }

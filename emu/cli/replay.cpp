@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iterator>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "emu/cli/run.hpp"
@@ -33,8 +34,13 @@ void setup_replay(CLI::App& app, ReplayOptions& opt) {
       ->check(CLI::Range(0, 65535));
   r->add_option("--at", opt.at,
                 "stop at this instruction, its sequence number in `trace dump` (0: the first)")
-      ->required()
       ->type_name("SEQ");
+  r->add_option("--at-cycle", opt.at_cycle,
+                "stop at the first instruction that starts at or after this cycle")
+      ->type_name("N");
+  r->add_option("--at-symbol", opt.at_symbol,
+                "stop the N-th time (default 1) execution reaches this symbol's address")
+      ->type_name("NAME[:N]");
   r->add_option("--serial-input", opt.serial_input_file,
                 "the file COM1 received in the recorded run (its length and hash must match the "
                 "trace's)")
@@ -86,6 +92,54 @@ void check_serial_input(const trace::Header& h, const ReplayOptions& opt) {
                                opt.serial_input_file, have, *recorded));
 }
 
+// NAME[:N] of --at-symbol: the name and N (>= 1).
+std::pair<std::string, std::uint64_t> symbol_and_count(const std::string& arg) {
+  const auto colon = arg.rfind(':');
+  if (colon == std::string::npos) return {arg, 1};
+  const std::string n = arg.substr(colon + 1);
+  std::uint64_t count = 0;
+  if (n.empty() || std::from_chars(n.data(), n.data() + n.size(), count).ec != std::errc{} ||
+      count == 0 || std::to_string(count) != n)
+    throw CliError(fmt::format("--at-symbol {}: N must be a whole number from 1", arg));
+  return {arg.substr(0, colon), count};
+}
+
+// The sequence number --at, --at-cycle or --at-symbol names in trace t (exactly one is given), or
+// one line saying why there is none.
+std::uint64_t stop_seq(const ReplayOptions& opt, OpenTrace& t) {
+  const int given = (opt.at ? 1 : 0) + (opt.at_cycle ? 1 : 0) + (opt.at_symbol.empty() ? 0 : 1);
+  if (given != 1)
+    throw CliError("replay: give exactly one of --at SEQ, --at-cycle N, --at-symbol NAME[:N]");
+  const std::uint64_t count = t.reader.instruction_count();
+  if (opt.at) {
+    if (*opt.at >= count)
+      throw CliError(fmt::format("--at {}: the trace has {} instructions (0 to {})", *opt.at, count,
+                                 count ? count - 1 : 0));
+    return *opt.at;
+  }
+  if (opt.at_cycle) {
+    const std::uint64_t seq = t.reader.seek_cycle(*opt.at_cycle);
+    if (seq >= count)
+      throw CliError(
+          fmt::format("--at-cycle {}: past the trace's end (its last instruction starts before)",
+                      *opt.at_cycle));
+    return seq;
+  }
+  const auto [name, nth] = symbol_and_count(opt.at_symbol);
+  const auto addr = t.symbols.address_of(name);
+  if (!addr)
+    throw CliError(
+        fmt::format("--at-symbol {}: no symbol '{}' in {}", opt.at_symbol, name, t.image_path));
+  std::uint64_t hits = 0;
+  t.reader.rewind();
+  while (const trace::Step* s = t.reader.next()) {
+    if (s->event || s->insn.eip != *addr) continue;
+    if (++hits == nth) return s->insn.seq;
+  }
+  throw CliError(fmt::format("--at-symbol {}: the trace reaches {} {} time{}, not {}",
+                             opt.at_symbol, name, hits, hits == 1 ? "" : "s", nth));
+}
+
 }  // namespace
 
 int cmd_replay(const ReplayOptions& opt) {
@@ -97,10 +151,7 @@ int cmd_replay(const ReplayOptions& opt) {
       throw CliError(fmt::format("{}: no image to replay (recorded from {}): give it with --image",
                                  opt.trace, t.reader.header().image_name));
     const trace::Header& h = t.reader.header();
-    if (opt.at >= t.reader.instruction_count())
-      throw CliError(fmt::format(
-          "--at {}: the trace has {} instructions (0 to {})", opt.at, t.reader.instruction_count(),
-          t.reader.instruction_count() ? t.reader.instruction_count() - 1 : 0));
+    run.gdb_first_stop = stop_seq(opt, t);
     check_serial_input(h, opt);
     run.image = t.image_path;
     run.ram_bytes = number_option(h, "ram", opt.trace);
@@ -115,7 +166,6 @@ int cmd_replay(const ReplayOptions& opt) {
   run.serial_input_file = opt.serial_input_file;
   run.serial_file = opt.serial_file;
   run.gdb_port = opt.gdb_port;
-  run.gdb_first_stop = opt.at;
   run.snapshot_interval = opt.snapshot_interval;
   run.snapshot_mem_mib = opt.snapshot_mem_mib;
   return cmd_run(run);

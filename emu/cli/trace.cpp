@@ -48,6 +48,8 @@ void setup_trace(CLI::App& app, TraceOptions& opt) {
                    "only instructions of this task (a pid that never runs: status 2)");
   dump->add_option("--cpl", opt.dump.cpl, "only instructions at this privilege level")
       ->check(CLI::Range(0, 3));
+  dump->add_flag("--mem", opt.dump.mem,
+                 "the memory writes of each instruction (and of an interrupt delivery) under it");
 
   auto* events = trace->add_subcommand("events", "one line per event");
   add_input(events, opt.events.in);

@@ -26,6 +26,7 @@ struct TraceDumpOptions {
   std::string symbol;                             // only instructions inside this function
   std::optional<std::int64_t> pid;
   std::optional<unsigned> cpl;
+  bool mem = false;  // each instruction's memory writes (and a delivery's) under it
 };
 
 struct TraceEventsOptions {

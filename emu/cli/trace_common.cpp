@@ -367,6 +367,15 @@ void event_json(Json& j, const tr::Event& e, const SymbolTable& syms) {
           j["stack_switched"] = d.stack_switched;
           put_address(j, "esp0", d.esp0_used);
           j["frame"] = d.frame;
+          if (!d.writes.empty()) {  // version 3: the stores the frame push made
+            Json w = Json::array();
+            for (const auto& m : d.writes) {
+              Json x{{"size", m.size}, {"value", m.value}};
+              put_address(x, "addr", m.addr);
+              w.push_back(std::move(x));
+            }
+            j["mem"] = std::move(w);
+          }
         } else if constexpr (std::is_same_v<T, tr::Iret>) {
           j["frame"] = d.frame;
           j["from"] = far_ptr(d.from);

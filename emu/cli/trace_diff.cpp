@@ -61,14 +61,11 @@ std::vector<std::string> ignoring(const Masks& m) {
   return out;
 }
 
-// Refuses two traces that cannot be compared (another format version; another guest build unless
-// allowed) and returns the notes on what else differs: the build, the run options.
+// Refuses two traces that cannot be compared (another guest build unless allowed) and returns the
+// notes on what else differs: the build, the run options, a trace without memory writes (format
+// version 2: both are read, memory is not compared).
 std::vector<std::string> check_comparable(const TraceDiffOptions& opt, const tr::Header& ha,
                                           const tr::Header& hb) {
-  if (ha.version != hb.version)
-    throw CliError(fmt::format(
-        "trace diff: {} and {} have different trace format versions ({} and {}): not compared",
-        opt.a, opt.b, ha.version, hb.version));
   const bool other_build = ha.build_id != hb.build_id;
   if (other_build && !opt.allow_build_id_mismatch)
     throw CliError(fmt::format(
@@ -77,6 +74,10 @@ std::vector<std::string> check_comparable(const TraceDiffOptions& opt, const tr:
         "build)",
         opt.a, opt.b, hex_id(ha.build_id), hex_id(hb.build_id)));
   std::vector<std::string> notes;
+  if ((ha.version >= tr::kMemWritesVersion) != (hb.version >= tr::kMemWritesVersion))
+    notes.push_back(fmt::format(
+        "{} records no memory writes (trace format version {}): memory writes not compared",
+        ha.version < tr::kMemWritesVersion ? "A" : "B", std::min(ha.version, hb.version)));
   if (other_build)
     notes.push_back(
         fmt::format("different guest builds (build id {} in A, {} in B), compared as "
@@ -221,9 +222,10 @@ bool kernel_trace(const OpenTrace& t) {
 }  // namespace
 
 int cmd_trace_diff(const TraceDiffOptions& opt) {
-  const Masks m = parse_masks(opt);
+  Masks m = parse_masks(opt);
   OpenTrace ta{open_reader(opt.a, false)};
   OpenTrace tb{open_reader(opt.b, false)};
+  m.mem = ta.reader.has_memory() && tb.reader.has_memory();
   std::vector<std::string> notes = check_comparable(opt, ta.reader.header(), tb.reader.header());
   warn_if_truncated(ta.reader, opt.a);
   warn_if_truncated(tb.reader, opt.b);

@@ -54,6 +54,7 @@ std::vector<tr::Event> events_of(Stream& st, std::uint64_t s) {
 
 bool same_insn(const tr::Instruction& a, const tr::Instruction& b, const Masks& m) {
   if (a.seq != b.seq || a.cycle != b.cycle || a.len != b.len) return false;
+  if (m.mem && !std::equal(a.mem.begin(), a.mem.end(), b.mem.begin(), b.mem.end())) return false;
   if (!m.any_reg) {
     // before holds EIP; after's EIP is the next instruction's, checked there.
     return a.before == b.before && std::memcmp(a.after.v.data(), b.after.v.data(), kEip * 4) == 0 &&
@@ -88,7 +89,7 @@ std::optional<Mismatch> compare_range(Stream& a, Stream& b, std::uint64_t lo, st
     bool same = qa == qb;
     if (same) {
       if (sa->event && sb->event)
-        same = *sa->event == *sb->event;
+        same = same_event(*sa->event, *sb->event, m);
       else if (!sa->event && !sb->event)
         same = same_insn(sa->insn, sb->insn, m);
       else
@@ -151,6 +152,17 @@ std::vector<Item> plan(const tr::Reader& ra, const tr::Reader& rb, const Masks& 
 
 }  // namespace
 
+bool same_event(const tr::Event& a, const tr::Event& b, const Masks& m) {
+  if (m.mem) return a == b;
+  const auto* da = std::get_if<tr::Delivery>(&a.data);
+  const auto* db = std::get_if<tr::Delivery>(&b.data);
+  if (!da || !db || (da->writes.empty() && db->writes.empty())) return a == b;
+  tr::Event x = a, y = b;
+  std::get<tr::Delivery>(x.data).writes.clear();
+  std::get<tr::Delivery>(y.data).writes.clear();
+  return x == y;
+}
+
 Rec copy_rec(const tr::Step* s) {
   Rec r;
   if (!s) return r;
@@ -168,6 +180,7 @@ Rec copy_rec(const tr::Step* s) {
   r.len = s->insn.len;
   r.before = s->insn.before;
   r.after = s->insn.after;
+  r.mem.assign(s->insn.mem.begin(), s->insn.mem.end());
   return r;
 }
 

@@ -32,6 +32,9 @@ struct Masks {
   std::array<bool, trace::kEventKindCount> ignore_kind{};
   bool any_reg = false;
   std::uint64_t from_seq = 0;
+  // Compare memory writes (Instruction::mem, Delivery::writes): both traces record them (format
+  // version 3 on). A version 2 trace has none, so against one only the registers and events count.
+  bool mem = false;
   bool ignored(const trace::Event& e) const {
     return ignore_kind[static_cast<std::size_t>(e.kind())];
   }
@@ -47,8 +50,11 @@ struct Rec {
   std::uint32_t eip = 0;
   std::uint8_t len = 0;
   trace::RegFile before, after;
+  std::vector<trace::MemWrite> mem;
 };
 Rec copy_rec(const trace::Step* s);  // kNone for nullptr
+// Two events the same, Delivery::writes left out unless m.mem.
+bool same_event(const trace::Event& a, const trace::Event& b, const Masks& m);
 
 struct Mismatch {
   Rec a, b;

@@ -116,6 +116,7 @@ struct Differ {
   const SymbolTable& ia;
   const SymbolTable& ib;
   std::vector<Diff> out;
+  const Masks* mk = nullptr;
 
   std::string sym(const SymbolTable& syms, std::uint32_t a) const {
     return syms.empty() ? std::string() : fmt::format(" <{}>", syms.describe(a));
@@ -257,6 +258,7 @@ struct Differ {
             if (x.stack_switched) n = {"ss", "esp"};
             for (const char* w : {"eflags", "cs", "eip", "error code"}) n.push_back(w);
             words(a, "frame", x.frame, y.frame, n);
+            if (mk->mem) writes("delivery", 0, x.writes, y.writes);
           } else if constexpr (std::is_same_v<T, tr::Iret>) {
             words(a, "frame", x.frame, y.frame, {"eip", "cs", "eflags", "esp", "ss"});
             field(a, "cpl before", x.cpl_before, y.cpl_before, false);
@@ -332,7 +334,7 @@ struct Differ {
   // The events right after two differing instructions, where they differ: "then" lines.
   void then_events(const std::vector<tr::Event>& a, const std::vector<tr::Event>& b) {
     for (std::size_t i = 0; i < std::max(a.size(), b.size()); ++i) {
-      if (i < a.size() && i < b.size() && a[i] == b[i]) continue;
+      if (i < a.size() && i < b.size() && same_event(a[i], b[i], *mk)) continue;
       for (int side = 0; side < 2; ++side) {
         const auto& v = side ? b : a;
         if (i >= v.size()) continue;
@@ -359,9 +361,46 @@ struct Differ {
       if (i != kEip && !m.ignore_reg[i] && a.before.v[i] != b.before.v[i])
         reg(static_cast<tr::Reg>(i), "before", a.before.v[i], b.before.v[i]);
     if (!same_place) return;  // two different instructions: what they did is no news
+    const std::size_t before = out.size();
     for (std::size_t i = 0; i < tr::kRegCount; ++i)
       if (i != kEip && !m.ignore_reg[i] && a.after.v[i] != b.after.v[i])
         reg(static_cast<tr::Reg>(i), "after", a.after.v[i], b.after.v[i]);
+    // The registers still agree: the first store that differs is the news (issue 15).
+    if (m.mem && out.size() == before) writes("instruction", a.eip, a.mem, b.mem);
+  }
+
+  static std::string store_text(const tr::MemWrite& w) {
+    return fmt::format("[{}] <- {:#0{}x} ({})", hex32(w.addr), w.value, 2 + 2 * w.size, w.size);
+  }
+  static Json store_json(const tr::MemWrite& w) {
+    return Json{{"address", w.addr},
+                {"address_hex", hex32(w.addr)},
+                {"size", w.size},
+                {"value", w.value},
+                {"value_hex", fmt::format("{:#x}", w.value)}};
+  }
+  // The first memory write that differs between two lists of one instruction (at eip) or one
+  // delivery: its index, both stores (or that one side has none), and for an instruction where.
+  void writes(const char* by, std::uint32_t eip, std::span<const tr::MemWrite> a,
+              std::span<const tr::MemWrite> b) {
+    std::size_t i = 0;
+    while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
+    if (i == a.size() && i == b.size()) return;
+    const bool insn = std::string_view(by) == "instruction";
+    const std::string what =
+        insn ? fmt::format("of the instruction at {}{}", hex32(eip), sym(ia, eip))
+             : std::string("of the delivery");
+    const std::string ta = i < a.size() ? store_text(a[i]) : "no write";
+    const std::string tb = i < b.size() ? store_text(b[i]) : "no write";
+    Json j{{"what", "memory_write"}, {"by", by}, {"index", i}};
+    j["a"] = i < a.size() ? store_json(a[i]) : Json(nullptr);
+    j["b"] = i < b.size() ? store_json(b[i]) : Json(nullptr);
+    if (insn) {
+      j["eip"] = eip;
+      j["eip_hex"] = hex32(eip);
+      j["symbol"] = ia.describe(eip);
+    }
+    add(fmt::format("memory write {} {}: {} in A, {} in B", i, what, ta, tb), std::move(j));
   }
 
   void records(const Mismatch& mm, const Masks& m, std::uint64_t count_a, std::uint64_t count_b) {
@@ -403,7 +442,7 @@ struct Differ {
 
 std::vector<Diff> differences(const Mismatch& mm, const Masks& m, const SymbolTable& sa,
                               const SymbolTable& sb, std::uint64_t count_a, std::uint64_t count_b) {
-  Differ d{sa, sb, {}};
+  Differ d{sa, sb, {}, &m};
   d.records(mm, m, count_a, count_b);
   return std::move(d.out);
 }

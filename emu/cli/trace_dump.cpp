@@ -72,9 +72,25 @@ std::string why_empty(const TraceDumpOptions& opt, const std::set<std::int64_t>&
   return {};
 }
 
+// "  mem [0x00103ff8] <- 0x00000202 (4)": one memory write under its instruction (--mem).
+std::string mem_line(const trace::MemWrite& w, const char* what = "") {
+  return fmt::format("  mem [{:#010x}] <- {:#0{}x} ({}){}\n", w.addr, w.value, 2 + 2 * w.size,
+                     w.size, what);
+}
+
+Json mem_json(std::span<const trace::MemWrite> mem) {
+  Json a = Json::array();
+  for (const auto& w : mem) {
+    Json j{{"size", w.size}, {"value", w.value}};
+    put_address(j, "addr", w.addr);
+    a.push_back(std::move(j));
+  }
+  return a;
+}
+
 // One instruction as JSON (docs/json.md "trace dump --json").
-Json insn_json(const trace::Instruction& in, std::int64_t pid, const Decoded& d,
-               const OpenTrace& t) {
+Json insn_json(const trace::Instruction& in, std::int64_t pid, const Decoded& d, const OpenTrace& t,
+               bool mem) {
   Json j{{"seq", in.seq}, {"cycle", in.cycle}, {"pid", pid}, {"cpl", in.before.cpl()}};
   put_address(j, "eip", in.eip);
   j["symbol"] = d.where;
@@ -84,6 +100,7 @@ Json insn_json(const trace::Instruction& in, std::int64_t pid, const Decoded& d,
   for (const auto& c : in.changes) changes[trace::reg_name(c.reg)] = c.value;
   j["changes"] = std::move(changes);
   if (d.syscall) j["syscall"] = t.syscall_name(in.before[trace::Reg::kEax]);
+  if (mem) j["mem"] = mem_json(in.mem);
   return j;
 }
 
@@ -160,8 +177,25 @@ int cmd_trace_dump(const TraceDumpOptions& opt) {
   bool to_the_end = true;
   // The column header goes before the first line: a dump that prints nothing prints nothing.
   bool header = opt.in.json;
+  if (opt.mem && !t.reader.has_memory())
+    throw CliError(
+        fmt::format("trace dump --mem: {} records no memory writes (trace format version {})",
+                    opt.in.file, t.reader.header().version));
+  bool printed_last = false;  // the instruction before the next event was printed
   while (const trace::Step* s = t.reader.next()) {
     if (s->event) {
+      // --mem: a delivery's stores follow the instruction before it, when that one was printed.
+      const auto* dv = std::get_if<trace::Delivery>(&s->event->data);
+      if (opt.mem && dv && printed_last && !dv->writes.empty()) {
+        flush();
+        if (opt.in.json) {
+          Json j{{"delivery", dv->vector}, {"seq", s->event->seq}, {"mem", mem_json(dv->writes)}};
+          fmt::print("{}\n", json_text(j));
+        } else {
+          const std::string what = fmt::format("  # delivery of vector {:#04x}", dv->vector);
+          for (const auto& w : dv->writes) fmt::print("{}", mem_line(w, what.c_str()));
+        }
+      }
       const std::int64_t before = pid.pid();
       pid.on_event(*s->event);
       if (pid.pid() != before) pids.insert(pid.pid());
@@ -170,6 +204,7 @@ int cmd_trace_dump(const TraceDumpOptions& opt) {
     }
     const auto& in = s->insn;
     last_seq = in.seq;
+    printed_last = false;
     if (opt.from_seq && in.seq < *opt.from_seq) continue;
     if ((opt.to_seq && in.seq > *opt.to_seq) || (opt.count && lines >= *opt.count)) {
       to_the_end = false;
@@ -181,8 +216,9 @@ int cmd_trace_dump(const TraceDumpOptions& opt) {
     if (!d.in_symbol) continue;
     if (opt.in.json) {
       flush();
-      fmt::print("{}\n", json_text(insn_json(in, pid.pid(), d, t)));
+      fmt::print("{}\n", json_text(insn_json(in, pid.pid(), d, t, opt.mem)));
       ++lines;
+      printed_last = true;
       continue;
     }
     if (!header) {
@@ -226,6 +262,15 @@ int cmd_trace_dump(const TraceDumpOptions& opt) {
     }
     *p++ = '\n';
     used = static_cast<std::size_t>(p - out.data());
+    if (opt.mem) {
+      for (const auto& w : in.mem) {
+        const std::string l = mem_line(w);
+        if (out.size() - used < l.size()) out.resize(used + l.size() + 4096);
+        std::memcpy(out.data() + used, l.data(), l.size());
+        used += l.size();
+      }
+    }
+    printed_last = true;
     ++lines;
     if (used >= kBlock) flush();
   }

@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
     std::vector<std::uint64_t> seen(tr::kEventKindCount);
     while (const tr::Step* s = r.next()) {
       if (!s->event) {
-        w.instruction(s->insn.cycle, s->insn.eip, s->insn.len, s->insn.changes);
+        w.instruction(s->insn.cycle, s->insn.eip, s->insn.len, s->insn.changes, s->insn.mem);
         continue;
       }
       tr::Event e = *s->event;
