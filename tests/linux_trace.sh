@@ -2,7 +2,7 @@
 # linux_trace.sh BUILD_DIR: a traced boot of Debian's Linux 6.1 (scripts/linux --trace, issue 13 item
 # 4) read back with the image's own kallsyms names: `trace inspect --ret-from-fork` finds /init's
 # two forks (guest/linux/init.c) and kernel_init's way to user mode with every check PASS, the
-# functions on their way and their irets named.
+# functions on their way and their irets named; README.md's Linux excerpt shows lines of this run.
 # Skipped (77) when the kernel package cannot be fetched.
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -32,4 +32,6 @@ grep -q 'path ([0-9]* instructions.*): ret_from_fork -> schedule_tail' "$dir/rff
 # Events are named from the kallsyms table too: the children's iret leaves restore_all_switch_stack.
 grep -q '^  first iret to user mode: 5-word frame .* <restore_all_switch_stack+0x[0-9a-f]*> to 0073:' "$dir/rff" ||
   { echo "FAIL: the iret is not named restore_all_switch_stack:"; cat "$dir/rff"; exit 1; }
+# README.md's Linux excerpt is this run's output (skipped with a note for another kernel package).
+python3 "$root/tests/readme_linux.py" "$root/README.md" "$dir/t.fst" "$dir/out" "$dir/err" "$dir/rff" || exit 1
 echo "PASS: $forks forks and kernel_init inspected ($passes checks PASS), named from kallsyms"
