@@ -63,8 +63,9 @@ Cycles Pit8254::cycle_of_tick(std::uint64_t t) const {
   return c >= kNever ? kNever : static_cast<Cycles>(c);
 }
 
-void Pit8254::set_out_handler(int channel, std::function<void(bool)> fn) {
+void Pit8254::set_out_handler(int channel, std::function<void(bool)> fn, bool rising_deadlines) {
   handler_.at(channel) = std::move(fn);
+  rising_deadlines_.at(channel) = rising_deadlines;
 }
 
 // ---- the counter rules
@@ -272,7 +273,14 @@ Cycles Pit8254::next_event() const {
   Cycles best = kNever;
   for (int i = 0; i < 3; ++i) {
     if (!handler_[i]) continue;
-    const std::uint64_t d = clks_to_edge(s_.ch[i]);
+    std::uint64_t d = clks_to_edge(s_.ch[i]);
+    if (d != kNoEdge && rising_deadlines_[i] && s_.ch[i].out) {
+      // OUT is high, so the next edge falls: the deadline is the rising edge after it.
+      Counter c = s_.ch[i];
+      advance(c, d);
+      const std::uint64_t rise = clks_to_edge(c);
+      d = rise == kNoEdge || rise > kNoEdge - d ? kNoEdge : d + rise;
+    }
     if (d == kNoEdge || d > kNoEdge - s_.ch[i].at) continue;
     best = std::min(best, cycle_of_tick(s_.ch[i].at + d));
   }

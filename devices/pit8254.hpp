@@ -84,7 +84,14 @@ class Pit8254 : public IoDevice {
   explicit Pit8254(std::uint64_t cpu_hz);
 
   // Called on OUT edges only, with the new level, in time order (same CLK: channel order).
-  void set_out_handler(int channel, std::function<void(bool level)> fn);
+  // With `rising_deadlines`, next_event() names only this channel's rising edges (the handler
+  // still sees every edge, in order, whenever the PIT runs): for a consumer that acts at once
+  // only on a rising edge, like the PIC's edge-triggered IR input, where a falling edge merely
+  // drops a request that nobody sees before the devices next run up to the present (they do
+  // before an interrupt is taken and before every port access). A deadline there would only stop
+  // the CPU for nothing: in mode 2 it comes one CLK before every rising edge.
+  void set_out_handler(int channel, std::function<void(bool level)> fn,
+                       bool rising_deadlines = false);
   // OUT level at `now` (never earlier than the state already computed). Fires nothing.
   bool out(int channel, Cycles now) const;
   // The GATE input. Rising edges trigger modes 1, 2, 3, 5; low stops counting in 0, 2, 3, 4.
@@ -132,6 +139,7 @@ class Pit8254 : public IoDevice {
   std::uint64_t cpu_hz_;
   State s_;
   std::array<std::function<void(bool)>, 3> handler_;
+  std::array<bool, 3> rising_deadlines_{};  // set_out_handler's `rising_deadlines`
   WarnOnce warn_{"pit8254"};
 };
 

@@ -39,29 +39,19 @@ void BlockCache::fill(Slot& s, const Block& b, const std::uint8_t* live) {
   s.addr = b.addr;
   s.size = b.size;
   s.block = &b;
-  for (unsigned i = 0; i < 4; ++i) {
-    const std::uint32_t from = 8 * i;
-    s.masks[i] = b.size >= from + 8 ? ~0ull
-                 : b.size <= from   ? 0
-                                    : (1ull << (8 * (b.size - from))) - 1;
-    std::uint64_t w;
-    std::memcpy(&w, live + from, 8);
-    s.words[i] = w & s.masks[i];
-  }
+  const auto& mask = kCodeMasks[b.size < kSlotBytes ? b.size : kSlotBytes];
+  for (unsigned i = 0; i < 3; ++i) s.words[i] = load64(live + 8 * i) & mask[i];
   Summary& m = s.summary;
   m = Summary{};
   m.total = b.total();
   m.insns = static_cast<std::uint16_t>(b.insns.size());
-  m.has_rdtsc = b.has_rdtsc;
-  m.flushes_tlb = b.flushes_tlb;
-  m.checked_at_boundary = b.checked_at_boundary;
-  m.has_cmpxchg8b = b.last_cmpxchg8b != 0;
+  m.rare = b.has_rdtsc || b.flushes_tlb || b.checked_at_boundary || b.last_cmpxchg8b != 0;
   if (!b.insns.empty()) {
     const DecodedInsn& last = b.insns.back();
     if (last.cls == InsnClass::kCondBranch) {
       m.end = Summary::End::kBranch;
-      m.fallthrough = last.addr + last.len;
       m.taken_extra = last.taken_extra;
+      m.rare |= last.addr + last.len != b.addr + b.size;  // the hook assumes addr + size
     } else if (last.cls == InsnClass::kIret) {
       m.end = Summary::End::kIret;
     }

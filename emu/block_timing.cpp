@@ -7,12 +7,69 @@ namespace {
 constexpr std::uint32_t kIF = 1u << 9;
 }  // namespace
 
+[[gnu::always_inline]] inline void BlockTiming::charge(const Block* b,
+                                                       const BlockCache::Summary& sum, Cycles base,
+                                                       std::uint32_t addr) {
+  block_ = b;
+  base_ = base;
+  base_insns_ = s_.stats.instructions;
+  io_seen_ = 0;
+  s_.clock.now = base + sum.total;
+  s_.stats.instructions += sum.insns;
+  ++s_.stats.blocks;
+  s_.remember(b, sum.insns, addr);
+}
+
+[[gnu::always_inline]] inline bool BlockTiming::on_block_fast(std::uint32_t addr,
+                                                              std::uint32_t size) {
+  // The same as on_block when none of its rare cases applies, in an order that reads a few cache
+  // lines (RunState's head, the cache slot, the code) and writes nothing before it is sure. A new
+  // case in on_block must make this return false too (here, or as a slot's `rare` flag).
+  RunState& s = s_;
+  if (s.irq_line || s.stop_kind != StopKind::kNone || ix_.insn_breakpoints ||
+      s.pending == RunState::Pending::kIret) [[unlikely]]
+    return false;
+  const BlockCache::Hit hit = blocks_.probe(addr, size, code_.generation());
+  if (!hit.block) [[unlikely]]
+    return false;
+  const BlockCache::Summary& sum = *hit.summary;
+  Cycles base = s.clock.now;
+  if (s.pending == RunState::Pending::kBranch && addr != s.pending_fallthrough)
+    base += s.pending_extra;
+  if (sum.rare || sum.end == BlockCache::Summary::End::kIret || s.deadline < base + sum.total)
+      [[unlikely]]
+    return false;
+  s.pending = RunState::Pending::kNone;
+  charge(hit.block, sum, base, addr);
+  if (sum.end == BlockCache::Summary::End::kBranch) s.pend_branch(addr + size, sum.taken_extra);
+  return true;
+}
+
+namespace {
+// The rest of block_hook, out of line so that the common case needs no callee-saved register.
+[[gnu::noinline]] void block_hook_slow(void* engine, std::uint64_t addr, std::uint32_t size,
+                                       void* self) noexcept {
+  hot_hook<BlockTiming, &BlockTiming::on_block>(engine, addr, size, self);
+}
+}  // namespace
+
+void BlockTiming::block_hook(void* engine, std::uint64_t addr, std::uint32_t size,
+                             void* self) noexcept {
+  // No check of failed() or of a result here: both come with uc_emu_stop, after which Unicorn
+  // calls no hook until the next run (helper_uc_tracecode tests stop_request first).
+  if (static_cast<BlockTiming*>(self)->on_block_fast(static_cast<std::uint32_t>(addr), size))
+      [[likely]]
+    return;
+  block_hook_slow(engine, addr, size, self);
+}
+
 void BlockTiming::on_block(std::uint32_t addr, std::uint32_t size) {
   if (s_.result) [[unlikely]]
     return;  // the run has ended; Unicorn is only winding down
   if (s_.pending != RunState::Pending::kNone) s_.settle_pending_transfer(addr);
   // The hot path reads the block's summary only; the Block itself when it must stop inside it.
-  const BlockCache::Hit hit = blocks_.get(addr, size, code_.bytes(addr, size));
+  const std::uint8_t* live = code_.bytes(addr, size);
+  const BlockCache::Hit hit = blocks_.get(addr, size, live, code_.generation_of(live));
   if (hit.changed) [[unlikely]]
     return code_changed(addr, size);
   const BlockCache::Summary& sum = *hit.summary;
@@ -22,25 +79,20 @@ void BlockTiming::on_block(std::uint32_t addr, std::uint32_t size) {
   // starts are the boundaries to look at); a device deadline at or inside the block.
   // Issue 12: also a block with an instruction forkscope checks or runs itself, or any block while
   // an instruction breakpoint is enabled (emu/intercept.hpp).
-  if (sum.has_rdtsc || sum.has_cmpxchg8b || (s_.irq_line && (cpu().reg(Reg::kEflags) & kIF)) ||
-      s_.deadline < base + sum.total || sum.checked_at_boundary || ix_.insn_breakpoints)
+  const Block& b = *hit.block;
+  if (b.has_rdtsc || b.last_cmpxchg8b != 0 || (s_.irq_line && (cpu().reg(Reg::kEflags) & kIF)) ||
+      s_.deadline < base + sum.total || b.checked_at_boundary || ix_.insn_breakpoints)
       [[unlikely]] {
-    if (stop_in_block(addr, *hit.block, base)) return;
+    if (stop_in_block(addr, b, base)) return;
   }
   // A CR0/CR3/CR4 load or INVLPG ends its translated block in QEMU: it is the block's last
   // instruction, and it retires when the block does (on_stop_point and the fault paths take it
   // back when it does not).
-  if (sum.flushes_tlb) count_tlb_flush();
-  block_ = hit.block;
-  base_ = base;
-  base_insns_ = s_.stats.instructions;
-  io_seen_ = 0;
-  s_.clock.now = base + sum.total;
-  s_.stats.instructions += sum.insns;
-  ++s_.stats.blocks;
-  s_.remember(hit.block, sum.insns, addr);
+  if (b.flushes_tlb) count_tlb_flush();
+  charge(hit.block, sum, base, addr);
   if (sum.end == BlockCache::Summary::End::kBranch) {
-    s_.pend_branch(sum.fallthrough, sum.taken_extra);
+    const DecodedInsn& last = b.insns.back();
+    s_.pend_branch(last.addr + last.len, sum.taken_extra);
   } else if (sum.end == BlockCache::Summary::End::kIret) {
     s_.pend_iret();
   }

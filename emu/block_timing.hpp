@@ -23,10 +23,16 @@ namespace fs {
 class BlockTiming final : public Timing {
  public:
   BlockTiming(RunState& s, CodeFetch& code, Intercepts& ix, Decoder& decoder)
-      : s_(s), code_(code), ix_(ix), blocks_(decoder) {}
+      : s_(s), code_(code), ix_(ix), blocks_(decoder) {
+    code_.on_generation_wrap([this] { blocks_.clear_front(); });
+  }
 
   UnicornCpu& cpu() { return *s_.cpu; }
-  // The hooks Unicorn calls (CpuHooks::on_block through hot_hook, on_stop_point, on_rdtsc_site).
+  // Unicorn's block hook (CpuHooks::on_block, `self` this timing): the common block inline (known
+  // code, no deadline, interrupt or intercept inside it, nothing to settle but a branch), anything
+  // else through on_block.
+  static void block_hook(void* engine, std::uint64_t addr, std::uint32_t size, void* self) noexcept;
+  // The hooks Unicorn calls (on_block through block_hook, on_stop_point, on_rdtsc_site).
   void on_block(std::uint32_t addr, std::uint32_t size);
   void on_stop_point(std::uint32_t addr);
   void code_changed(std::uint32_t addr, std::uint32_t size);
@@ -44,6 +50,11 @@ class BlockTiming final : public Timing {
   // inside block `b` starting at cycle `base`, an intercepted instruction. True when it stopped
   // the CPU.
   bool stop_in_block(std::uint32_t addr, const Block& b, Cycles base);
+  // on_block's common case; false (nothing changed) when on_block must look.
+  bool on_block_fast(std::uint32_t addr, std::uint32_t size);
+  // The block at `addr` runs from `base`: charged in full now (its cycles, instructions, the
+  // history), the rest taken back by on_stop_point or a fault when it stops early.
+  void charge(const Block* b, const BlockCache::Summary& sum, Cycles base, std::uint32_t addr);
   bool stop_here(std::uint32_t addr, StopKind k);
   // The block ran only up to instruction k (a stop point, a fault, a data breakpoint).
   void retire_first(std::size_t k) {

@@ -9,7 +9,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "emu/block_cache.hpp"
@@ -46,6 +48,19 @@ class CodeFetch {
   void invalidate() {
     regs_valid_ = false;
     page_valid_ = false;
+    if (++generation_ == 0) {
+      generation_ = 1;
+      if (on_wrap_) on_wrap_();
+    }
+  }
+  // Counts invalidate()s, from 1: a pointer bytes() returned into RAM keeps naming the code at its
+  // linear address while the generation stays the same (as the CPU's TLB keeps a translation until
+  // a flush). `on_wrap` runs when the count wraps around, for those who keep such pointers.
+  std::uint32_t generation() const { return generation_; }
+  void on_generation_wrap(std::function<void()> on_wrap) { on_wrap_ = std::move(on_wrap); }
+  // The generation under which `p`, a result of bytes(), stays valid: 0 for the scratch buffer.
+  std::uint32_t generation_of(const std::uint8_t* p) const {
+    return p >= ram_.data() && p < ram_.data() + ram_.size() ? generation_ : 0;
   }
   // The first instruction from `eip` on whose bytes reach a linear page with no RAM behind it
   // (`eip` itself when it is such an instruction).
@@ -63,6 +78,8 @@ class CodeFetch {
   std::uint32_t page_linear_ = 0;
   std::uint32_t page_phys_ = 0;
   std::vector<std::uint8_t> scratch_;  // code bytes when they straddle discontiguous frames
+  std::uint32_t generation_ = 1;
+  std::function<void()> on_wrap_;
 };
 
 }  // namespace fs

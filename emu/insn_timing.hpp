@@ -94,8 +94,11 @@ class InsnTiming final : public Timing {
   Decoder& decoder_;
   const MachineObservers& observers_;
 
-  std::vector<Slot> cache_ = std::vector<Slot>(1u << 14);
-  std::vector<std::uint64_t> hi_ = std::vector<std::uint64_t>(1u << 14);
+  // 256 Ki slots (8 MiB): Linux 6.1's boot runs about 200 000 distinct instruction addresses; with
+  // 16 Ki slots 1 % of its instructions missed (3 M decodes and seen_ lookups, 10 % of a traced
+  // boot's user time), with 256 Ki fewer than 1 M (a traced boot: 34.4 s -> 26.6 s user).
+  std::vector<Slot> cache_ = std::vector<Slot>(1u << 18);
+  std::vector<std::uint64_t> hi_ = std::vector<std::uint64_t>(1u << 18);
   // The bytes each address last ran (its first 16 at most), which outlive the cache's slots: a
   // change of code is noticed even when the address's slot was taken by another meanwhile.
   struct Seen {

@@ -36,7 +36,7 @@ Machine::Machine(MachineOptions opt)
   } else {
     block_timing_ = std::make_unique<BlockTiming>(s_, code_, ix_, decoder_);
     timing_ = block_timing_.get();
-    h.on_block = &hot_hook<BlockTiming, &BlockTiming::on_block>;
+    h.on_block = &BlockTiming::block_hook;
     h.on_block_ctx = block_timing_.get();
     h.on_stop_point = [t = block_timing_.get()](std::uint32_t a) { t->on_stop_point(a); };
     h.on_rdtsc_site = [t = block_timing_.get()](std::uint32_t a) { t->on_rdtsc_site(a); };

@@ -30,7 +30,10 @@ PcBoard::PcBoard(PcBoardWiring w)
       cmos_(w.cpu_hz, w.ram_bytes),
       port_b_(pit_),
       i8042_(std::move(w.on_reset)) {
-  pit_.set_out_handler(0, [this](bool level) { pic_.set_irq(0, level); });
+  // A falling OUT0 only lowers IR0, which matters once the devices run again (before any
+  // interrupt is taken): only rising edges need a deadline (Pit8254::set_out_handler).
+  pit_.set_out_handler(
+      0, [this](bool level) { pic_.set_irq(0, level); }, true);
   // COM1 interrupts on IRQ4 (the PC's wiring; the OUT2 gate is modelled in the UART).
   uart_.set_irq_handler([this](bool level) { pic_.set_irq(4, level); });
   if (w.serial_input) uart_.set_input(serial_input_with_eof(std::move(*w.serial_input)));

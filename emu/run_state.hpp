@@ -44,12 +44,12 @@ struct RunResult {
 };
 
 struct MachineStats {
-  std::uint64_t instructions = 0;
-  std::uint64_t hlts = 0;
-  std::array<std::uint64_t, 256> interrupts{};  // delivered, by vector
-  std::uint64_t stop_points = 0;                // exact mid-block stops armed
+  std::uint64_t instructions = 0;  // (instructions and blocks first: the block hook's cache line)
   std::uint64_t blocks = 0;
-  std::uint64_t tlb_flushes = 0;  // retired CR0/CR3/CR4 loads and INVLPGs
+  std::uint64_t hlts = 0;
+  std::uint64_t stop_points = 0;                // exact mid-block stops armed
+  std::uint64_t tlb_flushes = 0;                // retired CR0/CR3/CR4 loads and INVLPGs
+  std::array<std::uint64_t, 256> interrupts{};  // delivered, by vector
 };
 
 // Why the CPU was stopped from a hook: kBoundary, boundary work (an interrupt, a device, an
@@ -65,25 +65,28 @@ struct RecentCode {
   std::uint32_t addr = 0;
 };
 
-struct RunState {
-  UnicornCpu* cpu = nullptr;  // set once the CPU exists (its hooks point into the timings)
+// What the block hook reads and writes on every block comes first, in the first 72 bytes: the
+// clock, the deadline, the INT pin, why the CPU stops, the pending transfer, the recent-code
+// position, then the counters (stats.instructions and stats.blocks lead MachineStats).
+struct alignas(64) RunState {
   Clock clock;
-  MachineStats stats;
-  Cycles max_cycles = kNever;
   Cycles deadline = kNever;  // min(next device event, max_cycles)
   bool irq_line = false;     // the PIC's INT pin, cached: read on every block
-  std::optional<RunResult> result;
   StopKind stop_kind = StopKind::kNone;
 
   // A conditional branch or IRET whose cost depends on where it went: settled at the next
   // boundary, when the next EIP is known.
   enum class Pending : std::uint8_t { kNone, kBranch, kIret } pending = Pending::kNone;
-  std::uint32_t pending_fallthrough = 0;
   std::uint16_t pending_extra = 0;
-  unsigned pending_cpl = 0;
-
-  std::array<RecentCode, 32> recent{};
+  std::uint32_t pending_fallthrough = 0;
   std::size_t recent_pos = 0;
+  MachineStats stats;
+
+  UnicornCpu* cpu = nullptr;  // set once the CPU exists (its hooks point into the timings)
+  Cycles max_cycles = kNever;
+  std::optional<RunResult> result;
+  unsigned pending_cpl = 0;
+  std::array<RecentCode, 32> recent{};
 
   void request_stop(StopKind k) {
     if (stop_kind == StopKind::kFatal || stop_kind == StopKind::kExit) return;  // first wins

@@ -56,9 +56,9 @@ TEST_CASE("timing: block and instruction timing agree on every test guest", "[ti
   const auto guest =
       GENERATE(as<std::string>{}, "cmpxchg8b_flags", "cpuid_fpu", "exceptions", "exit_then_int",
                "exit_value", "fetch_fault", "hlt_cli", "i8042_reset", "into", "irq_boundary",
-               "pc_devices", "paging_alias", "paging_beyond", "paging_cow", "paging_fault",
-               "paging_high", "paging_in_ram", "pit_irq0", "pit_mode1", "ram_end", "rdtsc", "smc",
-               "smc_alias", "spin", "syscall_ring3", "triple_fault");
+               "pc_devices", "paging_alias", "paging_beyond", "paging_code_switch", "paging_cow",
+               "paging_fault", "paging_high", "paging_in_ram", "pit_irq0", "pit_mode1", "ram_end",
+               "rdtsc", "smc", "smc_alias", "spin", "syscall_ring3", "triple_fault");
   INFO(guest);
   const Run fast = run(guest, false);
   const Run slow = run(guest, true);

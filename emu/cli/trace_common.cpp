@@ -14,6 +14,7 @@
 #include "loader/elf_image.hpp"
 #include "loader/kallsyms.hpp"
 #include "loader/linux_boot.hpp"
+#include "loader/linux_syscalls.hpp"
 #include "loader/load_error.hpp"
 #include "trace/syscall_names.hpp"
 #include "x86/vectors.hpp"
@@ -23,6 +24,7 @@ namespace fs::cli {
 namespace tr = fs::trace;
 
 bool OpenTrace::code_at(std::uint32_t addr, std::uint8_t len, const std::uint8_t*& out) const {
+  if (code_virtual_delta != 0 && addr >= code_virtual_delta) addr -= code_virtual_delta;
   if (code.empty() || addr >= code.size() || code.size() - addr < len) return false;
   out = code.data() + addr;
   return true;
@@ -193,6 +195,12 @@ std::string load_image(OpenTrace& t, const ImageRequest& req) {
     std::string note;  // a bzImage without kallsyms: addresses only, said once
     t.symbols =
         is_linux ? linux_symbols(file, image, note) : SymbolTable::from_elf_bytes(file, image);
+    if (is_linux) {
+      t.linux_syscalls = linux_syscall_names(file, t.symbols);
+      // The ELF entry is startup_32's physical address (vmlinux.lds.S: ENTRY(phys_startup_32)).
+      const std::optional<std::uint32_t> startup = t.symbols.address_of("startup_32");
+      if (startup && *startup > li.entry) t.code_virtual_delta = *startup - li.entry;
+    }
     if (!note.empty()) {
       std::fflush(stdout);
       fmt::print(stderr, "forkscope: warning: {}\n", note);
@@ -247,6 +255,12 @@ void put_address(Json& j, const std::string& name, std::uint32_t v) {
 std::string syscall_text(std::uint32_t nr) {
   const char* name = tr::syscall_name(nr);
   return name ? std::string(name) : fmt::format("nr {}", nr);
+}
+
+std::string OpenTrace::syscall_name(std::uint32_t nr) const {
+  if (!linux_image) return syscall_text(nr);
+  if (nr < linux_syscalls.size() && !linux_syscalls[nr].empty()) return linux_syscalls[nr];
+  return fmt::format("nr {}", nr);
 }
 
 std::string hex32(std::uint32_t v) {

@@ -30,8 +30,17 @@ struct OpenTrace {
   std::string image_path;          // "" when no image was found
   SymbolTable symbols;             // the image's (empty without one)
   std::vector<std::uint8_t> code;  // the image loaded at its addresses (empty without one)
+  // A Linux image is loaded at its physical addresses but runs at virtual ones, this much higher
+  // (__PAGE_OFFSET, 0xC0000000 on i386): code_at() takes both. 0 for other images.
+  std::uint32_t code_virtual_delta = 0;
   bool kernel = false;       // the image is the forkscope kernel (its pid events are meaningful)
   bool linux_image = false;  // the image is a Linux bzImage (symbols from its kallsyms tables)
+  // A Linux image's system call names by number, from its own sys_call_table
+  // (loader/linux_syscalls.hpp); empty for other images.
+  std::vector<std::string> linux_syscalls;
+  // "getpid" for nr: the Linux image's name when it is one, else the forkscope kernel's
+  // (syscall_text).
+  std::string syscall_name(std::uint32_t nr) const;
   // The kernel's user programs (guest/usr/user_programs.S), by name: their loadable segments at
   // their linked addresses, and the kernel's symbols plus theirs ("forktest:main"). Which one a
   // task runs comes from the trace's user_space events (the task's comm after exec); track()

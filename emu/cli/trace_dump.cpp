@@ -73,7 +73,8 @@ std::string why_empty(const TraceDumpOptions& opt, const std::set<std::int64_t>&
 }
 
 // One instruction as JSON (docs/json.md "trace dump --json").
-Json insn_json(const trace::Instruction& in, std::int64_t pid, const Decoded& d) {
+Json insn_json(const trace::Instruction& in, std::int64_t pid, const Decoded& d,
+               const OpenTrace& t) {
   Json j{{"seq", in.seq}, {"cycle", in.cycle}, {"pid", pid}, {"cpl", in.before.cpl()}};
   put_address(j, "eip", in.eip);
   j["symbol"] = d.where;
@@ -82,7 +83,7 @@ Json insn_json(const trace::Instruction& in, std::int64_t pid, const Decoded& d)
   Json changes = Json::object();
   for (const auto& c : in.changes) changes[trace::reg_name(c.reg)] = c.value;
   j["changes"] = std::move(changes);
-  if (d.syscall) j["syscall"] = syscall_text(in.before[trace::Reg::kEax]);
+  if (d.syscall) j["syscall"] = t.syscall_name(in.before[trace::Reg::kEax]);
   return j;
 }
 
@@ -128,7 +129,9 @@ int cmd_trace_dump(const TraceDumpOptions& opt) {
         for (std::uint8_t i = 0; i < len; ++i)
           bytes += fmt::format("{}{:02x}", i ? " " : "", code[i]);
       }
-      if (text.empty()) text = "(no code: pass the image with --image)";
+      if (text.empty())
+        text = t.image_path.empty() ? "(no code: pass the image with --image)"
+                                    : "(no code: not in the image)";
       Decoded d;
       d.columns = fmt::format("{:<28} {:08x}  {:<20} {:<36}", syms.describe(eip), eip, bytes, text);
       if (opt.in.json) d.where = syms.describe(eip), d.bytes = bytes, d.text = text;
@@ -178,7 +181,7 @@ int cmd_trace_dump(const TraceDumpOptions& opt) {
     if (!d.in_symbol) continue;
     if (opt.in.json) {
       flush();
-      fmt::print("{}\n", json_text(insn_json(in, pid.pid(), d)));
+      fmt::print("{}\n", json_text(insn_json(in, pid.pid(), d, t)));
       ++lines;
       continue;
     }
@@ -217,7 +220,7 @@ int cmd_trace_dump(const TraceDumpOptions& opt) {
       p = put_hex(p, c.value);
     }
     if (d.syscall) {
-      const std::string call = "  # " + syscall_text(in.before[trace::Reg::kEax]);
+      const std::string call = "  # " + t.syscall_name(in.before[trace::Reg::kEax]);
       std::memcpy(p, call.data(), call.size());
       p += call.size();
     }

@@ -15,9 +15,12 @@
 //  3. a task forked by a user system call (int $0x80 with fork, vfork, clone or clone3) returns
 //     with the parent's registers at that INT, EAX aside: EBX, ECX, EDX, ESI, EDI, EBP, and the
 //     user EIP and ESP (ESP is clone's new stack, ECX, when it gives one).
+//  4. its next entry to the kernel from user mode moves to its own stack. TSS.sp0 is not the
+//     task's on 6.1: it is the per-CPU entry stack's top, the same for every task. The CPU pushes
+//     the frame there, and SWITCH_TO_KERNEL_STACK copies it to the top of the stack that
+//     __switch_to named as the running task's (cpu_current_top_of_stack and TSS.sp1,
+//     update_task_stack): the first kernel instruction off the entry stack must be on the child's.
 // The pid is the parent's return value: EAX when the parent comes back to the same user EIP/ESP.
-// Not checked: TSS.sp0. On 6.1 it is the per-CPU entry stack's top, the same for every task (the
-// task's stack top is sp1), so it says nothing about the child.
 #include "emu/cli/trace_inspect_linux.hpp"
 
 #include <fmt/format.h>
@@ -78,6 +81,13 @@ struct Task {
   std::optional<tr::Event> iret;
   std::string iret_text;
   std::optional<tr::RegFile> after;  // registers at the IRET's target
+  // Its next entry from user mode: TSS.sp0 (the entry stack's top) and the first kernel ESP off
+  // the entry stack.
+  struct Entry {
+    std::uint64_t seq = 0;
+    std::uint32_t tss_sp0 = 0, esp = 0;
+  };
+  std::optional<Entry> entry;
 };
 
 struct Check {
@@ -103,6 +113,17 @@ std::vector<Check> checks_for(const Task& k) {
   out.push_back({frame_ok ? "PASS" : "FAIL",
                  fmt::format("5-word frame for CPL {} -> {} (CS {:#06x}, SS {:#06x}, {} words)",
                              i.cpl_before, i.cpl_after, cs, ss, i.frame.size())});
+  if (!k.entry) {
+    out.push_back({"n/a", "its next kernel entry moves to its own stack (the trace ends first)"});
+  } else {
+    const Task::Entry& n = *k.entry;
+    const bool own = stack_of(n.esp) == k.stack;
+    out.push_back({own ? "PASS" : "FAIL",
+                   fmt::format("its next kernel entry moves to its own stack (seq {}: TSS.sp0 {} "
+                               "is the entry stack, then ESP {} {} {}-{})",
+                               n.seq, hex32(n.tss_sp0), hex32(n.esp), own ? "inside" : "outside",
+                               hex32(k.stack), hex32(k.stack + kThreadSize))});
+  }
   if (k.at_rff[Reg::kEbx] != 0) {
     out.push_back({"n/a", "user registers equal the parent's (a kernel thread: no user parent)"});
     return out;
@@ -141,6 +162,11 @@ class Follower {
           fork_name(last_[Reg::kEax]) != nullptr)
         pending_ = ForkCall{e.seq, e.cycle, last_, d->from.eip, std::nullopt};
       if (Task* k = running(); k && (d->from.cs & 3) == 0) ++k->interrupts;
+      if ((d->from.cs & 3) == 3 && awaiting_) {  // the child's next entry
+        entering_ = awaiting_;
+        awaiting_.reset();
+        entry_sp0_ = d->esp0_used;
+      }
     } else if (const auto* i = std::get_if<tr::Iret>(&e.data)) {
       if (i->cpl_before == 0 && i->cpl_after == 3) on_user_iret(e);
     }
@@ -151,12 +177,17 @@ class Follower {
     if (returned_) {  // the instruction an IRET to user mode returned to
       returned_ = false;
       if (child_) tasks_[*child_].after = in.before;
+      awaiting_ = child_;
       child_.reset();
       parent_return(in.before);
     }
     if (in.before.cpl() != 0) return;
     // The stack a kernel instruction runs on names the task, but for the entry stack's copies.
     const std::uint32_t block = stack_of(in.before.esp());
+    if (entering_ && block != stack_of(entry_sp0_ - 1)) {
+      tasks_[*entering_].entry = Task::Entry{in.seq, entry_sp0_, in.before.esp()};
+      entering_.reset();
+    }
     if (block != entry_ && block != stack_) {
       prev_stack_ = stack_;
       stack_ = block;
@@ -235,6 +266,10 @@ class Follower {
   std::optional<ForkCall> pending_;
   bool returned_ = false;
   std::optional<std::size_t> child_;
+  // A child back in user mode after its first IRET, until its next entry; then that entry until
+  // its first instruction off the entry stack (whose top, TSS.sp0, is entry_sp0_).
+  std::optional<std::size_t> awaiting_, entering_;
+  std::uint32_t entry_sp0_ = 0;
   std::map<std::uint32_t, std::size_t> active_;  // stack -> tasks_ index, until the user IRET
   std::vector<Task> tasks_;
 };

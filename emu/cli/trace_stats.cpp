@@ -1,10 +1,12 @@
 // `forkscope trace stats FILE [--json]`: instructions, cycles, per-pid CPU time (and how much of it
 // in ring 3, its name, the program it ran last, its system calls and page faults), interrupts by
-// vector, switches, forks, system calls, irets, HLTs.
+// vector, switches, forks, system calls, irets, HLTs. Linux traces have no kernel events: their
+// switches, forks and system calls are counted from the instructions (LinuxCounts).
 #include <fmt/format.h>
 
 #include <array>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "emu/cli/trace_common.hpp"
@@ -19,6 +21,35 @@ struct PidTime {
   std::uint64_t cycles = 0;  // from each of its instructions' start to the next instruction's
   std::uint64_t syscalls = 0, page_faults = 0;
   std::string program;  // the user program it ran last (user_space events), "" for none
+};
+
+// A Linux 6.1 trace's switches, forks and system calls, which its recorder cannot name as events
+// (it reads no Linux structures): a switch is an entry to __switch_to (__switch_to_asm jumps there
+// on every context switch, arch/x86/entry/entry_32.S), a new task's first instruction is at
+// ret_from_fork (copy_thread's frame returns there), and a system call is an int $0x80 from ring 3
+// with its number in EAX (the i386 ABI; the image's sys_call_table names it).
+class LinuxCounts {
+ public:
+  explicit LinuxCounts(const OpenTrace& t)
+      : switch_to_(t.symbols.address_of("__switch_to")),
+        ret_from_fork_(t.symbols.address_of("ret_from_fork")) {}
+  std::uint64_t switches = 0, forks = 0, syscalls = 0;
+
+  void on_insn(const trace::Instruction& in) {
+    if (in.eip == switch_to_) ++switches;
+    if (in.eip == ret_from_fork_) ++forks;
+    last_eax_ = in.before[trace::Reg::kEax];
+  }
+  // A delivery: the instruction before it was the INT, whose EAX is the call's number.
+  void on_delivery(const trace::Delivery& d, std::map<std::uint32_t, std::uint64_t>& calls) {
+    if (d.vector != 0x80 || !d.is_software_int() || (d.from.cs & 3u) != 3) return;
+    ++syscalls;
+    ++calls[last_eax_];
+  }
+
+ private:
+  std::optional<std::uint32_t> switch_to_, ret_from_fork_;
+  std::uint32_t last_eax_ = 0;
 };
 
 }  // namespace
@@ -36,12 +67,15 @@ int cmd_trace_stats(const TraceStatsOptions& opt) {
   bool any = false;
   const trace::Stop* stop = nullptr;
   trace::Stop stop_copy;
+  std::optional<LinuxCounts> linux;
+  if (t.linux_image) linux.emplace(t);
   while (const trace::Step* s = t.reader.next()) {
     if (s->event) {
       const trace::Event& e = *s->event;
       ++kinds[static_cast<std::size_t>(e.kind())];
       if (const auto* d = std::get_if<trace::Delivery>(&e.data)) {
         ++vectors[d->vector];
+        if (linux) linux->on_delivery(*d, calls);
         if (d->is_exception() && d->vector == 14) ++per_pid[pid.pid()].page_faults;
       }
       if (const auto* c = std::get_if<trace::SyscallEntry>(&e.data)) {
@@ -60,6 +94,7 @@ int cmd_trace_stats(const TraceStatsOptions& opt) {
       continue;
     }
     const auto& in = s->insn;
+    if (linux) linux->on_insn(in);
     if (!any)
       first_cycle = in.cycle, any = true;
     else
@@ -73,6 +108,9 @@ int cmd_trace_stats(const TraceStatsOptions& opt) {
   }
   const std::uint64_t cycles = last_cycle - first_cycle;
   auto count = [&](trace::EventKind k) { return kinds[static_cast<std::size_t>(k)]; };
+  const std::uint64_t switches = linux ? linux->switches : count(trace::EventKind::Switch);
+  const std::uint64_t forks = linux ? linux->forks : count(trace::EventKind::RetFromFork);
+  const std::uint64_t syscalls = linux ? linux->syscalls : count(trace::EventKind::SyscallEntry);
   if (opt.in.json) {
     Json pids = Json::array(), vecs = Json::object();
     for (const auto& [p, v] : per_pid)
@@ -87,16 +125,16 @@ int cmd_trace_stats(const TraceStatsOptions& opt) {
     for (std::size_t v = 0; v < vectors.size(); ++v)
       if (vectors[v]) vecs[std::to_string(v)] = vectors[v];
     Json by_name = Json::object();
-    for (const auto& [nr, n] : calls) by_name[syscall_text(nr)] = n;
+    for (const auto& [nr, n] : calls) by_name[t.syscall_name(nr)] = n;
     const Json j{{"instructions", instructions},
                  {"cycles", cycles},
                  {"idle_cycles", idle},
                  {"truncated", t.reader.truncated()},
                  {"per_pid", pids},
                  {"interrupts", vecs},
-                 {"switches", count(trace::EventKind::Switch)},
-                 {"forks", count(trace::EventKind::RetFromFork)},
-                 {"syscalls", count(trace::EventKind::SyscallEntry)},
+                 {"switches", switches},
+                 {"forks", forks},
+                 {"syscalls", syscalls},
                  {"syscalls_by_name", by_name},
                  {"irets", count(trace::EventKind::Iret)},
                  {"hlts", count(trace::EventKind::Hlt)},
@@ -127,12 +165,11 @@ int cmd_trace_stats(const TraceStatsOptions& opt) {
     if (vectors[v]) vecs += fmt::format("{}{:#04x}:{}", vecs.empty() ? "" : ", ", v, vectors[v]);
   fmt::print("interrupts {}\n", vecs.empty() ? "none" : vecs);
   fmt::print("switches {}  forks {}  system calls {}  irets {}  HLTs {}  port accesses {}\n",
-             count(trace::EventKind::Switch), count(trace::EventKind::RetFromFork),
-             count(trace::EventKind::SyscallEntry), count(trace::EventKind::Iret),
-             count(trace::EventKind::Hlt), count(trace::EventKind::PortIo));
+             switches, forks, syscalls, count(trace::EventKind::Iret), count(trace::EventKind::Hlt),
+             count(trace::EventKind::PortIo));
   std::string by_name;
   for (const auto& [nr, n] : calls)
-    by_name += fmt::format("{}{} {}", by_name.empty() ? "" : ", ", syscall_text(nr), n);
+    by_name += fmt::format("{}{} {}", by_name.empty() ? "" : ", ", t.syscall_name(nr), n);
   fmt::print("system calls by name {}\n", by_name.empty() ? "none" : by_name);
   return 0;
 }

@@ -19,13 +19,7 @@ _start:
 	mov $page_table, %eax
 	or $3, %eax
 	mov %eax, page_dir
-	mov $page_dir, %eax
-	mov %eax, %cr3
-	mov %cr0, %eax
-	or $0x80000000, %eax
-	mov %eax, %cr0
-	jmp 2f
-2:
+	ENABLE_PAGING page_dir
 	xor %ecx, %ecx
 	.globl fault_de
 fault_de:

@@ -32,13 +32,7 @@ _start:
 	movl $pt_u + 7, pd + (CODE >> 22) * 4	/* the table exists; its entries are not present */
 	movw $0x80CD, FRAME			/* int $0x80 */
 	movw $0xE3FF, FRAME + 0x1000		/* jmp *%ebx */
-	mov $pd, %eax
-	mov %eax, %cr3
-	mov %cr0, %eax
-	or $0x80000000, %eax
-	mov %eax, %cr0
-	jmp 1f
-1:
+	ENABLE_PAGING pd
 	/* 1: IRET to ring 3 at CODE. */
 	mov $after_iret, %ebx
 	push $UDATA

@@ -34,13 +34,7 @@ _start:
 	movl $FRAME_A + 7, pt_a
 	movl $FRAME_B + 7, pt_b
 
-	mov $pd_a, %eax
-	mov %eax, %cr3
-	mov %cr0, %eax
-	or $0x80000000, %eax
-	mov %eax, %cr0
-	jmp 2f
-2:
+	ENABLE_PAGING pd_a
 	.globl under_a
 under_a:
 	mov USER + 0x800, %eax

@@ -20,13 +20,7 @@ _start:
 	movl $pt_user + 3, pd + (USER >> 22) * 4
 	movl $0x7000003, pt_user
 	movl $0x7001003, pt_user + 4
-	mov $pd, %eax
-	mov %eax, %cr3
-	mov %cr0, %eax
-	or $0x80000000, %eax
-	mov %eax, %cr0
-	jmp 2f
-2:
+	ENABLE_PAGING pd
 	.globl read_beyond
 read_beyond:
 	mov USER + 0x10, %eax

@@ -40,13 +40,7 @@ _start:
 	movl $FRAME_A + 5, pt_u		/* present, user, read-only */
 	movl $0x1111, FRAME_A + 0x10
 	movl $0xaaaa, FRAME_A + 0xff0
-	mov $pd, %eax
-	mov %eax, %cr3
-	mov %cr0, %eax
-	or $0x80000000, %eax		/* PG; WP clear */
-	mov %eax, %cr0
-	jmp 2f
-2:
+	ENABLE_PAGING pd		/* PG; WP clear */
 	/* 0. WP clear: the supervisor write goes through. */
 	mov USER + 0x10, %eax
 	EXPECT %eax, 0x1111, 20

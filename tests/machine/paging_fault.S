@@ -18,13 +18,7 @@ _start:
 	mov %eax, pd
 	movl $pt_u + 7, pd + (USER >> 22) * 4	/* the table exists; its entries are not present */
 	movl $0x5a5a, FRAME + 0x10
-	mov $pd, %eax
-	mov %eax, %cr3
-	mov %cr0, %eax
-	or $0x80000000, %eax
-	mov %eax, %cr0
-	jmp 2f
-2:
+	ENABLE_PAGING pd
 	.globl read_fault
 read_fault:
 	mov USER + 0x10, %eax

@@ -19,13 +19,8 @@ _start:
 	mov %eax, pd
 	movl $pt_user + 7, pd + (USER >> 22) * 4
 	movl $FRAME_A + 7, pt_user
-	mov $pd, %eax
-	mov %eax, %cr3
-	mov %cr0, %eax
-	or $0x80000000, %eax
-	mov %eax, %cr0
-	jmp 2f
-2:	mov $1000, %ecx		/* make USER's block hot */
+	ENABLE_PAGING pd
+	mov $1000, %ecx		/* make USER's block hot */
 3:	call USER
 	loop 3b
 	EXPECT %eax, 0xa, 21
