@@ -272,7 +272,6 @@ IoSlot BlockTiming::io_slot() {
 FaultPoint BlockTiming::rewind_to_fault(std::uint32_t eip, std::uint32_t vector) {
   FaultPoint fp;
   if (!block_) return fp;
-  if (block_->flushes_tlb) --s_.stats.tlb_flushes;  // the fault or INT n is before the block's end
   // INT n and INT3 end their translated block; INTO does not (QEMU raises #OF from a helper
   // mid-block), so the software interrupt is the instruction just before EIP, wherever it is.
   const auto& insns = block_->insns;
@@ -291,11 +290,18 @@ FaultPoint BlockTiming::rewind_to_fault(std::uint32_t eip, std::uint32_t vector)
   if (k >= 0) {
     // The clock stands before instruction k: a fault did not retire, and delivery charges the
     // whole INT n, which did.
+    if (block_->flushes_tlb) --s_.stats.tlb_flushes;  // the fault or INT n is before its end
     s_.clock.now = base_ + block_->before[k];
     s_.stats.instructions = base_insns_ + k + (soft ? 1 : 0);
     s_.last_remembered().executed = static_cast<std::uint32_t>(k + 1);
+    s_.pending = RunState::Pending::kNone;
+  } else {
+    // EIP is past the block: the whole block retired and fetching the next instruction faulted
+    // (an IRET or a jump into a page not present, as every exec in Linux does), or a trap came
+    // after it. Its last transfer's cost goes by where it went, as at the next block's start.
+    s_.settle_pending_transfer(eip);
+    if (rdtsc_after_ == eip) on_rdtsc_site(eip);
   }
-  s_.pending = RunState::Pending::kNone;
   block_ = nullptr;
   return fp;
 }

@@ -56,15 +56,7 @@ void InsnTiming::on_insn(std::uint32_t addr, std::uint32_t size) {
   // The instruction before this one hit a data breakpoint: #DB, a trap, comes first (issue 12).
   if (ix_.data_stop()) [[unlikely]]
     return s_.request_stop(StopKind::kBoundary);
-  // The previous instruction retired; settle its variable cost, then this boundary.
-  if (s_.pending != RunState::Pending::kNone) s_.settle_pending_transfer(addr);
-  if (have_cur_insn_ && st_.cur_insn.cls == InsnClass::kRdtsc && st_.rdtsc_after == addr) {
-    // Unicorn put the host's TSC in EDX:EAX; the guest reads the cycle clock.
-    cpu().set_reg(Reg::kEax, static_cast<std::uint32_t>(st_.rdtsc_value));
-    cpu().set_reg(Reg::kEdx, static_cast<std::uint32_t>(st_.rdtsc_value >> 32));
-  }
-  if (have_cur_insn_ && st_.cur_insn.flushes_tlb) count_tlb_flush();  // it retired
-  have_cur_insn_ = false;
+  retire_current(addr);
   if (s_.clock.now >= s_.deadline ||
       (s_.irq_line && (cpu().reg(Reg::kEflags) & kIF) && !cpu().interrupt_shadow())) {
     return s_.request_stop(StopKind::kBoundary);
@@ -111,6 +103,19 @@ void InsnTiming::on_insn(std::uint32_t addr, std::uint32_t size) {
   }
 }
 
+void InsnTiming::retire_current(std::uint32_t next) {
+  // The instruction before `next` retired; settle its variable cost (a branch taken or not, an
+  // IRET's privilege change) now that where it went is known.
+  if (s_.pending != RunState::Pending::kNone) s_.settle_pending_transfer(next);
+  if (have_cur_insn_ && st_.cur_insn.cls == InsnClass::kRdtsc && st_.rdtsc_after == next) {
+    // Unicorn put the host's TSC in EDX:EAX; the guest reads the cycle clock.
+    cpu().set_reg(Reg::kEax, static_cast<std::uint32_t>(st_.rdtsc_value));
+    cpu().set_reg(Reg::kEdx, static_cast<std::uint32_t>(st_.rdtsc_value >> 32));
+  }
+  if (have_cur_insn_ && st_.cur_insn.flushes_tlb) count_tlb_flush();  // it retired
+  have_cur_insn_ = false;
+}
+
 void InsnTiming::observe_intercepted(const DecodedInsn& insn, std::uint32_t eip) {
   st_.cur_insn = insn;
   st_.cur_writes = kAllFastRegs;  // the recorder reads every register after it
@@ -141,10 +146,16 @@ FaultPoint InsnTiming::rewind_to_fault(std::uint32_t eip, std::uint32_t vector) 
     s_.clock.now = st_.cur_insn_clock;
     fp.soft = true;
     fp.insn_length = st_.cur_insn.len;
-  } else if (have_cur_insn_) {
+  } else if (have_cur_insn_ && eip == st_.cur_insn.addr) {
     // The faulting instruction did not retire.
     s_.clock.now = st_.cur_insn_clock;
     --s_.stats.instructions;
+  } else {
+    // The fault is at the next instruction, whose hook never ran: fetching it faulted (an IRET or
+    // a jump into a page not present, as every exec in Linux does), or a trap came after the
+    // current one. The current instruction retired, its cost by where it went included.
+    retire_current(eip);
+    return fp;
   }
   s_.pending = RunState::Pending::kNone;
   have_cur_insn_ = false;

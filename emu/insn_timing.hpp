@@ -83,6 +83,9 @@ class InsnTiming final : public Timing {
     DecodedInsn insn;
     std::uint64_t lo = 0;
   };
+  // The current instruction retired and the CPU goes on at `next`: its variable cost, RDTSC's
+  // result and TLB flush.
+  void retire_current(std::uint32_t next);
   const Slot& lookup(std::uint32_t addr, std::uint32_t size, const std::uint8_t* code,
                      bool& changed);
   void decode_into(Slot& slot, std::uint32_t addr, const std::uint8_t* bytes, std::uint32_t size);

@@ -100,6 +100,10 @@ void Machine::hook_interrupt(std::uint32_t vector) {
   // Unicorn reports INT n / INT3 / INTO with EIP past the instruction, and CPU faults with EIP on
   // the faulting instruction (UNICORN-NOTES.md). Which one it is, and what retired, the timing
   // knows (it decoded the instructions).
+  // The run has ended (a debug-exit OUT, a reset, a fatal stop) and Unicorn is only running the
+  // rest of its translated block, which trace mode never runs: an INT or fault there (/init's
+  // exit(2) after its OUT) is not delivered or counted.
+  if (s_.result) return;
   const std::uint32_t eip = cpu_->reg(Reg::kEip);
   cpu_->clear_exception_in_flight();
   const FaultPoint fp = timing_->rewind_to_fault(eip, vector);

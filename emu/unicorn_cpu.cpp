@@ -173,13 +173,27 @@ struct UnicornCpu::Impl {
     return 1;
   }
 
-  static bool unmapped_cb(uc_engine*, uc_mem_type type, uint64_t addr, int, int64_t, void* self) {
+  // Open bus (docs/machine.md "Memory"): a data read of a physical page with neither RAM nor a
+  // device behind it returns all ones and a write is dropped, as on a PC, where nothing drives
+  // the data lines and the pull-ups read 0xFF. The page becomes an MMIO page doing that, mapped on
+  // its first access (Unicorn retries the access once the hook returns true); Unicorn's mapping
+  // is not machine state: a page reads all ones whether mapped yet or not. An instruction fetch
+  // stays an error: running code from nowhere is the guest's bug, not a probe.
+  static uint64_t open_bus_read(uc_engine*, uint64_t, unsigned, void*) { return ~0ull; }
+  static void open_bus_write(uc_engine*, uint64_t, unsigned, uint64_t, void*) {}
+  static bool unmapped_cb(uc_engine* uc, uc_mem_type type, uint64_t addr, int, int64_t,
+                          void* self) {
     Impl* m = static_cast<Impl*>(self);
+    if ((type == UC_MEM_READ_UNMAPPED || type == UC_MEM_WRITE_UNMAPPED) && addr < (1ull << 32) &&
+        uc_mmio_map(uc, addr & ~0xFFFull, 0x1000, &Impl::open_bus_read, nullptr,
+                    &Impl::open_bus_write, nullptr) == UC_ERR_OK) {
+      return true;
+    }
     if (m->hooks.on_unmapped)
       m->guarded([&] {
         m->hooks.on_unmapped(static_cast<std::uint32_t>(addr), type == UC_MEM_FETCH_UNMAPPED);
       });
-    return false;  // nothing is mapped on demand: the run ends with UC_ERR_*_UNMAPPED
+    return false;  // a fetch: the run ends with UC_ERR_FETCH_UNMAPPED
   }
 
   // Data breakpoints (watch_data): the memory hooks and the every-instruction code hook.

@@ -3,7 +3,7 @@
 # 4) read back with the image's own kallsyms names: `trace inspect --ret-from-fork` finds /init's
 # two forks (guest/linux/init.c) and kernel_init's way to user mode with every check PASS, the
 # functions on their way and their irets named; `trace stats` counts the same tasks and names the
-# system calls from the image's sys_call_table.
+# system calls from the image's sys_call_table; README.md's Linux excerpt shows lines of this run.
 # Skipped (77) when the kernel package cannot be fetched.
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -57,4 +57,6 @@ seq=$(sed -n 's/^pid [0-9]*: forked by fork .* at seq \([0-9]*\) .*/\1/p' "$dir/
   { echo "FAIL: trace dump exited $?"; cat "$dir/dump"; exit 1; }
 grep -q "^ *$seq .* entry_INT80_32  *c1[0-9a-f]\{6\}  [0-9a-f]" "$dir/dump" && ! grep -q 'no code' "$dir/dump" ||
   { echo "FAIL: the kernel's code is not disassembled at seq $seq:"; cat "$dir/dump"; exit 1; }
+# README.md's Linux excerpt is this run's output (skipped with a note for another kernel package).
+python3 "$root/tests/readme_linux.py" "$root/README.md" "$dir/t.fst" "$dir/out" "$dir/err" "$dir/rff" || exit 1
 echo "PASS: $forks forks and kernel_init inspected ($passes checks PASS), named from kallsyms; stats: $tasks tasks, $int80 system calls by name"

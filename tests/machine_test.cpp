@@ -226,3 +226,75 @@ TEST_CASE("machine: INTO costs 3 cycles when OF=0 and an INT's delivery when OF=
   CHECK(at.at(*syms.address_of("of_handler")) - t("into_taken") ==
         cycle_table::int_cycles(cycle_table::Delivery::kSamePrivilege));
 }
+
+TEST_CASE("machine: a transfer into a page not present retires before the next fetch's #PF",
+          "[machine][paging]") {
+  // tests/machine/fetch_fault.S: an IRET to ring 3 and a taken JZ, each to a page not present. The
+  // #PF is the next instruction's (CR2 = EIP = the target): the transfer retired, its cost by
+  // where it went included (tests/timing_test.cpp holds fast mode to the same numbers).
+  MachineOptions o;
+  o.per_instruction = true;
+  Machine m(o);
+  m.load(guest("fetch_fault"));
+  const std::uint32_t iret_site = *m.symbols().address_of("iret_site");
+  const std::uint32_t jcc_site = *m.symbols().address_of("jcc_site");
+  struct At {
+    Cycles clock;
+    std::uint64_t insns;
+    DecodedInsn insn;
+  };
+  std::map<std::uint32_t, At> at;
+  m.on_instruction([&](std::uint32_t eip, Cycles now) {
+    if (eip == iret_site || eip == jcc_site)
+      at.emplace(eip, At{now, m.stats().instructions, m.current_instruction()});
+  });
+  std::vector<At> pf;
+  m.on_delivery([&pf](Machine& mm, const Delivery& d) {
+    if (d.vector == kPF) pf.push_back(At{mm.clock().now, mm.stats().instructions, {}});
+  });
+  const RunResult r = m.run();
+  REQUIRE(r.reason == StopReason::kGuestExit);
+  REQUIRE(r.exit_status == 0);
+  REQUIRE(pf.size() == 2);
+  const At& iret = at.at(iret_site);
+  CHECK(pf[0].insns == iret.insns + 1);
+  CHECK(pf[0].clock == iret.clock + iret.insn.cycles + cycle_table::iret_cycles(true) +
+                           cycle_table::int_cycles(cycle_table::Delivery::kToInnerPrivilege));
+  const At& jz = at.at(jcc_site);
+  CHECK(pf[1].insns == jz.insns + 1);
+  CHECK(pf[1].clock == jz.clock + jz.insn.cycles + jz.insn.taken_extra +
+                           cycle_table::int_cycles(cycle_table::Delivery::kSamePrivilege));
+}
+
+TEST_CASE("machine: nothing after the debug-exit OUT is delivered or counted", "[machine]") {
+  // tests/machine/exit_then_int.S: an INT follows the OUT in the same translated block, which fast
+  // mode's Unicorn still runs to its end.
+  for (bool per_insn : {false, true}) {
+    INFO((per_insn ? "per-instruction" : "fast"));
+    MachineOptions o;
+    o.per_instruction = per_insn;
+    Machine m(o);
+    m.load(guest("exit_then_int"));
+    const std::uint32_t exit_out = *m.symbols().address_of("exit_out");
+    std::uint64_t out_insns = 0;
+    Cycles out_clock = 0;
+    if (per_insn) {  // fast mode's clock inside a block is its block's
+      m.on_instruction([&](std::uint32_t eip, Cycles now) {
+        if (eip != exit_out) return;
+        out_insns = m.stats().instructions;
+        out_clock = now;
+      });
+    }
+    std::size_t deliveries = 0;
+    m.on_delivery([&deliveries](Machine&, const Delivery&) { ++deliveries; });
+    const RunResult r = m.run();
+    CHECK(r.reason == StopReason::kGuestExit);
+    CHECK(r.exit_status == 0);
+    CHECK(deliveries == 0);
+    CHECK(m.stats().interrupts[0x80] == 0);
+    if (per_insn) {
+      CHECK(m.stats().instructions == out_insns + 1);  // the OUT retired, the INT did not
+      CHECK(m.clock().now > out_clock);
+    }
+  }
+}

@@ -54,11 +54,11 @@ Run run(const std::string& guest, bool per_instruction) {
 
 TEST_CASE("timing: block and instruction timing agree on every test guest", "[timing][machine]") {
   const auto guest =
-      GENERATE(as<std::string>{}, "cmpxchg8b_flags", "cpuid_fpu", "exceptions", "exit_value",
-               "hlt_cli", "i8042_reset", "into", "irq_boundary", "pc_devices", "paging_alias",
-               "paging_beyond", "paging_code_switch", "paging_cow", "paging_fault", "paging_high",
-               "paging_in_ram", "pit_irq0", "pit_mode1", "ram_end", "rdtsc", "smc", "smc_alias",
-               "spin", "syscall_ring3", "triple_fault");
+      GENERATE(as<std::string>{}, "cmpxchg8b_flags", "cpuid_fpu", "exceptions", "exit_then_int",
+               "exit_value", "fetch_fault", "hlt_cli", "i8042_reset", "into", "irq_boundary",
+               "pc_devices", "paging_alias", "paging_beyond", "paging_code_switch", "paging_cow",
+               "paging_fault", "paging_high", "paging_in_ram", "pit_irq0", "pit_mode1", "ram_end",
+               "rdtsc", "smc", "smc_alias", "spin", "syscall_ring3", "triple_fault");
   INFO(guest);
   const Run fast = run(guest, false);
   const Run slow = run(guest, true);
