@@ -59,7 +59,9 @@ struct KernelSites {
 // Records for the writer, in the order the recorder produced them: instructions (each with its
 // changes) and the events between them.
 struct Batch {
-  static constexpr std::size_t kRecords = 4096;
+  // 64 Ki records (about 3.5 MiB with the changes): each hand-over wakes the other thread, and
+  // with 4 Ki records a traced Linux boot made 72 000 of them (30.9 s -> 26.0 s wall).
+  static constexpr std::size_t kRecords = 1u << 16;
   static constexpr std::size_t kChanges = 4 * kRecords;  // room for tr::kRegCount more always kept
   struct Record {
     std::uint64_t cycle;
