@@ -59,4 +59,26 @@ grep -q "^ *$seq .* entry_INT80_32  *c1[0-9a-f]\{6\}  [0-9a-f]" "$dir/dump" && !
   { echo "FAIL: the kernel's code is not disassembled at seq $seq:"; cat "$dir/dump"; exit 1; }
 # README.md's Linux excerpt is this run's output (skipped with a note for another kernel package).
 python3 "$root/tests/readme_linux.py" "$root/README.md" "$dir/t.fst" "$dir/out" "$dir/err" "$dir/rff" || exit 1
+# A golden event list (issue 13 item 5): the boot's user-space part, every delivery and iret from
+# the first iret to ring 3 (kernel_init entering /init) to the stop, with their seq, cycle, frames
+# and Linux's names: what the kernel and the machine did, pinned. It belongs to one kernel package
+# (its first line): another package's run is not compared (the mirror moved on: re-record it with
+# FS_RECORD_LINUX_EVENTS=1 ctest -R 'linux: a traced').
+golden="$root/tests/linux/events.txt"
+package=$(cat "$1/linux/package")
+"$fs" trace events --image "$img" --kind delivery,iret,stop "$dir/t.fst" >"$dir/events.all" 2>&1 ||
+  { echo "FAIL: trace events exited $?"; tail -3 "$dir/events.all"; exit 1; }
+first=$(grep -n 'CPL 0 -> 3$' "$dir/events.all" | head -1 | cut -d: -f1)
+[ -n "$first" ] || { echo "FAIL: no iret to ring 3 in the events"; exit 1; }
+{ echo "# $package"; tail -n +"$first" "$dir/events.all"; } >"$dir/events"
+if [ "${FS_RECORD_LINUX_EVENTS:-}" = 1 ]; then
+  cp "$dir/events" "$golden"
+  echo "recorded $golden ($(wc -l <"$golden") lines)"
+elif [ "$(head -1 "$golden")" != "# $package" ]; then
+  echo "note: $golden is of $(head -1 "$golden" | cut -c3-), this run of $package: not compared"
+elif ! diff -u "$golden" "$dir/events" >"$dir/events.diff"; then
+  echo "FAIL: the user-space events differ from $golden:"
+  head -40 "$dir/events.diff"
+  exit 1
+fi
 echo "PASS: $forks forks and kernel_init inspected ($passes checks PASS), named from kallsyms; stats: $tasks tasks, $int80 system calls by name"
