@@ -46,6 +46,16 @@ grep -q "^switches [1-9][0-9]*  forks $tasks  system calls " "$dir/stats" ||
 int80=$(sed -n 's/^interrupts .*0x80:\([0-9]*\).*/\1/p' "$dir/stats")
 grep -q "system calls $int80  irets" "$dir/stats" ||
   { echo "FAIL: not every int \$0x80 ($int80) counted as a system call:"; cat "$dir/stats"; exit 1; }
+# ... and names the tasks (emu/cli/trace_linux_tasks.hpp): pid 1 runs /init, kthreadd is pid 2, the kernel
+# threads carry their own names, and /init's children have the pids inspect found, the second
+# named after the program it execs.
+for want in '^  pid 0 \+swapper ' '^  pid 1 \+init ' '^  pid 2 \+kthreadd ' '^  pid [0-9]\+ \+ksoftirqd/0 '; do
+  grep -q "$want" "$dir/stats" || { echo "FAIL: no line '$want' in the stats:"; cat "$dir/stats"; exit 1; }
+done
+mapfile -t kids < <(sed -n 's/^pid \([0-9]*\): forked by fork .*/\1/p' "$dir/rff")
+[ ${#kids[@]} = 2 ] && grep -q "^  pid ${kids[0]} \+init " "$dir/stats" &&
+  grep -q "^  pid ${kids[1]} \+hello " "$dir/stats" ||
+  { echo "FAIL: /init's children (${kids[*]}) are not pid N init and pid M hello:"; cat "$dir/stats"; exit 1; }
 by_name=$(grep '^system calls by name ' "$dir/stats")
 for call in "fork 2" "execve 1" "wait4 2"; do
   case "$by_name, " in *" $call, "*) ;; *) echo "FAIL: no '$call' in: $by_name"; exit 1 ;; esac

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "emu/cli/trace_linux_tasks.hpp"
 #include "emu/cli/trace_common.hpp"
 
 namespace fs::cli {
@@ -64,16 +65,20 @@ int cmd_trace_events(const TraceEventsOptions& opt) {
   OpenTrace t = open_trace(opt.in);
   const auto kinds = parse_kinds(opt.kinds);
   PidTracker pid(t.kernel);
+  std::optional<LinuxTasks> linux;  // a Linux trace's tasks, from its instructions
+  if (t.linux_image) linux.emplace(t);
   HeldLines held(opt.in.json);
   if (!opt.in.json)
     fmt::print("{:>10} {:>12} {:<8} {:<13} {}\n", "seq", "cycle", "pid", "kind", "what happened");
   while (const trace::Step* s = t.reader.next()) {
     if (!s->event) {
+      if (linux) linux->on_insn(s->insn);
       held.flush(s->insn.before[trace::Reg::kCr2]);
       continue;
     }
     const trace::Event& e = *s->event;
-    const std::int64_t running = pid.pid();  // the task the event happens in (a switch: prev)
+    // The task the event happens in (a switch: prev).
+    const std::int64_t running = linux ? linux->pid() : pid.pid();
     pid.on_event(e);
     t.track(e);
     if (!kinds.empty() && std::find(kinds.begin(), kinds.end(), e.kind()) == kinds.end()) continue;

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "emu/cli/trace_linux_tasks.hpp"
 #include "emu/cli/trace_common.hpp"
 
 namespace fs::cli {
@@ -40,11 +41,13 @@ class LinuxCounts {
     if (in.eip == ret_from_fork_) ++forks;
     last_eax_ = in.before[trace::Reg::kEax];
   }
-  // A delivery: the instruction before it was the INT, whose EAX is the call's number.
-  void on_delivery(const trace::Delivery& d, std::map<std::uint32_t, std::uint64_t>& calls) {
-    if (d.vector != 0x80 || !d.is_software_int() || (d.from.cs & 3u) != 3) return;
+  // A delivery: the instruction before it was the INT, whose EAX is the call's number. True if
+  // it is a system call.
+  bool on_delivery(const trace::Delivery& d, std::map<std::uint32_t, std::uint64_t>& calls) {
+    if (d.vector != 0x80 || !d.is_software_int() || (d.from.cs & 3u) != 3) return false;
     ++syscalls;
     ++calls[last_eax_];
+    return true;
   }
 
  private:
@@ -63,23 +66,28 @@ int cmd_trace_stats(const TraceStatsOptions& opt) {
   std::array<std::uint64_t, trace::kEventKindCount> kinds{};
   std::map<std::uint32_t, std::uint64_t> calls;  // system calls by number
   std::uint64_t instructions = 0, idle = 0, first_cycle = 0, last_cycle = 0;
-  std::int64_t last_pid = pid.pid();
   bool any = false;
   const trace::Stop* stop = nullptr;
   trace::Stop stop_copy;
   std::optional<LinuxCounts> linux;
-  if (t.linux_image) linux.emplace(t);
+  std::optional<LinuxTasks> tasks;  // a Linux trace's tasks, from its instructions
+  if (t.linux_image) linux.emplace(t), tasks.emplace(t);
+  auto running = [&] { return tasks ? tasks->pid() : pid.pid(); };
+  auto name_of = [&](std::int64_t p) -> const std::string& {
+    return tasks ? tasks->comm_of_pid(p) : names.of(p);
+  };
+  std::int64_t last_pid = running();
   while (const trace::Step* s = t.reader.next()) {
     if (s->event) {
       const trace::Event& e = *s->event;
       ++kinds[static_cast<std::size_t>(e.kind())];
       if (const auto* d = std::get_if<trace::Delivery>(&e.data)) {
         ++vectors[d->vector];
-        if (linux) linux->on_delivery(*d, calls);
-        if (d->is_exception() && d->vector == 14) ++per_pid[pid.pid()].page_faults;
+        if (linux && linux->on_delivery(*d, calls)) ++per_pid[running()].syscalls;
+        if (d->is_exception() && d->vector == 14) ++per_pid[running()].page_faults;
       }
       if (const auto* c = std::get_if<trace::SyscallEntry>(&e.data)) {
-        ++per_pid[pid.pid()].syscalls;
+        ++per_pid[running()].syscalls;
         ++calls[c->nr];
       }
       if (const auto* u = std::get_if<trace::UserSpace>(&e.data)) per_pid[u->pid].program = u->comm;
@@ -94,13 +102,13 @@ int cmd_trace_stats(const TraceStatsOptions& opt) {
       continue;
     }
     const auto& in = s->insn;
-    if (linux) linux->on_insn(in);
+    if (linux) linux->on_insn(in), tasks->on_insn(in);
     if (!any)
       first_cycle = in.cycle, any = true;
     else
       per_pid[last_pid].cycles += in.cycle - last_cycle;
     last_cycle = in.cycle;
-    last_pid = pid.pid();
+    last_pid = running();
     PidTime& pt = per_pid[last_pid];
     ++pt.instructions;
     if (in.before[trace::Reg::kCpl] == 3) ++pt.user_instructions;
@@ -115,7 +123,7 @@ int cmd_trace_stats(const TraceStatsOptions& opt) {
     Json pids = Json::array(), vecs = Json::object();
     for (const auto& [p, v] : per_pid)
       pids.push_back(Json{{"pid", p},
-                          {"comm", names.of(p).empty() ? Json(nullptr) : Json(names.of(p))},
+                          {"comm", name_of(p).empty() ? Json(nullptr) : Json(name_of(p))},
                           {"program", v.program.empty() ? Json(nullptr) : Json(v.program)},
                           {"instructions", v.instructions},
                           {"ring3_instructions", v.user_instructions},
@@ -149,13 +157,15 @@ int cmd_trace_stats(const TraceStatsOptions& opt) {
   if (stop)
     fmt::print("stopped: status {}{}\n", stop->exit_status,
                stop->message.empty() ? "" : ": " + stop->message);
-  if (t.kernel) {
+  if (t.kernel || tasks) {
     fmt::print("per pid:\n");
+    // Linux's names take up to TASK_COMM_LEN - 1 = 15 characters; the forkscope kernel's fit 10.
+    const int name_width = tasks ? 15 : 10;
     for (const auto& [p, v] : per_pid)
       fmt::print(
-          "  pid {:<5} {:<10} {:>12} instructions ({:>3.0f}% in ring 3) {:>14} cycles ({:.1f}%)  "
+          "  pid {:<5} {:<{}} {:>12} instructions ({:>3.0f}% in ring 3) {:>14} cycles ({:.1f}%)  "
           "system calls {}  page faults {}\n",
-          p, names.of(p).empty() ? "-" : names.of(p), v.instructions,
+          p, name_of(p).empty() ? "-" : name_of(p), name_width, v.instructions,
           v.instructions ? 100.0 * static_cast<double>(v.user_instructions) / v.instructions : 0.0,
           v.cycles, cycles ? 100.0 * static_cast<double>(v.cycles) / cycles : 0.0, v.syscalls,
           v.page_faults);
