@@ -56,6 +56,11 @@ mapfile -t kids < <(sed -n 's/^pid \([0-9]*\): forked by fork .*/\1/p' "$dir/rff
 [ ${#kids[@]} = 2 ] && grep -q "^  pid ${kids[0]} \+init " "$dir/stats" &&
   grep -q "^  pid ${kids[1]} \+hello " "$dir/stats" ||
   { echo "FAIL: /init's children (${kids[*]}) are not pid N init and pid M hello:"; cat "$dir/stats"; exit 1; }
+# trace inspect --iret names the same tasks: the first iret of /init's second child (hello).
+"$fs" trace inspect --iret --image "$img" "$dir/t.fst" >"$dir/iret" 2>&1 ||
+  { echo "FAIL: trace inspect --iret exited $?"; tail -3 "$dir/iret"; exit 1; }
+grep -q "^seq [0-9]* cycle [0-9]* pid ${kids[1]}: 5-word frame .*, CPL 0 -> 3$" "$dir/iret" ||
+  { echo "FAIL: inspect --iret names no iret of pid ${kids[1]}:"; tail -5 "$dir/iret"; exit 1; }
 by_name=$(grep '^system calls by name ' "$dir/stats")
 for call in "fork 2" "execve 1" "wait4 2"; do
   case "$by_name, " in *" $call, "*) ;; *) echo "FAIL: no '$call' in: $by_name"; exit 1 ;; esac

@@ -17,6 +17,7 @@
 
 #include "emu/cli/trace_common.hpp"
 #include "emu/cli/trace_inspect_linux.hpp"
+#include "emu/cli/trace_linux_tasks.hpp"
 #include "guest/include/abi.h"
 
 namespace fs::cli {
@@ -283,12 +284,17 @@ int report_ret_from_fork(const TraceInspectOptions& opt, OpenTrace& t) {
 
 int report_iret(const TraceInspectOptions& opt, OpenTrace& t) {
   PidTracker pid(t.kernel);
+  std::optional<LinuxTasks> tasks;  // a Linux trace's tasks, from its instructions
+  if (t.linux_image) tasks.emplace(t);
   std::map<std::int64_t, std::vector<tr::Event>> deliveries;  // per task, innermost last
   std::map<std::int64_t, bool> fresh;  // a task between ret_from_fork and its first iret
   while (const tr::Step* s = t.reader.next()) {
-    if (!s->event) continue;
+    if (!s->event) {
+      if (tasks) tasks->on_insn(s->insn);
+      continue;
+    }
     const tr::Event& e = *s->event;
-    const std::int64_t running = pid.pid();
+    const std::int64_t running = tasks ? tasks->pid() : pid.pid();
     pid.on_event(e);
     t.track(e);
     if (std::holds_alternative<tr::Delivery>(e.data)) {
