@@ -7,12 +7,14 @@
 
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "emu/cli/trace_common.hpp"
+#include "emu/cli/trace_tasks.hpp"
 #include "x86/decoder.hpp"
 
 namespace fs::cli {
@@ -119,8 +121,11 @@ int cmd_trace_dump(const TraceDumpOptions& opt) {
       throw CliError(fmt::format("no symbol '{}' in {}", opt.symbol,
                                  t.image_path.empty() ? "the trace (no image)" : t.image_path));
   }
-  // A pid filter or pid column needs the switches from the start; otherwise seek straight there.
-  if (opt.from_seq && !t.kernel) t.reader.seek_seq(*opt.from_seq);
+  // The pid column needs the tasks followed from the start (the kernel's switches, or Linux's
+  // instructions); without tasks, seek straight there.
+  const std::unique_ptr<TaskFollower> tasks = follow_tasks(t);
+  const bool follow_insns = tasks->reads_instructions();
+  if (opt.from_seq && !t.kernel && !follow_insns) t.reader.seek_seq(*opt.from_seq);
   Decoder dec;
   // By address (and, above the kernel's image, by the program the task runs): a direct-mapped
   // front for the hot loop, the map behind it for the rest.
@@ -162,7 +167,6 @@ int cmd_trace_dump(const TraceDumpOptions& opt) {
     f = Front{key, &it->second};
     return it->second;
   };
-  PidTracker pid(t.kernel);
   // Lines are built in place in one buffer and written out in 1 MiB blocks.
   constexpr std::size_t kBlock = 1u << 20;
   std::vector<char> out(kBlock + (1u << 16));
@@ -172,7 +176,11 @@ int cmd_trace_dump(const TraceDumpOptions& opt) {
     used = 0;
   };
   std::uint64_t lines = 0;
-  std::set<std::int64_t> pids{pid.pid()};  // the tasks that ran, for why_empty
+  std::set<std::int64_t> pids{tasks->pid()};  // the tasks that ran, for why_empty
+  std::int64_t noted = tasks->pid();
+  auto note_pid = [&] {
+    if (tasks->pid() != noted) pids.insert(noted = tasks->pid());
+  };
   std::optional<std::uint64_t> last_seq;
   bool to_the_end = true;
   // The column header goes before the first line: a dump that prints nothing prints nothing.
@@ -196,13 +204,17 @@ int cmd_trace_dump(const TraceDumpOptions& opt) {
           for (const auto& w : dv->writes) fmt::print("{}", mem_line(w, what.c_str()));
         }
       }
-      const std::int64_t before = pid.pid();
-      pid.on_event(*s->event);
-      if (pid.pid() != before) pids.insert(pid.pid());
+      tasks->on_event(*s->event);
+      note_pid();
       t.track(*s->event);
       continue;
     }
     const auto& in = s->insn;
+    if (follow_insns) {
+      tasks->on_insn(in);
+      note_pid();
+    }
+    const std::int64_t pid = tasks->pid();
     last_seq = in.seq;
     printed_last = false;
     if (opt.from_seq && in.seq < *opt.from_seq) continue;
@@ -210,13 +222,13 @@ int cmd_trace_dump(const TraceDumpOptions& opt) {
       to_the_end = false;
       break;
     }
-    if (opt.pid && pid.pid() != *opt.pid) continue;
+    if (opt.pid && pid != *opt.pid) continue;
     if (opt.cpl && in.before.cpl() != *opt.cpl) continue;
-    const Decoded& d = decoded(in.eip, in.len, pid.pid());
+    const Decoded& d = decoded(in.eip, in.len, pid);
     if (!d.in_symbol) continue;
     if (opt.in.json) {
       flush();
-      fmt::print("{}\n", json_text(insn_json(in, pid.pid(), d, t, opt.mem)));
+      fmt::print("{}\n", json_text(insn_json(in, pid, d, t, opt.mem)));
       ++lines;
       printed_last = true;
       continue;
@@ -235,11 +247,11 @@ int cmd_trace_dump(const TraceDumpOptions& opt) {
     *p++ = ' ';
     p = put_dec(p, in.cycle, 12);
     *p++ = ' ';
-    if (pid.pid() < 0) {
+    if (pid < 0) {
       std::memcpy(p, "   -", 4);
       p += 4;
     } else {
-      p = put_dec(p, static_cast<std::uint64_t>(pid.pid()), 4);
+      p = put_dec(p, static_cast<std::uint64_t>(pid), 4);
     }
     *p++ = ' ';
     p = put_dec(p, in.before.cpl(), 0);

@@ -12,12 +12,13 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <unordered_map>
 
 #include "emu/cli/trace_common.hpp"
 #include "emu/cli/trace_inspect_linux.hpp"
-#include "emu/cli/trace_linux_tasks.hpp"
+#include "emu/cli/trace_tasks.hpp"
 #include "guest/include/abi.h"
 
 namespace fs::cli {
@@ -159,7 +160,7 @@ Json probe_json(const Probe& p, const std::vector<Check>& checks) {
 }
 
 int report_ret_from_fork(const TraceInspectOptions& opt, OpenTrace& t) {
-  PidTracker pid(t.kernel);
+  const std::unique_ptr<TaskFollower> tasks = follow_tasks(t);
   std::map<std::int32_t, tr::Event> forks;  // by child pid, the latest
   std::map<std::int32_t, Probe> active;     // new tasks not yet past their first iret
   std::vector<Probe> done;
@@ -172,31 +173,33 @@ int report_ret_from_fork(const TraceInspectOptions& opt, OpenTrace& t) {
     auto r = t.symbols.lookup(eip);
     return fn_of.emplace(eip, r ? std::string(r->name) : hex32(eip)).first->second;
   };
+  auto running = [&] { return static_cast<std::int32_t>(tasks->pid()); };
   while (const tr::Step* s = t.reader.next()) {
     if (s->event) {
       const tr::Event& e = *s->event;
-      pid.on_event(e);
-      t.track(e);
-      if (const auto* f = std::get_if<tr::Fork>(&e.data)) forks[f->child_pid] = e;
-      if (const auto* r = std::get_if<tr::RetFromFork>(&e.data)) {
-        Probe p;
-        p.pid = r->pid;
-        p.first = e;
-        if (auto it = forks.find(r->pid); it != forks.end()) p.fork = it->second;
-        active[r->pid] = std::move(p);
+      for (const tr::Event& k : tasks->on_event(e)) {
+        if (const auto* f = std::get_if<tr::Fork>(&k.data)) forks[f->child_pid] = k;
+        if (const auto* r = std::get_if<tr::RetFromFork>(&k.data)) {
+          Probe p;
+          p.pid = r->pid;
+          p.first = k;
+          if (auto it = forks.find(r->pid); it != forks.end()) p.fork = it->second;
+          active[r->pid] = std::move(p);
+        }
       }
+      t.track(e);
       // An interrupt taken on the way (schedule_tail enables interrupts before ret_from_fork
       // reaches restore_all) returns with an iret of its own: the task's first iret is the first
       // one outside every such interrupt.
       if (std::holds_alternative<tr::Delivery>(e.data)) {
-        auto it = active.find(static_cast<std::int32_t>(pid.pid()));
+        auto it = active.find(running());
         if (it != active.end()) {
           ++it->second.nesting;
           ++it->second.interrupts;
         }
       }
       if (std::holds_alternative<tr::Iret>(e.data)) {
-        auto it = active.find(static_cast<std::int32_t>(pid.pid()));
+        auto it = active.find(running());
         if (it != active.end() && it->second.nesting > 0) {
           --it->second.nesting;
         } else if (it != active.end()) {
@@ -210,6 +213,7 @@ int report_ret_from_fork(const TraceInspectOptions& opt, OpenTrace& t) {
       }
       continue;
     }
+    tasks->on_insn(s->insn);
     if (want_after) {  // the instruction the iret returned to
       want_after = false;
       auto it = active.find(after_pid);
@@ -218,7 +222,7 @@ int report_ret_from_fork(const TraceInspectOptions& opt, OpenTrace& t) {
       active.erase(it);
       continue;
     }
-    auto it = active.find(static_cast<std::int32_t>(pid.pid()));
+    auto it = active.find(running());
     if (it == active.end()) continue;
     Probe& p = it->second;
     ++p.instructions;
@@ -283,26 +287,24 @@ int report_ret_from_fork(const TraceInspectOptions& opt, OpenTrace& t) {
 }
 
 int report_iret(const TraceInspectOptions& opt, OpenTrace& t) {
-  PidTracker pid(t.kernel);
-  std::optional<LinuxTasks> tasks;  // a Linux trace's tasks, from its instructions
-  if (t.linux_image) tasks.emplace(t);
+  const std::unique_ptr<TaskFollower> tasks = follow_tasks(t);
   std::map<std::int64_t, std::vector<tr::Event>> deliveries;  // per task, innermost last
   std::map<std::int64_t, bool> fresh;  // a task between ret_from_fork and its first iret
+  auto started = [&](std::span<const tr::Event> news) {
+    for (const tr::Event& k : news)
+      if (const auto* r = std::get_if<tr::RetFromFork>(&k.data)) fresh[r->pid] = true;
+  };
   while (const tr::Step* s = t.reader.next()) {
     if (!s->event) {
-      if (tasks) tasks->on_insn(s->insn);
+      started(tasks->on_insn(s->insn));
       continue;
     }
     const tr::Event& e = *s->event;
-    const std::int64_t running = tasks ? tasks->pid() : pid.pid();
-    pid.on_event(e);
+    const std::int64_t running = tasks->pid();
+    started(tasks->on_event(e));
     t.track(e);
     if (std::holds_alternative<tr::Delivery>(e.data)) {
       deliveries[running].push_back(e);
-      continue;
-    }
-    if (const auto* r = std::get_if<tr::RetFromFork>(&e.data)) {
-      fresh[r->pid] = true;
       continue;
     }
     const auto* i = std::get_if<tr::Iret>(&e.data);
@@ -336,9 +338,11 @@ int report_iret(const TraceInspectOptions& opt, OpenTrace& t) {
       ends_json = Json{{"seq", d.seq}};
       event_json(ends_json, d, t.symbols_for(running));
       (void)dd;
-    } else if (fresh[running]) {
+    } else if (fresh[running] && (!t.linux_image || (i->frame.size() > 1 && (i->frame[1] & 3)))) {
       // (An interrupt taken between ret_from_fork and this iret was paired above: the task is
-      // still fresh until its own frame is popped.)
+      // still fresh until its own frame is popped. Linux 6.1's kernel threads call their function
+      // from ret_from_fork instead: their frame is popped only after an exec, to user mode; their
+      // irets before it (sync_core's to itself) are not it.)
       ends = "ends ret_from_fork: the frame copy_thread built, no delivery";
       ends_json = "ret_from_fork";
       fresh[running] = false;

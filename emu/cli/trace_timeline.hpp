@@ -31,6 +31,7 @@ struct TimelineSlice {
 struct TimelineSyscall {
   TimelineSlice span;    // entry (system_call) to exit (syscall_exit), across any sleep
   std::uint32_t nr = 0;  // Linux i386 number (guest/include/asm/unistd.h)
+  std::string name;      // "waitpid" (the guest's names; a Linux image's own sys_call_table's)
   std::int32_t result = 0;
   bool returned = false;  // false: exit(), execve() into a new image, or the trace ended
 };
