@@ -3,8 +3,9 @@
 // the task events forkscope's own kernel would have recorded (switch, fork, ret_from_fork,
 // user_space, syscall_entry/exit) with Linux's values; the pid comes from pid_vnr() inside
 // kernel_clone, or from kernel_clone's return when the image has no pid_vnr; a reused task_struct
-// starts afresh. KernelTasks passes the forkscope kernel's recorded task events through and names
-// tasks from them. The traces are written with trace::Writer and read back as the tools read them.
+// starts afresh; `trace timeline` draws such a trace's tasks, forks and calls. KernelTasks passes
+// the forkscope kernel's recorded task events through and names tasks from them. The traces are
+// written with trace::Writer and read back as the tools read them.
 #include "emu/cli/trace_tasks.hpp"
 
 #include <catch2/catch.hpp>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "emu/cli/trace_linux_tasks.hpp"
+#include "emu/cli/trace_timeline.hpp"
 #include "tests/trace_test_util.hpp"
 #include "trace/trace_reader.hpp"
 #include "trace/trace_writer.hpp"
@@ -305,4 +307,37 @@ TEST_CASE("trace tasks: forkscope's kernel's events pass through and name its ta
   const Seen none = follow(other);
   CHECK(none.pid == std::vector<std::int64_t>{-1, 1, 1});
   CHECK(none.name[0].empty());
+}
+
+TEST_CASE("trace tasks: a Linux trace's timeline has its tasks, names, forks and system calls",
+          "[trace_tasks]") {
+  Script s("tasks_timeline.fst");
+  fork_child(s, 80);
+  run_child(s);
+  OpenTrace t = s.open();
+  const fs::cli::Timeline tl = fs::cli::read_timeline(t, "tasks_timeline.fst");
+  REQUIRE(tl.tasks.size() == 2);
+  CHECK(fs::cli::task_label(tl.tasks.at(0)) == "pid 0 swapper (idle task)");
+  const fs::cli::TimelineTask& child = tl.tasks.at(80);
+  CHECK(fs::cli::task_label(child) == "pid 80 init");
+  CHECK(child.parent == 0);
+  CHECK(child.programs == std::vector<std::string>{"init"});
+  REQUIRE(tl.forks.size() == 1);
+  CHECK(tl.forks[0].parent == 0);
+  CHECK(tl.forks[0].child == 80);
+  CHECK(tl.forks[0].at == 1004);           // wake_up_new_task
+  CHECK(tl.forks[0].child_start == 1007);  // ret_from_fork
+  CHECK(tl.forks[0].clone_flags == 0x00800100);
+  REQUIRE(tl.syscalls.size() == 1);
+  CHECK(tl.syscalls[0].span.pid == 80);
+  CHECK(tl.syscalls[0].name == "fork");
+  CHECK(tl.syscalls[0].returned);
+  CHECK(tl.syscalls[0].result == 81);
+  CHECK(tl.syscalls[0].span.begin == 1012);  // the int $0x80
+  CHECK(tl.syscalls[0].span.end == 1014);    // the iret back to ring 3
+  REQUIRE(tl.running.size() == 2);
+  CHECK(tl.running[0].pid == 0);
+  CHECK(tl.running[0].end == 1006);  // __switch_to
+  CHECK(tl.running[1].pid == 80);
+  CHECK(tl.running[1].begin == 1006);
 }

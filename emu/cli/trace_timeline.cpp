@@ -268,6 +268,14 @@ class TimelineBuilder {
   }
 };
 
+}  // namespace
+
+Timeline read_timeline(OpenTrace& trace, const std::string& path) {
+  return TimelineBuilder(trace, path).build();
+}
+
+namespace {
+
 enum class Format { Json, Svg, Html };
 
 Format format_of(const std::string& out) {
@@ -308,7 +316,7 @@ void write_file(const std::string& path, const std::string& bytes) {
 int cmd_trace_timeline(const TraceTimelineOptions& opt) {
   const Format format = format_of(opt.out);  // before reading the trace: a typo costs nothing
   OpenTrace trace = open_trace(opt.in);
-  const Timeline t = TimelineBuilder(trace, opt.in.file).build();
+  const Timeline t = read_timeline(trace, opt.in.file);
   switch (format) {
     case Format::Json:
       write_file(opt.out, timeline_json(t));

@@ -82,6 +82,11 @@ std::string guest_us(const Timeline& t, std::uint64_t cycle);
 // The lane label: "pid 3 forktest", "pid 0 swapper (idle task)".
 std::string task_label(const TimelineTask& task);
 
+// Reads the whole of trace (opened as open_trace() opens it; `path` names it in the pictures)
+// into a Timeline. CliError on a bad header.
+struct OpenTrace;
+Timeline read_timeline(OpenTrace& trace, const std::string& path);
+
 // The writers (return the file's bytes).
 std::string timeline_json(const Timeline& t);
 struct PictureWindow {
