@@ -159,6 +159,51 @@ Json probe_json(const Probe& p, const std::vector<Check>& checks) {
   return j;
 }
 
+// One new task as text: its fork, its first instruction, its pt_regs, its path, its iret, its
+// checks.
+void print_probe(const Probe& p, const std::vector<Check>& checks, const OpenTrace& t) {
+  const auto& r = std::get<tr::RetFromFork>(p.first.data);
+  if (p.fork) {
+    const auto& f = std::get<tr::Fork>(p.fork->data);
+    fmt::print("pid {} ({}): forked by pid {} at seq {} cycle {}, clone flags {:#x} ({})\n", p.pid,
+               f.comm.empty() ? "?" : f.comm, f.parent_pid, p.fork->seq, p.fork->cycle,
+               f.clone_flags, clone_flags_text(f.clone_flags));
+  } else {
+    fmt::print("pid {}: (its fork is not in the trace)\n", p.pid);
+  }
+  fmt::print("  first instruction: seq {} cycle {} at {}, task {}, esp {}\n", p.first.seq,
+             p.first.cycle, t.symbols.describe(t.symbols.address_of("ret_from_fork").value_or(0)),
+             hex32(r.task), hex32(r.esp));
+  fmt::print("  pt_regs at {}:\n   ", hex32(r.esp));
+  for (std::size_t k = 0; k < r.regs.size() && k < std::size(kPtRegsNames); ++k) {
+    std::string extra;
+    if (k * 4 == PT_EIP || k * 4 == PT_EBX) {
+      if (auto sym = t.symbols.lookup(r.regs[k]); sym && sym->offset == 0)
+        extra = fmt::format(" <{}>", sym->name);
+    }
+    fmt::print(" {} {:#x}{}{}", kPtRegsNames[k], r.regs[k], extra,
+               k == 7 ? "\n   " : (k + 1 < r.regs.size() ? "," : ""));
+  }
+  fmt::print("\n");
+  std::string path;
+  for (std::size_t k = 0; k < p.path.size(); ++k) {
+    if (k == 24 && p.path.size() > 26) {
+      path += fmt::format(" -> ... ({} more)", p.path.size() - 25);
+      k = p.path.size() - 1;
+    }
+    path += (k ? " -> " : "") + p.path[k];
+  }
+  fmt::print("  path to its first iret ({} instructions{}): {}\n", p.instructions,
+             p.interrupts ? fmt::format(", {} interrupt{} taken on the way", p.interrupts,
+                                        p.interrupts == 1 ? "" : "s")
+                          : std::string(),
+             path);
+  if (p.iret) {
+    fmt::print("  iret at seq {} cycle {}: {}\n", p.iret->seq, p.iret->cycle, p.iret_text);
+  }
+  for (const auto& c : checks) fmt::print("  {:<4} {}\n", c.verdict, c.what);
+}
+
 int report_ret_from_fork(const TraceInspectOptions& opt, OpenTrace& t) {
   const std::unique_ptr<TaskFollower> tasks = follow_tasks(t);
   std::map<std::int32_t, tr::Event> forks;  // by child pid, the latest
@@ -234,7 +279,6 @@ int report_ret_from_fork(const TraceInspectOptions& opt, OpenTrace& t) {
   int status = 0;
   for (const Probe& p : done) {
     if (opt.pid && p.pid != *opt.pid) continue;
-    const auto& r = std::get<tr::RetFromFork>(p.first.data);
     const auto checks = checks_for(p);
     for (const auto& c : checks)
       if (c.verdict == "FAIL") status = 1;
@@ -242,45 +286,7 @@ int report_ret_from_fork(const TraceInspectOptions& opt, OpenTrace& t) {
       fmt::print("{}\n", json_text(probe_json(p, checks)));
       continue;
     }
-    if (p.fork) {
-      const auto& f = std::get<tr::Fork>(p.fork->data);
-      fmt::print("pid {} ({}): forked by pid {} at seq {} cycle {}, clone flags {:#x} ({})\n",
-                 p.pid, f.comm.empty() ? "?" : f.comm, f.parent_pid, p.fork->seq, p.fork->cycle,
-                 f.clone_flags, clone_flags_text(f.clone_flags));
-    } else {
-      fmt::print("pid {}: (its fork is not in the trace)\n", p.pid);
-    }
-    fmt::print("  first instruction: seq {} cycle {} at {}, task {}, esp {}\n", p.first.seq,
-               p.first.cycle, t.symbols.describe(t.symbols.address_of("ret_from_fork").value_or(0)),
-               hex32(r.task), hex32(r.esp));
-    fmt::print("  pt_regs at {}:\n   ", hex32(r.esp));
-    for (std::size_t k = 0; k < r.regs.size() && k < std::size(kPtRegsNames); ++k) {
-      std::string extra;
-      if (k * 4 == PT_EIP || k * 4 == PT_EBX) {
-        if (auto sym = t.symbols.lookup(r.regs[k]); sym && sym->offset == 0)
-          extra = fmt::format(" <{}>", sym->name);
-      }
-      fmt::print(" {} {:#x}{}{}", kPtRegsNames[k], r.regs[k], extra,
-                 k == 7 ? "\n   " : (k + 1 < r.regs.size() ? "," : ""));
-    }
-    fmt::print("\n");
-    std::string path;
-    for (std::size_t k = 0; k < p.path.size(); ++k) {
-      if (k == 24 && p.path.size() > 26) {
-        path += fmt::format(" -> ... ({} more)", p.path.size() - 25);
-        k = p.path.size() - 1;
-      }
-      path += (k ? " -> " : "") + p.path[k];
-    }
-    fmt::print("  path to its first iret ({} instructions{}): {}\n", p.instructions,
-               p.interrupts ? fmt::format(", {} interrupt{} taken on the way", p.interrupts,
-                                          p.interrupts == 1 ? "" : "s")
-                            : std::string(),
-               path);
-    if (p.iret) {
-      fmt::print("  iret at seq {} cycle {}: {}\n", p.iret->seq, p.iret->cycle, p.iret_text);
-    }
-    for (const auto& c : checks) fmt::print("  {:<4} {}\n", c.verdict, c.what);
+    print_probe(p, checks, t);
   }
   if (done.empty() && !opt.in.json) fmt::print("no task reached ret_from_fork in this trace\n");
   return status;
