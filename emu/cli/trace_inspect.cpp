@@ -292,13 +292,87 @@ int report_ret_from_fork(const TraceInspectOptions& opt, OpenTrace& t) {
   return status;
 }
 
+// What an iret ends, as text and JSON, and the symbols its own text is named with.
+struct IretEnds {
+  std::string text;
+  Json json;
+  const SymbolTable* names = nullptr;
+};
+
+// Pairs each task's irets with its deliveries (innermost first), or with the frame its
+// ret_from_fork pops.
+class IretPairs {
+ public:
+  explicit IretPairs(const OpenTrace& t) : t_(t) {}
+  void delivered(std::int64_t pid, const tr::Event& e) { deliveries_[pid].push_back(e); }
+  void started(std::int64_t pid) { fresh_[pid] = true; }
+
+  IretEnds ends(std::int64_t pid, const tr::Iret& i) {
+    auto& stack = deliveries_[pid];
+    const tr::Delivery* inner =
+        stack.empty() ? nullptr : &std::get<tr::Delivery>(stack.back().data);
+    if (inner && inner->is_software_int() && inner->vector == 0x80 && !(inner->from == i.to) &&
+        i.cpl_after == 3)
+      return delivery_ended(pid, true);
+    if (inner && inner->from == i.to) return delivery_ended(pid, false);
+    // (An interrupt taken between ret_from_fork and this iret was paired above: the task is
+    // still fresh until its own frame is popped. Linux 6.1's kernel threads call their function
+    // from ret_from_fork instead: their frame is popped only after an exec, to user mode; their
+    // irets before it (sync_core's to itself) are not it.)
+    if (fresh_[pid] && (!t_.linux_image || (i.frame.size() > 1 && (i.frame[1] & 3)))) {
+      fresh_[pid] = false;
+      return {"ends ret_from_fork: the frame copy_thread built, no delivery", "ret_from_fork",
+              &t_.symbols_for(pid)};
+    }
+    return {"pairs with no recorded delivery", nullptr, &t_.symbols_for(pid)};
+  }
+
+ private:
+  // The innermost delivery ends. An execve's system call ends in the new program
+  // (start_thread rewrote its frame), which the trace names only from its first instruction on
+  // (a user_space event), so the iret's target is shown as an address.
+  IretEnds delivery_ended(std::int64_t pid, bool exec) {
+    auto& stack = deliveries_[pid];
+    const tr::Event d = stack.back();
+    stack.pop_back();
+    const SymbolTable& syms = t_.symbols_for(pid);
+    IretEnds out;
+    out.names = exec ? &t_.symbols : &syms;
+    out.text = exec ? fmt::format(
+                          "ends the system call at seq {}, whose frame execve rewrote to enter "
+                          "the new program: {}",
+                          d.seq, event_text(d, syms))
+                    : fmt::format("ends the delivery at seq {}: {}", d.seq, event_text(d, syms));
+    out.json = exec ? Json{{"seq", d.seq}, {"exec", true}} : Json{{"seq", d.seq}};
+    event_json(out.json, d, syms);
+    return out;
+  }
+
+  const OpenTrace& t_;
+  std::map<std::int64_t, std::vector<tr::Event>> deliveries_;  // per task, innermost last
+  std::map<std::int64_t, bool> fresh_;  // a task between ret_from_fork and its first iret
+};
+
+void print_iret(const TraceInspectOptions& opt, const tr::Event& e, std::int64_t pid,
+                IretEnds ends) {
+  if (opt.in.json) {
+    Json j{{"seq", e.seq}, {"cycle", e.cycle}, {"pid", pid}};
+    event_json(j, e, *ends.names);
+    j["ends"] = std::move(ends.json);
+    fmt::print("{}\n", json_text(j));
+  } else {
+    fmt::print("seq {} cycle {} pid {}: {}\n  {}\n", e.seq, e.cycle,
+               pid < 0 ? std::string("-") : std::to_string(pid), event_text(e, *ends.names),
+               ends.text);
+  }
+}
+
 int report_iret(const TraceInspectOptions& opt, OpenTrace& t) {
   const std::unique_ptr<TaskFollower> tasks = follow_tasks(t);
-  std::map<std::int64_t, std::vector<tr::Event>> deliveries;  // per task, innermost last
-  std::map<std::int64_t, bool> fresh;  // a task between ret_from_fork and its first iret
+  IretPairs pairs(t);
   auto started = [&](std::span<const tr::Event> news) {
     for (const tr::Event& k : news)
-      if (const auto* r = std::get_if<tr::RetFromFork>(&k.data)) fresh[r->pid] = true;
+      if (const auto* r = std::get_if<tr::RetFromFork>(&k.data)) pairs.started(r->pid);
   };
   while (const tr::Step* s = t.reader.next()) {
     if (!s->event) {
@@ -309,64 +383,11 @@ int report_iret(const TraceInspectOptions& opt, OpenTrace& t) {
     const std::int64_t running = tasks->pid();
     started(tasks->on_event(e));
     t.track(e);
-    if (std::holds_alternative<tr::Delivery>(e.data)) {
-      deliveries[running].push_back(e);
-      continue;
-    }
+    if (std::holds_alternative<tr::Delivery>(e.data)) pairs.delivered(running, e);
     const auto* i = std::get_if<tr::Iret>(&e.data);
     if (!i) continue;
-    std::string ends;
-    Json ends_json;
-    const SymbolTable* names = &t.symbols_for(running);
-    auto& stack = deliveries[running];
-    const tr::Delivery* inner =
-        stack.empty() ? nullptr : &std::get<tr::Delivery>(stack.back().data);
-    if (inner && inner->is_software_int() && inner->vector == 0x80 && !(inner->from == i->to) &&
-        i->cpl_after == 3) {
-      // execve: the system call's frame now enters the new program (start_thread), which the
-      // trace names only from its first instruction on (a user_space event), so the target is
-      // shown as an address.
-      const tr::Event d = stack.back();
-      stack.pop_back();
-      names = &t.symbols;
-      ends = fmt::format(
-          "ends the system call at seq {}, whose frame execve rewrote to enter the "
-          "new program: {}",
-          d.seq, event_text(d, t.symbols_for(running)));
-      ends_json = Json{{"seq", d.seq}, {"exec", true}};
-      event_json(ends_json, d, t.symbols_for(running));
-    } else if (inner && inner->from == i->to) {
-      const tr::Event d = stack.back();
-      stack.pop_back();
-      const auto& dd = std::get<tr::Delivery>(d.data);
-      ends = fmt::format("ends the delivery at seq {}: {}", d.seq,
-                         event_text(d, t.symbols_for(running)));
-      ends_json = Json{{"seq", d.seq}};
-      event_json(ends_json, d, t.symbols_for(running));
-      (void)dd;
-    } else if (fresh[running] && (!t.linux_image || (i->frame.size() > 1 && (i->frame[1] & 3)))) {
-      // (An interrupt taken between ret_from_fork and this iret was paired above: the task is
-      // still fresh until its own frame is popped. Linux 6.1's kernel threads call their function
-      // from ret_from_fork instead: their frame is popped only after an exec, to user mode; their
-      // irets before it (sync_core's to itself) are not it.)
-      ends = "ends ret_from_fork: the frame copy_thread built, no delivery";
-      ends_json = "ret_from_fork";
-      fresh[running] = false;
-    } else {
-      ends = "pairs with no recorded delivery";
-      ends_json = nullptr;
-    }
-    if (opt.pid && running != *opt.pid) continue;
-    if (opt.in.json) {
-      Json j{{"seq", e.seq}, {"cycle", e.cycle}, {"pid", running}};
-      event_json(j, e, *names);
-      j["ends"] = std::move(ends_json);
-      fmt::print("{}\n", json_text(j));
-    } else {
-      fmt::print("seq {} cycle {} pid {}: {}\n  {}\n", e.seq, e.cycle,
-                 running < 0 ? std::string("-") : std::to_string(running), event_text(e, *names),
-                 ends);
-    }
+    IretEnds ends = pairs.ends(running, *i);
+    if (!opt.pid || running == *opt.pid) print_iret(opt, e, running, std::move(ends));
   }
   return 0;
 }
