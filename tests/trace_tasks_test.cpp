@@ -31,11 +31,12 @@ constexpr std::uint32_t kRetFromFork = 0xC1000000, kSwitchTo = 0xC1000100,
                         kKernelClone = 0xC1000200, kPidVnr = 0xC1000300,
                         kWakeUpNewTask = 0xC1000400, kSetTaskComm = 0xC1000500,
                         kCaller = 0xC1001000, kUser = 0x08048000;
-constexpr std::uint32_t kInitStack = 0xC1401F00;   // init_task's ESP (its 8 KiB block 0xC1400000)
-constexpr std::uint32_t kChild = 0xC2100000;       // the new task's task_struct
-constexpr std::uint32_t kChildStack = 0xC2201FB4;  // its pt_regs (its block 0xC2200000)
-constexpr std::uint32_t kArgs = 0xC1401F80;        // kernel_clone's args, on the caller's stack
-constexpr std::uint32_t kName = 0xC2201E00;        // the name an exec hands to __set_task_comm
+constexpr std::uint32_t kInitStack = 0xC1401F00;  // init_task's ESP (its 8 KiB block 0xC1400000)
+constexpr std::uint32_t kInitTaskStruct = 0xC1C00000;  // init_task
+constexpr std::uint32_t kChild = 0xC2100000;           // the new task's task_struct
+constexpr std::uint32_t kChildStack = 0xC2201FB4;      // its pt_regs (its block 0xC2200000)
+constexpr std::uint32_t kArgs = 0xC1401F80;            // kernel_clone's args, on the caller's stack
+constexpr std::uint32_t kName = 0xC2201E00;            // the name an exec hands to __set_task_comm
 
 // A stream written one instruction at a time, each with the registers it starts with; events go
 // before the next instruction.
@@ -139,6 +140,7 @@ void fork_child(Script& s, std::uint32_t pid) {
 // name stored by the instruction before), its first iret to ring 3, a fork system call (nr 2)
 // that returns 81 to it.
 void run_child(Script& s) {
+  s.regs()[Reg::kEax] = kInitTaskStruct;  // prev_p
   s.regs()[Reg::kEdx] = kChild;
   s.kernel(kSwitchTo, kChildStack - 0x20);
   s.kernel(kRetFromFork, kChildStack);
@@ -215,7 +217,7 @@ TEST_CASE("trace tasks: Linux's fork, switch, exec and system call, from the ins
   CHECK(forks[0].comm == "swapper");
   const auto switches = of_kind<tr::Switch>(seen);
   REQUIRE(switches.size() == 1);
-  CHECK(switches[0] == tr::Switch{0, 80, 0, kChild});
+  CHECK(switches[0] == tr::Switch{0, 80, kInitTaskStruct, kChild});
   const auto starts = of_kind<tr::RetFromFork>(seen);
   REQUIRE(starts.size() == 1);
   CHECK(starts[0].pid == 80);
@@ -262,7 +264,8 @@ TEST_CASE("trace tasks: a reused task_struct is a new task", "[trace_tasks]") {
   run_child(s);
   // Back to init_task (pid 0), which forks again into the same task_struct, freed by pid 80's
   // exit: the new task has its own pid and its parent's name, not "init".
-  s.regs()[Reg::kEdx] = 0;
+  s.regs()[Reg::kEax] = kChild;
+  s.regs()[Reg::kEdx] = kInitTaskStruct;  // (its address learnt at its switch away)
   s.kernel(kSwitchTo, kInitStack - 0x10);
   fork_child(s, 90);
   s.regs()[Reg::kEdx] = kChild;
@@ -273,7 +276,15 @@ TEST_CASE("trace tasks: a reused task_struct is a new task", "[trace_tasks]") {
   CHECK(seen.name.back() == "swapper");
   std::unique_ptr<TaskFollower> f = fs::cli::follow_tasks(t);
   CHECK(dynamic_cast<fs::cli::LinuxTasks*>(f.get()) != nullptr);
-  CHECK(of_kind<tr::Fork>(seen).back().child_pid == 90);
+  const auto forks = of_kind<tr::Fork>(seen);
+  REQUIRE(forks.size() == 2);
+  CHECK(forks[1].parent_pid == 0);
+  CHECK(forks[1].child_pid == 90);
+  const auto switches = of_kind<tr::Switch>(seen);
+  REQUIRE(switches.size() == 3);
+  CHECK(switches[0] == tr::Switch{0, 80, kInitTaskStruct, kChild});
+  CHECK(switches[1] == tr::Switch{80, 0, kChild, kInitTaskStruct});
+  CHECK(switches[2] == tr::Switch{0, 90, kInitTaskStruct, kChild});
 }
 
 TEST_CASE("trace tasks: forkscope's kernel's events pass through and name its tasks",

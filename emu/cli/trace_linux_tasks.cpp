@@ -116,6 +116,15 @@ void LinuxTasks::clone_returned(const tr::Instruction& in, Clone& c) {
 }
 
 void LinuxTasks::switch_to(const tr::Instruction& in) {
+  const std::uint32_t prev = in.before[Reg::kEax];  // prev_p: the task running
+  if (current_task_ == kInitTask && prev != kInitTask) {
+    // init_task's first switch away names its address, for the switches back to it (the idle
+    // task).
+    Task& init = tasks_[prev] = std::move(tasks_[kInitTask]);
+    tasks_.erase(kInitTask);
+    current_task_ = prev;
+    current_ = &init;
+  }
   const std::uint32_t next = in.before[Reg::kEdx];  // next_p
   Task& n = tasks_[next];
   emit(in, tr::Switch{static_cast<std::int32_t>(current_->pid), static_cast<std::int32_t>(n.pid),

@@ -23,7 +23,9 @@
 //  - int $0x80 from ring 3 (entry_INT80_32) with the call's number in EAX and its arguments in EBX,
 //    ECX, EDX, ESI, EDI, EBP: SyscallEntry; the task's next iret to ring 3, with the result in EAX
 //    (restore_all pops pt_regs before its IRET): SyscallExit.
-// init_task runs first: pid 0, "swapper". A task whose pid is not known yet is pid -1. A task is
+// init_task runs first: pid 0, "swapper"; its address is __switch_to's prev_p the first time it
+// switches away (the switches back to it, the idle task, name it). A task whose pid is not known
+// yet is pid -1. A task is
 // its task_struct's address, which an exit frees for the next fork: a new task starts afresh.
 #pragma once
 
@@ -47,11 +49,12 @@ class LinuxTasks final : public TaskFollower {
   bool reads_instructions() const override { return true; }
   std::int64_t pid() const override { return current_->pid; }
   const std::string& name_of(std::int64_t pid) const override;
-  // The task running now: its task_struct's address (0: init_task, whose address is not named).
+  // The task running now: its task_struct's address (0: init_task before its first switch).
   std::uint32_t task() const { return current_task_; }
 
  private:
-  static constexpr std::uint32_t kInitTask = 0;  // init_task, whose address the image does not name
+  // init_task until its first switch away tells its address (the image does not name it)
+  static constexpr std::uint32_t kInitTask = 0;
   struct Task {
     std::int64_t pid = -1;
     std::string comm;
