@@ -70,6 +70,11 @@ const InsnTiming::Slot& InsnTiming::lookup(std::uint32_t addr, std::uint32_t siz
   return slot;
 }
 
+void InsnTiming::insn_hook(void* engine, std::uint64_t addr, std::uint32_t size,
+                           void* self) noexcept {
+  hot_hook<InsnTiming, &InsnTiming::on_insn>(engine, addr, size, self);
+}
+
 void InsnTiming::on_insn(std::uint32_t addr, std::uint32_t size) {
   if (s_.result) return;  // the run has ended; Unicorn is only winding down
   // The instruction before this one hit a data breakpoint: #DB, a trap, comes first (issue 12).
@@ -125,7 +130,7 @@ void InsnTiming::on_insn(std::uint32_t addr, std::uint32_t size) {
   __builtin_prefetch(&cache_[slot_index(addr + st_.cur_insn.len)]);
 }
 
-void InsnTiming::retire_current(std::uint32_t next) {
+inline void InsnTiming::retire_current(std::uint32_t next) {
   // The instruction before `next` retired; settle its variable cost (a branch taken or not, an
   // IRET's privilege change) now that where it went is known.
   if (s_.pending != RunState::Pending::kNone) s_.settle_pending_transfer(next);

@@ -26,7 +26,9 @@ class InsnTiming final : public Timing {
       : s_(s), code_(code), ix_(ix), decoder_(decoder), observers_(observers) {}
 
   UnicornCpu& cpu() { return *s_.cpu; }
-  // The hook Unicorn calls before every instruction (CpuHooks::on_insn through hot_hook).
+  // The hook Unicorn calls before every instruction (CpuHooks::on_insn): hot_hook over on_insn,
+  // in on_insn's file so that the compiler makes the two one function.
+  static void insn_hook(void* engine, std::uint64_t addr, std::uint32_t size, void* self) noexcept;
   void on_insn(std::uint32_t addr, std::uint32_t size);
   // An instruction forkscope runs itself (emu/machine_intercept.cpp) at `eip`: the observers see
   // it as they see every other one.
@@ -90,7 +92,7 @@ class InsnTiming final : public Timing {
   };
   // The current instruction retired and the CPU goes on at `next`: its variable cost, RDTSC's
   // result and TLB flush.
-  void retire_current(std::uint32_t next);
+  [[gnu::always_inline]] inline void retire_current(std::uint32_t next);
   // Whether the PIC's interrupt can be taken at this boundary: IF=1 and no STI/MOV SS shadow.
   bool interrupts_enabled();
   static bool may_set_if(const DecodedInsn& insn, const std::uint8_t* bytes);
