@@ -13,6 +13,7 @@
 #include "loader/elf_image.hpp"
 #include "loader/linux_boot.hpp"
 #include "loader/load_error.hpp"
+#include "tests/debian_linux.hpp"
 #include "tests/elf_builder.hpp"
 
 using fs::NmSymbol;
@@ -237,13 +238,9 @@ TEST_CASE("kallsyms: an alias range names physical addresses as their virtual tw
 }
 
 TEST_CASE("kallsyms: Debian's Linux 6.1 names its entry points", "[kallsyms][linux]") {
-  const std::filesystem::path image = std::filesystem::path(FS_BUILD_DIR) / "linux" / "vmlinuz";
-  if (!std::filesystem::exists(image)) {
-    WARN("no " << image << " (scripts/linux fetches it): skipped");
-    return;
-  }
-  const std::vector<std::uint8_t> file = fs::read_file(image.string());
-  const std::vector<std::uint8_t> vmlinux = fs::bzimage_vmlinux(file, image.string());
+  const auto image = fs::test::debian_vmlinux();
+  if (!image) return;
+  const std::vector<std::uint8_t>& vmlinux = *image;
   const std::vector<NmSymbol> syms = fs::read_kallsyms(vmlinux, "vmlinux");
   CHECK(syms.size() > 20000);
   std::string note;

@@ -283,7 +283,8 @@ StreamHash hash_run(const std::string& scenario) {
 
 }  // namespace
 
-TEST_CASE("kernel: two runs of a scenario are the same instruction for instruction", "[kernel]") {
+TEST_CASE("kernel: two runs of a scenario are the same instruction for instruction",
+          "[kernel][slow]") {
   for (const char* scenario : {"process1", "forkstorm", "sched"}) {
     INFO(scenario);
     StreamHash a = hash_run(scenario);

@@ -4,10 +4,9 @@
 # (tests/linux/init.expected, every line starting "init:" or "hello:", in order) and end through
 # isa-debug-exit with /init's 0 (QEMU's status 1). This holds the initramfs and /init to a real PC
 # before forkscope boots them. Skipped (77) when QEMU is missing or the kernel package cannot be
-# fetched (scripts/linux fetches it once into build/linux/).
-set -uo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-out=$(FS_LINUX_NO_SETUP=1 FS_BUILD_DIR="$1" timeout 300 "$root/scripts/linux" --qemu 2>&1)
+# fetched (linux_prepare.sh fetches it once into build/linux/).
+source "$(dirname "${BASH_SOURCE[0]}")/linux_common.sh"
+out=$(FS_LINUX_NO_SETUP=1 FS_BUILD_DIR="$build" timeout 300 "$root/scripts/linux" --qemu 2>&1)
 status=$?
 [ "$status" = 77 ] && { echo "$out" | tail -3; echo "skipped: no QEMU or no kernel package"; exit 77; }
 got=$(printf '%s\n' "$out" | tr -d '\r' | grep -E '^(init|hello): ')

@@ -12,6 +12,7 @@
 #include "loader/elf_image.hpp"
 #include "loader/kallsyms.hpp"
 #include "loader/linux_boot.hpp"
+#include "tests/debian_linux.hpp"
 
 using fs::SymbolTable;
 
@@ -79,13 +80,9 @@ TEST_CASE("linux_syscalls: no table, or no entry symbols, gives no names", "[lin
 
 TEST_CASE("linux_syscalls: Debian's Linux 6.1 numbers its calls as syscall_32.tbl does",
           "[linux_syscalls][linux]") {
-  const std::filesystem::path image = std::filesystem::path(FS_BUILD_DIR) / "linux" / "vmlinuz";
-  if (!std::filesystem::exists(image)) {
-    WARN("no " << image << " (scripts/linux fetches it): skipped");
-    return;
-  }
-  const std::vector<std::uint8_t> file = fs::read_file(image.string());
-  const std::vector<std::uint8_t> vmlinux = fs::bzimage_vmlinux(file, image.string());
+  const auto image = fs::test::debian_vmlinux();
+  if (!image) return;
+  const std::vector<std::uint8_t>& vmlinux = *image;
   std::string note;
   const SymbolTable syms = fs::linux_symbols(vmlinux, "vmlinux", note);
   const std::vector<std::string> names = fs::linux_syscall_names(vmlinux, syms);

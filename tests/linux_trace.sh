@@ -1,24 +1,16 @@
 #!/usr/bin/env bash
-# linux_trace.sh BUILD_DIR: a traced boot of Debian's Linux 6.1 (scripts/linux --trace, issue 13 item
-# 4) read back with the image's own kallsyms names: `trace inspect --ret-from-fork` finds /init's
-# two forks (guest/linux/init.c) and kernel_init's way to user mode with every check PASS, the
-# functions on their way and their irets named; `trace stats` counts the same tasks and names the
-# system calls from the image's sys_call_table; README.md's Linux excerpt shows lines of this run.
-# Skipped (77) when the kernel package cannot be fetched.
-set -uo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-fs="$1/forkscope"
-img="$1/linux/vmlinuz"
-dir=$(mktemp -d "$1/linux_trace.XXXXXX")
-trap 'rm -rf "$dir"' EXIT
-FS_LINUX_NO_SETUP=1 FS_BUILD_DIR="$1" timeout 600 "$root/scripts/linux" --trace "$dir/t.fst" \
-  >"$dir/out" 2>"$dir/err"
-status=$?
-[ "$status" = 77 ] && { tail -3 "$dir/err"; echo "skipped: the kernel package cannot be fetched"; exit 77; }
-[ "$status" = 0 ] || { echo "FAIL: the traced boot exited $status"; tail -5 "$dir/out"; cat "$dir/err"; exit 1; }
-if grep -q 'kallsyms' "$dir/err"; then echo "FAIL: run could not read the symbols:"; cat "$dir/err"; exit 1; fi
+# linux_trace.sh BUILD_DIR: the traced boot of Debian's Linux 6.1 that linux_record.sh recorded
+# (scripts/linux --trace, issue 13 item 4), read back with the image's own kallsyms names:
+# `trace inspect --ret-from-fork` finds /init's two forks (guest/linux/init.c) and kernel_init's way
+# to user mode with every check PASS, the functions on their way and their irets named; `trace stats`
+# counts the same tasks and names the system calls from the image's sys_call_table; README.md's Linux
+# excerpt shows lines of this run.
+source "$(dirname "${BASH_SOURCE[0]}")/linux_common.sh"
+need "$runs/boot.fst" "$runs/boot.out" "$runs/boot.err"
+t="$runs/boot.fst"
+if grep -q 'kallsyms' "$runs/boot.err"; then echo "FAIL: run could not read the symbols:"; cat "$runs/boot.err"; exit 1; fi
 
-"$fs" trace inspect --ret-from-fork --image "$img" "$dir/t.fst" >"$dir/rff" 2>"$dir/rff.err"
+"$fs" trace inspect --ret-from-fork --image "$img" "$t" >"$dir/rff" 2>"$dir/rff.err"
 status=$?
 [ "$status" = 0 ] || { echo "FAIL: trace inspect --ret-from-fork exited $status"; cat "$dir/rff" "$dir/rff.err"; exit 1; }
 forks=$(grep -c '^pid [0-9]*: forked by fork (int $0x80' "$dir/rff")
@@ -37,7 +29,7 @@ grep -q '^  first iret to user mode: 5-word frame .* <restore_all_switch_stack+0
 # trace stats counts Linux's forks, switches and system calls from the instructions, and names the
 # calls from the image's own sys_call_table: every task inspect found (the two forks, kernel_init and
 # the kernel threads) started once at ret_from_fork; /init forks twice and execs /bin/hello once.
-"$fs" trace stats --image "$img" "$dir/t.fst" >"$dir/stats" 2>&1 ||
+"$fs" trace stats --image "$img" "$t" >"$dir/stats" 2>&1 ||
   { echo "FAIL: trace stats exited $?"; cat "$dir/stats"; exit 1; }
 threads=$(sed -n 's/^\([0-9]*\) kernel threads started at ret_from_fork.*/\1/p' "$dir/rff")
 tasks=$(( ${threads:-0} + $(grep -c '^pid [0-9]*: \|^task on stack' "$dir/rff") ))
@@ -57,7 +49,7 @@ mapfile -t kids < <(sed -n 's/^pid \([0-9]*\): forked by fork .*/\1/p' "$dir/rff
   grep -q "^  pid ${kids[1]} \+hello " "$dir/stats" ||
   { echo "FAIL: /init's children (${kids[*]}) are not pid N init and pid M hello:"; cat "$dir/stats"; exit 1; }
 # trace inspect --iret names the same tasks: the first iret of /init's second child (hello).
-"$fs" trace inspect --iret --image "$img" "$dir/t.fst" >"$dir/iret" 2>&1 ||
+"$fs" trace inspect --iret --image "$img" "$t" >"$dir/iret" 2>&1 ||
   { echo "FAIL: trace inspect --iret exited $?"; tail -3 "$dir/iret"; exit 1; }
 grep -q "^seq [0-9]* cycle [0-9]* pid ${kids[1]}: 5-word frame .*, CPL 0 -> 3$" "$dir/iret" ||
   { echo "FAIL: inspect --iret names no iret of pid ${kids[1]}:"; tail -5 "$dir/iret"; exit 1; }
@@ -68,12 +60,12 @@ done
 # trace dump disassembles the kernel's code from the image at its virtual addresses (the image is
 # loaded at its physical ones): the first fork's int $0x80 lands in entry_INT80_32.
 seq=$(sed -n 's/^pid [0-9]*: forked by fork .* at seq \([0-9]*\) .*/\1/p' "$dir/rff" | head -1)
-"$fs" trace dump --image "$img" --from "$seq" --count 4 "$dir/t.fst" >"$dir/dump" 2>&1 ||
+"$fs" trace dump --image "$img" --from "$seq" --count 4 "$t" >"$dir/dump" 2>&1 ||
   { echo "FAIL: trace dump exited $?"; cat "$dir/dump"; exit 1; }
 grep -q "^ *$seq .* entry_INT80_32  *c1[0-9a-f]\{6\}  [0-9a-f]" "$dir/dump" && ! grep -q 'no code' "$dir/dump" ||
   { echo "FAIL: the kernel's code is not disassembled at seq $seq:"; cat "$dir/dump"; exit 1; }
 # README.md's Linux excerpt is this run's output (skipped with a note for another kernel package).
-python3 "$root/tests/readme_linux.py" "$root/README.md" "$dir/t.fst" "$dir/out" "$dir/err" "$dir/rff" || exit 1
+python3 "$root/tests/readme_linux.py" "$root/README.md" "$t" "$runs/boot.out" "$runs/boot.err" "$dir/rff" || exit 1
 # A golden event list (issue 13 item 5): the boot's user-space part, every delivery and iret from
 # the first iret to ring 3 (kernel_init entering /init) to the stop, with their seq, cycle, frames
 # and Linux's names: what the kernel and the machine did, pinned. It belongs to one kernel package
@@ -81,7 +73,7 @@ python3 "$root/tests/readme_linux.py" "$root/README.md" "$dir/t.fst" "$dir/out" 
 # FS_RECORD_LINUX_EVENTS=1 ctest -R 'linux: a traced').
 golden="$root/tests/linux/events.txt"
 package=$(cat "$1/linux/package")
-"$fs" trace events --image "$img" --kind delivery,iret,stop "$dir/t.fst" >"$dir/events.all" 2>&1 ||
+"$fs" trace events --image "$img" --kind delivery,iret,stop "$t" >"$dir/events.all" 2>&1 ||
   { echo "FAIL: trace events exited $?"; tail -3 "$dir/events.all"; exit 1; }
 first=$(grep -n 'CPL 0 -> 3$' "$dir/events.all" | head -1 | cut -d: -f1)
 [ -n "$first" ] || { echo "FAIL: no iret to ring 3 in the events"; exit 1; }

@@ -11,23 +11,7 @@ check is skipped with a note. Prints FAIL and the first missing line; exits 1 if
 """
 import sys
 
-
-def blocks(readme):
-    lines = open(readme, encoding="utf-8").read().split("\n")
-    start = lines.index("## Debian's Linux 6.1")
-    out, block = [], None
-    for line in lines[start + 1:]:
-        if line.startswith("## "):
-            break
-        if line.startswith("```"):
-            if block is None:
-                block = []
-            else:
-                out.append(block)
-                block = None
-        elif block is not None:
-            block.append(line)
-    return out
+from readme_blocks import fenced_blocks, missing
 
 
 def main():
@@ -35,22 +19,17 @@ def main():
     got = []
     for path in outputs:
         got += open(path, encoding="utf-8", errors="replace").read().replace("\r", "").split("\n")
-    shown = [l.replace("linux.fst", trace) for b in blocks(readme) for l in b
+    blocks = fenced_blocks(readme, "Debian's Linux 6.1")
+    shown = [l.replace("linux.fst", trace) for b in blocks for l in b
              if not l.startswith("$ ") and l != "..."]
     banner = next((l for l in shown if "Linux version" in l), None)
     if banner and not any(g.startswith(banner.removesuffix(" ...")) for g in got):
         print("readme_linux: skipped, the README shows another kernel package's run")
         return 0
-    i = 0
-    for want in shown:
-        prefix = want.endswith(" ...")
-        key = want.removesuffix(" ...")
-        while i < len(got) and not (got[i].startswith(key) if prefix else got[i] == want):
-            i += 1
-        if i == len(got):
-            print(f"FAIL: README.md's Linux excerpt shows a line the run did not print: {want}")
-            return 1
-        i += 1
+    lost = missing(shown, got)
+    if lost is not None:
+        print(f"FAIL: README.md's Linux excerpt shows a line the run did not print: {lost}")
+        return 1
     print(f"PASS: README.md's Linux excerpt: {len(shown)} lines, all printed by the run")
     return 0
 

@@ -5,7 +5,7 @@ Every fenced block of the section "## Five-minute tour" whose first line is a `$
 command is run, command by command, in a fresh WORKDIR where build/ and tests/ are the build and
 source trees' (so the README's paths work as written), stdout and stderr together. Each line the
 README shows under a command must be a line of what it printed, in the README's order; `...` stands
-for lines left out. Blocks that start gdb or a server in the background (`&`) are not run here
+for lines left out (tests/readme_blocks.py). Blocks that start gdb or a server in the background (`&`) are not run here
 (tests/gdb_*.sh drive gdb). Prints FAIL and the first missing line per command; exits 1 if any.
 """
 import os
@@ -14,24 +14,7 @@ import shutil
 import subprocess
 import sys
 
-
-def tour_blocks(readme):
-    """The fenced blocks of the tour section, each a list of lines."""
-    lines = open(readme, encoding="utf-8").read().split("\n")
-    start = lines.index("## Five-minute tour")
-    blocks, block = [], None
-    for line in lines[start + 1:]:
-        if line.startswith("## "):
-            break
-        if line.startswith("```"):
-            if block is None:
-                block = []
-            else:
-                blocks.append(block)
-                block = None
-        elif block is not None:
-            block.append(line)
-    return blocks
+from readme_blocks import fenced_blocks, missing
 
 
 def commands(block):
@@ -49,21 +32,6 @@ def commands(block):
     return out
 
 
-def missing(shown, printed):
-    """The first shown line (not `...`) absent from printed in order, or None."""
-    got = printed.split("\n")
-    i = 0
-    for want in shown:
-        if want == "...":
-            continue
-        while i < len(got) and got[i] != want:
-            i += 1
-        if i == len(got):
-            return want
-        i += 1
-    return None
-
-
 def main():
     readme, build, source, work = sys.argv[1:5]
     shutil.rmtree(work, ignore_errors=True)
@@ -72,13 +40,13 @@ def main():
     os.symlink(os.path.join(source, "tests"), os.path.join(work, "tests"))
     failed = 0
     ran = 0
-    for block in tour_blocks(readme):
+    for block in fenced_blocks(readme, "Five-minute tour"):
         for argv, shown in commands(block) or []:
             ran += 1
             p = subprocess.run(argv, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                stdin=subprocess.DEVNULL, timeout=120)
             text = p.stdout.decode("utf-8", "replace")
-            lost = missing(shown, text)
+            lost = missing(shown, text.split("\n"))
             if lost is not None:
                 failed = 1
                 print(f"FAIL: $ {shlex.join(argv)} (status {p.returncode}) did not print, in order:")

@@ -52,7 +52,8 @@ Run run(const std::string& guest, bool per_instruction) {
 
 }  // namespace
 
-TEST_CASE("timing: block and instruction timing agree on every test guest", "[timing][machine]") {
+TEST_CASE("timing: block and instruction timing agree on every test guest",
+          "[timing][machine][slow]") {
   const auto guest = GENERATE(
       as<std::string>{}, "cmpxchg8b_flags", "cpuid_fpu", "exceptions", "exit_then_int",
       "exit_value", "fetch_fault", "hlt_cli", "i8042_reset", "into", "irq_boundary",

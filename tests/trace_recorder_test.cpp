@@ -132,7 +132,7 @@ std::vector<tr::Event> events_of(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("trace recorder: the register file at every instruction round-trips", "[trace]") {
+TEST_CASE("trace recorder: the register file at every instruction round-trips", "[trace][slow]") {
   // Ring changes and 5-word irets, exceptions with error codes and CR2, HLT and IRQs, and the
   // kernel's process creation; small chunks so that chunk boundaries fall everywhere.
   check_round_trip(machine_guest("syscall_ring3"), "", 1000);
@@ -145,7 +145,7 @@ TEST_CASE("trace recorder: the register file at every instruction round-trips", 
 TEST_CASE(
     "trace recorder: reading only each instruction's write set loses no register change (every "
     "guest, kernel scenarios)",
-    "[trace]") {
+    "[trace][slow]") {
   // The recorder reads after each instruction only the general registers and EFLAGS it may write:
   // a write set missing a register shows up here as a mismatch at the first instruction that
   // changed it. So: every machine guest (string instructions, IN, RDTSC, INTO, self-modifying

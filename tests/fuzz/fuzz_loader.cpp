@@ -2,7 +2,8 @@
 // (emu/machine.cpp Machine::load): the ELF segments and multiboot header into RAM
 // (loader/elf_image.hpp), the image's build id, the multiboot information block
 // (loader/multiboot.hpp), and the symbol table (loader/symbols.hpp), which `run` and every trace
-// reader build from the same file. A refusal is a LoadError, one line; anything else escaping, a
+// reader build from the same file; and as a Linux run's initramfs, whose programs the trace tools
+// take (loader/initramfs.hpp). A refusal is a LoadError, one line; anything else escaping, a
 // sanitizer report or an allocation past libFuzzer's limit is a finding (scripts/fuzz, issue 12).
 #include <cstddef>
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "loader/elf_image.hpp"
+#include "loader/initramfs.hpp"
 #include "loader/load_error.hpp"
 #include "loader/multiboot.hpp"
 #include "loader/symbols.hpp"
@@ -42,11 +44,19 @@ void symbols(std::span<const std::uint8_t> file) {
   }
 }
 
+void initramfs(std::span<const std::uint8_t> file) {
+  try {
+    (void)fs::read_initramfs(file, "fuzz.cpio");
+  } catch (const fs::LoadError&) {
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::span<const std::uint8_t> file(data, size);
   load(file);
   symbols(file);
+  initramfs(file);
   return 0;
 }
