@@ -12,7 +12,6 @@ const PagingRegs& CodeFetch::regs() {
   if (!regs_valid_) {
     regs_ = paging_regs_of(*cpu_);
     regs_valid_ = true;
-    page_valid_ = false;
   }
   return regs_;
 }
@@ -23,9 +22,9 @@ const std::uint8_t* CodeFetch::bytes_slow(std::uint32_t addr, std::uint32_t size
   auto phys = linear_to_physical(ram_, r, addr);
   if (phys && (addr & (kPageSize - 1)) + want <= kPageSize &&
       std::uint64_t{*phys & ~(kPageSize - 1)} + kPageSize <= ram_.size()) {
-    page_valid_ = true;
-    page_linear_ = addr & ~(kPageSize - 1);
-    page_phys_ = *phys & ~(kPageSize - 1);
+    const std::uint32_t page = addr & ~(kPageSize - 1);
+    pages_[(page >> 12) & (kPageEntries - 1)] =
+        PageEntry{page, *phys & ~(kPageSize - 1), generation_};
     return ram_.data() + *phys;
   }
   // Across a page boundary (or beyond RAM): page by page, zeros where nothing is mapped.

@@ -4,10 +4,12 @@
 //
 // The paging registers change only through instructions that end their translated block (CR0/CR3/
 // CR4 loads, INVLPG: QEMU ends a block at each), so they are read again only after one retires
-// (invalidate()), and the last code page's translation is kept: the hot path is one compare.
+// (invalidate()), and the translations of the code pages run since are kept: the hot path is a
+// table look-up and two compares.
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -37,9 +39,11 @@ class CodeFetch {
   // or lies beyond RAM), valid until the next call.
   const std::uint8_t* bytes(std::uint32_t addr, std::uint32_t size) {
     const std::uint32_t off = addr & (kPageSize - 1);
-    if (page_valid_ && (addr & ~(kPageSize - 1)) == page_linear_ &&
-        off + std::max(size, kCodeBytes) <= kPageSize) [[likely]] {
-      return ram_.data() + page_phys_ + off;
+    const std::uint32_t page = addr & ~(kPageSize - 1);
+    if (off + std::max(size, kCodeBytes) <= kPageSize) [[likely]] {
+      const PageEntry& e = pages_[(page >> 12) & (kPageEntries - 1)];
+      if (e.linear == page && e.generation == generation_) [[likely]]
+        return ram_.data() + e.phys + off;
     }
     return bytes_slow(addr, size);
   }
@@ -47,9 +51,9 @@ class CodeFetch {
   // code is fetched under may have changed.
   void invalidate() {
     regs_valid_ = false;
-    page_valid_ = false;
     if (++generation_ == 0) {
       generation_ = 1;
+      pages_.fill(PageEntry{});
       if (on_wrap_) on_wrap_();
     }
   }
@@ -74,9 +78,16 @@ class CodeFetch {
   const UnicornCpu* cpu_ = nullptr;
   PagingRegs regs_;
   bool regs_valid_ = false;
-  bool page_valid_ = false;
-  std::uint32_t page_linear_ = 0;
-  std::uint32_t page_phys_ = 0;
+  // The code pages translated since the last invalidate() (their entries carry its generation),
+  // direct-mapped by linear page: kernel code calls across many pages, and a walk of the page
+  // tables at each change of page cost 4 % of a traced Linux boot with one page kept.
+  static constexpr std::size_t kPageEntries = 64;
+  struct PageEntry {
+    std::uint32_t linear = 0;
+    std::uint32_t phys = 0;
+    std::uint32_t generation = 0;  // never current: generations count from 1
+  };
+  std::array<PageEntry, kPageEntries> pages_{};
   std::vector<std::uint8_t> scratch_;  // code bytes when they straddle discontiguous frames
   std::uint32_t generation_ = 1;
   std::function<void()> on_wrap_;

@@ -26,7 +26,9 @@ class InsnTiming final : public Timing {
       : s_(s), code_(code), ix_(ix), decoder_(decoder), observers_(observers) {}
 
   UnicornCpu& cpu() { return *s_.cpu; }
-  // The hook Unicorn calls before every instruction (CpuHooks::on_insn through hot_hook).
+  // The hook Unicorn calls before every instruction (CpuHooks::on_insn): hot_hook over on_insn,
+  // in on_insn's file so that the compiler makes the two one function.
+  static void insn_hook(void* engine, std::uint64_t addr, std::uint32_t size, void* self) noexcept;
   void on_insn(std::uint32_t addr, std::uint32_t size);
   // An instruction forkscope runs itself (emu/machine_intercept.cpp) at `eip`: the observers see
   // it as they see every other one.
@@ -38,6 +40,7 @@ class InsnTiming final : public Timing {
   void restarted(std::uint32_t addr) {
     observed_pass_ = addr;
     have_cur_insn_ = false;
+    if_clear_ = false;
   }
   // Whether the observers have seen the boundary at `addr` the CPU stands at (not when a snapshot
   // was restored since: its first boundary is new to them).
@@ -62,11 +65,14 @@ class InsnTiming final : public Timing {
   void restore(const State& st) {
     st_ = st;
     have_cur_insn_ = false;
+    if_clear_ = false;
     observed_addr_ = ~0u;  // the restored boundary is new to the observers
   }
   // Inside the instruction observers (a snapshot may be taken or restored there).
   bool observing() const { return have_cur_insn_; }
 
+  void before_run() override { if_clear_ = false; }
+  void at_breakpoint(std::uint32_t) override { if_clear_ = false; }
   IoSlot io_slot() override;
   FaultPoint rewind_to_fault(std::uint32_t eip, std::uint32_t vector) override;
   void rewind_to(std::uint32_t eip) override;
@@ -79,13 +85,20 @@ class InsnTiming final : public Timing {
   struct alignas(32) Slot {
     std::uint32_t addr = ~0u;
     std::uint8_t size = 0;
+    bool may_set_if = true;  // may_set_if()
     RegMask writes = kAllFastRegs;
     DecodedInsn insn;
     std::uint64_t lo = 0;
   };
   // The current instruction retired and the CPU goes on at `next`: its variable cost, RDTSC's
   // result and TLB flush.
-  void retire_current(std::uint32_t next);
+  [[gnu::always_inline]] inline void retire_current(std::uint32_t next);
+  // Whether the PIC's interrupt can be taken at this boundary: IF=1 and no STI/MOV SS shadow.
+  bool interrupts_enabled();
+  static bool may_set_if(const DecodedInsn& insn, const std::uint8_t* bytes);
+  std::size_t slot_index(std::uint32_t addr) const {
+    return (addr ^ (addr >> 12)) & (cache_.size() - 1);
+  }
   const Slot& lookup(std::uint32_t addr, std::uint32_t size, const std::uint8_t* code,
                      bool& changed);
   void decode_into(Slot& slot, std::uint32_t addr, const std::uint8_t* bytes, std::uint32_t size);
@@ -116,6 +129,12 @@ class InsnTiming final : public Timing {
 
   State st_;
   bool have_cur_insn_ = false;
+  // IF was 0 when last read, and every instruction retired since is one that cannot set it (the
+  // current one is cur_may_set_if_'s): while the kernel runs with interrupts off and an IRQ
+  // pending, EFLAGS (which Unicorn computes from its lazy flags) is not read at every boundary.
+  // Forgotten whenever the CPU stops, faults or is moved: the host may have written EFLAGS.
+  bool if_clear_ = false;
+  bool cur_may_set_if_ = true;
   std::uint32_t observed_pass_ = ~0u;  // restarted(): its observers are not called again
   std::uint32_t observed_addr_ = ~0u;  // the last boundary the observers were called at...
   std::uint64_t observed_seq_ = 0;     // ...and the instruction count there

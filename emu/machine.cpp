@@ -31,7 +31,7 @@ Machine::Machine(MachineOptions opt)
   if (opt_.per_instruction) {
     insn_timing_ = std::make_unique<InsnTiming>(s_, code_, ix_, decoder_, observers_);
     timing_ = insn_timing_.get();
-    h.on_insn = &hot_hook<InsnTiming, &InsnTiming::on_insn>;
+    h.on_insn = &InsnTiming::insn_hook;
     h.on_insn_ctx = insn_timing_.get();
   } else {
     block_timing_ = std::make_unique<BlockTiming>(s_, code_, ix_, decoder_);

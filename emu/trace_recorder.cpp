@@ -108,13 +108,13 @@ class Encoder {
 
   Batch& batch() { return *fill_; }
 
-  // Hands the filled batch over (waiting for the previous one to be encoded); rethrows what the
-  // writer threw on an earlier batch.
-  void submit() {
+  // Hands the filled batch over (waiting for the previous one to be encoded) and returns the one
+  // to fill next; rethrows what the writer threw on an earlier batch.
+  Batch& submit() {
     if (!thread_.joinable()) {
       encode(*fill_);
       fill_->clear();
-      return;
+      return *fill_;
     }
     std::unique_lock lock(mu_);
     cv_.wait(lock, [this] { return !job_; });
@@ -124,6 +124,7 @@ class Encoder {
     lock.unlock();
     cv_.notify_all();
     fill_->clear();
+    return *fill_;
   }
 
   // Everything submitted and encoded; the writer is the caller's again.
@@ -209,14 +210,20 @@ struct TraceRecorder::Impl {
   std::uint32_t running_task = 0;
   std::uint32_t us_task = 0, us_cr3 = 0;  // the last (task, CR3) checked
   std::unordered_map<std::uint32_t, std::uint32_t> user_cr3;
-  std::unique_ptr<Encoder> enc;  // after w: stopped before the writer goes
+  std::unique_ptr<Encoder> enc;       // after w: stopped before the writer goes
+  Batch* batch = nullptr;             // enc's batch being filled (changes at each submit)
+  const DecodedInsn* insn = nullptr;  // the machine's current instruction (a stable reference)
   // The guest's stores (Machine::on_guest_store) by linear address, in the order made: cur's so
   // far, and prev's (written with its record). A store of an instruction that faulted belongs to
   // prev, as the registers its delivery changed do.
   StoreAddress store_address;
   std::vector<tr::MemWrite> cur_mem, prev_mem;
 
-  Impl(Machine& machine) : m(machine), cpu(machine.cpu()), store_address(machine.ram()) {}
+  Impl(Machine& machine)
+      : m(machine),
+        cpu(machine.cpu()),
+        insn(&machine.current_instruction()),
+        store_address(machine.ram()) {}
 
   void read_all() {
     cpu.read_regs(now.v.data(), tr::kRegCount);  // the trace's ids are Reg's
@@ -253,11 +260,9 @@ struct TraceRecorder::Impl {
   // prev's record, with `now` the state after it: the registers of `dirty` whose value differs
   // from before it, in id order.
   void write_prev() {
-    Batch* b = &enc->batch();
-    if (b->full()) [[unlikely]] {
-      enc->submit();
-      b = &enc->batch();
-    }
+    if (batch->full()) [[unlikely]]
+      batch = &enc->submit();
+    Batch* b = batch;
     tr::RegChange* out = &b->changes[b->n_changes];
     std::size_t n = 0;
     for (std::uint32_t d = dirty; d; d &= d - 1) {
@@ -278,7 +283,7 @@ struct TraceRecorder::Impl {
   }
 
   void event(std::uint64_t seq, tr::EventData data) {
-    Batch& b = enc->batch();
+    Batch& b = *batch;
     b.events.emplace_back(b.n, tr::Event{seq, m.clock().now, std::move(data)});
   }
 
@@ -334,7 +339,7 @@ struct TraceRecorder::Impl {
       resync();
     if (retired && cur.is_iret) [[unlikely]]
       iret_event(cur, seq);
-    const DecodedInsn& d = m.current_instruction();
+    const DecodedInsn& d = *insn;
     cur.seq = seq;
     cur.cycle = t;
     cur.eip = eip;
@@ -466,6 +471,7 @@ TraceRecorder::TraceRecorder(Machine& m, const TraceRecorderOptions& opt)
   wo.chunk_instructions = opt.chunk_instructions;
   s.w = std::make_unique<tr::Writer>(opt.path, h, wo);
   s.enc = std::make_unique<Encoder>(*s.w);
+  s.batch = &s.enc->batch();
 
   const SymbolTable& syms = m.symbols();
   auto rff = syms.address_of("ret_from_fork");
@@ -516,6 +522,7 @@ void TraceRecorder::finish(const RunResult& r) {
   }
   s.event(retired, tr::Stop{static_cast<std::uint8_t>(r.reason), r.exit_status, r.message});
   s.enc->drain();
+  s.batch = &s.enc->batch();
   s.w->finish();
 }
 

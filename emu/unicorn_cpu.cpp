@@ -23,7 +23,7 @@
 namespace fs {
 namespace {
 
-int uc_reg_id(Reg r) {
+constexpr int uc_reg_id(Reg r) {
   switch (r) {
     case Reg::kEax:
       return UC_X86_REG_EAX;
@@ -412,7 +412,8 @@ void UnicornCpu::read_regs(std::uint32_t* out, std::size_t n) const {
 }
 
 void UnicornCpu::read_regs_masked(std::uint32_t* out, std::uint32_t mask) const {
-  static const auto ids = [] {
+  // A constant table, not a function-local static: this runs on every instruction of a trace.
+  static constexpr auto ids = [] {
     std::array<int, static_cast<std::size_t>(Reg::kEflags) + 1> a{};
     for (std::size_t i = 0; i < a.size(); ++i) a[i] = uc_reg_id(static_cast<Reg>(i));
     return a;
