@@ -54,29 +54,6 @@ bool OpenTrace::code_of(int k, std::uint32_t addr, std::uint8_t len,
   return false;
 }
 
-TaskNames::TaskNames(const OpenTrace& t) {
-  if (!t.kernel) return;
-  std::string swapper;
-  const std::uint8_t* p = nullptr;
-  if (auto at = t.symbols.address_of("init_task");
-      at && t.code_at(*at + TASK_COMM, TASK_COMM_LEN, p))
-    for (std::uint32_t i = 0; i < TASK_COMM_LEN && p[i]; ++i) swapper += static_cast<char>(p[i]);
-  names_[0] = swapper.empty() ? "swapper" : swapper;  // init_task.c's, without an image
-}
-
-void TaskNames::on_event(const tr::Event& e) {
-  if (const auto* f = std::get_if<tr::Fork>(&e.data))
-    names_[f->child_pid] = f->comm;
-  else if (const auto* u = std::get_if<tr::UserSpace>(&e.data))
-    names_[u->pid] = u->comm;
-}
-
-const std::string& TaskNames::of(std::int64_t pid) const {
-  static const std::string none;
-  auto it = names_.find(pid);
-  return it == names_.end() ? none : it->second;
-}
-
 const SymbolTable& OpenTrace::symbols_for(std::int64_t pid) const {
   return symbols_of(program_index(pid));
 }
@@ -327,6 +304,10 @@ std::string event_text(const tr::Event& e, const SymbolTable& syms) {
           return fmt::format("pid {} -> pid {} (task {} -> {})", d.prev_pid, d.next_pid,
                              hex32(d.prev_task), hex32(d.next_task));
         } else if constexpr (std::is_same_v<T, tr::RetFromFork>) {
+          // (Linux's, inferred from its instructions, has no TSS.esp0: 6.1's is the entry stack.)
+          if (d.tss_esp0 == 0)
+            return fmt::format("pid {} first runs (task {}, esp {}, stack top {})", d.pid,
+                               hex32(d.task), hex32(d.esp), hex32(d.stack_top));
           return fmt::format("pid {} first runs (task {}, esp {}, TSS.esp0 {}, stack top {})",
                              d.pid, hex32(d.task), hex32(d.esp), hex32(d.tss_esp0),
                              hex32(d.stack_top));

@@ -1,6 +1,6 @@
 // What every `forkscope trace` subcommand shares: opening a trace (one-line errors, the truncation
-// warning), the guest image's symbols and code, the pid that is running at each point of the
-// stream, and describing an event as text or JSON.
+// warning), the guest image's symbols and code, and describing an event as text or JSON. Which
+// task runs, and its name, is trace_tasks.hpp's.
 #pragma once
 
 #include <cstdint>
@@ -95,35 +95,6 @@ std::string load_image(OpenTrace& t, const ImageRequest& req);
 
 // open_reader(in.file) and load_image() for in.image.
 OpenTrace open_trace(const TraceInput& in);
-
-// The pid running at each point of the stream: 0 (swapper) until the first switch of a kernel
-// trace, then each Switch's next pid; -1 for traces without the kernel's events.
-class PidTracker {
- public:
-  explicit PidTracker(bool kernel) : pid_(kernel ? 0 : -1) {}
-  void on_event(const trace::Event& e) {
-    if (const auto* s = std::get_if<trace::Switch>(&e.data)) pid_ = s->next_pid;
-  }
-  std::int64_t pid() const { return pid_; }
-
- private:
-  std::int64_t pid_;
-};
-
-// Each task's name (its comm), as the events give it: a new task's at its fork event (the only name
-// of a kernel thread, which never reaches ring 3), a program's at its user_space event (after an
-// exec). pid 0, which no fork creates, is init_task's comm in the image (swapper). Empty for traces
-// without the kernel's events.
-class TaskNames {
- public:
-  explicit TaskNames(const OpenTrace& t);
-  void on_event(const trace::Event& e);
-  // The latest name of pid; "" when the trace has not named it.
-  const std::string& of(std::int64_t pid) const;
-
- private:
-  std::unordered_map<std::int64_t, std::string> names_;
-};
 
 // JSON (docs/json.md): objects keep their members in the order they are added.
 using Json = nlohmann::ordered_json;

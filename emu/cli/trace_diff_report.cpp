@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <memory>
+
+#include "emu/cli/trace_tasks.hpp"
 
 namespace fs::cli {
 
@@ -18,10 +21,10 @@ std::vector<CtxLine> context(OpenTrace& t, bool kernel, const Mismatch& mm, cons
                              const Masks& m) {
   const std::uint64_t s = mm.seq;
   const std::uint64_t first = s > kContext ? s - kContext : 0;
-  PidTracker pid(kernel);
+  const std::unique_ptr<TaskFollower> tasks = follow_tasks(t, kernel);
   std::vector<CtxLine> out;
   auto line = [&](const tr::Step* st, bool divergent) {
-    out.push_back(CtxLine{copy_rec(st), pid.pid(), t.program_index(pid.pid()), divergent});
+    out.push_back(CtxLine{copy_rec(st), tasks->pid(), t.program_index(tasks->pid()), divergent});
   };
   std::uint64_t events_at_s = 0;
   t.reader.rewind();
@@ -38,15 +41,16 @@ std::vector<CtxLine> context(OpenTrace& t, bool kernel, const Mismatch& mm, cons
           line(st, false);
         }
       }
-      pid.on_event(e);
+      tasks->on_event(e);
       t.track(e);
       continue;
     }
     if (st->insn.seq >= s) break;
+    tasks->on_insn(st->insn);
     if (st->insn.seq >= first) line(st, false);
   }
   if (div.type != Rec::kNone)
-    out.push_back(CtxLine{div, pid.pid(), t.program_index(pid.pid()), true});
+    out.push_back(CtxLine{div, tasks->pid(), t.program_index(tasks->pid()), true});
   return out;
 }
 

@@ -7,12 +7,14 @@
 
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "emu/cli/trace_common.hpp"
+#include "emu/cli/trace_tasks.hpp"
 #include "x86/decoder.hpp"
 
 namespace fs::cli {
@@ -104,6 +106,156 @@ Json insn_json(const trace::Instruction& in, std::int64_t pid, const Decoded& d,
   return j;
 }
 
+// Each address's Decoded, made once (and, above the kernel's image, once per program the task
+// runs): a direct-mapped front for the hot loop, the map behind it for the rest.
+class DecodeCache {
+ public:
+  DecodeCache(const OpenTrace& t, const TraceDumpOptions& opt) : t_(t), opt_(opt) {}
+
+  const Decoded& at(std::uint32_t eip, std::uint8_t len, std::int64_t running) {
+    const int prog = eip >= t_.code.size() ? t_.program_index(running) : -1;
+    const std::uint64_t key = (std::uint64_t(prog + 1) << 32) | eip;
+    Front& f = front_[(eip ^ (eip >> 14)) & (front_.size() - 1)];
+    if (f.d && f.key == key) return *f.d;
+    auto it = cache_.find(key);
+    if (it == cache_.end()) it = cache_.emplace(key, decode(eip, len, running, prog)).first;
+    f = Front{key, &it->second};
+    return it->second;
+  }
+
+ private:
+  Decoded decode(std::uint32_t eip, std::uint8_t len, std::int64_t running, int prog) {
+    const SymbolTable& syms = t_.symbols_of(prog);
+    std::string text, bytes;
+    const std::uint8_t* code = nullptr;
+    if (t_.code_for(running, eip, len, code)) {
+      text = dec_.disassemble(eip, code, len);
+      for (std::uint8_t i = 0; i < len; ++i)
+        bytes += fmt::format("{}{:02x}", i ? " " : "", code[i]);
+    }
+    if (text.empty())
+      text = t_.image_path.empty() ? "(no code: pass the image with --image)"
+                                   : "(no code: not in the image)";
+    Decoded d;
+    d.columns = fmt::format("{:<28} {:08x}  {:<20} {:<36}", syms.describe(eip), eip, bytes, text);
+    if (opt_.in.json) d.where = syms.describe(eip), d.bytes = bytes, d.text = text;
+    d.syscall = bytes == "cd 80";
+    if (!opt_.symbol.empty()) {
+      auto r = syms.lookup(eip);
+      d.in_symbol = r && r->name == opt_.symbol;
+    }
+    return d;
+  }
+
+  struct Front {
+    std::uint64_t key = ~0ull;
+    const Decoded* d = nullptr;
+  };
+  const OpenTrace& t_;
+  const TraceDumpOptions& opt_;
+  Decoder dec_;
+  std::unordered_map<std::uint64_t, Decoded> cache_;
+  std::vector<Front> front_ = std::vector<Front>(1u << 14);
+};
+
+// Lines are built in place in one buffer and written out in 1 MiB blocks.
+class LineBuffer {
+ public:
+  // Room for n more bytes; commit() says where the writing ended.
+  char* reserve(std::size_t n) {
+    if (out_.size() - used_ < n) out_.resize(used_ + n);
+    return out_.data() + used_;
+  }
+  void commit(const char* end) {
+    used_ = static_cast<std::size_t>(end - out_.data());
+    if (used_ >= kBlock) flush();
+  }
+  void flush() {
+    std::fwrite(out_.data(), 1, used_, stdout);
+    used_ = 0;
+  }
+
+ private:
+  static constexpr std::size_t kBlock = 1u << 20;
+  std::vector<char> out_ = std::vector<char>(kBlock + (1u << 16));
+  std::size_t used_ = 0;
+};
+
+// One instruction's text line into out (then its stores, with --mem):
+// "{:>10} {:>12} {:>4} {} <columns>" then " reg=value" per change, and "  # name" for a system
+// call.
+void put_line(LineBuffer& out, const trace::Instruction& in, std::int64_t pid, const Decoded& d,
+              const OpenTrace& t, bool mem) {
+  // (A system call's name: "  # " and at most 32 more.)
+  char* p = out.reserve(64 + d.columns.size() + 16 * in.changes.size() + (d.syscall ? 40 : 0));
+  p = put_dec(p, in.seq, 10);
+  *p++ = ' ';
+  p = put_dec(p, in.cycle, 12);
+  *p++ = ' ';
+  if (pid < 0) {
+    std::memcpy(p, "   -", 4);
+    p += 4;
+  } else {
+    p = put_dec(p, static_cast<std::uint64_t>(pid), 4);
+  }
+  *p++ = ' ';
+  p = put_dec(p, in.before.cpl(), 0);
+  *p++ = ' ';
+  std::memcpy(p, d.columns.data(), d.columns.size());
+  p += d.columns.size();
+  for (const auto& c : in.changes) {
+    *p++ = ' ';
+    const char* name = trace::reg_name(c.reg);
+    const std::size_t n = std::strlen(name);
+    std::memcpy(p, name, n);
+    p += n;
+    *p++ = '=';
+    p = put_hex(p, c.value);
+  }
+  if (d.syscall) {
+    const std::string call = "  # " + t.syscall_name(in.before[trace::Reg::kEax]);
+    std::memcpy(p, call.data(), call.size());
+    p += call.size();
+  }
+  *p++ = '\n';
+  if (mem) {
+    for (const auto& w : in.mem) {
+      out.commit(p);
+      const std::string l = mem_line(w);
+      p = out.reserve(l.size() + 4096);
+      std::memcpy(p, l.data(), l.size());
+      p += l.size();
+    }
+  }
+  out.commit(p);
+}
+
+// --mem: a delivery's stores, under the instruction before it.
+void print_delivery_mem(const trace::Delivery& dv, const trace::Event& e, bool json) {
+  if (json) {
+    Json j{{"delivery", dv.vector}, {"seq", e.seq}, {"mem", mem_json(dv.writes)}};
+    fmt::print("{}\n", json_text(j));
+  } else {
+    const std::string what = fmt::format("  # delivery of vector {:#04x}", dv.vector);
+    for (const auto& w : dv.writes) fmt::print("{}", mem_line(w, what.c_str()));
+  }
+}
+
+// Options the trace cannot satisfy at all (status 2 before any output).
+void check_options(const TraceDumpOptions& opt, const OpenTrace& t) {
+  if (!opt.symbol.empty()) {
+    bool known = t.symbols.address_of(opt.symbol).has_value();
+    for (const auto& prog : t.programs) known = known || prog.symbols.address_of(opt.symbol);
+    if (!known)
+      throw CliError(fmt::format("no symbol '{}' in {}", opt.symbol,
+                                 t.image_path.empty() ? "the trace (no image)" : t.image_path));
+  }
+  if (opt.mem && !t.reader.has_memory())
+    throw CliError(
+        fmt::format("trace dump --mem: {} records no memory writes (trace format version {})",
+                    opt.in.file, t.reader.header().version));
+}
+
 }  // namespace
 
 int cmd_trace_dump(const TraceDumpOptions& opt) {
@@ -112,97 +264,44 @@ int cmd_trace_dump(const TraceDumpOptions& opt) {
         fmt::format("trace dump: --from {} is after --to {}: no instruction is in between",
                     *opt.from_seq, *opt.to_seq));
   OpenTrace t = open_trace(opt.in);
-  if (!opt.symbol.empty()) {
-    bool known = t.symbols.address_of(opt.symbol).has_value();
-    for (const auto& prog : t.programs) known = known || prog.symbols.address_of(opt.symbol);
-    if (!known)
-      throw CliError(fmt::format("no symbol '{}' in {}", opt.symbol,
-                                 t.image_path.empty() ? "the trace (no image)" : t.image_path));
-  }
-  // A pid filter or pid column needs the switches from the start; otherwise seek straight there.
-  if (opt.from_seq && !t.kernel) t.reader.seek_seq(*opt.from_seq);
-  Decoder dec;
-  // By address (and, above the kernel's image, by the program the task runs): a direct-mapped
-  // front for the hot loop, the map behind it for the rest.
-  std::unordered_map<std::uint64_t, Decoded> cache;
-  struct Front {
-    std::uint64_t key = ~0ull;
-    const Decoded* d = nullptr;
-  };
-  std::vector<Front> front(1u << 14);
-  auto decoded = [&](std::uint32_t eip, std::uint8_t len, std::int64_t running) -> const Decoded& {
-    const int prog = eip >= t.code.size() ? t.program_index(running) : -1;
-    const std::uint64_t key = (std::uint64_t(prog + 1) << 32) | eip;
-    Front& f = front[(eip ^ (eip >> 14)) & (front.size() - 1)];
-    if (f.d && f.key == key) return *f.d;
-    auto it = cache.find(key);
-    if (it == cache.end()) {
-      const SymbolTable& syms =
-          prog < 0 ? t.symbols : t.programs[static_cast<std::size_t>(prog)].symbols;
-      std::string text, bytes;
-      const std::uint8_t* code = nullptr;
-      if (t.code_for(running, eip, len, code)) {
-        text = dec.disassemble(eip, code, len);
-        for (std::uint8_t i = 0; i < len; ++i)
-          bytes += fmt::format("{}{:02x}", i ? " " : "", code[i]);
-      }
-      if (text.empty())
-        text = t.image_path.empty() ? "(no code: pass the image with --image)"
-                                    : "(no code: not in the image)";
-      Decoded d;
-      d.columns = fmt::format("{:<28} {:08x}  {:<20} {:<36}", syms.describe(eip), eip, bytes, text);
-      if (opt.in.json) d.where = syms.describe(eip), d.bytes = bytes, d.text = text;
-      d.syscall = bytes == "cd 80";
-      if (!opt.symbol.empty()) {
-        auto r = syms.lookup(eip);
-        d.in_symbol = r && r->name == opt.symbol;
-      }
-      it = cache.emplace(key, std::move(d)).first;
-    }
-    f = Front{key, &it->second};
-    return it->second;
-  };
-  PidTracker pid(t.kernel);
-  // Lines are built in place in one buffer and written out in 1 MiB blocks.
-  constexpr std::size_t kBlock = 1u << 20;
-  std::vector<char> out(kBlock + (1u << 16));
-  std::size_t used = 0;
-  auto flush = [&] {
-    std::fwrite(out.data(), 1, used, stdout);
-    used = 0;
-  };
+  check_options(opt, t);
+  // The pid column needs the tasks followed from the start (the kernel's switches, or Linux's
+  // instructions); without tasks, seek straight there.
+  const std::unique_ptr<TaskFollower> tasks = follow_tasks(t);
+  const bool follow_insns = tasks->reads_instructions();
+  if (opt.from_seq && !t.kernel && !follow_insns) t.reader.seek_seq(*opt.from_seq);
+  DecodeCache decoded(t, opt);
+  LineBuffer out;
   std::uint64_t lines = 0;
-  std::set<std::int64_t> pids{pid.pid()};  // the tasks that ran, for why_empty
+  std::set<std::int64_t> pids{tasks->pid()};  // the tasks that ran, for why_empty
+  std::int64_t noted = tasks->pid();
+  auto note_pid = [&] {
+    if (tasks->pid() != noted) pids.insert(noted = tasks->pid());
+  };
   std::optional<std::uint64_t> last_seq;
   bool to_the_end = true;
   // The column header goes before the first line: a dump that prints nothing prints nothing.
   bool header = opt.in.json;
-  if (opt.mem && !t.reader.has_memory())
-    throw CliError(
-        fmt::format("trace dump --mem: {} records no memory writes (trace format version {})",
-                    opt.in.file, t.reader.header().version));
   bool printed_last = false;  // the instruction before the next event was printed
   while (const trace::Step* s = t.reader.next()) {
     if (s->event) {
       // --mem: a delivery's stores follow the instruction before it, when that one was printed.
       const auto* dv = std::get_if<trace::Delivery>(&s->event->data);
       if (opt.mem && dv && printed_last && !dv->writes.empty()) {
-        flush();
-        if (opt.in.json) {
-          Json j{{"delivery", dv->vector}, {"seq", s->event->seq}, {"mem", mem_json(dv->writes)}};
-          fmt::print("{}\n", json_text(j));
-        } else {
-          const std::string what = fmt::format("  # delivery of vector {:#04x}", dv->vector);
-          for (const auto& w : dv->writes) fmt::print("{}", mem_line(w, what.c_str()));
-        }
+        out.flush();
+        print_delivery_mem(*dv, *s->event, opt.in.json);
       }
-      const std::int64_t before = pid.pid();
-      pid.on_event(*s->event);
-      if (pid.pid() != before) pids.insert(pid.pid());
+      tasks->on_event(*s->event);
+      note_pid();
       t.track(*s->event);
       continue;
     }
     const auto& in = s->insn;
+    if (follow_insns) {
+      tasks->on_insn(in);
+      note_pid();
+    }
+    const std::int64_t pid = tasks->pid();
     last_seq = in.seq;
     printed_last = false;
     if (opt.from_seq && in.seq < *opt.from_seq) continue;
@@ -210,71 +309,25 @@ int cmd_trace_dump(const TraceDumpOptions& opt) {
       to_the_end = false;
       break;
     }
-    if (opt.pid && pid.pid() != *opt.pid) continue;
+    if (opt.pid && pid != *opt.pid) continue;
     if (opt.cpl && in.before.cpl() != *opt.cpl) continue;
-    const Decoded& d = decoded(in.eip, in.len, pid.pid());
+    const Decoded& d = decoded.at(in.eip, in.len, pid);
     if (!d.in_symbol) continue;
     if (opt.in.json) {
-      flush();
-      fmt::print("{}\n", json_text(insn_json(in, pid.pid(), d, t, opt.mem)));
-      ++lines;
-      printed_last = true;
-      continue;
-    }
-    if (!header) {
-      fmt::print("{:>10} {:>12} {:>4} {} {:<28} {:<8}  {:<20} {:<36} {}\n", "seq", "cycle", "pid",
-                 "L", "where", "address", "bytes", "text", "changes");
-      header = true;
-    }
-    // "{:>10} {:>12} {:>4} {} <columns>" then " reg=value" per change.
-    // (A system call's name: "  # " and at most 32 more.)
-    const std::size_t need = 64 + d.columns.size() + 16 * in.changes.size() + (d.syscall ? 40 : 0);
-    if (out.size() - used < need) out.resize(used + need);
-    char* p = out.data() + used;
-    p = put_dec(p, in.seq, 10);
-    *p++ = ' ';
-    p = put_dec(p, in.cycle, 12);
-    *p++ = ' ';
-    if (pid.pid() < 0) {
-      std::memcpy(p, "   -", 4);
-      p += 4;
+      out.flush();
+      fmt::print("{}\n", json_text(insn_json(in, pid, d, t, opt.mem)));
     } else {
-      p = put_dec(p, static_cast<std::uint64_t>(pid.pid()), 4);
-    }
-    *p++ = ' ';
-    p = put_dec(p, in.before.cpl(), 0);
-    *p++ = ' ';
-    std::memcpy(p, d.columns.data(), d.columns.size());
-    p += d.columns.size();
-    for (const auto& c : in.changes) {
-      *p++ = ' ';
-      const char* name = trace::reg_name(c.reg);
-      const std::size_t n = std::strlen(name);
-      std::memcpy(p, name, n);
-      p += n;
-      *p++ = '=';
-      p = put_hex(p, c.value);
-    }
-    if (d.syscall) {
-      const std::string call = "  # " + t.syscall_name(in.before[trace::Reg::kEax]);
-      std::memcpy(p, call.data(), call.size());
-      p += call.size();
-    }
-    *p++ = '\n';
-    used = static_cast<std::size_t>(p - out.data());
-    if (opt.mem) {
-      for (const auto& w : in.mem) {
-        const std::string l = mem_line(w);
-        if (out.size() - used < l.size()) out.resize(used + l.size() + 4096);
-        std::memcpy(out.data() + used, l.data(), l.size());
-        used += l.size();
+      if (!header) {
+        fmt::print("{:>10} {:>12} {:>4} {} {:<28} {:<8}  {:<20} {:<36} {}\n", "seq", "cycle", "pid",
+                   "L", "where", "address", "bytes", "text", "changes");
+        header = true;
       }
+      put_line(out, in, pid, d, t, opt.mem);
     }
     printed_last = true;
     ++lines;
-    if (used >= kBlock) flush();
   }
-  flush();
+  out.flush();
   if (lines == 0) {
     if (auto why = why_empty(opt, pids, last_seq, to_the_end); !why.empty()) throw CliError(why);
   }

@@ -2,12 +2,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "emu/cli/trace_linux_tasks.hpp"
 #include "emu/cli/trace_common.hpp"
+#include "emu/cli/trace_tasks.hpp"
 
 namespace fs::cli {
 
@@ -64,22 +65,20 @@ class HeldLines {
 int cmd_trace_events(const TraceEventsOptions& opt) {
   OpenTrace t = open_trace(opt.in);
   const auto kinds = parse_kinds(opt.kinds);
-  PidTracker pid(t.kernel);
-  std::optional<LinuxTasks> linux;  // a Linux trace's tasks, from its instructions
-  if (t.linux_image) linux.emplace(t);
+  const std::unique_ptr<TaskFollower> tasks = follow_tasks(t);
   HeldLines held(opt.in.json);
   if (!opt.in.json)
     fmt::print("{:>10} {:>12} {:<8} {:<13} {}\n", "seq", "cycle", "pid", "kind", "what happened");
   while (const trace::Step* s = t.reader.next()) {
     if (!s->event) {
-      if (linux) linux->on_insn(s->insn);
+      tasks->on_insn(s->insn);
       held.flush(s->insn.before[trace::Reg::kCr2]);
       continue;
     }
     const trace::Event& e = *s->event;
     // The task the event happens in (a switch: prev).
-    const std::int64_t running = linux ? linux->pid() : pid.pid();
-    pid.on_event(e);
+    const std::int64_t running = tasks->pid();
+    tasks->on_event(e);
     t.track(e);
     if (!kinds.empty() && std::find(kinds.begin(), kinds.end(), e.kind()) == kinds.end()) continue;
     if (opt.pid && running != *opt.pid) continue;

@@ -12,12 +12,13 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <unordered_map>
 
 #include "emu/cli/trace_common.hpp"
 #include "emu/cli/trace_inspect_linux.hpp"
-#include "emu/cli/trace_linux_tasks.hpp"
+#include "emu/cli/trace_tasks.hpp"
 #include "guest/include/abi.h"
 
 namespace fs::cli {
@@ -158,8 +159,53 @@ Json probe_json(const Probe& p, const std::vector<Check>& checks) {
   return j;
 }
 
+// One new task as text: its fork, its first instruction, its pt_regs, its path, its iret, its
+// checks.
+void print_probe(const Probe& p, const std::vector<Check>& checks, const OpenTrace& t) {
+  const auto& r = std::get<tr::RetFromFork>(p.first.data);
+  if (p.fork) {
+    const auto& f = std::get<tr::Fork>(p.fork->data);
+    fmt::print("pid {} ({}): forked by pid {} at seq {} cycle {}, clone flags {:#x} ({})\n", p.pid,
+               f.comm.empty() ? "?" : f.comm, f.parent_pid, p.fork->seq, p.fork->cycle,
+               f.clone_flags, clone_flags_text(f.clone_flags));
+  } else {
+    fmt::print("pid {}: (its fork is not in the trace)\n", p.pid);
+  }
+  fmt::print("  first instruction: seq {} cycle {} at {}, task {}, esp {}\n", p.first.seq,
+             p.first.cycle, t.symbols.describe(t.symbols.address_of("ret_from_fork").value_or(0)),
+             hex32(r.task), hex32(r.esp));
+  fmt::print("  pt_regs at {}:\n   ", hex32(r.esp));
+  for (std::size_t k = 0; k < r.regs.size() && k < std::size(kPtRegsNames); ++k) {
+    std::string extra;
+    if (k * 4 == PT_EIP || k * 4 == PT_EBX) {
+      if (auto sym = t.symbols.lookup(r.regs[k]); sym && sym->offset == 0)
+        extra = fmt::format(" <{}>", sym->name);
+    }
+    fmt::print(" {} {:#x}{}{}", kPtRegsNames[k], r.regs[k], extra,
+               k == 7 ? "\n   " : (k + 1 < r.regs.size() ? "," : ""));
+  }
+  fmt::print("\n");
+  std::string path;
+  for (std::size_t k = 0; k < p.path.size(); ++k) {
+    if (k == 24 && p.path.size() > 26) {
+      path += fmt::format(" -> ... ({} more)", p.path.size() - 25);
+      k = p.path.size() - 1;
+    }
+    path += (k ? " -> " : "") + p.path[k];
+  }
+  fmt::print("  path to its first iret ({} instructions{}): {}\n", p.instructions,
+             p.interrupts ? fmt::format(", {} interrupt{} taken on the way", p.interrupts,
+                                        p.interrupts == 1 ? "" : "s")
+                          : std::string(),
+             path);
+  if (p.iret) {
+    fmt::print("  iret at seq {} cycle {}: {}\n", p.iret->seq, p.iret->cycle, p.iret_text);
+  }
+  for (const auto& c : checks) fmt::print("  {:<4} {}\n", c.verdict, c.what);
+}
+
 int report_ret_from_fork(const TraceInspectOptions& opt, OpenTrace& t) {
-  PidTracker pid(t.kernel);
+  const std::unique_ptr<TaskFollower> tasks = follow_tasks(t);
   std::map<std::int32_t, tr::Event> forks;  // by child pid, the latest
   std::map<std::int32_t, Probe> active;     // new tasks not yet past their first iret
   std::vector<Probe> done;
@@ -172,31 +218,33 @@ int report_ret_from_fork(const TraceInspectOptions& opt, OpenTrace& t) {
     auto r = t.symbols.lookup(eip);
     return fn_of.emplace(eip, r ? std::string(r->name) : hex32(eip)).first->second;
   };
+  auto running = [&] { return static_cast<std::int32_t>(tasks->pid()); };
   while (const tr::Step* s = t.reader.next()) {
     if (s->event) {
       const tr::Event& e = *s->event;
-      pid.on_event(e);
-      t.track(e);
-      if (const auto* f = std::get_if<tr::Fork>(&e.data)) forks[f->child_pid] = e;
-      if (const auto* r = std::get_if<tr::RetFromFork>(&e.data)) {
-        Probe p;
-        p.pid = r->pid;
-        p.first = e;
-        if (auto it = forks.find(r->pid); it != forks.end()) p.fork = it->second;
-        active[r->pid] = std::move(p);
+      for (const tr::Event& k : tasks->on_event(e)) {
+        if (const auto* f = std::get_if<tr::Fork>(&k.data)) forks[f->child_pid] = k;
+        if (const auto* r = std::get_if<tr::RetFromFork>(&k.data)) {
+          Probe p;
+          p.pid = r->pid;
+          p.first = k;
+          if (auto it = forks.find(r->pid); it != forks.end()) p.fork = it->second;
+          active[r->pid] = std::move(p);
+        }
       }
+      t.track(e);
       // An interrupt taken on the way (schedule_tail enables interrupts before ret_from_fork
       // reaches restore_all) returns with an iret of its own: the task's first iret is the first
       // one outside every such interrupt.
       if (std::holds_alternative<tr::Delivery>(e.data)) {
-        auto it = active.find(static_cast<std::int32_t>(pid.pid()));
+        auto it = active.find(running());
         if (it != active.end()) {
           ++it->second.nesting;
           ++it->second.interrupts;
         }
       }
       if (std::holds_alternative<tr::Iret>(e.data)) {
-        auto it = active.find(static_cast<std::int32_t>(pid.pid()));
+        auto it = active.find(running());
         if (it != active.end() && it->second.nesting > 0) {
           --it->second.nesting;
         } else if (it != active.end()) {
@@ -210,6 +258,7 @@ int report_ret_from_fork(const TraceInspectOptions& opt, OpenTrace& t) {
       }
       continue;
     }
+    tasks->on_insn(s->insn);
     if (want_after) {  // the instruction the iret returned to
       want_after = false;
       auto it = active.find(after_pid);
@@ -218,7 +267,7 @@ int report_ret_from_fork(const TraceInspectOptions& opt, OpenTrace& t) {
       active.erase(it);
       continue;
     }
-    auto it = active.find(static_cast<std::int32_t>(pid.pid()));
+    auto it = active.find(running());
     if (it == active.end()) continue;
     Probe& p = it->second;
     ++p.instructions;
@@ -230,7 +279,6 @@ int report_ret_from_fork(const TraceInspectOptions& opt, OpenTrace& t) {
   int status = 0;
   for (const Probe& p : done) {
     if (opt.pid && p.pid != *opt.pid) continue;
-    const auto& r = std::get<tr::RetFromFork>(p.first.data);
     const auto checks = checks_for(p);
     for (const auto& c : checks)
       if (c.verdict == "FAIL") status = 1;
@@ -238,125 +286,108 @@ int report_ret_from_fork(const TraceInspectOptions& opt, OpenTrace& t) {
       fmt::print("{}\n", json_text(probe_json(p, checks)));
       continue;
     }
-    if (p.fork) {
-      const auto& f = std::get<tr::Fork>(p.fork->data);
-      fmt::print("pid {} ({}): forked by pid {} at seq {} cycle {}, clone flags {:#x} ({})\n",
-                 p.pid, f.comm.empty() ? "?" : f.comm, f.parent_pid, p.fork->seq, p.fork->cycle,
-                 f.clone_flags, clone_flags_text(f.clone_flags));
-    } else {
-      fmt::print("pid {}: (its fork is not in the trace)\n", p.pid);
-    }
-    fmt::print("  first instruction: seq {} cycle {} at {}, task {}, esp {}\n", p.first.seq,
-               p.first.cycle, t.symbols.describe(t.symbols.address_of("ret_from_fork").value_or(0)),
-               hex32(r.task), hex32(r.esp));
-    fmt::print("  pt_regs at {}:\n   ", hex32(r.esp));
-    for (std::size_t k = 0; k < r.regs.size() && k < std::size(kPtRegsNames); ++k) {
-      std::string extra;
-      if (k * 4 == PT_EIP || k * 4 == PT_EBX) {
-        if (auto sym = t.symbols.lookup(r.regs[k]); sym && sym->offset == 0)
-          extra = fmt::format(" <{}>", sym->name);
-      }
-      fmt::print(" {} {:#x}{}{}", kPtRegsNames[k], r.regs[k], extra,
-                 k == 7 ? "\n   " : (k + 1 < r.regs.size() ? "," : ""));
-    }
-    fmt::print("\n");
-    std::string path;
-    for (std::size_t k = 0; k < p.path.size(); ++k) {
-      if (k == 24 && p.path.size() > 26) {
-        path += fmt::format(" -> ... ({} more)", p.path.size() - 25);
-        k = p.path.size() - 1;
-      }
-      path += (k ? " -> " : "") + p.path[k];
-    }
-    fmt::print("  path to its first iret ({} instructions{}): {}\n", p.instructions,
-               p.interrupts ? fmt::format(", {} interrupt{} taken on the way", p.interrupts,
-                                          p.interrupts == 1 ? "" : "s")
-                            : std::string(),
-               path);
-    if (p.iret) {
-      fmt::print("  iret at seq {} cycle {}: {}\n", p.iret->seq, p.iret->cycle, p.iret_text);
-    }
-    for (const auto& c : checks) fmt::print("  {:<4} {}\n", c.verdict, c.what);
+    print_probe(p, checks, t);
   }
   if (done.empty() && !opt.in.json) fmt::print("no task reached ret_from_fork in this trace\n");
   return status;
 }
 
+// What an iret ends, as text and JSON, and the symbols its own text is named with.
+struct IretEnds {
+  std::string text;
+  Json json;
+  const SymbolTable* names = nullptr;
+};
+
+// Pairs each task's irets with its deliveries (innermost first), or with the frame its
+// ret_from_fork pops.
+class IretPairs {
+ public:
+  explicit IretPairs(const OpenTrace& t) : t_(t) {}
+  void delivered(std::int64_t pid, const tr::Event& e) { deliveries_[pid].push_back(e); }
+  void started(std::int64_t pid) { fresh_[pid] = true; }
+
+  IretEnds ends(std::int64_t pid, const tr::Iret& i) {
+    auto& stack = deliveries_[pid];
+    const tr::Delivery* inner =
+        stack.empty() ? nullptr : &std::get<tr::Delivery>(stack.back().data);
+    if (inner && inner->is_software_int() && inner->vector == 0x80 && !(inner->from == i.to) &&
+        i.cpl_after == 3)
+      return delivery_ended(pid, true);
+    if (inner && inner->from == i.to) return delivery_ended(pid, false);
+    // (An interrupt taken between ret_from_fork and this iret was paired above: the task is
+    // still fresh until its own frame is popped. Linux 6.1's kernel threads call their function
+    // from ret_from_fork instead: their frame is popped only after an exec, to user mode; their
+    // irets before it (sync_core's to itself) are not it.)
+    if (fresh_[pid] && (!t_.linux_image || (i.frame.size() > 1 && (i.frame[1] & 3)))) {
+      fresh_[pid] = false;
+      return {"ends ret_from_fork: the frame copy_thread built, no delivery", "ret_from_fork",
+              &t_.symbols_for(pid)};
+    }
+    return {"pairs with no recorded delivery", nullptr, &t_.symbols_for(pid)};
+  }
+
+ private:
+  // The innermost delivery ends. An execve's system call ends in the new program
+  // (start_thread rewrote its frame), which the trace names only from its first instruction on
+  // (a user_space event), so the iret's target is shown as an address.
+  IretEnds delivery_ended(std::int64_t pid, bool exec) {
+    auto& stack = deliveries_[pid];
+    const tr::Event d = stack.back();
+    stack.pop_back();
+    const SymbolTable& syms = t_.symbols_for(pid);
+    IretEnds out;
+    out.names = exec ? &t_.symbols : &syms;
+    out.text = exec ? fmt::format(
+                          "ends the system call at seq {}, whose frame execve rewrote to enter "
+                          "the new program: {}",
+                          d.seq, event_text(d, syms))
+                    : fmt::format("ends the delivery at seq {}: {}", d.seq, event_text(d, syms));
+    out.json = exec ? Json{{"seq", d.seq}, {"exec", true}} : Json{{"seq", d.seq}};
+    event_json(out.json, d, syms);
+    return out;
+  }
+
+  const OpenTrace& t_;
+  std::map<std::int64_t, std::vector<tr::Event>> deliveries_;  // per task, innermost last
+  std::map<std::int64_t, bool> fresh_;  // a task between ret_from_fork and its first iret
+};
+
+void print_iret(const TraceInspectOptions& opt, const tr::Event& e, std::int64_t pid,
+                IretEnds ends) {
+  if (opt.in.json) {
+    Json j{{"seq", e.seq}, {"cycle", e.cycle}, {"pid", pid}};
+    event_json(j, e, *ends.names);
+    j["ends"] = std::move(ends.json);
+    fmt::print("{}\n", json_text(j));
+  } else {
+    fmt::print("seq {} cycle {} pid {}: {}\n  {}\n", e.seq, e.cycle,
+               pid < 0 ? std::string("-") : std::to_string(pid), event_text(e, *ends.names),
+               ends.text);
+  }
+}
+
 int report_iret(const TraceInspectOptions& opt, OpenTrace& t) {
-  PidTracker pid(t.kernel);
-  std::optional<LinuxTasks> tasks;  // a Linux trace's tasks, from its instructions
-  if (t.linux_image) tasks.emplace(t);
-  std::map<std::int64_t, std::vector<tr::Event>> deliveries;  // per task, innermost last
-  std::map<std::int64_t, bool> fresh;  // a task between ret_from_fork and its first iret
+  const std::unique_ptr<TaskFollower> tasks = follow_tasks(t);
+  IretPairs pairs(t);
+  auto started = [&](std::span<const tr::Event> news) {
+    for (const tr::Event& k : news)
+      if (const auto* r = std::get_if<tr::RetFromFork>(&k.data)) pairs.started(r->pid);
+  };
   while (const tr::Step* s = t.reader.next()) {
     if (!s->event) {
-      if (tasks) tasks->on_insn(s->insn);
+      started(tasks->on_insn(s->insn));
       continue;
     }
     const tr::Event& e = *s->event;
-    const std::int64_t running = tasks ? tasks->pid() : pid.pid();
-    pid.on_event(e);
+    const std::int64_t running = tasks->pid();
+    started(tasks->on_event(e));
     t.track(e);
-    if (std::holds_alternative<tr::Delivery>(e.data)) {
-      deliveries[running].push_back(e);
-      continue;
-    }
-    if (const auto* r = std::get_if<tr::RetFromFork>(&e.data)) {
-      fresh[r->pid] = true;
-      continue;
-    }
+    if (std::holds_alternative<tr::Delivery>(e.data)) pairs.delivered(running, e);
     const auto* i = std::get_if<tr::Iret>(&e.data);
     if (!i) continue;
-    std::string ends;
-    Json ends_json;
-    const SymbolTable* names = &t.symbols_for(running);
-    auto& stack = deliveries[running];
-    const tr::Delivery* inner =
-        stack.empty() ? nullptr : &std::get<tr::Delivery>(stack.back().data);
-    if (inner && inner->is_software_int() && inner->vector == 0x80 && !(inner->from == i->to) &&
-        i->cpl_after == 3) {
-      // execve: the system call's frame now enters the new program (start_thread), which the
-      // trace names only from its first instruction on (a user_space event), so the target is
-      // shown as an address.
-      const tr::Event d = stack.back();
-      stack.pop_back();
-      names = &t.symbols;
-      ends = fmt::format(
-          "ends the system call at seq {}, whose frame execve rewrote to enter the "
-          "new program: {}",
-          d.seq, event_text(d, t.symbols_for(running)));
-      ends_json = Json{{"seq", d.seq}, {"exec", true}};
-      event_json(ends_json, d, t.symbols_for(running));
-    } else if (inner && inner->from == i->to) {
-      const tr::Event d = stack.back();
-      stack.pop_back();
-      const auto& dd = std::get<tr::Delivery>(d.data);
-      ends = fmt::format("ends the delivery at seq {}: {}", d.seq,
-                         event_text(d, t.symbols_for(running)));
-      ends_json = Json{{"seq", d.seq}};
-      event_json(ends_json, d, t.symbols_for(running));
-      (void)dd;
-    } else if (fresh[running]) {
-      // (An interrupt taken between ret_from_fork and this iret was paired above: the task is
-      // still fresh until its own frame is popped.)
-      ends = "ends ret_from_fork: the frame copy_thread built, no delivery";
-      ends_json = "ret_from_fork";
-      fresh[running] = false;
-    } else {
-      ends = "pairs with no recorded delivery";
-      ends_json = nullptr;
-    }
-    if (opt.pid && running != *opt.pid) continue;
-    if (opt.in.json) {
-      Json j{{"seq", e.seq}, {"cycle", e.cycle}, {"pid", running}};
-      event_json(j, e, *names);
-      j["ends"] = std::move(ends_json);
-      fmt::print("{}\n", json_text(j));
-    } else {
-      fmt::print("seq {} cycle {} pid {}: {}\n  {}\n", e.seq, e.cycle,
-                 running < 0 ? std::string("-") : std::to_string(running), event_text(e, *names),
-                 ends);
-    }
+    IretEnds ends = pairs.ends(running, *i);
+    if (!opt.pid || running == *opt.pid) print_iret(opt, e, running, std::move(ends));
   }
   return 0;
 }

@@ -20,13 +20,17 @@
 //     the frame there, and SWITCH_TO_KERNEL_STACK copies it to the top of the stack that
 //     __switch_to named as the running task's (cpu_current_top_of_stack and TSS.sp1,
 //     update_task_stack): the first kernel instruction off the entry stack must be on the child's.
-// The pid is the parent's return value: EAX when the parent comes back to the same user EIP/ESP.
+// Which task runs, its pid and its name are LinuxTasks' (trace_linux_tasks.hpp): a task is its
+// task_struct, its pid the one kernel_clone gave it, its name its latest (after an exec, the
+// program's).
 #include "emu/cli/trace_inspect_linux.hpp"
 
 #include <fmt/format.h>
 
 #include <map>
 #include <optional>
+
+#include "emu/cli/trace_linux_tasks.hpp"
 
 namespace fs::cli {
 
@@ -63,12 +67,13 @@ std::uint32_t stack_of(std::uint32_t esp) {
 // A user system call that creates a task: the parent's registers at its INT $0x80.
 struct ForkCall {
   std::uint64_t seq = 0, cycle = 0;
-  tr::RegFile regs;                 // before the INT
-  std::uint32_t user_eip = 0;       // the INT's next instruction (the frame's EIP)
-  std::optional<std::int64_t> pid;  // the parent's return value, once seen
+  tr::RegFile regs;            // before the INT
+  std::uint32_t user_eip = 0;  // the INT's next instruction (the frame's EIP)
 };
 
 struct Task {
+  std::uint32_t task = 0;  // its task_struct
+  std::int64_t pid = -1;   // -1: not known yet
   std::uint32_t stack = 0;
   std::uint64_t seq = 0, cycle = 0;
   tr::RegFile at_rff;             // registers at ret_from_fork
@@ -150,144 +155,151 @@ std::vector<Check> checks_for(const Task& k) {
   return out;
 }
 
-// Follows the stream: which task runs (its kernel stack), each task from ret_from_fork to its
-// first IRET to user mode, and the fork system calls of the tasks in user mode.
+// Follows each task from ret_from_fork to its first IRET to user mode and its next entry from
+// user mode, and the fork system calls of the tasks in user mode; which task runs is LinuxTasks'.
 class Follower {
  public:
-  Follower(const OpenTrace& t, std::uint32_t rff) : t_(t), rff_(rff) {}
+  explicit Follower(const OpenTrace& t) : t_(t), tasks_(t) {}
 
   void on_event(const tr::Event& e) {
+    for (const tr::Event& k : tasks_.on_event(e)) on_task_event(k);
     if (const auto* d = std::get_if<tr::Delivery>(&e.data)) {
-      if (d->is_software_int() && d->vector == kSyscallVector && (d->from.cs & 3) == 3 &&
-          fork_name(last_[Reg::kEax]) != nullptr)
-        pending_ = ForkCall{e.seq, e.cycle, last_, d->from.eip, std::nullopt};
-      if (Task* k = running(); k && (d->from.cs & 3) == 0) ++k->interrupts;
-      if ((d->from.cs & 3) == 3 && awaiting_) {  // the child's next entry
-        entering_ = awaiting_;
-        awaiting_.reset();
-        entry_sp0_ = d->esp0_used;
-      }
+      on_delivery(e, *d);
     } else if (const auto* i = std::get_if<tr::Iret>(&e.data)) {
       if (i->cpl_before == 0 && i->cpl_after == 3) on_user_iret(e);
     }
   }
 
   void on_insn(const tr::Instruction& in) {
-    last_ = in.before;
+    const std::span<const tr::Event> news = tasks_.on_insn(in);
     if (returned_) {  // the instruction an IRET to user mode returned to
       returned_ = false;
-      if (child_) tasks_[*child_].after = in.before;
+      if (child_) tasks_of_[*child_].after = in.before;
       awaiting_ = child_;
       child_.reset();
-      parent_return(in.before);
     }
-    if (in.before.cpl() != 0) return;
-    // The stack a kernel instruction runs on names the task, but for the entry stack's copies.
-    const std::uint32_t block = stack_of(in.before.esp());
-    if (entering_ && block != stack_of(entry_sp0_ - 1)) {
-      tasks_[*entering_].entry = Task::Entry{in.seq, entry_sp0_, in.before.esp()};
-      entering_.reset();
+    for (const tr::Event& k : news) {
+      if (const auto* r = std::get_if<tr::RetFromFork>(&k.data)) start(in, *r);
+      on_task_event(k);
     }
-    if (block != entry_ && block != stack_) {
-      prev_stack_ = stack_;
-      stack_ = block;
-    }
-    if (in.eip == rff_) start(in);
-    if (Task* k = running()) {
-      ++k->instructions;
-      auto r = t_.symbols.lookup(in.eip);
-      // A function is its symbol's start (an address without one stands for itself).
-      const std::uint32_t fn = r ? in.eip - r->offset : in.eip;
-      if (k->functions > 0 && k->last_fn == fn) return;
-      k->last_fn = fn;
-      ++k->functions;
-      // kernel_init's way is the whole boot: keep its beginning only.
-      if (k->path.size() < kPathKept) k->path.push_back(r ? std::string(r->name) : hex32(in.eip));
-    }
+    last_ = in.before;
+    if (in.before.cpl() == 0) on_kernel_insn(in);
   }
 
-  const std::vector<Task>& tasks() const { return tasks_; }
+  const std::vector<Task>& tasks() const { return tasks_of_; }
+  const LinuxTasks& linux_tasks() const { return tasks_; }
 
  private:
   Task* running() {
-    auto it = active_.find(stack_);
-    return it == active_.end() ? nullptr : &tasks_[it->second];
+    auto it = active_.find(tasks_.task());
+    return it == active_.end() ? nullptr : &tasks_of_[it->second];
   }
 
-  void start(const tr::Instruction& in) {
+  void on_task_event(const tr::Event& k) {
+    const auto* f = std::get_if<tr::Fork>(&k.data);
+    if (!f) return;
+    parent_of_[f->child_pid] = f->parent_pid;
+    // A pid learnt when kernel_clone returned, after the child first ran.
+    if (auto it = active_.find(f->child_task); it != active_.end())
+      tasks_of_[it->second].pid = f->child_pid;
+  }
+
+  void on_delivery(const tr::Event& e, const tr::Delivery& d) {
+    if (d.is_software_int() && d.vector == kSyscallVector && (d.from.cs & 3) == 3 &&
+        fork_name(last_[Reg::kEax]) != nullptr)
+      fork_calls_[tasks_.pid()] = ForkCall{e.seq, e.cycle, last_, d.from.eip};
+    if (Task* k = running(); k && (d.from.cs & 3) == 0) ++k->interrupts;
+    if ((d.from.cs & 3) == 3 && awaiting_) {  // the child's next entry
+      entering_ = awaiting_;
+      awaiting_.reset();
+      entry_sp0_ = d.esp0_used;
+    }
+  }
+
+  void on_kernel_insn(const tr::Instruction& in) {
+    // The first instruction off the entry stack (whose top is TSS.sp0) after the child's entry.
+    if (entering_ && stack_of(in.before.esp()) != stack_of(entry_sp0_ - 1)) {
+      tasks_of_[*entering_].entry = Task::Entry{in.seq, entry_sp0_, in.before.esp()};
+      entering_.reset();
+    }
+    Task* k = running();
+    if (!k) return;
+    ++k->instructions;
+    auto r = t_.symbols.lookup(in.eip);
+    // A function is its symbol's start (an address without one stands for itself).
+    const std::uint32_t fn = r ? in.eip - r->offset : in.eip;
+    if (k->functions > 0 && k->last_fn == fn) return;
+    k->last_fn = fn;
+    ++k->functions;
+    // kernel_init's way is the whole boot: keep its beginning only.
+    if (k->path.size() < kPathKept) k->path.push_back(r ? std::string(r->name) : hex32(in.eip));
+  }
+
+  void start(const tr::Instruction& in, const tr::RetFromFork& r) {
     Task k;
-    k.stack = stack_;
+    k.task = r.task;
+    k.pid = r.pid;
+    k.stack = stack_of(r.esp);
     k.seq = in.seq;
     k.cycle = in.cycle;
     k.at_rff = in.before;
-    if (in.before[Reg::kEbx] == 0 && pending_) {  // a user fork: the latest fork call made it
-      k.fork = pending_;
-      pending_.reset();
+    auto parent = parent_of_.find(r.pid);
+    if (in.before[Reg::kEbx] == 0 && r.pid >= 0 && parent != parent_of_.end()) {
+      // A user fork: its parent's latest fork call made it.
+      auto call = fork_calls_.find(parent->second);
+      if (call != fork_calls_.end()) {
+        k.fork = call->second;
+        fork_calls_.erase(call);
+      }
     }
-    active_[k.stack] = tasks_.size();
-    tasks_.push_back(std::move(k));
+    active_[k.task] = tasks_of_.size();
+    tasks_of_.push_back(std::move(k));
   }
 
   void on_user_iret(const tr::Event& e) {
-    // The IRET runs on the entry stack (SWITCH_TO_ENTRY_STACK, last_ is the IRET's registers):
-    // from now on that block names no task; the task is the one whose stack ran before it.
-    const std::uint32_t block = stack_of(last_.esp());
-    if (entry_ != block) {
-      entry_ = block;
-      if (stack_ == block) stack_ = prev_stack_;
-    }
     returned_ = true;
-    auto it = active_.find(stack_);
+    auto it = active_.find(tasks_.task());
     if (it == active_.end()) return;
-    Task& k = tasks_[it->second];
+    Task& k = tasks_of_[it->second];
     k.iret = e;
     k.iret_text = event_text(e, t_.symbols);
     child_ = it->second;
     active_.erase(it);
   }
 
-  // A task back in user mode at a fork's EIP and ESP with EAX != 0 is that fork's parent: EAX is
-  // the child's pid (negative: an error).
-  // The parent may return before its child first runs: the pending call gets it then.
-  void parent_return(const tr::RegFile& r) {
-    auto match = [&r](std::optional<ForkCall>& f) {
-      if (f && !f->pid && f->user_eip == r.eip() && f->regs.esp() == r.esp() && r[Reg::kEax] != 0)
-        f->pid = static_cast<std::int32_t>(r[Reg::kEax]);
-    };
-    match(pending_);
-    for (Task& k : tasks_) match(k.fork);
-  }
-
   const OpenTrace& t_;
-  std::uint32_t rff_;
+  LinuxTasks tasks_;
   tr::RegFile last_{};  // the registers before the last instruction (an event's INT or IRET)
-  std::uint32_t stack_ = 0, prev_stack_ = 0;  // the task's stack block now, and the one before
-  std::uint32_t entry_ = 1;  // the entry stack's block (1: none known before the first user IRET)
-  std::optional<ForkCall> pending_;
+  std::map<std::int64_t, ForkCall> fork_calls_;     // by the calling pid, until its child starts
+  std::map<std::int64_t, std::int64_t> parent_of_;  // child pid -> the pid that forked it
   bool returned_ = false;
   std::optional<std::size_t> child_;
   // A child back in user mode after its first IRET, until its next entry; then that entry until
   // its first instruction off the entry stack (whose top, TSS.sp0, is entry_sp0_).
   std::optional<std::size_t> awaiting_, entering_;
   std::uint32_t entry_sp0_ = 0;
-  std::map<std::uint32_t, std::size_t> active_;  // stack -> tasks_ index, until the user IRET
-  std::vector<Task> tasks_;
+  std::map<std::uint32_t, std::size_t> active_;  // task_struct -> tasks_of_ index, until its IRET
+  std::vector<Task> tasks_of_;
 };
 
-std::string task_name(const Task& k) {
-  if (k.fork && k.fork->pid) return fmt::format("pid {}", *k.fork->pid);
-  return fmt::format("task on stack {}", hex32(k.stack));
+// "pid 80 (init)": its pid and its latest name.
+std::string task_name(const Task& k, const LinuxTasks& tasks) {
+  if (k.pid < 0) return fmt::format("task on stack {}", hex32(k.stack));
+  const std::string& comm = tasks.name_of(k.pid);
+  return fmt::format("pid {} ({})", k.pid, comm.empty() ? "?" : comm);
 }
 
-void print_task(const Task& k, const std::vector<Check>& checks, const OpenTrace& t) {
+void print_task(const Task& k, const std::vector<Check>& checks, const OpenTrace& t,
+                const LinuxTasks& tasks) {
   if (k.at_rff[Reg::kEbx] != 0) {
-    fmt::print("{}: kernel thread {}\n", task_name(k), t.symbols.describe(k.at_rff[Reg::kEbx]));
+    fmt::print("{}: kernel thread {}\n", task_name(k, tasks),
+               t.symbols.describe(k.at_rff[Reg::kEbx]));
   } else if (k.fork) {
-    fmt::print("{}: forked by {} (int $0x80 at {:#010x}) at seq {} cycle {}\n", task_name(k),
+    fmt::print("{}: forked by {} (int $0x80 at {:#010x}) at seq {} cycle {}\n", task_name(k, tasks),
                fork_name(k.fork->regs[Reg::kEax]), k.fork->user_eip - 2, k.fork->seq,
                k.fork->cycle);
   } else {
-    fmt::print("{}: (its fork is not in the trace)\n", task_name(k));
+    fmt::print("{}: (its fork is not in the trace)\n", task_name(k, tasks));
   }
   fmt::print("  first instruction: seq {} cycle {} at ret_from_fork, pt_regs at esp {}\n", k.seq,
              k.cycle, hex32(k.at_rff.esp()));
@@ -303,9 +315,14 @@ void print_task(const Task& k, const std::vector<Check>& checks, const OpenTrace
   for (const Check& c : checks) fmt::print("  {:4} {}\n", c.verdict, c.what);
 }
 
-Json task_json(const Task& k, const std::vector<Check>& checks) {
+Json task_json(const Task& k, const std::vector<Check>& checks, const LinuxTasks& tasks) {
   Json j = Json::object();
-  if (k.fork && k.fork->pid) j["pid"] = *k.fork->pid;
+  if (k.pid >= 0) {
+    j["pid"] = k.pid;
+    const std::string& comm = tasks.name_of(k.pid);
+    j["comm"] = comm.empty() ? Json(nullptr) : Json(comm);
+  }
+  put_address(j, "task", k.task);
   put_address(j, "stack", k.stack);
   j["first_seq"] = k.seq;
   j["first_cycle"] = k.cycle;
@@ -329,13 +346,12 @@ Json task_json(const Task& k, const std::vector<Check>& checks) {
 }  // namespace
 
 int report_linux_ret_from_fork(const TraceInspectOptions& opt, OpenTrace& t) {
-  const std::optional<std::uint32_t> rff = t.symbols.address_of("ret_from_fork");
-  if (!rff)
+  if (!t.symbols.address_of("ret_from_fork"))
     throw CliError(
         fmt::format("{}: --ret-from-fork needs the kernel's symbols ({} has no "
                     "ret_from_fork)",
                     opt.in.file, t.image_path));
-  Follower f(t, *rff);
+  Follower f(t);
   while (const tr::Step* s = t.reader.next()) {
     if (s->event)
       f.on_event(*s->event);
@@ -350,14 +366,14 @@ int report_linux_ret_from_fork(const TraceInspectOptions& opt, OpenTrace& t) {
       ++kernel_only;
       continue;
     }
-    if (opt.pid && !(k.fork && k.fork->pid == *opt.pid)) continue;
+    if (opt.pid && k.pid != *opt.pid) continue;
     const std::vector<Check> checks = checks_for(k);
     for (const Check& c : checks)
       if (std::string_view(c.verdict) == "FAIL") status = 1;
     if (opt.in.json)
-      fmt::print("{}\n", json_text(task_json(k, checks)));
+      fmt::print("{}\n", json_text(task_json(k, checks, f.linux_tasks())));
     else
-      print_task(k, checks, t);
+      print_task(k, checks, t, f.linux_tasks());
   }
   if (!opt.in.json && !opt.pid)
     fmt::print("{} kernel threads started at ret_from_fork and stayed in the kernel\n",

@@ -1,10 +1,12 @@
 // `forkscope trace timeline FILE -o OUT [--from-us N] [--to-us N]`: reads a trace into a Timeline
 // (trace_timeline.hpp) and writes it in the format OUT's extension names.
 //
-// Where each part of the picture comes from (the kernel's events, docs/trace-format.md):
+// Where each part of the picture comes from: the task events (docs/trace-format.md) that the task
+// follower gives (trace_tasks.hpp: forkscope's kernel records them, Linux's are read from its
+// instructions), and the machine's deliveries, irets, HLTs and stop:
 // - running slices: a task runs from the context switch to it until the next switch away (the
-//   first slice starts at the first instruction, with pid 0, swapper, as the trace's PidTracker
-//   says); the last ends at the Stop event (or the last instruction);
+//   first slice starts at the first instruction, with pid 0, swapper, as the follower says); the
+//   last ends at the Stop event (or the last instruction);
 // - idle: each HLT event's wait, which ends at the event's cycle (the machine reports a HLT when
 //   the interrupt that ends it is due);
 // - system calls: system_call's entry to syscall_exit's (the result is pt_regs->eax). A call
@@ -12,7 +14,8 @@
 //   orig_eax to -1, as Linux's does) ends at the task's next iret to ring 3; exit() and a trace
 //   cut short end it at the task's last running instant;
 // - marks: every delivery (by vector), iret, ret_from_fork and first run of a program in ring 3;
-// - forks: the Fork event in the parent (wake_up_new_task) to the child's ret_from_fork.
+// - forks: the Fork event in the parent (wake_up_new_task) to the child's ret_from_fork;
+// - names: a task's last program in ring 3, else (a kernel thread) its latest name.
 #include "emu/cli/trace_timeline.hpp"
 
 #include <fmt/format.h>
@@ -23,10 +26,13 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <unordered_map>
 
+#include "emu/cli/syscall_names.hpp"
 #include "emu/cli/trace_common.hpp"
+#include "emu/cli/trace_tasks.hpp"
 #include "x86/vectors.hpp"
 
 namespace fs::cli {
@@ -68,7 +74,10 @@ namespace {
 
 class TimelineBuilder {
  public:
-  TimelineBuilder(OpenTrace& trace, const std::string& path) : tr_(trace), pid_(trace.kernel) {
+  TimelineBuilder(OpenTrace& trace, const std::string& path)
+      : tr_(trace),
+        tasks_(follow_tasks(trace)),
+        running_(static_cast<std::int32_t>(tasks_->pid())) {
     const tr::Header& h = trace.reader.header();
     // Host strings too may hold any bytes (a file name, an option): made printable like a comm.
     t_.trace_name = printable_comm(std::filesystem::path(path).filename().string());
@@ -99,7 +108,8 @@ class TimelineBuilder {
 
  private:
   OpenTrace& tr_;
-  PidTracker pid_;
+  std::unique_ptr<TaskFollower> tasks_;
+  std::int32_t running_;  // the task whose slice is open
   Timeline t_;
   bool started_ = false;
   std::uint64_t now_ = 0;          // the latest cycle seen
@@ -109,7 +119,7 @@ class TimelineBuilder {
   std::unordered_map<std::int32_t, std::size_t> unstarted_;     // child pid -> index in t_.forks
   std::optional<std::size_t> page_fault_;  // a #PF mark waiting for CR2 (the next instruction's)
 
-  std::int32_t running() const { return static_cast<std::int32_t>(pid_.pid()); }
+  std::int32_t running() const { return running_; }
 
   TimelineTask& task(std::int32_t pid) {
     TimelineTask& k = t_.tasks[pid];
@@ -132,6 +142,7 @@ class TimelineBuilder {
       t_.marks[*page_fault_].detail += fmt::format(", CR2 {}", hex32(in.before[tr::Reg::kCr2]));
       page_fault_.reset();
     }
+    for (const tr::Event& k : tasks_->on_insn(in)) on_task_event(k);
   }
 
   void mark(TimelineMark::Kind kind, const tr::Event& e, std::string name,
@@ -172,6 +183,7 @@ class TimelineBuilder {
   void on_switch(const tr::Event& e, const tr::Switch& s) {
     t_.running.push_back({running(), slice_begin_, e.cycle});
     slice_begin_ = e.cycle;
+    running_ = s.next_pid;
     task(s.prev_pid);
     task(s.next_pid);
     auto it = unstarted_.find(s.next_pid);
@@ -179,17 +191,28 @@ class TimelineBuilder {
   }
 
   void on_event(const tr::Event& e) {
-    using K = TimelineMark::Kind;
     start(e.cycle);
     now_ = std::max(now_, e.cycle);
     tr_.track(e);
+    for (const tr::Event& k : tasks_->on_event(e)) on_task_event(k);
     const std::int32_t pid = running();
     if (const auto* d = std::get_if<tr::Delivery>(&e.data)) {
       on_delivery(e, *d);
     } else if (const auto* i = std::get_if<tr::Iret>(&e.data)) {
-      mark(K::Iret, e, "iret");
+      mark(TimelineMark::Kind::Iret, e, "iret");
       if (i->cpl_after == 3) end_syscall(pid, e.cycle, std::nullopt);
-    } else if (const auto* r = std::get_if<tr::RetFromFork>(&e.data)) {
+    } else if (const auto* h = std::get_if<tr::Hlt>(&e.data)) {
+      t_.idle.push_back({pid, e.cycle - std::min(h->idle_cycles, e.cycle), e.cycle});
+    } else if (std::holds_alternative<tr::Stop>(e.data)) {
+      stop_ = e.cycle;
+    }
+  }
+
+  // A switch, fork, first instruction, program or system call (the follower's).
+  void on_task_event(const tr::Event& e) {
+    using K = TimelineMark::Kind;
+    const std::int32_t pid = running();
+    if (const auto* r = std::get_if<tr::RetFromFork>(&e.data)) {
       mark(K::RetFromFork, e, "ret_from_fork");
       auto it = unstarted_.find(r->pid);
       if (it != unstarted_.end()) t_.forks[it->second].child_start = e.cycle;
@@ -208,19 +231,19 @@ class TimelineBuilder {
     } else if (const auto* c = std::get_if<tr::SyscallEntry>(&e.data)) {
       end_syscall(pid, e.cycle, std::nullopt);  // one call at a time per task
       open_syscall_[pid] = t_.syscalls.size();
-      t_.syscalls.push_back({{pid, e.cycle, e.cycle}, c->nr, 0, false});
+      t_.syscalls.push_back({{pid, e.cycle, e.cycle}, c->nr, call_name(c->nr), 0, false});
     } else if (const auto* x = std::get_if<tr::SyscallExit>(&e.data)) {
       auto it = open_syscall_.find(pid);
       if (it != open_syscall_.end() && t_.syscalls[it->second].nr == x->nr)
         end_syscall(pid, e.cycle, x->result);
-    } else if (const auto* h = std::get_if<tr::Hlt>(&e.data)) {
-      t_.idle.push_back({pid, e.cycle - std::min(h->idle_cycles, e.cycle), e.cycle});
     } else if (const auto* s = std::get_if<tr::Switch>(&e.data)) {
       on_switch(e, *s);
-    } else if (std::holds_alternative<tr::Stop>(e.data)) {
-      stop_ = e.cycle;
     }
-    pid_.on_event(e);
+  }
+
+  // A Linux image's name for the call (its sys_call_table), else the forkscope kernel's.
+  std::string call_name(std::uint32_t nr) const {
+    return tr_.linux_syscalls.empty() ? syscall_name(nr) : tr_.syscall_name(nr);
   }
 
   void finish() {
@@ -235,10 +258,23 @@ class TimelineBuilder {
       auto it = last_run.find(pid);
       t_.syscalls[index].span.end = it == last_run.end() ? end : it->second;
     }
+    // A kernel thread is named after its fork, and renamed since (Linux's kthreads: by
+    // kthread_create, after kthreadd forked them with its own name).
+    for (auto& [pid, k] : t_.tasks)
+      if (k.programs.empty() && !tasks_->name_of(pid).empty())
+        k.comm = printable_comm(tasks_->name_of(pid));
     std::stable_sort(t_.running.begin(), t_.running.end(),
                      [](const TimelineSlice& a, const TimelineSlice& b) { return a.pid < b.pid; });
   }
 };
+
+}  // namespace
+
+Timeline read_timeline(OpenTrace& trace, const std::string& path) {
+  return TimelineBuilder(trace, path).build();
+}
+
+namespace {
 
 enum class Format { Json, Svg, Html };
 
@@ -280,7 +316,7 @@ void write_file(const std::string& path, const std::string& bytes) {
 int cmd_trace_timeline(const TraceTimelineOptions& opt) {
   const Format format = format_of(opt.out);  // before reading the trace: a typo costs nothing
   OpenTrace trace = open_trace(opt.in);
-  const Timeline t = TimelineBuilder(trace, opt.in.file).build();
+  const Timeline t = read_timeline(trace, opt.in.file);
   switch (format) {
     case Format::Json:
       write_file(opt.out, timeline_json(t));

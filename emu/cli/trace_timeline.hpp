@@ -31,6 +31,7 @@ struct TimelineSlice {
 struct TimelineSyscall {
   TimelineSlice span;    // entry (system_call) to exit (syscall_exit), across any sleep
   std::uint32_t nr = 0;  // Linux i386 number (guest/include/asm/unistd.h)
+  std::string name;      // "waitpid" (the guest's names; a Linux image's own sys_call_table's)
   std::int32_t result = 0;
   bool returned = false;  // false: exit(), execve() into a new image, or the trace ended
 };
@@ -80,6 +81,11 @@ std::string guest_us(const Timeline& t, std::uint64_t cycle);
 
 // The lane label: "pid 3 forktest", "pid 0 swapper (idle task)".
 std::string task_label(const TimelineTask& task);
+
+// Reads the whole of trace (opened as open_trace() opens it; `path` names it in the pictures)
+// into a Timeline. CliError on a bad header.
+struct OpenTrace;
+Timeline read_timeline(OpenTrace& trace, const std::string& path);
 
 // The writers (return the file's bytes).
 std::string timeline_json(const Timeline& t);

@@ -9,7 +9,6 @@
 // guest microseconds: cycles / the run's --cpu-mhz.
 #include <nlohmann/json.hpp>
 
-#include "emu/cli/syscall_names.hpp"
 #include "emu/cli/trace_timeline.hpp"
 
 namespace fs::cli {
@@ -126,7 +125,7 @@ class JsonWriter {
                  {"begin_cycle", c.span.begin},
                  {"end_cycle", c.span.end}};
     events_.push_back({{"ph", "X"},
-                       {"name", syscall_name(c.nr)},
+                       {"name", c.name},
                        {"cat", "syscall"},
                        {"pid", c.span.pid},
                        {"tid", kSyscallTid + c.span.pid},

@@ -12,7 +12,6 @@
 
 #include <algorithm>
 
-#include "emu/cli/syscall_names.hpp"
 #include "emu/cli/trace_timeline.hpp"
 
 namespace fs::cli {
@@ -203,11 +202,10 @@ class Picture {
                  fmt::format("{} idle in hlt {}", label(r.pid), span_text(r.begin, r.end)));
     for (const TimelineSyscall& c : t_.syscalls)
       if (c.span.pid == task.pid && drawn(c.span.begin, c.span.end))
-        s += bar(
-            c.span.begin, c.span.end, y + 15, 4, "class=\"sys\"",
-            fmt::format("{} system call {} (nr {}) {}, {}", label(c.span.pid), syscall_name(c.nr),
-                        c.nr, c.returned ? fmt::format("= {}", c.result) : "(no return recorded)",
-                        span_text(c.span.begin, c.span.end)));
+        s += bar(c.span.begin, c.span.end, y + 15, 4, "class=\"sys\"",
+                 fmt::format("{} system call {} (nr {}) {}, {}", label(c.span.pid), c.name, c.nr,
+                             c.returned ? fmt::format("= {}", c.result) : "(no return recorded)",
+                             span_text(c.span.begin, c.span.end)));
     for (const TimelineMark& m : t_.marks)
       if (m.pid == task.pid && drawn(m.cycle, m.cycle)) s += mark(m, y);
     return s + "</g>\n";
