@@ -200,7 +200,8 @@ struct TraceRecorder::Impl {
   bool have_prev = false;
   bool have_cur = false;
   InsnMeta prev, cur;
-  IretStart iret;  // cur's, when cur is an IRET
+  IretStart iret;              // cur's, when cur is an IRET
+  bool iret_recorded = false;  // cur's IRET event went before a delivery at the boundary after it
   bool need_system = true;
   std::uint32_t until_resync = kResyncInterval;
   std::uint64_t missed = 0;
@@ -337,8 +338,9 @@ struct TraceRecorder::Impl {
     now[tr::Reg::kEip] = eip;
     if (--until_resync == 0) [[unlikely]]
       resync();
-    if (retired && cur.is_iret) [[unlikely]]
-      iret_event(cur, seq);
+    if (retired && cur.is_iret && !iret_recorded) [[unlikely]]
+      iret_event(cur, seq, FarPtr{now.cs(), now.eip()});
+    iret_recorded = false;
     const DecodedInsn& d = *insn;
     cur.seq = seq;
     cur.cycle = t;
@@ -376,14 +378,16 @@ struct TraceRecorder::Impl {
     event(seq, std::move(u));
   }
 
-  void iret_event(const InsnMeta& insn, std::uint64_t seq) {
+  // to: where the IRET went (the next instruction's CS:EIP, or the CS:EIP a delivery at the
+  // boundary after it interrupted).
+  void iret_event(const InsnMeta& insn, std::uint64_t seq, FarPtr to) {
     tr::Iret e;
     e.cpl_before = static_cast<std::uint8_t>(iret.cs & 3u);
-    e.cpl_after = now.cpl();
+    e.cpl_after = static_cast<std::uint8_t>(to.cs & 3u);
     const std::size_t words = e.cpl_after > e.cpl_before ? 5 : 3;
     e.frame.assign(iret.words.begin(), iret.words.begin() + words);
     e.from = {iret.cs, insn.eip};
-    e.to = {now.cs(), now.eip()};
+    e.to = to;
     event(seq, std::move(e));
   }
 
@@ -442,6 +446,14 @@ struct TraceRecorder::Impl {
   }
 
   void on_delivery(const tr::Delivery& d) {
+    // A delivery at the boundary right after an IRET (an IRQ it unmasked, or a #PF fetching at its
+    // target: the IRET retired, docs/machine.md) follows the IRET's event, which says where the
+    // IRET went: the CS:EIP the delivery interrupted, not the handler's first instruction.
+    if (have_cur && cur.is_iret && !iret_recorded && m.stats().instructions == cur.seq + 1)
+        [[unlikely]] {
+      iret_event(cur, cur.seq + 1, d.from);
+      iret_recorded = true;
+    }
     need_system = true;
     // The machine's record is the trace's (x86/delivery.hpp); the format holds at most
     // kMaxDeliveryWrites of its stores (more would take four nested faults, each past a page).

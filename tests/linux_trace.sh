@@ -11,7 +11,9 @@ need "$runs/boot.fst" "$runs/boot.out" "$runs/boot.err"
 t="$runs/boot.fst"
 if grep -q 'kallsyms' "$runs/boot.err"; then echo "FAIL: run could not read the symbols:"; cat "$runs/boot.err"; exit 1; fi
 
-"$fs" trace inspect --ret-from-fork --image "$img" "$t" >"$dir/rff" 2>"$dir/rff.err"
+# --initrd: the initramfs the boot read, whose programs name /init's code (emu/cli/trace_programs.hpp).
+rd="$1/linux/initramfs.cpio"
+"$fs" trace inspect --ret-from-fork --image "$img" --initrd "$rd" "$t" >"$dir/rff" 2>"$dir/rff.err"
 status=$?
 [ "$status" = 0 ] || { echo "FAIL: trace inspect --ret-from-fork exited $status"; cat "$dir/rff" "$dir/rff.err"; exit 1; }
 # Each task is named by its pid and its latest name (emu/cli/trace_tasks.hpp): "pid 80 (init): ...".
@@ -89,6 +91,13 @@ if bad or calls != int(sys.argv[4]):
     sys.exit(1)
 PY
 # README.md's Linux excerpt is this run's output (skipped with a note for another kernel package).
+# ... and, with the initramfs, /init's own code: its first instruction is init:_start, in pid 1.
+"$fs" trace dump --image "$img" --initrd "$rd" --cpl 3 --count 2 "$t" >"$dir/user" 2>&1 ||
+  { echo "FAIL: trace dump --initrd exited $?"; cat "$dir/user"; exit 1; }
+grep -q "^ *[0-9]* *[0-9]* *1 3 init:_start  *08048000  [0-9a-f]" "$dir/user" ||
+  { echo "FAIL: /init's first instruction is not disassembled as init:_start:"; cat "$dir/user"; exit 1; }
+grep -q 'first iret to user mode: .* to 0073:080480c7 <init:main+0x[0-9a-f]*>' "$dir/rff" ||
+  { echo "FAIL: the first child's iret target is not named in /init's code:"; cat "$dir/rff"; exit 1; }
 python3 "$root/tests/readme_linux.py" "$root/README.md" "$t" "$runs/boot.out" "$runs/boot.err" "$dir/rff" || exit 1
 # A golden event list (issue 13 item 5): the boot's user-space part, every delivery and iret from
 # the first iret to ring 3 (kernel_init entering /init) to the stop, with their seq, cycle, frames

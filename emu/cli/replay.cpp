@@ -146,7 +146,7 @@ int cmd_replay(const ReplayOptions& opt) {
   RunOptions run;
   try {
     // open_trace refuses an image whose build id is not the trace's (one line).
-    OpenTrace t = open_trace(TraceInput{opt.trace, opt.image, false});
+    OpenTrace t = open_trace(TraceInput{opt.trace, opt.image, false, ""});
     if (t.image_path.empty())
       throw CliError(fmt::format("{}: no image to replay (recorded from {}): give it with --image",
                                  opt.trace, t.reader.header().image_name));

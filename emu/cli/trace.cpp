@@ -24,6 +24,9 @@ void add_input(CLI::App* sub, TraceInput& in, bool with_json = true) {
   sub->add_option("--image", in.image,
                   "the guest image it was recorded from, for symbols and code (default: the "
                   "kernel beside forkscope, for traces of kernel.elf)");
+  sub->add_option("--initrd", in.initrd,
+                  "a Linux trace's initramfs (as `run --initrd` was given): its programs' code "
+                  "and symbols for the user-space instructions of the tasks that exec them");
   if (with_json) sub->add_flag("--json", in.json, "one JSON object a line (docs/json.md)");
 }
 

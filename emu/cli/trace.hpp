@@ -13,10 +13,11 @@
 namespace fs::cli {
 
 struct TraceInput {
-  std::string file;   // the trace
-  std::string image;  // the guest image for symbols and code bytes (default: the kernel beside
-                      // forkscope when the trace's image is kernel.elf)
-  bool json = false;  // one JSON object a line
+  std::string file;    // the trace
+  std::string image;   // the guest image for symbols and code bytes (default: the kernel beside
+                       // forkscope when the trace's image is kernel.elf)
+  bool json = false;   // one JSON object a line
+  std::string initrd;  // a Linux trace's initramfs, for its programs' code and symbols
 };
 
 struct TraceDumpOptions {

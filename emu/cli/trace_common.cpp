@@ -1,14 +1,12 @@
 #include "emu/cli/trace_common.hpp"
 
-#include <elf.h>
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 
 #include "emu/cli/default_image.hpp"
+#include "emu/cli/trace_programs.hpp"
 #include "guest/include/abi.h"
 #include "loader/bzimage.hpp"
 #include "loader/elf_image.hpp"
@@ -76,66 +74,23 @@ void OpenTrace::track(const tr::Event& e) {
   }
 }
 
-namespace {
-
-std::uint32_t ram32(const std::vector<std::uint8_t>& ram, std::uint32_t a) {
-  std::uint32_t v = 0;
-  if (a < ram.size() && ram.size() - a >= 4) std::memcpy(&v, ram.data() + a, 4);
-  return v;
-}
-
-// The kernel's embedded user programs: user_programs[] = { name, image, size }..., NULL name
-// (guest/usr/user_programs.S). Each image is an ELF32 executable; its PT_LOAD segments (file bytes,
-// zero-filled to memsz) and its symbols are added. A malformed one is skipped: symbols are a help,
-// not the trace.
-void add_user_programs(OpenTrace& t) {
-  auto table = t.symbols.address_of("user_programs");
-  if (!table) return;
-  for (std::uint32_t e = *table; e + 12 <= t.code.size(); e += 12) {
-    const std::uint32_t name_at = ram32(t.code, e), image = ram32(t.code, e + 4),
-                        size = ram32(t.code, e + 8);
-    if (!name_at) break;
-    if (image >= t.code.size() || t.code.size() - image < size || size < sizeof(Elf32_Ehdr)) break;
-    std::string name;
-    for (std::uint32_t a = name_at; a < t.code.size() && t.code[a] && name.size() < 64; ++a)
-      name += static_cast<char>(t.code[a]);
-    const std::span<const std::uint8_t> file(t.code.data() + image, size);
-    Elf32_Ehdr eh;
-    std::memcpy(&eh, file.data(), sizeof eh);
-    if (std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_phentsize != sizeof(Elf32_Phdr))
-      continue;
-    std::vector<OpenTrace::UserSegment> segs;
-    for (unsigned i = 0; i < eh.e_phnum; ++i) {
-      const std::uint64_t at = std::uint64_t{eh.e_phoff} + i * sizeof(Elf32_Phdr);
-      if (at + sizeof(Elf32_Phdr) > size) break;
-      Elf32_Phdr ph;
-      std::memcpy(&ph, file.data() + at, sizeof ph);
-      if (ph.p_type != PT_LOAD || ph.p_memsz > (16u << 20) || ph.p_filesz > ph.p_memsz ||
-          std::uint64_t{ph.p_offset} + ph.p_filesz > size)
-        continue;
-      OpenTrace::UserSegment seg;
-      seg.vaddr = ph.p_vaddr;
-      seg.bytes.assign(ph.p_memsz, 0);
-      std::memcpy(seg.bytes.data(), file.data() + ph.p_offset, ph.p_filesz);
-      segs.push_back(std::move(seg));
-    }
-    OpenTrace::Program prog;
-    prog.name = name;
-    prog.code = std::move(segs);
-    prog.symbols = t.symbols;
-    try {
-      prog.symbols.merge(SymbolTable::from_elf_bytes(file, name), name + ":");
-    } catch (const LoadError&) {
-    }
-    std::uint64_t end = prog.symbols.limit();  // the kernel's end, raised to the program's
-    for (const OpenTrace::UserSegment& seg : prog.code)
-      end = std::max<std::uint64_t>(end, std::uint64_t{seg.vaddr} + seg.bytes.size());
-    prog.symbols.set_limit(end);
-    t.programs.push_back(std::move(prog));
+tr::RegFile state_after_iret(const tr::RegFile& next, const tr::Delivery* between) {
+  tr::RegFile r = next;
+  if (!between) return r;
+  // The frame in push order (x86/delivery.hpp): [SS, ESP,] EFLAGS, CS, EIP[, error code].
+  const std::vector<std::uint32_t>& f = between->frame;
+  const std::size_t base = between->stack_switched ? 2 : 0;
+  if (f.size() < base + 3) return r;
+  if (between->stack_switched) {
+    r[tr::Reg::kSs] = f[0] & 0xFFFFu;
+    r[tr::Reg::kEsp] = f[1];
   }
+  r[tr::Reg::kEflags] = f[base];
+  r[tr::Reg::kCs] = between->from.cs;
+  r[tr::Reg::kEip] = between->from.eip;
+  r[tr::Reg::kCpl] = between->from.cs & 3u;
+  return r;
 }
-
-}  // namespace
 
 std::string load_image(OpenTrace& t, const ImageRequest& req) {
   const std::string none =
@@ -217,6 +172,7 @@ trace::Reader open_reader(const std::string& file, bool warn) {
 OpenTrace open_trace(const TraceInput& in) {
   OpenTrace t{open_reader(in.file)};
   load_image(t, ImageRequest{in.image, in.file, "--image", false});
+  if (!in.initrd.empty()) add_initrd_programs(t, in.initrd, in.file);
   return t;
 }
 

@@ -78,6 +78,12 @@ trace::Reader open_reader(const std::string& file, bool warn = true);
 void warn_if_truncated(const trace::Reader& r, const std::string& file);
 
 // Which image load_image() looks for, for which trace.
+// The register file at an IRET's target: the next instruction's, or, when a delivery came at the
+// boundary between them (an IRQ the IRET unmasked, a #PF fetching at its target: the IRET retired),
+// the state that delivery interrupted: its saved CS:EIP and EFLAGS, and for a ring change SS:ESP,
+// from its frame, in place of the handler's (the other registers a delivery does not change).
+trace::RegFile state_after_iret(const trace::RegFile& next, const trace::Delivery* between);
+
 struct ImageRequest {
   std::string given;               // --image's value; "" for the default
   std::string trace;               // the trace's path, for messages

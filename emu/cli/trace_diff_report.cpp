@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "emu/cli/trace_programs.hpp"
 #include "emu/cli/trace_tasks.hpp"
 
 namespace fs::cli {
@@ -41,12 +42,11 @@ std::vector<CtxLine> context(OpenTrace& t, bool kernel, const Mismatch& mm, cons
           line(st, false);
         }
       }
-      tasks->on_event(e);
-      t.track(e);
+      track_programs(t, tasks->on_event(e));
       continue;
     }
     if (st->insn.seq >= s) break;
-    tasks->on_insn(st->insn);
+    track_programs(t, tasks->on_insn(st->insn));
     if (st->insn.seq >= first) line(st, false);
   }
   if (div.type != Rec::kNone)

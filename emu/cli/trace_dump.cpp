@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "emu/cli/trace_common.hpp"
+#include "emu/cli/trace_programs.hpp"
 #include "emu/cli/trace_tasks.hpp"
 #include "x86/decoder.hpp"
 
@@ -291,14 +292,13 @@ int cmd_trace_dump(const TraceDumpOptions& opt) {
         out.flush();
         print_delivery_mem(*dv, *s->event, opt.in.json);
       }
-      tasks->on_event(*s->event);
+      track_programs(t, tasks->on_event(*s->event));
       note_pid();
-      t.track(*s->event);
       continue;
     }
     const auto& in = s->insn;
     if (follow_insns) {
-      tasks->on_insn(in);
+      track_programs(t, tasks->on_insn(in));
       note_pid();
     }
     const std::int64_t pid = tasks->pid();

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "emu/cli/trace_common.hpp"
+#include "emu/cli/trace_programs.hpp"
 #include "emu/cli/trace_tasks.hpp"
 
 namespace fs::cli {
@@ -71,15 +72,14 @@ int cmd_trace_events(const TraceEventsOptions& opt) {
     fmt::print("{:>10} {:>12} {:<8} {:<13} {}\n", "seq", "cycle", "pid", "kind", "what happened");
   while (const trace::Step* s = t.reader.next()) {
     if (!s->event) {
-      tasks->on_insn(s->insn);
+      track_programs(t, tasks->on_insn(s->insn));
       held.flush(s->insn.before[trace::Reg::kCr2]);
       continue;
     }
     const trace::Event& e = *s->event;
     // The task the event happens in (a switch: prev).
     const std::int64_t running = tasks->pid();
-    tasks->on_event(e);
-    t.track(e);
+    track_programs(t, tasks->on_event(e));
     if (!kinds.empty() && std::find(kinds.begin(), kinds.end(), e.kind()) == kinds.end()) continue;
     if (opt.pid && running != *opt.pid) continue;
     const SymbolTable& syms = t.symbols_for(running);

@@ -18,6 +18,7 @@
 
 #include "emu/cli/trace_common.hpp"
 #include "emu/cli/trace_inspect_linux.hpp"
+#include "emu/cli/trace_programs.hpp"
 #include "emu/cli/trace_tasks.hpp"
 #include "guest/include/abi.h"
 
@@ -212,6 +213,7 @@ int report_ret_from_fork(const TraceInspectOptions& opt, OpenTrace& t) {
   std::unordered_map<std::uint32_t, std::string> fn_of;
   bool want_after = false;
   std::int32_t after_pid = 0;
+  std::optional<tr::Delivery> between;  // one at the boundary after the iret (its target's state)
   auto fn = [&](std::uint32_t eip) -> const std::string& {
     auto it = fn_of.find(eip);
     if (it != fn_of.end()) return it->second;
@@ -222,7 +224,7 @@ int report_ret_from_fork(const TraceInspectOptions& opt, OpenTrace& t) {
   while (const tr::Step* s = t.reader.next()) {
     if (s->event) {
       const tr::Event& e = *s->event;
-      for (const tr::Event& k : tasks->on_event(e)) {
+      for (const tr::Event& k : track_programs(t, tasks->on_event(e))) {
         if (const auto* f = std::get_if<tr::Fork>(&k.data)) forks[f->child_pid] = k;
         if (const auto* r = std::get_if<tr::RetFromFork>(&k.data)) {
           Probe p;
@@ -232,11 +234,15 @@ int report_ret_from_fork(const TraceInspectOptions& opt, OpenTrace& t) {
           active[r->pid] = std::move(p);
         }
       }
-      t.track(e);
       // An interrupt taken on the way (schedule_tail enables interrupts before ret_from_fork
       // reaches restore_all) returns with an iret of its own: the task's first iret is the first
       // one outside every such interrupt.
-      if (std::holds_alternative<tr::Delivery>(e.data)) {
+      const auto* d = std::get_if<tr::Delivery>(&e.data);
+      if (d && want_after) {  // at the boundary right after the child's iret: not on its way
+        if (!between) between = *d;
+        continue;
+      }
+      if (d) {
         auto it = active.find(running());
         if (it != active.end()) {
           ++it->second.nesting;
@@ -258,11 +264,12 @@ int report_ret_from_fork(const TraceInspectOptions& opt, OpenTrace& t) {
       }
       continue;
     }
-    tasks->on_insn(s->insn);
+    track_programs(t, tasks->on_insn(s->insn));
     if (want_after) {  // the instruction the iret returned to
       want_after = false;
       auto it = active.find(after_pid);
-      it->second.after_iret = s->insn.before;
+      it->second.after_iret = state_after_iret(s->insn.before, between ? &*between : nullptr);
+      between.reset();
       done.push_back(std::move(it->second));
       active.erase(it);
       continue;
@@ -376,13 +383,12 @@ int report_iret(const TraceInspectOptions& opt, OpenTrace& t) {
   };
   while (const tr::Step* s = t.reader.next()) {
     if (!s->event) {
-      started(tasks->on_insn(s->insn));
+      started(track_programs(t, tasks->on_insn(s->insn)));
       continue;
     }
     const tr::Event& e = *s->event;
     const std::int64_t running = tasks->pid();
-    started(tasks->on_event(e));
-    t.track(e);
+    started(track_programs(t, tasks->on_event(e)));
     if (std::holds_alternative<tr::Delivery>(e.data)) pairs.delivered(running, e);
     const auto* i = std::get_if<tr::Iret>(&e.data);
     if (!i) continue;

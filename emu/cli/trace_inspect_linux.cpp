@@ -31,6 +31,7 @@
 #include <optional>
 
 #include "emu/cli/trace_linux_tasks.hpp"
+#include "emu/cli/trace_programs.hpp"
 
 namespace fs::cli {
 
@@ -174,9 +175,11 @@ class Follower {
     const std::span<const tr::Event> news = tasks_.on_insn(in);
     if (returned_) {  // the instruction an IRET to user mode returned to
       returned_ = false;
-      if (child_) tasks_of_[*child_].after = in.before;
-      awaiting_ = child_;
+      if (child_)
+        tasks_of_[*child_].after = state_after_iret(in.before, between_ ? &*between_ : nullptr);
+      if (!between_) awaiting_ = child_;  // (a delivery between them was its next entry already)
       child_.reset();
+      between_.reset();
     }
     for (const tr::Event& k : news) {
       if (const auto* r = std::get_if<tr::RetFromFork>(&k.data)) start(in, *r);
@@ -205,6 +208,10 @@ class Follower {
   }
 
   void on_delivery(const tr::Event& e, const tr::Delivery& d) {
+    if (returned_ && !between_) {  // at the boundary right after an IRET to user mode: a #PF
+      between_ = d;                // fetching at its target, or an IRQ it unmasked
+      awaiting_ = child_;
+    }
     if (d.is_software_int() && d.vector == kSyscallVector && (d.from.cs & 3) == 3 &&
         fork_name(last_[Reg::kEax]) != nullptr)
       fork_calls_[tasks_.pid()] = ForkCall{e.seq, e.cycle, last_, d.from.eip};
@@ -262,7 +269,8 @@ class Follower {
     if (it == active_.end()) return;
     Task& k = tasks_of_[it->second];
     k.iret = e;
-    k.iret_text = event_text(e, t_.symbols);
+    // Its target in the program it runs (the UserSpace event comes at its first instruction).
+    k.iret_text = event_text(e, t_.symbols_of(program_named(t_, tasks_.name_of(k.pid))));
     child_ = it->second;
     active_.erase(it);
   }
@@ -273,6 +281,7 @@ class Follower {
   std::map<std::int64_t, ForkCall> fork_calls_;     // by the calling pid, until its child starts
   std::map<std::int64_t, std::int64_t> parent_of_;  // child pid -> the pid that forked it
   bool returned_ = false;
+  std::optional<tr::Delivery> between_;  // a delivery right after that IRET (its target's state)
   std::optional<std::size_t> child_;
   // A child back in user mode after its first IRET, until its next entry; then that entry until
   // its first instruction off the entry stack (whose top, TSS.sp0, is entry_sp0_).

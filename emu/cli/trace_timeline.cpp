@@ -32,6 +32,7 @@
 
 #include "emu/cli/syscall_names.hpp"
 #include "emu/cli/trace_common.hpp"
+#include "emu/cli/trace_programs.hpp"
 #include "emu/cli/trace_tasks.hpp"
 #include "x86/vectors.hpp"
 
@@ -142,7 +143,7 @@ class TimelineBuilder {
       t_.marks[*page_fault_].detail += fmt::format(", CR2 {}", hex32(in.before[tr::Reg::kCr2]));
       page_fault_.reset();
     }
-    for (const tr::Event& k : tasks_->on_insn(in)) on_task_event(k);
+    for (const tr::Event& k : track_programs(tr_, tasks_->on_insn(in))) on_task_event(k);
   }
 
   void mark(TimelineMark::Kind kind, const tr::Event& e, std::string name,
@@ -193,8 +194,7 @@ class TimelineBuilder {
   void on_event(const tr::Event& e) {
     start(e.cycle);
     now_ = std::max(now_, e.cycle);
-    tr_.track(e);
-    for (const tr::Event& k : tasks_->on_event(e)) on_task_event(k);
+    for (const tr::Event& k : track_programs(tr_, tasks_->on_event(e))) on_task_event(k);
     const std::int32_t pid = running();
     if (const auto* d = std::get_if<tr::Delivery>(&e.data)) {
       on_delivery(e, *d);

@@ -251,6 +251,8 @@ TEST_CASE("trace cli: bad input is one line on stderr and status 2", "[trace_cli
   check_bad(f, {"trace", "stats", "p1.fst", "--image", kGuests + "/syscall_ring3.elf"},
             "different image");
   check_bad(f, {"trace", "inspect", "p1.fst"}, "--ret-from-fork or --iret");
+  // --initrd belongs to a Linux run's trace, and only with the very initramfs it booted.
+  check_bad(f, {"trace", "dump", "p1.fst", "--initrd", kKernel}, "recorded without --initrd");
   // A flipped word inside the first chunk's payload: the chunk is named.
   std::filesystem::copy_file(f.path("p1.fst"), f.path("corrupt.fst"));
   {
