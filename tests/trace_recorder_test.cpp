@@ -244,6 +244,41 @@ TEST_CASE(
   std::filesystem::remove(path);
 }
 
+// An IRET that unmasks a pending IRQ (tests/machine/irq_if_windows.S: IF back on by IRET while
+// IRQ0 waits) is followed at once by its delivery. The iret event comes first and says where the
+// IRET went, the CS:EIP the delivery interrupted; not the handler, as when it was read at the
+// handler's first instruction.
+TEST_CASE(
+    "trace recorder: an iret followed at once by a delivery is recorded before it, to its target",
+    "[trace]") {
+  const std::string path = temp_trace("iret_then_irq");
+  RunResult r = record(machine_guest("irq_if_windows"), path, "");
+  REQUIRE(r.exit_status == 0);
+  const auto events = events_of(path);
+  int pairs = 0;
+  for (std::size_t k = 0; k + 1 < events.size(); ++k) {
+    const tr::Event &a = events[k], &b = events[k + 1];
+    if (b.seq != a.seq) continue;
+    // No iret may follow a delivery at its seq into that delivery's handler.
+    const auto* late = std::get_if<tr::Iret>(&b.data);
+    if (const auto* before = std::get_if<tr::Delivery>(&a.data); late && before) {
+      INFO("delivery then iret at seq " << a.seq);
+      CHECK(late->to != before->to);
+    }
+    const auto* i = std::get_if<tr::Iret>(&a.data);
+    const auto* d = std::get_if<tr::Delivery>(&b.data);
+    if (!i || !d) continue;
+    ++pairs;
+    CHECK(i->to == d->from);
+    CHECK(i->cpl_after == (d->from.cs & 3u));
+    CHECK(i->frame.size() == 3);
+    CHECK(i->frame[0] == d->from.eip);  // the popped EIP is where it went
+    CHECK(d->is_irq());
+  }
+  CHECK(pairs >= 50);  // a quarter of the 400 passes sets IF by IRET
+  std::filesystem::remove(path);
+}
+
 TEST_CASE("trace recorder: the same run gives a byte-identical trace", "[trace]") {
   const std::string a = temp_trace("det_a"), b = temp_trace("det_b");
   record(machine_guest("pit_irq0"), a, "");
