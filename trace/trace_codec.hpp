@@ -23,10 +23,21 @@ inline constexpr std::size_t kFilePrefixBytes = 16;  // magic, version, body len
 inline constexpr std::size_t kChunkHeaderBytes = 56;
 inline constexpr std::size_t kIndexEntryBytes = 40;
 inline constexpr std::size_t kTrailerBytes = 24;
-// Version 2: ops, cycles, eips, regs, values, events; version 3 adds mem_ops, mem_addrs,
-// mem_values.
-inline constexpr std::size_t kSectionCountV2 = 6;
-inline constexpr std::size_t kSectionCount = 9;
+// A chunk's sections, in the order stored (docs/trace-format.md "Chunk"). Version 2 has the
+// first six; version 3 adds the memory writes'.
+enum Section : std::size_t {
+  kOps,
+  kCycles,
+  kEips,
+  kRegs,
+  kValues,
+  kEvents,
+  kMemOps,
+  kMemAddrs,
+  kMemValues
+};
+inline constexpr std::size_t kSectionCountV2 = kMemOps;
+inline constexpr std::size_t kSectionCount = kMemValues + 1;
 constexpr std::size_t section_count(std::uint32_t version) {
   return version >= kMemWritesVersion ? kSectionCount : kSectionCountV2;
 }

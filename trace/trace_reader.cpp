@@ -24,18 +24,6 @@ using namespace codec;
 
 namespace {
 
-enum Section : std::size_t {
-  kOps,
-  kCycles,
-  kEips,
-  kRegs,
-  kValues,
-  kEvents,
-  kMemOps,
-  kMemAddrs,
-  kMemValues
-};
-
 std::uint8_t mem_size_of(std::uint8_t code_byte) {
   return static_cast<std::uint8_t>(1u << (code_byte & kMemSizeMask));
 }

@@ -22,18 +22,6 @@ using namespace codec;
 
 namespace {
 
-enum Section : std::size_t {
-  kOps,
-  kCycles,
-  kEips,
-  kRegs,
-  kValues,
-  kEvents,
-  kMemOps,
-  kMemAddrs,
-  kMemValues
-};
-
 void check_frame(const std::string& path, const std::vector<std::uint32_t>& frame) {
   if (frame.size() > kMaxFrameWords)
     throw TraceError(fmt::format("{}: event frame of {} words (at most {})", path, frame.size(),
