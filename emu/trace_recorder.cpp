@@ -200,8 +200,7 @@ struct TraceRecorder::Impl {
   bool have_prev = false;
   bool have_cur = false;
   InsnMeta prev, cur;
-  IretStart iret;              // cur's, when cur is an IRET
-  bool iret_recorded = false;  // cur's IRET event went before a delivery at the boundary after it
+  IretStart iret;  // cur's, when cur is an IRET
   bool need_system = true;
   std::uint32_t until_resync = kResyncInterval;
   std::uint64_t missed = 0;
@@ -338,9 +337,8 @@ struct TraceRecorder::Impl {
     now[tr::Reg::kEip] = eip;
     if (--until_resync == 0) [[unlikely]]
       resync();
-    if (retired && cur.is_iret && !iret_recorded) [[unlikely]]
+    if (retired && cur.is_iret) [[unlikely]]
       iret_event(cur, seq, FarPtr{now.cs(), now.eip()});
-    iret_recorded = false;
     const DecodedInsn& d = *insn;
     cur.seq = seq;
     cur.cycle = t;
@@ -449,10 +447,10 @@ struct TraceRecorder::Impl {
     // A delivery at the boundary right after an IRET (an IRQ it unmasked, or a #PF fetching at its
     // target: the IRET retired, docs/machine.md) follows the IRET's event, which says where the
     // IRET went: the CS:EIP the delivery interrupted, not the handler's first instruction.
-    if (have_cur && cur.is_iret && !iret_recorded && m.stats().instructions == cur.seq + 1)
-        [[unlikely]] {
+    // (cur.is_iret cleared: its event is written, here and not again at the next instruction.)
+    if (have_cur && cur.is_iret && m.stats().instructions == cur.seq + 1) [[unlikely]] {
       iret_event(cur, cur.seq + 1, d.from);
-      iret_recorded = true;
+      cur.is_iret = false;
     }
     need_system = true;
     // The machine's record is the trace's (x86/delivery.hpp); the format holds at most
